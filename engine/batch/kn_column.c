@@ -1,0 +1,176 @@
+/* engine/batch/kn_column.c: column vectors and batches. */
+#include "kn_column.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "kn_alloc.h"
+
+static kn_status grow_rows(kn_column *c, size_t need, kn_error *err) {
+    if (need <= c->capacity) return KN_OK;
+    size_t cap = c->capacity ? c->capacity : 64;
+    while (cap < need) cap *= 2;
+    size_t width = kn_type_width(c->type);
+    if (width) {
+        void *v = kn_realloc(c->values, cap * width);
+        if (!v) return kn_error_set(err, KN_E_NOMEM, "out of memory growing a column to %zu values", cap);
+        c->values = v;
+    } else {
+        uint32_t *o = kn_realloc(c->offsets, (cap + 1) * sizeof *o);
+        if (!o) return kn_error_set(err, KN_E_NOMEM, "out of memory growing a column to %zu values", cap);
+        c->offsets = o;
+    }
+    if (c->validity) {
+        size_t old_bytes = (c->capacity + 7) / 8, new_bytes = (cap + 7) / 8;
+        uint8_t *m = kn_realloc(c->validity, new_bytes);
+        if (!m) return kn_error_set(err, KN_E_NOMEM, "out of memory growing a column to %zu values", cap);
+        memset(m + old_bytes, 0, new_bytes - old_bytes);
+        c->validity = m;
+    }
+    c->capacity = cap;
+    return KN_OK;
+}
+
+kn_status kn_column_init(kn_column *c, kn_type type, size_t capacity, kn_error *err) {
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    if (type.id == KN_TYPE_STRING) {
+        c->offsets = kn_malloc(sizeof *c->offsets);
+        if (!c->offsets) return kn_error_set(err, KN_E_NOMEM, "out of memory creating a column");
+        c->offsets[0] = 0;
+    }
+    return grow_rows(c, capacity, err);
+}
+
+void kn_column_release(kn_column *c) {
+    kn_free(c->validity);
+    kn_free(c->values);
+    kn_free(c->offsets);
+    kn_buf_free(&c->bytes);
+    memset(c, 0, sizeof *c);
+}
+
+void kn_column_clear(kn_column *c) {
+    /* "No bitmap" means all valid, so the bitmap goes; the first null brings it back. */
+    kn_free(c->validity);
+    c->validity = NULL;
+    c->length = 0;
+    c->null_count = 0;
+    kn_buf_clear(&c->bytes);
+}
+
+kn_status kn_column_reserve(kn_column *c, size_t n, size_t bytes, kn_error *err) {
+    KN_TRY(grow_rows(c, c->length + n, err));
+    if (bytes && !kn_buf_reserve(&c->bytes, bytes))
+        return kn_error_set(err, KN_E_NOMEM, "out of memory reserving %zu string bytes", bytes);
+    return KN_OK;
+}
+
+/* Marks slot `i` valid in a bitmap that exists. */
+static inline void set_valid(kn_column *c, size_t i) {
+    if (c->validity) c->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+kn_status kn_column_append_null(kn_column *c, kn_error *err) {
+    KN_TRY(grow_rows(c, c->length + 1, err));
+    if (!c->validity) {
+        /* First null: materialise the bitmap with every earlier value valid. */
+        size_t bytes = (c->capacity + 7) / 8;
+        c->validity = kn_calloc(bytes, 1);
+        if (!c->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+        for (size_t i = 0; i < c->length; i++) c->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    size_t i = c->length;
+    c->validity[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    size_t width = kn_type_width(c->type);
+    if (width)
+        memset((uint8_t *)c->values + i * width, 0, width);
+    else
+        c->offsets[i + 1] = c->offsets[i];
+    c->length++;
+    c->null_count++;
+    return KN_OK;
+}
+
+#define KN_DEFINE_APPEND(fn, ctype)                                                           \
+    kn_status fn(kn_column *c, ctype v, kn_error *err) {                                      \
+        assert(kn_type_width(c->type) == sizeof(ctype));                                      \
+        if (c->length == c->capacity) KN_TRY(grow_rows(c, c->length + 1, err));               \
+        ((ctype *)c->values)[c->length] = v;                                                  \
+        set_valid(c, c->length);                                                              \
+        c->length++;                                                                          \
+        return KN_OK;                                                                         \
+    }
+
+KN_DEFINE_APPEND(kn_column_append_i32, int32_t)
+KN_DEFINE_APPEND(kn_column_append_i64, int64_t)
+KN_DEFINE_APPEND(kn_column_append_f64, double)
+KN_DEFINE_APPEND(kn_column_append_i128, kn_i128)
+
+kn_status kn_column_append_bool(kn_column *c, bool v, kn_error *err) {
+    assert(c->type.id == KN_TYPE_BOOL);
+    if (c->length == c->capacity) KN_TRY(grow_rows(c, c->length + 1, err));
+    ((uint8_t *)c->values)[c->length] = v ? 1 : 0;
+    set_valid(c, c->length);
+    c->length++;
+    return KN_OK;
+}
+
+kn_status kn_column_append_str(kn_column *c, const void *data, size_t len, kn_error *err) {
+    assert(c->type.id == KN_TYPE_STRING);
+    if (c->length == c->capacity) KN_TRY(grow_rows(c, c->length + 1, err));
+    if (len > UINT32_MAX - c->bytes.len)
+        return kn_error_set(err, KN_E_DATA, "a batch's strings exceed 4 GiB");
+    if (!kn_buf_append(&c->bytes, data, len))
+        return kn_error_set(err, KN_E_NOMEM, "out of memory appending a %zu-byte string", len);
+    c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
+    set_valid(c, c->length);
+    c->length++;
+    return KN_OK;
+}
+
+kn_status kn_batch_create(const kn_schema *schema, size_t capacity, kn_batch **out,
+                          kn_error *err) {
+    *out = NULL;
+    kn_batch *b = kn_calloc(1, sizeof *b);
+    if (!b) return kn_error_set(err, KN_E_NOMEM, "out of memory creating a batch");
+    b->schema = schema;
+    b->columns = kn_calloc(schema->num_fields ? schema->num_fields : 1, sizeof *b->columns);
+    if (!b->columns) {
+        kn_free(b);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory creating a batch");
+    }
+    for (size_t i = 0; i < schema->num_fields; i++) {
+        kn_status st = kn_column_init(&b->columns[i], schema->fields[i].type, capacity, err);
+        if (st != KN_OK) {
+            kn_batch_free(b);
+            return st;
+        }
+    }
+    *out = b;
+    return KN_OK;
+}
+
+void kn_batch_clear(kn_batch *b) {
+    for (size_t i = 0; i < b->schema->num_fields; i++) kn_column_clear(&b->columns[i]);
+    b->num_rows = 0;
+}
+
+kn_status kn_batch_seal(kn_batch *b, kn_error *err) {
+    size_t n = b->schema->num_fields ? b->columns[0].length : 0;
+    for (size_t i = 1; i < b->schema->num_fields; i++)
+        KN_RETURN_ERROR_IF(b->columns[i].length != n, err, KN_E_INTERNAL,
+                           "column '%s' has %zu values but column '%s' has %zu",
+                           b->schema->fields[i].name, b->columns[i].length,
+                           b->schema->fields[0].name, n);
+    b->num_rows = n;
+    return KN_OK;
+}
+
+void kn_batch_free(kn_batch *b) {
+    if (!b) return;
+    if (b->columns)
+        for (size_t i = 0; i < b->schema->num_fields; i++) kn_column_release(&b->columns[i]);
+    kn_free(b->columns);
+    kn_free(b);
+}

@@ -1,0 +1,18 @@
+/* engine/core/kn_cpu.h: what the CPU can do, asked once. SIMD kernels pick their variant from
+ * this at start-up; KILN_NO_SIMD=1 in the environment forces the scalar twins (for tests and
+ * for ruling SIMD out when chasing a bug). */
+#ifndef KN_CPU_H
+#define KN_CPU_H
+
+#include <stdbool.h>
+
+typedef struct kn_cpu_features {
+    bool sse42;
+    bool avx2;
+    bool bmi2;
+} kn_cpu_features;
+
+/* Cached after the first call; thread-safe. */
+const kn_cpu_features *kn_cpu(void);
+
+#endif

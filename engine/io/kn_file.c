@@ -1,0 +1,218 @@
+/* engine/io/kn_file.c: local file sinks (temporary name, rename on close) and sources. */
+#include "kn_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kn_alloc.h"
+
+void kn_file_sink_options_init(kn_file_sink_options *opt) {
+    opt->fsync = false;
+    opt->overwrite = true;
+}
+
+typedef struct {
+    kn_sink base;
+    int fd;
+    char *path;     /* the final name */
+    char *tmp_path; /* where the bytes go until close */
+    kn_file_sink_options opt;
+} file_sink;
+
+static void file_sink_destroy(file_sink *f) {
+    kn_free(f->path);
+    kn_free(f->tmp_path);
+    kn_free(f);
+}
+
+static kn_status file_write(kn_sink *s, const void *data, size_t len, kn_error *err) {
+    file_sink *f = (file_sink *)s;
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t w = write(f->fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            kn_error_locate(err, f->path, -1, -1, -1);
+            return kn_error_set(err, KN_E_IO, "cannot write: %s", strerror(errno));
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return KN_OK;
+}
+
+static void file_abort(kn_sink *s) {
+    file_sink *f = (file_sink *)s;
+    if (f->fd >= 0) close(f->fd);
+    unlink(f->tmp_path);
+    file_sink_destroy(f);
+}
+
+static kn_status fsync_dir_of(const char *path) {
+    char *copy = kn_strdup(path);
+    if (!copy) return KN_E_NOMEM;
+    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    kn_free(copy);
+    if (dfd < 0) return KN_E_IO;
+    int rc = fsync(dfd);
+    close(dfd);
+    return rc == 0 ? KN_OK : KN_E_IO;
+}
+
+static kn_status file_close(kn_sink *s, kn_error *err) {
+    file_sink *f = (file_sink *)s;
+    kn_status st = KN_OK;
+    if (f->opt.fsync && fsync(f->fd) != 0) {
+        st = kn_error_set(err, KN_E_IO, "cannot sync: %s", strerror(errno));
+    }
+    if (close(f->fd) != 0 && st == KN_OK) st = kn_error_set(err, KN_E_IO, "cannot close: %s", strerror(errno));
+    f->fd = -1;
+    if (st == KN_OK && !f->opt.overwrite && access(f->path, F_OK) == 0)
+        st = kn_error_set(err, KN_E_IO, "already exists");
+    if (st == KN_OK && rename(f->tmp_path, f->path) != 0)
+        st = kn_error_set(err, KN_E_IO, "cannot rename the finished file into place: %s", strerror(errno));
+    if (st == KN_OK && f->opt.fsync && fsync_dir_of(f->path) != KN_OK)
+        st = kn_error_set(err, KN_E_IO, "cannot sync the folder: %s", strerror(errno));
+    if (st != KN_OK) {
+        kn_error_locate(err, f->path, -1, -1, -1);
+        unlink(f->tmp_path);
+    }
+    file_sink_destroy(f);
+    return st;
+}
+
+static const kn_sink_vtable file_sink_vt = {file_write, file_close, file_abort};
+
+kn_status kn_file_sink_create(const char *path, const kn_file_sink_options *opt, kn_sink **out,
+                              kn_error *err) {
+    static _Atomic unsigned counter;
+    *out = NULL;
+    file_sink *f = kn_calloc(1, sizeof *f);
+    if (!f) return kn_error_set(err, KN_E_NOMEM, "out of memory opening '%s'", path);
+    if (opt)
+        f->opt = *opt;
+    else
+        kn_file_sink_options_init(&f->opt);
+    f->fd = -1;
+    f->path = kn_strdup(path);
+    size_t cap = strlen(path) + 64;
+    f->tmp_path = kn_malloc(cap);
+    if (!f->path || !f->tmp_path) {
+        file_sink_destroy(f);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory opening '%s'", path);
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    snprintf(f->tmp_path, cap, "%.*s.%s.kiln-tmp-%ld-%u", (int)dir_len, path, path + dir_len,
+             (long)getpid(), atomic_fetch_add(&counter, 1u));
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        file_sink_destroy(f);
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, KN_E_IO, "is a folder, not a file");
+    }
+    f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        int e = errno;
+        file_sink_destroy(f);
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, KN_E_IO, "cannot create: %s", strerror(e));
+    }
+    f->base.vt = &file_sink_vt;
+    f->base.name = f->path;
+    *out = &f->base;
+    return KN_OK;
+}
+
+typedef struct {
+    kn_source base;
+    int fd;
+    char *path;
+} file_source;
+
+static kn_status file_read_at(kn_source *s, uint64_t offset, void *dst, size_t len, kn_error *err) {
+    file_source *f = (file_source *)s;
+    if (offset > s->size || len > s->size - offset) {
+        kn_error_locate(err, f->path, -1, -1, (int64_t)offset);
+        return kn_error_set(err, KN_E_FORMAT, "needs %zu bytes at offset %llu but the file has %llu",
+                            len, (unsigned long long)offset, (unsigned long long)s->size);
+    }
+    uint8_t *p = dst;
+    while (len) {
+        ssize_t r = pread(f->fd, p, len, (off_t)offset);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            kn_error_locate(err, f->path, -1, -1, (int64_t)offset);
+            return kn_error_set(err, KN_E_IO, "cannot read: %s", r < 0 ? strerror(errno) : "file shrank while reading");
+        }
+        p += r;
+        offset += (uint64_t)r;
+        len -= (size_t)r;
+    }
+    return KN_OK;
+}
+
+static void file_source_free(kn_source *s) {
+    file_source *f = (file_source *)s;
+    close(f->fd);
+    kn_free(f->path);
+    kn_free(f);
+}
+
+static const kn_source_vtable file_source_vt = {file_read_at, file_source_free};
+
+kn_status kn_file_source_open(const char *path, kn_source **out, kn_error *err) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = fd < 0 ? errno : EISDIR;
+        if (fd >= 0) close(fd);
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, e == ENOENT ? KN_E_USAGE : KN_E_IO, "cannot open: %s",
+                            e == EISDIR ? "not a regular file" : strerror(e));
+    }
+    file_source *f = kn_calloc(1, sizeof *f);
+    char *copy = kn_strdup(path);
+    if (!f || !copy) {
+        close(fd);
+        kn_free(f);
+        kn_free(copy);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory opening '%s'", path);
+    }
+    f->base.vt = &file_source_vt;
+    f->base.size = (uint64_t)st.st_size;
+    f->base.name = copy;
+    f->fd = fd;
+    f->path = copy;
+    *out = &f->base;
+    return KN_OK;
+}
+
+kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_error *err) {
+    *data = NULL;
+    *len = 0;
+    kn_source *src;
+    KN_TRY(kn_file_source_open(path, &src, err));
+    size_t n = (size_t)src->size;
+    uint8_t *buf = kn_malloc(n ? n : 1);
+    if (!buf) {
+        kn_source_free(src);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory reading '%s' (%zu bytes)", path, n);
+    }
+    kn_status st = kn_source_read_at(src, 0, buf, n, err);
+    kn_source_free(src);
+    if (st != KN_OK) {
+        kn_free(buf);
+        return st;
+    }
+    *data = buf;
+    *len = n;
+    return KN_OK;
+}

@@ -1,0 +1,34 @@
+/* engine/io/kn_file.h: local files as kiln byte sinks and sources.
+ *
+ * A file sink writes to a hidden temporary file beside the target (".NAME.kiln-tmp-PID-N",
+ * which Spectrum, Athena and kiln's own listings skip because it starts with '.') and renames
+ * it onto the target only in close, so a reader never sees a partial file under a real name
+ * and a failed or killed write leaves no file under that name. */
+#ifndef KN_FILE_H
+#define KN_FILE_H
+
+#include <stdbool.h>
+
+#include "kn_status.h"
+#include "kn_stream.h"
+
+typedef struct kn_file_sink_options {
+    bool fsync;     /* fsync the file and its folder on close; default false */
+    bool overwrite; /* replace an existing target; default true */
+} kn_file_sink_options;
+
+void kn_file_sink_options_init(kn_file_sink_options *opt);
+
+/* Opens a sink that will publish `path` (copied) on close. `opt` may be NULL for defaults.
+ * Fails with KN_E_IO naming the path and the system's reason when the folder is missing or not
+ * writable. */
+kn_status kn_file_sink_create(const char *path, const kn_file_sink_options *opt, kn_sink **out,
+                              kn_error *err);
+
+/* Opens `path` (copied) for random-access reads. */
+kn_status kn_file_source_open(const char *path, kn_source **out, kn_error *err);
+
+/* Reads a whole file into a kn_malloc'd buffer (*data, *len); the caller frees with kn_free. */
+kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_error *err);
+
+#endif
