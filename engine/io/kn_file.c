@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,4 +216,52 @@ kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_err
     *data = buf;
     *len = n;
     return KN_OK;
+}
+
+kn_status kn_file_map_open(const char *path, kn_file_map *out, kn_error *err) {
+    out->data = NULL;
+    out->len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, e == ENOENT ? KN_E_USAGE : KN_E_IO, "cannot open: %s", strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, KN_E_USAGE, "not a regular file");
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return KN_OK;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED) {
+        kn_error_locate(err, path, -1, -1, -1);
+        return kn_error_set(err, KN_E_IO, "cannot map: %s", strerror(e));
+    }
+    madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+    out->data = p;
+    out->len = (size_t)st.st_size;
+    return KN_OK;
+}
+
+void kn_file_map_release(const kn_file_map *m, size_t offset, size_t len) {
+    if (!m->data || offset >= m->len) return;
+    if (len > m->len - offset) len = m->len - offset;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)m->data + offset + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t end = ((uintptr_t)m->data + offset + len) & ~((uintptr_t)page - 1);
+    if (end > start) madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+void kn_file_map_close(kn_file_map *m) {
+    if (m->data) munmap((void *)m->data, m->len);
+    m->data = NULL;
+    m->len = 0;
 }

@@ -31,4 +31,18 @@ kn_status kn_file_source_open(const char *path, kn_source **out, kn_error *err);
 /* Reads a whole file into a kn_malloc'd buffer (*data, *len); the caller frees with kn_free. */
 kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_error *err);
 
+/* A read-only memory map of a whole file. Readers parse straight from it (no copies); the
+ * pipeline hands consumed ranges back with kn_file_map_release so resident memory stays bounded
+ * whatever the file's size. */
+typedef struct kn_file_map {
+    const uint8_t *data; /* NULL for an empty file */
+    size_t len;
+} kn_file_map;
+
+kn_status kn_file_map_open(const char *path, kn_file_map *out, kn_error *err);
+/* Drops [offset, offset+len) from this process's resident pages (the page cache keeps them, and
+ * a later read faults them back in), so this is safe for bytes another thread may still read. */
+void kn_file_map_release(const kn_file_map *m, size_t offset, size_t len);
+void kn_file_map_close(kn_file_map *m);
+
 #endif

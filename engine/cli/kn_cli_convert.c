@@ -1,0 +1,211 @@
+/* engine/cli/kn_cli_convert.c: `kiln convert INPUT... -o OUTDIR [options]`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kn_alloc.h"
+#include "kn_buf.h"
+#include "kn_cli.h"
+#include "kn_cli_args.h"
+#include "kn_convert.h"
+#include "kn_file.h"
+#include "kn_log.h"
+#include "kn_schema_file.h"
+
+static const char convert_usage[] =
+    "usage: kiln convert INPUT... -o OUTDIR [options]\n"
+    "\n"
+    "Converts NDJSON shards (files, folders, globs) into Parquet files OUTDIR/part-NNNNN.parquet.\n"
+    "The last line of stdout is one JSON object with the run's counts; logs go to stderr.\n"
+    "\n"
+    "  -o, --output DIR           the output folder (created if missing)\n"
+    "      --format F             ndjson (default: from the file extensions)\n"
+    "      --schema FILE          the columns and types (YAML, as `kiln infer` prints);\n"
+    "                             without it the schema is inferred from a sample\n"
+    "      --infer-records N      records sampled per file when inferring (default 10000)\n"
+    "      --infer-files N        files sampled when inferring (default 4)\n"
+    "      --compression C        snappy (default), zstd, gzip, lz4_raw, none\n"
+    "      --compression-level N  the codec's level (zstd 1-22, default 3; gzip 1-9, default 6)\n"
+    "      --row-group-size SIZE  uncompressed bytes per row group (default 128MiB)\n"
+    "      --page-size SIZE       uncompressed bytes per data page (default 1MiB)\n"
+    "      --target-file-size SIZE  roll to the next part file past this size (default 256MiB)\n"
+    "      --threads N            worker threads (default: every core)\n"
+    "      --on-error MODE        fail (default): the first bad record stops the run, exit 2;\n"
+    "                             skip: bad records are counted and dropped;\n"
+    "                             quarantine: ... and written to OUTDIR/_rejects/rejects.ndjson\n"
+    "                             verbatim, with file, line, column and reason on the same line\n"
+    "                             of OUTDIR/_rejects/reasons.ndjson\n"
+    "      --max-errors N         with skip or quarantine, fail (exit 2) past N bad records\n"
+    "      --mode MODE            error-if-exists (default) or overwrite (replace kiln's earlier\n"
+    "                             output in OUTDIR once the new output is complete)\n"
+    "      --report FILE          also write the JSON result to FILE\n"
+    "      --morsel-size SIZE     bytes of input per unit of parallel work (default 8MiB)\n"
+    "  -q, --quiet                no progress or info lines on stderr\n"
+    "  -h, --help                 this text\n";
+
+enum {
+    OPT_FORMAT = 256, OPT_SCHEMA, OPT_INFER_RECORDS, OPT_INFER_FILES, OPT_COMPRESSION,
+    OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
+    OPT_MODE, OPT_REPORT, OPT_MORSEL
+};
+
+static const struct option convert_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"schema", required_argument, NULL, OPT_SCHEMA},
+    {"infer-records", required_argument, NULL, OPT_INFER_RECORDS},
+    {"infer-files", required_argument, NULL, OPT_INFER_FILES},
+    {"compression", required_argument, NULL, OPT_COMPRESSION},
+    {"compression-level", required_argument, NULL, OPT_LEVEL},
+    {"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
+    {"page-size", required_argument, NULL, OPT_PAGE},
+    {"target-file-size", required_argument, NULL, OPT_TARGET},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"on-error", required_argument, NULL, OPT_ON_ERROR},
+    {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"morsel-size", required_argument, NULL, OPT_MORSEL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, const char **schema_path,
+                               const char **report_path, bool *help, kn_error *err) {
+    int c;
+    int64_t n;
+    uint64_t size;
+    optind = 0; /* GNU getopt: start over, argv[0] is the command name */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+o:qh", convert_options, NULL)) != -1) {
+        switch (c) {
+        case 'o': opt->output_dir = optarg; break;
+        case 'q': opt->progress = false; kn_log_set_level(KN_LOG_WARN); break;
+        case 'h': *help = true; return KN_OK;
+        case OPT_FORMAT: opt->format = optarg; break;
+        case OPT_SCHEMA: *schema_path = optarg; break;
+        case OPT_INFER_RECORDS:
+            KN_TRY(kn_cli_parse_int("--infer-records", optarg, 1, 100000000, &n, err));
+            opt->infer_records = (size_t)n;
+            break;
+        case OPT_INFER_FILES:
+            KN_TRY(kn_cli_parse_int("--infer-files", optarg, 1, 1000000, &n, err));
+            opt->infer_files = (size_t)n;
+            break;
+        case OPT_COMPRESSION:
+            KN_RETURN_ERROR_IF(!kn_codec_parse(optarg, &opt->parquet.codec), err, KN_E_USAGE,
+                               "--compression: unknown codec '%s' (snappy, zstd, gzip, lz4_raw, none)", optarg);
+            break;
+        case OPT_LEVEL:
+            KN_TRY(kn_cli_parse_int("--compression-level", optarg, 1, 22, &n, err));
+            opt->parquet.compression_level = (int)n;
+            break;
+        case OPT_ROW_GROUP:
+            KN_TRY(kn_cli_parse_size("--row-group-size", optarg, &size, err));
+            opt->parquet.row_group_bytes = (size_t)size;
+            break;
+        case OPT_PAGE:
+            KN_TRY(kn_cli_parse_size("--page-size", optarg, &size, err));
+            opt->parquet.page_bytes = (size_t)size;
+            break;
+        case OPT_TARGET: KN_TRY(kn_cli_parse_size("--target-file-size", optarg, &opt->target_file_bytes, err)); break;
+        case OPT_THREADS:
+            KN_TRY(kn_cli_parse_int("--threads", optarg, 1, 1024, &n, err));
+            opt->threads = (int)n;
+            break;
+        case OPT_ON_ERROR:
+            if (!strcmp(optarg, "fail")) opt->on_error = KN_ON_ERROR_FAIL;
+            else if (!strcmp(optarg, "skip")) opt->on_error = KN_ON_ERROR_SKIP;
+            else if (!strcmp(optarg, "quarantine")) opt->on_error = KN_ON_ERROR_QUARANTINE;
+            else return kn_error_set(err, KN_E_USAGE, "--on-error: '%s' is not fail, skip or quarantine", optarg);
+            break;
+        case OPT_MAX_ERRORS:
+            KN_TRY(kn_cli_parse_int("--max-errors", optarg, 0, INT64_MAX, &opt->max_errors, err));
+            break;
+        case OPT_MODE:
+            if (!strcmp(optarg, "error-if-exists")) opt->mode = KN_MODE_ERROR_IF_EXISTS;
+            else if (!strcmp(optarg, "overwrite")) opt->mode = KN_MODE_OVERWRITE;
+            else return kn_error_set(err, KN_E_USAGE, "--mode: '%s' is not error-if-exists or overwrite", optarg);
+            break;
+        case OPT_REPORT: *report_path = optarg; break;
+        case OPT_MORSEL:
+            KN_TRY(kn_cli_parse_size("--morsel-size", optarg, &size, err));
+            opt->morsel_bytes = (size_t)size;
+            break;
+        case '?':
+        default:
+            if (optopt && optopt < 256)
+                return kn_error_set(err, KN_E_USAGE, "unknown option '-%c' (see kiln convert --help)", optopt);
+            return kn_error_set(err, KN_E_USAGE, "unknown or incomplete option '%s' (see kiln convert --help)",
+                                argv[optind - 1]);
+        }
+    }
+    opt->inputs = (const char *const *)(argv + optind);
+    opt->num_inputs = (size_t)(argc - optind);
+    return KN_OK;
+}
+
+/* Writes the JSON result to FILE through a file sink, so it appears whole or not at all. */
+static void write_report(const char *path, const kn_convert_result *res, kn_status status, const kn_error *e) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) return;
+    kn_convert_result_write_json(res, status, e, mem);
+    fclose(mem);
+    kn_sink *sink;
+    kn_error err;
+    kn_error_reset(&err);
+    kn_status st = kn_file_sink_create(path, NULL, &sink, &err);
+    if (st == KN_OK) st = kn_sink_write(sink, text, len, &err);
+    if (st == KN_OK) st = kn_sink_close(sink, &err);
+    else if (sink) kn_sink_abort(sink);
+    if (st != KN_OK) {
+        char msg[2048];
+        kn_error_format(&err, msg, sizeof msg);
+        kn_log(KN_LOG_WARN, "cannot write the report: %s", msg);
+    }
+    free(text);
+}
+
+int kn_cli_convert(int argc, char **argv) {
+    kn_convert_options opt;
+    kn_convert_options_init(&opt);
+    kn_error err;
+    kn_error_reset(&err);
+    const char *schema_path = NULL, *report_path = NULL;
+    bool help = false;
+    kn_convert_result res;
+    memset(&res, 0, sizeof res);
+    kn_schema *schema = NULL;
+
+    kn_status st = parse_options(argc, argv, &opt, &schema_path, &report_path, &help, &err);
+    if (st == KN_OK && help) {
+        fputs(convert_usage, stdout);
+        return 0;
+    }
+    if (st == KN_OK && opt.num_inputs == 0) st = kn_error_set(&err, KN_E_USAGE, "no INPUT given (see kiln convert --help)");
+    if (st == KN_OK && !opt.output_dir) st = kn_error_set(&err, KN_E_USAGE, "no output folder: say -o OUTDIR");
+    if (st == KN_OK && schema_path) {
+        st = kn_schema_file_load(schema_path, &schema, &err);
+        opt.schema = schema;
+    }
+    if (st == KN_OK) st = kn_convert_run(&opt, &res, &err);
+    if (st == KN_OK)
+        kn_log(KN_LOG_INFO, "wrote %llu rows (%llu rejected) to %llu file(s) in %s, %.1f MB, in %.2f s",
+               (unsigned long long)res.rows_written, (unsigned long long)res.rows_rejected,
+               (unsigned long long)res.files_out, opt.output_dir, (double)res.bytes_out / 1e6, res.seconds);
+    else {
+        char msg[KN_ERROR_WHERE_MAX + KN_ERROR_WHAT_MAX + 256];
+        kn_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "kiln: error: %s\n", msg);
+    }
+    kn_convert_result_write_json(&res, st, &err, stdout);
+    fflush(stdout);
+    if (report_path) write_report(report_path, &res, st, &err);
+    kn_convert_result_free(&res);
+    kn_schema_free(schema);
+    return kn_status_exit_code(st);
+}
