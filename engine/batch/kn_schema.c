@@ -42,6 +42,19 @@ kn_status kn_schema_add(kn_schema *s, const char *name, kn_type type, bool nulla
     f->name = copy;
     f->type = type;
     f->nullable = nullable;
+    f->format = NULL;
+    return KN_OK;
+}
+
+kn_status kn_schema_set_format(kn_schema *s, size_t index, const char *format, kn_error *err) {
+    KN_RETURN_ERROR_IF(index >= s->num_fields, err, KN_E_USAGE, "no column %zu to give a format", index);
+    char *copy = NULL;
+    if (format) {
+        copy = kn_strdup(format);
+        if (!copy) return kn_error_set(err, KN_E_NOMEM, "out of memory setting a format");
+    }
+    kn_free(s->fields[index].format);
+    s->fields[index].format = copy;
     return KN_OK;
 }
 
@@ -49,8 +62,8 @@ kn_schema *kn_schema_copy(const kn_schema *s) {
     kn_schema *c = kn_schema_create();
     if (!c) return NULL;
     for (size_t i = 0; i < s->num_fields; i++) {
-        if (kn_schema_add(c, s->fields[i].name, s->fields[i].type, s->fields[i].nullable, NULL) !=
-            KN_OK) {
+        if (kn_schema_add(c, s->fields[i].name, s->fields[i].type, s->fields[i].nullable, NULL) != KN_OK ||
+            kn_schema_set_format(c, i, s->fields[i].format, NULL) != KN_OK) {
             kn_schema_free(c);
             return NULL;
         }
@@ -60,7 +73,10 @@ kn_schema *kn_schema_copy(const kn_schema *s) {
 
 void kn_schema_free(kn_schema *s) {
     if (!s) return;
-    for (size_t i = 0; i < s->num_fields; i++) kn_free(s->fields[i].name);
+    for (size_t i = 0; i < s->num_fields; i++) {
+        kn_free(s->fields[i].name);
+        kn_free(s->fields[i].format);
+    }
     kn_free(s->fields);
     kn_free(s);
 }

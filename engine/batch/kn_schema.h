@@ -15,6 +15,8 @@ typedef struct kn_field {
     char *name; /* owned by the schema; UTF-8, not empty */
     kn_type type;
     bool nullable;
+    char *format; /* owned; DATE/TIMESTAMP text format (strptime-like, see kernels/kn_parse_time.h),
+                     NULL for ISO-8601. Set with kn_schema_set_format. */
 } kn_field;
 
 typedef struct kn_schema {
@@ -28,6 +30,10 @@ kn_schema *kn_schema_create(void);
  * an invalid decimal precision/scale. */
 kn_status kn_schema_add(kn_schema *s, const char *name, kn_type type, bool nullable,
                         kn_error *err);
+/* Sets (a copy of `format`) or clears (NULL) field `index`'s text format. The schema layer
+ * does not interpret it; the kernels check it (kn_time_format_check) where it is read.
+ * Fails with KN_E_USAGE on a bad index, KN_E_NOMEM when memory runs out. */
+kn_status kn_schema_set_format(kn_schema *s, size_t index, const char *format, kn_error *err);
 /* Index of the field named `name` (length `len`), or -1. */
 long kn_schema_find(const kn_schema *s, const char *name, size_t len);
 /* A deep copy, or NULL when memory runs out. */

@@ -7,6 +7,7 @@
 
 #include "kn_alloc.h"
 #include "kn_file.h"
+#include "kn_parse_time.h"
 
 /* Fails with a message located at `node`'s start (YAML marks are 0-based). */
 static kn_status node_error(kn_error *err, const char *name, const yaml_node_t *node,
@@ -24,7 +25,7 @@ static kn_status parse_column(yaml_document_t *doc, yaml_node_t *col, const char
                               kn_schema *schema, kn_error *err) {
     if (col->type != YAML_MAPPING_NODE)
         return node_error(err, name, col, "each column must be a mapping with name and type", NULL);
-    yaml_node_t *name_node = NULL, *type_node = NULL;
+    yaml_node_t *name_node = NULL, *type_node = NULL, *format_node = NULL;
     bool nullable = true;
     for (yaml_node_pair_t *p = col->data.mapping.pairs.start; p < col->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -44,10 +45,13 @@ static kn_status parse_column(yaml_document_t *doc, yaml_node_t *col, const char
             else
                 return node_error(err, name, v, "nullable must be true or false", b);
         } else if (strcmp(key, "format") == 0) {
-            /* Only ISO-8601 text is read today; other formats are refused rather than ignored. */
+            /* A strptime-like format for date/timestamp text; "iso8601" names the default. */
             const char *f = scalar(v);
-            if (!f || strcasecmp(f, "iso8601") != 0)
-                return node_error(err, name, v, "unsupported format (only iso8601 is read)", f);
+            char why[256];
+            if (!f) return node_error(err, name, v, "format must be a text such as \"%Y-%m-%d %H:%M:%S\"", NULL);
+            if (strcasecmp(f, "iso8601") != 0 && !kn_time_format_check(f, why, sizeof why))
+                return node_error(err, name, v, "unusable format", why);
+            format_node = v;
         } else {
             return node_error(err, name, k, "unknown column key (expected name, type, nullable, format)", key);
         }
@@ -62,7 +66,12 @@ static kn_status parse_column(yaml_document_t *doc, yaml_node_t *col, const char
                           "unknown type (expected string, bool, int32, int64, float64, "
                           "decimal(p,s) with p <= 38, date, timestamp or timestamptz)",
                           type_text);
+    const char *format = scalar(format_node);
+    if (format && strcasecmp(format, "iso8601") == 0) format = NULL;
+    if (format && type.id != KN_TYPE_DATE && type.id != KN_TYPE_TIMESTAMP)
+        return node_error(err, name, format_node, "a format applies only to date and timestamp columns", col_name);
     kn_status st = kn_schema_add(schema, col_name, type, nullable, err);
+    if (st == KN_OK && format) st = kn_schema_set_format(schema, schema->num_fields - 1, format, err);
     if (st != KN_OK) kn_error_locate(err, name, (int64_t)col->start_mark.line + 1, (int64_t)col->start_mark.column + 1, -1);
     return st;
 }
@@ -161,5 +170,10 @@ void kn_schema_file_write(const kn_schema *schema, FILE *out) {
         write_scalar(out, f->name);
         fprintf(out, "\n    type: %s\n", type);
         if (!f->nullable) fputs("    nullable: false\n", out);
+        if (f->format) {
+            fputs("    format: ", out);
+            write_scalar(out, f->format);
+            fputc('\n', out);
+        }
     }
 }

@@ -7,6 +7,10 @@
  *       nullable: false      # default true
  *     - name: ts
  *       type: timestamptz
+ *     - name: day
+ *       type: date
+ *       format: "%d/%m/%Y"   # optional, dates and timestamps only: strptime-like text
+ *                            # (kernels/kn_parse_time.h); default/"iso8601" is ISO-8601
  *
  * `kiln infer` prints this format, so an inferred schema can be saved, edited and given back. */
 #ifndef KN_SCHEMA_FILE_H

@@ -1,0 +1,85 @@
+// bench/bench_duckdb.mjs: DuckDB's side of bench_convert.sh, and the check that two Parquet
+// outputs hold the same data.
+//
+//   node bench_duckdb.mjs convert --input GLOB --schema YAML --out FILE --codec zstd|snappy --threads N
+//     Runs COPY (SELECT * FROM read_json(GLOB, columns={...}, format='newline_delimited'))
+//     TO FILE (FORMAT parquet, COMPRESSION codec) with the columns taken from the kiln schema
+//     file, so both engines parse the same types. Prints one JSON line: rows, seconds.
+//
+//   node bench_duckdb.mjs compare --a GLOB --b GLOB
+//     Reads both Parquet sets and compares row count, column names and types, and per-column
+//     aggregates (count, min, max, sums / hashes). Prints one JSON line; exits 1 if they differ.
+import fs from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [cmd, ...rest] = process.argv.slice(2);
+const opt = {};
+for (let i = 0; i < rest.length; i += 2) {
+  if (!rest[i].startsWith('--') || i + 1 >= rest.length) {
+    console.error(`bench_duckdb: bad argument ${rest[i]}`);
+    process.exit(1);
+  }
+  opt[rest[i].slice(2)] = rest[i + 1];
+}
+const sql = (s) => `'${String(s).replaceAll("'", "''")}'`;
+
+// The kiln schema YAML ("columns: - name: x / type: t") as DuckDB column types.
+function duckColumns(yamlPath) {
+  const text = fs.readFileSync(yamlPath, 'utf8');
+  const cols = [];
+  for (const m of text.matchAll(/-\s*name:\s*"?([^"\n]+?)"?\s*\n\s*type:\s*(\S+)/g)) {
+    const t = m[2].toLowerCase();
+    const dec = /^decimal\((\d+),(\d+)\)$/.exec(t);
+    const map = {
+      string: 'VARCHAR', bool: 'BOOLEAN', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE',
+      date: 'DATE', timestamp: 'TIMESTAMP', timestamptz: 'TIMESTAMPTZ',
+    };
+    const duck = dec ? `DECIMAL(${dec[1]},${dec[2]})` : map[t];
+    if (!duck) throw new Error(`${yamlPath}: type ${t} has no DuckDB mapping here`);
+    cols.push(`${sql(m[1])}: ${sql(duck)}`);
+  }
+  if (!cols.length) throw new Error(`${yamlPath}: no columns found`);
+  return `{${cols.join(', ')}}`;
+}
+
+const db = await DuckDBInstance.create(':memory:');
+const con = await db.connect();
+
+if (cmd === 'convert') {
+  const codec = (opt.codec || 'snappy').toLowerCase();
+  if (!['snappy', 'zstd'].includes(codec)) throw new Error(`--codec ${codec}: snappy or zstd`);
+  const threads = Number(opt.threads || 1);
+  await con.run(`SET threads = ${threads}`);
+  const q = `COPY (SELECT * FROM read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, ` +
+    `format = 'newline_delimited')) TO ${sql(opt.out)} (FORMAT parquet, COMPRESSION ${codec})`;
+  const t0 = process.hrtime.bigint();
+  const res = await con.run(q);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rows = Number(res.rowsChanged);
+  console.log(JSON.stringify({ engine: 'duckdb', rows, seconds, threads, codec, query: q }));
+} else if (cmd === 'compare') {
+  const desc = async (g) => (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sql(g)})`)).getRows()
+    .map((r) => `${r[0]}:${r[1]}`);
+  const da = await desc(opt.a);
+  const db2 = await desc(opt.b);
+  // Aggregates that do not depend on row order or file split: counts, min/max, and a hash sum
+  // per column (hash of the text form, so equal values give equal sums whatever the type).
+  const names = da.map((d) => d.slice(0, d.lastIndexOf(':')));
+  const aggs = ['count(*)::VARCHAR'];
+  for (const n of names) {
+    const c = `"${n.replaceAll('"', '""')}"`;
+    aggs.push(`count(${c})::VARCHAR`, `min(${c})::VARCHAR`, `max(${c})::VARCHAR`,
+      `sum(hash(${c}::VARCHAR) % 1000000007)::VARCHAR`);
+  }
+  const agg = async (g) => (await con.runAndReadAll(`SELECT ${aggs.join(', ')} FROM read_parquet(${sql(g)})`)).getRows()[0];
+  const a = await agg(opt.a);
+  const b = await agg(opt.b);
+  const diffs = [];
+  if (da.join() !== db2.join()) diffs.push(`schema: ${da.join(' ')} vs ${db2.join(' ')}`);
+  else for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(`${aggs[i]}: ${a[i]} vs ${b[i]}`);
+  console.log(JSON.stringify({ same: diffs.length === 0, rows: Number(a[0]), diffs: diffs.slice(0, 10) }));
+  process.exitCode = diffs.length ? 1 : 0;
+} else {
+  console.error('usage: node bench_duckdb.mjs convert|compare --option value ... (see the header comment)');
+  process.exit(1);
+}

@@ -1,0 +1,123 @@
+/* formats/ndjson/kn_ndjson_index_avx2.c: the AVX2 twin of stage 1 (see kn_ndjson_index.h).
+ *
+ * Per 64-byte block: byte-class masks from vector compares; which bytes a backslash escapes,
+ * from the runs of backslashes (an odd run escapes the byte after it), with a carry into the
+ * next block; the in-string mask as the prefix XOR of the unescaped quotes (one carry-less
+ * multiply by all-ones) with the in-string state carried from the previous block. A block
+ * where a line feed lands inside a string (only a bad line: raw LF cannot be in a valid
+ * string) is redone by the scalar byte machine, which resets at every LF, so the index always
+ * equals the scalar twin's. */
+#include "kn_ndjson_index.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+static inline uint64_t mask64(__m256i lo, __m256i hi) {
+    return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+static inline uint64_t eq64(__m256i lo, __m256i hi, char c) {
+    __m256i v = _mm256_set1_epi8(c);
+    return mask64(_mm256_cmpeq_epi8(lo, v), _mm256_cmpeq_epi8(hi, v));
+}
+
+static inline uint64_t prefix_xor(uint64_t x) {
+    __m128i v = _mm_set_epi64x(0, (long long)x);
+    return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
+}
+
+/* Bytes escaped by a backslash. `carry` (0 or 1) says byte 0 is escaped by the previous
+ * block's trailing run, and is set for the next block. Runs are split by the parity of their
+ * first position: adding a run's start bit ripples a carry to just past the run's end; that
+ * end is escaped when the run's length is odd, i.e. when its parity differs from the start's. */
+static inline uint64_t escaped_bytes(uint64_t bs, uint64_t *carry) {
+    const uint64_t even = 0x5555555555555555ull, odd = ~even;
+    uint64_t b = bs & ~*carry; /* a backslash that is itself escaped starts nothing */
+    uint64_t starts = b & ~(b << 1);
+    uint64_t ends_even = (b + (starts & even)) & ~b & odd;
+    uint64_t ends_odd = (b + (starts & odd)) & ~b & even;
+    uint64_t esc = ends_even | ends_odd | *carry;
+    /* The run touching bit 63 escapes the next block's first byte when its length is odd. */
+    unsigned top = b == ~0ull ? 64u : (unsigned)__builtin_clzll(~b);
+    *carry = top & 1u;
+    return esc;
+}
+
+static inline size_t flatten(uint32_t *pos, size_t n, uint32_t base, uint64_t bits) {
+    /* Four stores per step whatever the count: fewer branches than one store per bit; the
+     * extra stores (of junk) land in the slack kn__ndjson_index_bound leaves. */
+    size_t count = (size_t)__builtin_popcountll(bits);
+    uint32_t *o = pos + n;
+    while (bits) {
+        o[0] = base + (uint32_t)__builtin_ctzll(bits);
+        bits &= bits - 1;
+        o[1] = base + (uint32_t)__builtin_ctzll(bits | (1ull << 63));
+        bits &= bits - 1;
+        o[2] = base + (uint32_t)__builtin_ctzll(bits | (1ull << 63));
+        bits &= bits - 1;
+        o[3] = base + (uint32_t)__builtin_ctzll(bits | (1ull << 63));
+        bits &= bits - 1;
+        o += 4;
+    }
+    return n + count;
+}
+
+size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs_words) {
+    memset(bs_words, 0, kn__ndjson_bs_words(len) * sizeof *bs_words);
+    size_t n = 0;
+    uint64_t esc_carry = 0, str_carry = 0, other_carry = 0;
+    const __m256i lf = _mm256_set1_epi8('\n'), x1f = _mm256_set1_epi8(0x1F), x20 = _mm256_set1_epi8(0x20);
+    uint8_t tail[64];
+    for (size_t off = 0; off < len; off += 64) {
+        const uint8_t *p = buf + off;
+        if (len - off < 64) {
+            /* Spaces pad the last block: whitespace makes no tokens. */
+            memset(tail, ' ', sizeof tail);
+            memcpy(tail, p, len - off);
+            p = tail;
+        }
+        __m256i lo = _mm256_loadu_si256((const __m256i *)p);
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+        uint64_t bs = eq64(lo, hi, '\\');
+        uint64_t q = eq64(lo, hi, '"');
+        uint64_t nl = mask64(_mm256_cmpeq_epi8(lo, lf), _mm256_cmpeq_epi8(hi, lf));
+        /* '[' ']' ':' ',' with 0x20 or'ed in are '{' '}' ':' ','. */
+        __m256i lo20 = _mm256_or_si256(lo, x20), hi20 = _mm256_or_si256(hi, x20);
+        uint64_t op = eq64(lo20, hi20, '{') | eq64(lo20, hi20, '}') | eq64(lo20, hi20, ':') | eq64(lo20, hi20, ',');
+        uint64_t ws = eq64(lo, hi, ' ') | eq64(lo, hi, '\t') | eq64(lo, hi, '\r');
+        uint64_t ctrl = mask64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, x1f), x1f),
+                               _mm256_cmpeq_epi8(_mm256_max_epu8(hi, x1f), x1f));
+        if (bs) bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);
+
+        uint64_t esc_in = esc_carry;
+        uint64_t esc = escaped_bytes(bs, &esc_carry);
+        uint64_t uq = q & ~esc;
+        uint64_t in_str = prefix_xor(uq) ^ str_carry;
+        if (nl & in_str) {
+            /* A bad line left a string open: redo this block byte by byte from the carried
+             * state, then pick the carries up from the machine. */
+            kn__ndjson_scan_state st = {str_carry != 0, esc_in != 0, other_carry != 0};
+            size_t end = len - off < 64 ? len - off : 64;
+            n = kn__ndjson_index_bytes(buf, off, off + end, &st, pos, n);
+            str_carry = st.in_string ? ~0ull : 0;
+            esc_carry = st.escaped;
+            other_carry = st.prev_other;
+            continue;
+        }
+        str_carry = (uint64_t)((int64_t)in_str >> 63);
+        uint64_t outside = ~(in_str | uq);
+        uint64_t other = outside & ~(op | ws | nl);
+        uint64_t atom = other & ~((other << 1) | other_carry);
+        other_carry = other >> 63;
+        uint64_t tokens = uq | (op & outside) | atom | nl | (ctrl & in_str);
+        if (len - off < 64) tokens &= (1ull << (len - off)) - 1;
+        n = flatten(pos, n, (uint32_t)off, tokens);
+    }
+    return n;
+}
+#else
+size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs) {
+    return kn__ndjson_index_scalar(buf, len, pos, bs);
+}
+#endif

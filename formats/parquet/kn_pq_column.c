@@ -1,0 +1,586 @@
+/* formats/parquet/kn_pq_column.c: the column chunk writer (kn_pq_column.h). */
+#include "kn_pq_column.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "kn_alloc.h"
+#include "kn_pq_codec.h"
+#include "kn_pq_dict.h"
+#include "kn_pq_format.h"
+#include "kn_pq_plain.h"
+#include "kn_pq_rle.h"
+#include "kn_pq_stats.h"
+
+/* Rows converted at a time for types whose kiln values are not Parquet's (decimals, INT96):
+ * keeps the scratch buffer small and in cache. */
+#define CONVERT_ROWS 4096
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+struct kn_pq_column {
+    kn_pq_leaf leaf;
+    size_t page_bytes;
+    kn_codec codec_id;
+    kn_pq_codec_ctx *codec;
+
+    bool use_dict;  /* the chunk is still adding to its dictionary */
+    kn_pq_dict dict;
+    kn_pq_stats stats;
+
+    /* The page being built. */
+    bool page_dict;      /* its values are dictionary indices */
+    size_t page_rows;    /* levels (values, nulls included) */
+    size_t page_present; /* values (nulls excluded) */
+    size_t page_nulls;
+    kn_buf page_valid;   /* one bit a row, built only once the page has a null */
+    kn_buf page_values;  /* PLAIN values; for BOOLEAN one byte a value, packed at the end */
+    uint32_t *page_idx;  /* dictionary indices */
+    size_t idx_cap;
+
+    /* Scratch, reused page after page. */
+    kn_buf body, comp, hdr;
+    uint8_t *conv;
+
+    /* The chunk. */
+    kn_buf chunk_data, chunk_dict;
+    uint64_t chunk_rows;
+    uint64_t unc_data, unc_dict;
+    uint32_t pages_dict, pages_plain;
+    kn_pq_stats_out stats_out;
+};
+
+kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
+                              kn_pq_column **out, kn_error *err) {
+    *out = NULL;
+    kn_pq_column *c = kn_calloc(1, sizeof *c);
+    if (!c) return kn_error_set(err, KN_E_NOMEM, "out of memory for a column writer");
+    c->leaf = *leaf;
+    c->page_bytes = opt->page_bytes;
+    c->codec_id = opt->codec;
+    kn_pq_stats_init(&c->stats, leaf->order, leaf->width);
+    kn_status st = kn_pq_codec_ctx_create(opt->codec, opt->compression_level, &c->codec, err);
+    if (st == KN_OK && leaf->dictionary && opt->dictionary) {
+        st = kn_pq_dict_init(&c->dict, leaf->width, opt->dictionary_page_bytes, err);
+        c->use_dict = st == KN_OK;
+    }
+    if (st == KN_OK && leaf->convert) {
+        c->conv = kn_malloc((size_t)CONVERT_ROWS * (size_t)leaf->width);
+        if (!c->conv) st = kn_error_set(err, KN_E_NOMEM, "out of memory for a column writer");
+    }
+    if (st != KN_OK) {
+        kn_pq_column_free(c);
+        return st;
+    }
+    c->page_dict = c->use_dict;
+    *out = c;
+    return KN_OK;
+}
+
+void kn_pq_column_free(kn_pq_column *c) {
+    if (!c) return;
+    kn_pq_codec_ctx_free(c->codec);
+    kn_pq_dict_release(&c->dict);
+    kn_pq_stats_release(&c->stats);
+    kn_buf_free(&c->page_valid);
+    kn_buf_free(&c->page_values);
+    kn_free(c->page_idx);
+    kn_buf_free(&c->body);
+    kn_buf_free(&c->comp);
+    kn_buf_free(&c->hdr);
+    kn_free(c->conv);
+    kn_buf_free(&c->chunk_data);
+    kn_buf_free(&c->chunk_dict);
+    kn_free(c);
+}
+
+/* ---- value checks ------------------------------------------------------------------------ */
+
+static inline bool is_valid(const kn_column *col, size_t i) {
+    return !col->validity || ((col->validity[i >> 3] >> (i & 7)) & 1u);
+}
+
+static void i128_format(i128 v, char *buf, size_t cap) {
+    char tmp[48];
+    size_t n = 0;
+    bool neg = v < 0;
+    u128 u = neg ? (u128)0 - (u128)v : (u128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (neg && k + 1 < cap) buf[k++] = '-';
+    while (n && k + 1 < cap) buf[k++] = tmp[--n];
+    buf[k] = '\0';
+}
+
+kn_status kn_pq_column_check(const kn_pq_leaf *leaf, const kn_column *col, size_t n,
+                             kn_error *err) {
+    if (!leaf->nullable && col->null_count && col->validity) {
+        for (size_t i = 0; i < n; i++) {
+            if (!is_valid(col, i)) {
+                kn_error_field(err, leaf->name);
+                return kn_error_set(err, KN_E_DATA,
+                                    "column '%s' is not nullable, but batch row %zu is null",
+                                    leaf->name, i);
+            }
+        }
+    }
+    if (leaf->type.id == KN_TYPE_DECIMAL) {
+        int p = leaf->type.precision;
+        u128 limit = 1;
+        for (int i = 0; i < p; i++) limit *= 10; /* |v| must stay below 10^p */
+        if (p <= 18) {
+            const int64_t *v = kn_column_i64(col);
+            int64_t lim = (int64_t)limit;
+            for (size_t i = 0; i < n; i++) {
+                if ((v[i] >= lim || v[i] <= -lim) && is_valid(col, i)) {
+                    kn_error_field(err, leaf->name);
+                    return kn_error_set(err, KN_E_DATA,
+                                        "column '%s': batch row %zu holds the unscaled value %" PRId64
+                                        ", more digits than decimal(%d,%d) allows",
+                                        leaf->name, i, v[i], p, leaf->type.scale);
+                }
+            }
+        } else {
+            const kn_i128 *v = kn_column_i128(col);
+            for (size_t i = 0; i < n; i++) {
+                i128 x = (i128)(((u128)(uint64_t)v[i].hi << 64) | v[i].lo);
+                u128 mag = x < 0 ? (u128)0 - (u128)x : (u128)x;
+                if (mag >= limit && is_valid(col, i)) {
+                    char num[48];
+                    i128_format(x, num, sizeof num);
+                    kn_error_field(err, leaf->name);
+                    return kn_error_set(err, KN_E_DATA,
+                                        "column '%s': batch row %zu holds the unscaled value %s, "
+                                        "more digits than decimal(%d,%d) allows",
+                                        leaf->name, i, num, p, leaf->type.scale);
+                }
+            }
+        }
+    }
+    if (leaf->type.id == KN_TYPE_STRING && col->bytes.len > KN_PQ_MAX_VALUE_BYTES) {
+        for (size_t i = 0; i < n; i++) {
+            size_t len = col->offsets[i + 1] - col->offsets[i];
+            if (len > KN_PQ_MAX_VALUE_BYTES) {
+                kn_error_field(err, leaf->name);
+                return kn_error_set(err, KN_E_DATA,
+                                    "column '%s': batch row %zu holds a string of %zu bytes; "
+                                    "Parquet values stop at 2 GiB",
+                                    leaf->name, i, len);
+            }
+        }
+    }
+    return KN_OK;
+}
+
+/* ---- pages ------------------------------------------------------------------------------- */
+
+static kn_status nomem(kn_error *err) {
+    return kn_error_set(err, KN_E_NOMEM, "out of memory encoding a Parquet page");
+}
+
+static void put_u32le(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static kn_status flush_page(kn_pq_column *c, kn_error *err) {
+    if (c->page_rows == 0) return KN_OK;
+    kn_buf_clear(&c->body);
+    if (c->leaf.nullable) {
+        if (!kn_buf_reserve(&c->body, 4 + kn_pq_rle_bound(c->page_rows, 1) + 16)) return nomem(err);
+        uint8_t *p = c->body.data + 4;
+        size_t n = c->page_nulls ? kn_pq_rle_encode_bits(c->page_valid.data, c->page_rows, p)
+                                 : kn_pq_rle_encode_repeat(c->page_rows, 1, 1, p);
+        put_u32le(c->body.data, (uint32_t)n); /* data page V1 puts the levels' length first */
+        c->body.len = 4 + n;
+    }
+    bool dict = c->page_dict && c->dict.count > 0;
+    const uint8_t *src;
+    size_t len;
+    if (dict) {
+        int bw = kn_pq_bit_width(c->dict.count - 1);
+        if (!kn_buf_reserve(&c->body, 1 + kn_pq_rle_bound(c->page_present, bw))) return nomem(err);
+        uint8_t *p = c->body.data + c->body.len;
+        p[0] = (uint8_t)bw; /* RLE_DICTIONARY data starts with the bit width, no length */
+        c->body.len += 1 + kn_pq_rle_encode(c->page_idx, c->page_present, bw, p + 1);
+        src = c->body.data, len = c->body.len;
+    } else if (c->leaf.physical == KN_PQ_BOOLEAN) {
+        if (!kn_buf_reserve(&c->body, c->page_present / 8 + 1)) return nomem(err);
+        c->body.len += kn_pq_plain_bool(c->page_values.data, c->page_present, c->body.data + c->body.len);
+        src = c->body.data, len = c->body.len;
+    } else if (c->body.len == 0) {
+        src = c->page_values.data, len = c->page_values.len; /* no levels: no copy either */
+    } else {
+        if (!kn_buf_append(&c->body, c->page_values.data, c->page_values.len)) return nomem(err);
+        src = c->body.data, len = c->body.len;
+    }
+    if (!src) src = (const uint8_t *)"";
+
+    const uint8_t *payload = src;
+    size_t payload_len = len;
+    if (c->codec_id != KN_CODEC_NONE) {
+        kn_buf_clear(&c->comp);
+        KN_TRY(kn_pq_compress(c->codec, src, len, &c->comp, err));
+        payload = c->comp.data, payload_len = c->comp.len;
+    }
+
+    kn_buf_clear(&c->hdr);
+    kn_tc t;
+    kn_tc_init(&t, &c->hdr);
+    kn_tc_struct_begin(&t);
+    kn_tc_field_i32(&t, 1, KN_PQ_PAGE_DATA);
+    kn_tc_field_i32(&t, 2, (int32_t)len);
+    kn_tc_field_i32(&t, 3, (int32_t)payload_len);
+    kn_tc_field_struct_begin(&t, 5); /* DataPageHeader: every field required, levels' too */
+    kn_tc_field_i32(&t, 1, (int32_t)c->page_rows);
+    kn_tc_field_i32(&t, 2, dict ? KN_PQ_ENC_RLE_DICTIONARY : KN_PQ_ENC_PLAIN);
+    kn_tc_field_i32(&t, 3, KN_PQ_ENC_RLE);
+    kn_tc_field_i32(&t, 4, KN_PQ_ENC_RLE);
+    kn_tc_struct_end(&t);
+    kn_tc_struct_end(&t);
+    KN_TRY(kn_tc_status(&t, err));
+
+    if (!kn_buf_append(&c->chunk_data, c->hdr.data, c->hdr.len) ||
+        !kn_buf_append(&c->chunk_data, payload, payload_len))
+        return nomem(err);
+    c->unc_data += c->hdr.len + len;
+    if (dict)
+        c->pages_dict++;
+    else
+        c->pages_plain++;
+
+    c->page_rows = c->page_present = c->page_nulls = 0;
+    kn_buf_clear(&c->page_values);
+    c->page_dict = c->use_dict;
+    return KN_OK;
+}
+
+/* Counts the set bits among bits [off, off + n). */
+static size_t count_set(const uint8_t *bits, size_t off, size_t n) {
+    size_t count = 0, i = 0;
+    while (i < n && ((off + i) & 7)) {
+        count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
+        i++;
+    }
+    for (; i + 64 <= n; i += 64) {
+        uint64_t w;
+        memcpy(&w, bits + ((off + i) >> 3), 8);
+        count += (size_t)__builtin_popcountll(w);
+    }
+    for (; i + 8 <= n; i += 8) count += (size_t)__builtin_popcount(bits[(off + i) >> 3]);
+    for (; i < n; i++) count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
+    return count;
+}
+
+/* Adds the definition levels of `n` rows (validity from bit `off`; NULL = all present). The
+ * page's bitmap is built only once the page sees a null: most pages have none, and their
+ * levels are one RLE run. */
+static kn_status add_levels(kn_pq_column *c, const uint8_t *validity, size_t off, size_t n,
+                            kn_error *err) {
+    if (!c->leaf.nullable) {
+        c->page_rows += n;
+        return KN_OK;
+    }
+    size_t nulls = validity ? n - count_set(validity, off, n) : 0;
+    if (nulls == 0 && c->page_nulls == 0) {
+        c->page_rows += n;
+        return KN_OK;
+    }
+    size_t need = (c->page_rows + n + 7) / 8 + 8;
+    if (need > c->page_valid.cap && !kn_buf_reserve(&c->page_valid, need - c->page_valid.len))
+        return nomem(err);
+    uint8_t *bits = c->page_valid.data;
+    if (c->page_nulls == 0) {
+        /* The first null of the page: every earlier row was present. */
+        memset(bits, 0xFF, c->page_rows / 8);
+        bits[c->page_rows / 8] = (uint8_t)((1u << (c->page_rows & 7)) - 1);
+    }
+    size_t at = c->page_rows;
+    for (size_t i = 0; i < n; i++, at++) {
+        size_t b = off + i;
+        bool v = !validity || ((validity[b >> 3] >> (b & 7)) & 1u);
+        if ((at & 7) == 0) bits[at >> 3] = 0;
+        bits[at >> 3] |= (uint8_t)((unsigned)v << (at & 7));
+    }
+    c->page_rows += n;
+    c->page_nulls += nulls;
+    kn_pq_stats_add_nulls(&c->stats, nulls);
+    return KN_OK;
+}
+
+static kn_status stats_from_new_entries(kn_pq_column *c, uint32_t first, kn_error *err) {
+    kn_pq_dict *d = &c->dict;
+    if (d->count == first) return KN_OK;
+    if (d->width) {
+        kn_pq_stats_update_fixed(&c->stats, d->values.data + (size_t)first * (size_t)d->width, NULL, 0,
+                                 d->count - first);
+        return KN_OK;
+    }
+    for (uint32_t e = first; e < d->count; e++) {
+        size_t len;
+        const uint8_t *p = kn_pq_dict_entry(d, e, &len);
+        KN_TRY(kn_pq_stats_update_one(&c->stats, p, len, err));
+    }
+    return KN_OK;
+}
+
+/* Appends `n` rows of physical values: fixed-width `vals` (width bytes each) or byte arrays
+ * (`offs` relative to `bytes`), with validity from bit `voff`. */
+static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32_t *offs,
+                              const uint8_t *bytes, const uint8_t *validity, size_t voff,
+                              size_t n, kn_error *err) {
+    const size_t w = (size_t)c->leaf.width;
+    size_t done = 0;
+    while (done < n) {
+        if (c->page_rows >= KN_PQ_PAGE_MAX_ROWS) KN_TRY(flush_page(c, err));
+        size_t want = n - done;
+        if (want > KN_PQ_PAGE_MAX_ROWS - c->page_rows) want = KN_PQ_PAGE_MAX_ROWS - c->page_rows;
+        const uint8_t *v = vals ? vals + done * w : NULL;
+        const uint32_t *o = offs ? offs + done : NULL;
+        size_t took;
+
+        if (c->page_dict) {
+            /* The page's size is its indices' size, estimated at the dictionary's bit width. */
+            size_t bw = (size_t)kn_pq_bit_width(c->dict.count);
+            if (bw == 0) bw = 1;
+            size_t cap_bits = c->page_bytes * 8, used = c->page_present * bw;
+            if (used >= cap_bits && c->page_rows) {
+                KN_TRY(flush_page(c, err));
+                continue;
+            }
+            size_t k = used < cap_bits ? (cap_bits - used) / bw : 1;
+            if (k == 0) k = 1;
+            if (want > k) want = k;
+            if (c->page_present + want > c->idx_cap) {
+                size_t cap = c->idx_cap ? c->idx_cap : 4096;
+                while (cap < c->page_present + want) cap *= 2;
+                uint32_t *p = kn_realloc(c->page_idx, cap * sizeof *p);
+                if (!p) return nomem(err);
+                c->page_idx = p, c->idx_cap = cap;
+            }
+            uint32_t first = c->dict.count;
+            size_t nidx = c->page_present;
+            took = w ? kn_pq_dict_put_fixed(&c->dict, v, validity, voff + done, want, c->page_idx, &nidx, err)
+                     : kn_pq_dict_put_bytes(&c->dict, o, bytes, validity, voff + done, want, c->page_idx, &nidx, err);
+            if (took == (size_t)-1) return KN_E_NOMEM;
+            c->page_present = nidx;
+            KN_TRY(stats_from_new_entries(c, first, err));
+            KN_TRY(add_levels(c, validity, voff + done, took, err));
+            done += took;
+            if (c->dict.full) {
+                /* Past the bound: this page ends as it is, and the rest of the chunk is PLAIN. */
+                KN_TRY(flush_page(c, err));
+                c->use_dict = c->page_dict = false;
+            }
+            continue;
+        }
+
+        if (!w) { /* PLAIN byte arrays: the page ends before the value that would overflow it */
+            size_t room = c->page_bytes > c->page_values.len ? c->page_bytes - c->page_values.len : 0;
+            size_t i = 0, bytes_in = 0;
+            for (; i < want; i++) {
+                if (validity && !((validity[(voff + done + i) >> 3] >> ((voff + done + i) & 7)) & 1u))
+                    continue;
+                size_t sz = 4 + (size_t)(o[i + 1] - o[i]);
+                if (bytes_in + sz > room && (c->page_values.len || bytes_in)) break;
+                bytes_in += sz;
+            }
+            took = i;
+            if (took == 0) {
+                KN_TRY(flush_page(c, err));
+                continue;
+            }
+            if (!kn_buf_reserve(&c->page_values, bytes_in)) return nomem(err);
+            uint8_t *p = c->page_values.data + c->page_values.len;
+            size_t present = 0;
+            for (size_t j = 0; j < took; j++) {
+                size_t b = voff + done + j;
+                if (validity && !((validity[b >> 3] >> (b & 7)) & 1u)) continue;
+                p = kn_pq_plain_put_bytes(p, bytes + o[j], o[j + 1] - o[j]);
+                present++;
+            }
+            c->page_values.len += bytes_in;
+            c->page_present += present;
+            KN_TRY(kn_pq_stats_update_bytes(&c->stats, o, bytes, validity, voff + done, took, err));
+            KN_TRY(add_levels(c, validity, voff + done, took, err));
+            done += took;
+            if (took < want) KN_TRY(flush_page(c, err));
+            continue;
+        }
+
+        /* PLAIN fixed width (BOOLEAN staged one byte a value, one bit a value encoded). */
+        bool boolean = c->leaf.physical == KN_PQ_BOOLEAN;
+        size_t used = boolean ? c->page_present / 8 : c->page_values.len;
+        size_t unit = boolean ? 1 : w; /* bytes a value adds to the encoded page, roughly */
+        if (used + unit > c->page_bytes && c->page_present) {
+            KN_TRY(flush_page(c, err));
+            continue;
+        }
+        size_t k = c->page_bytes > used ? (c->page_bytes - used) / unit : 1;
+        if (boolean) k *= 8;
+        if (k == 0) k = 1;
+        if (want > k) want = k;
+        if (!kn_buf_reserve(&c->page_values, want * w)) return nomem(err);
+        size_t added = kn_pq_plain_fixed(v, w, validity, voff + done, want,
+                                         c->page_values.data + c->page_values.len);
+        c->page_values.len += added;
+        c->page_present += added / w;
+        kn_pq_stats_update_fixed(&c->stats, v, validity, voff + done, want);
+        KN_TRY(add_levels(c, validity, voff + done, want, err));
+        done += want;
+    }
+    return KN_OK;
+}
+
+/* Physical values for rows [row, row + n) of a column whose kiln values differ from them. */
+static void convert(const kn_pq_leaf *leaf, const kn_column *col, size_t row, size_t n, uint8_t *out) {
+    if (leaf->physical == KN_PQ_INT32) { /* decimal(p <= 9), held as int64 */
+        const int64_t *v = kn_column_i64(col) + row;
+        for (size_t i = 0; i < n; i++) {
+            int32_t x = (int32_t)v[i];
+            memcpy(out + 4 * i, &x, 4);
+        }
+    } else if (leaf->physical == KN_PQ_INT96) {
+        const int64_t *v = kn_column_i64(col) + row;
+        for (size_t i = 0; i < n; i++) kn_pq_int96_from_micros(v[i], out + 12 * i);
+    } else { /* decimal(p > 18) as big-endian FIXED_LEN_BYTE_ARRAY */
+        const kn_i128 *v = kn_column_i128(col) + row;
+        for (size_t i = 0; i < n; i++) kn_pq_decimal_be(v[i], leaf->width, out + (size_t)leaf->width * i);
+    }
+}
+
+kn_status kn_pq_column_write(kn_pq_column *c, const kn_column *col, size_t row, size_t n,
+                             kn_error *err) {
+    /* A bitmap with no nulls says nothing the fast paths need to look at. */
+    const uint8_t *validity = col->null_count ? col->validity : NULL;
+    c->chunk_rows += n;
+    if (c->leaf.width == 0) {
+        const uint8_t *bytes = col->bytes.data ? col->bytes.data : (const uint8_t *)"";
+        return write_values(c, NULL, col->offsets + row, bytes, validity, row, n, err);
+    }
+    if (!c->leaf.convert) {
+        const uint8_t *vals = (const uint8_t *)col->values + row * kn_type_width(col->type);
+        return write_values(c, vals, NULL, NULL, validity, row, n, err);
+    }
+    while (n) {
+        size_t k = n < CONVERT_ROWS ? n : CONVERT_ROWS;
+        convert(&c->leaf, col, row, k, c->conv);
+        KN_TRY(write_values(c, c->conv, NULL, NULL, validity, row, k, err));
+        row += k;
+        n -= k;
+    }
+    return KN_OK;
+}
+
+/* ---- the chunk --------------------------------------------------------------------------- */
+
+kn_status kn_pq_column_finish(kn_pq_column *c, kn_error *err) {
+    KN_TRY(flush_page(c, err));
+    kn_buf_clear(&c->chunk_dict);
+    c->unc_dict = 0;
+    if (c->pages_dict) {
+        const uint8_t *src = c->dict.values.data;
+        size_t len = c->dict.values.len;
+        const uint8_t *payload = src;
+        size_t payload_len = len;
+        if (c->codec_id != KN_CODEC_NONE) {
+            kn_buf_clear(&c->comp);
+            KN_TRY(kn_pq_compress(c->codec, src, len, &c->comp, err));
+            payload = c->comp.data, payload_len = c->comp.len;
+        }
+        kn_tc t;
+        kn_tc_init(&t, &c->chunk_dict);
+        kn_tc_struct_begin(&t);
+        kn_tc_field_i32(&t, 1, KN_PQ_PAGE_DICTIONARY);
+        kn_tc_field_i32(&t, 2, (int32_t)len);
+        kn_tc_field_i32(&t, 3, (int32_t)payload_len);
+        kn_tc_field_struct_begin(&t, 7); /* DictionaryPageHeader */
+        kn_tc_field_i32(&t, 1, (int32_t)c->dict.count);
+        kn_tc_field_i32(&t, 2, KN_PQ_ENC_PLAIN);
+        kn_tc_struct_end(&t);
+        kn_tc_struct_end(&t);
+        KN_TRY(kn_tc_status(&t, err));
+        size_t hdr_len = c->chunk_dict.len;
+        if (!kn_buf_append(&c->chunk_dict, payload, payload_len)) return nomem(err);
+        c->unc_dict = hdr_len + len;
+    }
+    kn_pq_stats_finish(&c->stats, &c->stats_out);
+    return KN_OK;
+}
+
+void kn_pq_column_bytes(const kn_pq_column *c, kn_pq_chunk_bytes *out) {
+    out->dict = c->chunk_dict.data;
+    out->dict_len = c->chunk_dict.len;
+    out->data = c->chunk_data.data;
+    out->data_len = c->chunk_data.len;
+    out->total_uncompressed = c->unc_dict + c->unc_data;
+    out->total_compressed = c->chunk_dict.len + c->chunk_data.len;
+}
+
+void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t) {
+    bool has_dict = c->chunk_dict.len > 0;
+    kn_tc_struct_begin(t); /* ColumnChunk */
+    kn_tc_field_i64(t, 2, (int64_t)file_offset);
+    kn_tc_field_struct_begin(t, 3); /* ColumnMetaData */
+    kn_tc_field_i32(t, 1, c->leaf.physical);
+    /* PLAIN: the dictionary page or fallback pages; RLE: the definition levels (every page
+     * header names it); RLE_DICTIONARY: indices. */
+    int encs[3], nenc = 0;
+    if (has_dict || c->pages_plain) encs[nenc++] = KN_PQ_ENC_PLAIN;
+    encs[nenc++] = KN_PQ_ENC_RLE;
+    if (c->pages_dict) encs[nenc++] = KN_PQ_ENC_RLE_DICTIONARY;
+    kn_tc_field_list_begin(t, 2, KN_TC_I32, (size_t)nenc);
+    for (int i = 0; i < nenc; i++) kn_tc_i32(t, encs[i]);
+    kn_tc_field_list_begin(t, 3, KN_TC_BINARY, 1);
+    kn_tc_binary(t, c->leaf.name, strlen(c->leaf.name));
+    kn_tc_field_i32(t, 4, kn_pq_codec_thrift(c->codec_id));
+    kn_tc_field_i64(t, 5, (int64_t)c->chunk_rows);
+    kn_tc_field_i64(t, 6, (int64_t)(c->unc_dict + c->unc_data));
+    kn_tc_field_i64(t, 7, (int64_t)(c->chunk_dict.len + c->chunk_data.len));
+    kn_tc_field_i64(t, 9, (int64_t)(file_offset + c->chunk_dict.len)); /* past the dictionary page */
+    if (has_dict) kn_tc_field_i64(t, 11, (int64_t)file_offset);
+    kn_pq_stats_write(t, 12, &c->stats_out);
+    size_t nstats = (has_dict ? 1 : 0) + (c->pages_dict ? 1 : 0) + (c->pages_plain ? 1 : 0);
+    kn_tc_field_list_begin(t, 13, KN_TC_STRUCT, nstats);
+    if (has_dict) {
+        kn_tc_struct_begin(t);
+        kn_tc_field_i32(t, 1, KN_PQ_PAGE_DICTIONARY);
+        kn_tc_field_i32(t, 2, KN_PQ_ENC_PLAIN);
+        kn_tc_field_i32(t, 3, 1);
+        kn_tc_struct_end(t);
+    }
+    if (c->pages_dict) {
+        kn_tc_struct_begin(t);
+        kn_tc_field_i32(t, 1, KN_PQ_PAGE_DATA);
+        kn_tc_field_i32(t, 2, KN_PQ_ENC_RLE_DICTIONARY);
+        kn_tc_field_i32(t, 3, (int32_t)c->pages_dict);
+        kn_tc_struct_end(t);
+    }
+    if (c->pages_plain) {
+        kn_tc_struct_begin(t);
+        kn_tc_field_i32(t, 1, KN_PQ_PAGE_DATA);
+        kn_tc_field_i32(t, 2, KN_PQ_ENC_PLAIN);
+        kn_tc_field_i32(t, 3, (int32_t)c->pages_plain);
+        kn_tc_struct_end(t);
+    }
+    kn_tc_struct_end(t); /* ColumnMetaData */
+    kn_tc_struct_end(t); /* ColumnChunk */
+}
+
+void kn_pq_column_reset(kn_pq_column *c) {
+    c->use_dict = c->page_dict = c->dict.slots != NULL;
+    if (c->dict.slots) kn_pq_dict_clear(&c->dict);
+    kn_pq_stats_reset(&c->stats);
+    c->page_rows = c->page_present = c->page_nulls = 0;
+    kn_buf_clear(&c->page_values);
+    kn_buf_clear(&c->chunk_data);
+    kn_buf_clear(&c->chunk_dict);
+    c->chunk_rows = 0;
+    c->unc_data = c->unc_dict = 0;
+    c->pages_dict = c->pages_plain = 0;
+}
+
+uint64_t kn_pq_column_buffered(const kn_pq_column *c) {
+    return c->chunk_data.len + (c->use_dict || c->pages_dict ? c->dict.values.len : 0);
+}

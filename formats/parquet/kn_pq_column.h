@@ -1,0 +1,79 @@
+/* formats/parquet/kn_pq_column.h: the writer of one column's chunk within a row group.
+ *
+ * It turns slices of a kiln column into data pages V1: definition levels (OPTIONAL columns:
+ * RLE/bit-packed behind a 4-byte length; REQUIRED columns have none), then the values, either
+ * dictionary indices (RLE_DICTIONARY: a bit-width byte, then RLE/bit-packed) or PLAIN. Pages are
+ * cut when their encoded values reach `page_bytes`, compressed, and buffered with their headers
+ * until the row group ends; the dictionary page (PLAIN) is built last but placed first. When the
+ * dictionary would pass `dictionary_page_bytes`, the page in progress is cut there and the rest
+ * of the chunk is PLAIN; the chunk still has exactly one dictionary page, and `encodings` and
+ * `encoding_stats` say which pages are which. Statistics cover exactly the chunk's values.
+ *
+ * Each column writer owns all of its state (buffers, dictionary, codec context): writers of
+ * different columns share nothing, so they may run on different threads. One writer is not
+ * thread-safe. */
+#ifndef KN_PQ_COLUMN_H
+#define KN_PQ_COLUMN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_column.h"
+#include "kn_pq_schema.h"
+#include "kn_pq_thrift.h"
+#include "kn_pq_writer.h"
+#include "kn_status.h"
+
+/* A string longer than this cannot be a Parquet value: its page (and the Thrift i32 sizes) would
+ * pass 2 GiB. */
+#define KN_PQ_MAX_VALUE_BYTES ((size_t)INT32_MAX - 4096)
+
+/* Rows in one data page at most, whatever page_bytes says (an all-null or boolean page would
+ * otherwise grow without bound). */
+#define KN_PQ_PAGE_MAX_ROWS ((size_t)1 << 20)
+
+typedef struct kn_pq_column kn_pq_column;
+
+/* `leaf` is copied (its name stays borrowed); `opt` is read during the call (already checked). */
+kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
+                              kn_pq_column **out, kn_error *err);
+/* Accepts NULL. */
+void kn_pq_column_free(kn_pq_column *c);
+
+/* Checks that rows [0, n) of `col` fit the leaf: no null in a REQUIRED column, no decimal with
+ * more digits than its precision, no string over KN_PQ_MAX_VALUE_BYTES. KN_E_DATA naming the
+ * column (err->field and the message) and the row of the batch. */
+kn_status kn_pq_column_check(const kn_pq_leaf *leaf, const kn_column *col, size_t n,
+                             kn_error *err);
+
+/* Appends rows [row, row + n) of `col` (borrowed for the call; checked already). */
+kn_status kn_pq_column_write(kn_pq_column *c, const kn_column *col, size_t row, size_t n,
+                             kn_error *err);
+
+/* Ends the chunk: flushes the last page, builds the dictionary page and the statistics. */
+kn_status kn_pq_column_finish(kn_pq_column *c, kn_error *err);
+
+/* The finished chunk's bytes, in file order: the dictionary page (dict_len 0 when none) and then
+ * the data pages, each page with its header. Borrowed until the next reset. */
+typedef struct kn_pq_chunk_bytes {
+    const uint8_t *dict;
+    size_t dict_len;
+    const uint8_t *data;
+    size_t data_len;
+    uint64_t total_uncompressed; /* page headers included */
+    uint64_t total_compressed;   /* page headers included; equals dict_len + data_len */
+} kn_pq_chunk_bytes;
+
+void kn_pq_column_bytes(const kn_pq_column *c, kn_pq_chunk_bytes *out);
+
+/* Writes the finished chunk's ColumnChunk struct, as a list element, for a chunk whose first
+ * byte is at `file_offset`. */
+void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t);
+
+/* Starts the next chunk, keeping every buffer for reuse. */
+void kn_pq_column_reset(kn_pq_column *c);
+
+/* Compressed bytes buffered for the open chunk plus its dictionary so far. */
+uint64_t kn_pq_column_buffered(const kn_pq_column *c);
+
+#endif

@@ -1,0 +1,151 @@
+/* formats/parquet/kn_pq_dict.c: the chunk dictionary (kn_pq_dict.h). */
+#include "kn_pq_dict.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+#include "kn_alloc.h"
+
+#define INITIAL_SLOTS 1024
+
+kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err) {
+    memset(d, 0, sizeof *d);
+    d->width = width;
+    d->limit = limit;
+    d->slots = kn_calloc(INITIAL_SLOTS, sizeof *d->slots);
+    if (!d->slots) return kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
+    d->mask = INITIAL_SLOTS - 1;
+    return KN_OK;
+}
+
+void kn_pq_dict_clear(kn_pq_dict *d) {
+    if (d->count) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
+    d->count = 0;
+    d->full = false;
+    kn_buf_clear(&d->values);
+}
+
+void kn_pq_dict_release(kn_pq_dict *d) {
+    kn_free(d->slots);
+    kn_free(d->hashes);
+    kn_free(d->starts);
+    kn_buf_free(&d->values);
+    memset(d, 0, sizeof *d);
+}
+
+/* Keeps the table at most half full, so probe sequences stay short. */
+static bool grow_table(kn_pq_dict *d) {
+    size_t size = (d->mask + 1) * 2;
+    uint32_t *slots = kn_calloc(size, sizeof *slots);
+    if (!slots) return false;
+    size_t mask = size - 1;
+    for (uint32_t i = 0; i < d->count; i++) {
+        size_t s = (size_t)d->hashes[i] & mask;
+        while (slots[s]) s = (s + 1) & mask;
+        slots[s] = i + 1;
+    }
+    kn_free(d->slots);
+    d->slots = slots;
+    d->mask = mask;
+    return true;
+}
+
+static bool grow_entries(kn_pq_dict *d) {
+    size_t cap = d->entry_cap ? d->entry_cap * 2 : 1024;
+    uint64_t *h = kn_realloc(d->hashes, cap * sizeof *h);
+    if (!h) return false;
+    d->hashes = h;
+    if (!d->width) {
+        size_t *s = kn_realloc(d->starts, cap * sizeof *s);
+        if (!s) return false;
+        d->starts = s;
+    }
+    d->entry_cap = cap;
+    return true;
+}
+
+/* Finds `p` or inserts it. Returns the index, UINT32_MAX when the bound stops it (d->full),
+ * UINT32_MAX - 1 when memory runs out. */
+static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len) {
+    uint64_t h = XXH3_64bits(p, len);
+    size_t s = (size_t)h & d->mask;
+    for (;;) {
+        uint32_t e = d->slots[s];
+        if (!e) break;
+        if (d->hashes[e - 1] == h) {
+            size_t elen;
+            const uint8_t *ep = kn_pq_dict_entry(d, e - 1, &elen);
+            if (elen == len && memcmp(ep, p, len) == 0) return e - 1;
+        }
+        s = (s + 1) & d->mask;
+    }
+    size_t need = d->width ? len : len + 4;
+    if (need > d->limit - d->values.len || d->count >= UINT32_MAX - 2) {
+        d->full = true;
+        return UINT32_MAX;
+    }
+    if (d->count == d->entry_cap && !grow_entries(d)) return UINT32_MAX - 1;
+    if (!kn_buf_reserve(&d->values, need)) return UINT32_MAX - 1;
+    uint32_t idx = d->count++;
+    d->hashes[idx] = h;
+    if (d->width) {
+        memcpy(d->values.data + d->values.len, p, len);
+    } else {
+        uint32_t l = (uint32_t)len;
+        memcpy(d->values.data + d->values.len, &l, 4);
+        if (len) memcpy(d->values.data + d->values.len + 4, p, len);
+        d->starts[idx] = d->values.len + 4;
+    }
+    d->values.len += need;
+    d->slots[s] = idx + 1;
+    if ((size_t)d->count * 2 > d->mask + 1 && !grow_table(d)) {
+        /* The entry is in; the table is merely fuller than we like. Report memory now so the
+         * caller stops cleanly rather than filling the table to the brim later. */
+        return UINT32_MAX - 1;
+    }
+    return idx;
+}
+
+static inline bool present(const uint8_t *validity, size_t bit) {
+    return !validity || ((validity[bit >> 3] >> (bit & 7)) & 1u);
+}
+
+size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
+                            size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
+                            kn_error *err) {
+    size_t w = (size_t)d->width, k = *nidx;
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (!present(validity, bit_offset + i)) continue;
+        uint32_t e = lookup(d, values + i * w, w);
+        if (e >= UINT32_MAX - 1) {
+            if (e == UINT32_MAX) break;
+            *nidx = k;
+            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+            return (size_t)-1;
+        }
+        idx[k++] = e;
+    }
+    *nidx = k;
+    return i;
+}
+
+size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_t *bytes,
+                            const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
+                            size_t *nidx, kn_error *err) {
+    size_t k = *nidx;
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (!present(validity, bit_offset + i)) continue;
+        uint32_t e = lookup(d, bytes + offsets[i], offsets[i + 1] - offsets[i]);
+        if (e >= UINT32_MAX - 1) {
+            if (e == UINT32_MAX) break;
+            *nidx = k;
+            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+            return (size_t)-1;
+        }
+        idx[k++] = e;
+    }
+    *nidx = k;
+    return i;
+}

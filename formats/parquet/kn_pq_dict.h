@@ -1,0 +1,62 @@
+/* formats/parquet/kn_pq_dict.h: the dictionary of one column chunk: distinct values in order of
+ * first appearance, their PLAIN encoding (the dictionary page body), and value -> index lookup.
+ *
+ * An open-addressing hash table keyed by XXH3 of the value's PLAIN bytes (so DOUBLE compares
+ * bit for bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
+ * The dictionary has a byte bound: a value whose entry would push the PLAIN dictionary past it is
+ * not added, and the put calls stop there so the column writer can cut the page and fall back to
+ * PLAIN for the rest of the chunk. One dictionary per column writer; no shared state. */
+#ifndef KN_PQ_DICT_H
+#define KN_PQ_DICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_buf.h"
+#include "kn_status.h"
+
+typedef struct kn_pq_dict {
+    int width;       /* bytes per value for fixed-width types; 0 for BYTE_ARRAY */
+    size_t limit;    /* the most bytes `values` may hold */
+    kn_buf values;   /* PLAIN encoding of the entries, in index order (owned) */
+    uint32_t count;  /* entries */
+    uint32_t *slots; /* hash table: entry index + 1, 0 = empty (owned) */
+    size_t mask;     /* table size - 1 */
+    uint64_t *hashes;   /* per entry, for rehashing and for cheap compares (owned) */
+    size_t *starts;     /* BYTE_ARRAY: where each entry's bytes start in `values` (owned) */
+    size_t entry_cap;
+    bool full;          /* a value did not fit under `limit` */
+} kn_pq_dict;
+
+kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err);
+/* Forgets every entry, keeping memory: the next chunk starts. */
+void kn_pq_dict_clear(kn_pq_dict *d);
+void kn_pq_dict_release(kn_pq_dict *d);
+
+/* Maps the present values among rows [0, n) of a fixed-width array (`validity` may be NULL; read
+ * from bit `bit_offset`) to indices appended at idx[*nidx...] (room for n). Stops before the
+ * first row whose new value would overflow the bound (setting d->full). Returns the rows taken,
+ * or (size_t)-1 with KN_E_NOMEM in `err`. */
+size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
+                            size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
+                            kn_error *err);
+/* The same for byte arrays: value i is bytes[offsets[i] .. offsets[i+1]). */
+size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_t *bytes,
+                            const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
+                            size_t *nidx, kn_error *err);
+
+/* Entry i's value bytes (without the BYTE_ARRAY length prefix). */
+static inline const uint8_t *kn_pq_dict_entry(const kn_pq_dict *d, uint32_t i, size_t *len) {
+    if (d->width) {
+        *len = (size_t)d->width;
+        return d->values.data + (size_t)i * (size_t)d->width;
+    }
+    size_t s = d->starts[i];
+    uint32_t l;
+    memcpy(&l, d->values.data + s - 4, 4);
+    *len = l;
+    return d->values.data + s;
+}
+
+#endif

@@ -1,0 +1,350 @@
+/* formats/parquet/kn_pq_writer.c: the file writer (kn_pq_writer.h): "PAR1", row groups of column
+ * chunks, the Thrift-compact footer, its length, "PAR1".
+ *
+ * Row groups are cut by an estimate that is known before encoding and does not depend on how the
+ * rows arrive in batches: the PLAIN size of the rows' values (fixed width, or string bytes plus
+ * their 4-byte lengths; booleans and definition levels count one bit). The row group ends at the
+ * first row where the estimate reaches row_group_bytes, inside a batch if need be, so the same
+ * rows give the same file whatever the batch boundaries. PLAIN size bounds the encoded size from
+ * above, so total_byte_size stays at or under the target.
+ *
+ * Memory: one row group's compressed pages and dictionaries, plus the serialized RowGroup structs
+ * for the footer (a few hundred bytes per column per row group). */
+#include "kn_pq_writer.h"
+
+#include <string.h>
+
+#include "kn_alloc.h"
+#include "kn_pq_codec.h"
+#include "kn_pq_column.h"
+#include "kn_pq_format.h"
+#include "kn_pq_schema.h"
+#include "kn_pq_thrift.h"
+
+#ifndef KN_VERSION
+#define KN_VERSION "0.0.0"
+#endif
+#ifndef KN_BUILD_HASH
+#define KN_BUILD_HASH "unknown"
+#endif
+
+/* Page and dictionary sizes must keep Thrift's i32 page sizes valid with room to spare. */
+#define MAX_PAGE_OPTION ((size_t)1 << 30)
+
+struct kn_pq_writer {
+    kn_schema *schema; /* owned copy; leaves borrow its names */
+    kn_sink *sink;     /* taken */
+    kn_pq_options opt;
+    char *created_by;  /* owned */
+    kn_pq_kv *kv;      /* owned copies */
+    size_t kv_count;
+    kn_pq_leaf *leaves;
+    kn_pq_column **cols;
+    size_t ncols;
+
+    uint64_t rg_bits;  /* the open row group's estimate, in bits */
+    uint64_t rg_rows;
+    uint64_t num_rows;
+    size_t num_row_groups;
+    kn_buf rg_meta;    /* the finished row groups' RowGroup structs, back to back */
+    kn_buf scratch;
+    bool failed;
+};
+
+const char *kn_pq_created_by(void) { return "kiln version " KN_VERSION " (build " KN_BUILD_HASH ")"; }
+
+void kn_pq_options_init(kn_pq_options *opt) {
+    memset(opt, 0, sizeof *opt);
+    opt->codec = KN_CODEC_SNAPPY;
+    opt->compression_level = 0;
+    opt->row_group_bytes = (size_t)128 << 20;
+    opt->page_bytes = (size_t)1 << 20;
+    opt->dictionary = true;
+    opt->dictionary_page_bytes = (size_t)1 << 20;
+    opt->timestamp_int96 = false;
+    opt->created_by = NULL;
+    opt->metadata = NULL;
+    opt->metadata_count = 0;
+}
+
+static kn_status check_options(const kn_pq_options *o, kn_error *err) {
+    KN_TRY(kn_pq_codec_check(o->codec, o->compression_level, err));
+    KN_RETURN_ERROR_IF(o->page_bytes == 0 || o->page_bytes > MAX_PAGE_OPTION, err, KN_E_USAGE,
+                       "page size %zu is out of range (1 byte .. 1 GiB)", o->page_bytes);
+    KN_RETURN_ERROR_IF(o->row_group_bytes == 0, err, KN_E_USAGE, "row group size must be above 0");
+    KN_RETURN_ERROR_IF(o->dictionary && (o->dictionary_page_bytes == 0 ||
+                                         o->dictionary_page_bytes > MAX_PAGE_OPTION),
+                       err, KN_E_USAGE, "dictionary page size %zu is out of range (1 byte .. 1 GiB)",
+                       o->dictionary_page_bytes);
+    KN_RETURN_ERROR_IF(o->metadata_count && !o->metadata, err, KN_E_USAGE,
+                       "%zu metadata entries but no array", o->metadata_count);
+    for (size_t i = 0; i < o->metadata_count; i++)
+        KN_RETURN_ERROR_IF(!o->metadata[i].key, err, KN_E_USAGE, "metadata entry %zu has no key", i);
+    return KN_OK;
+}
+
+static void writer_free(kn_pq_writer *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->ncols; i++) kn_pq_column_free(w->cols[i]);
+    kn_free(w->cols);
+    kn_free(w->leaves);
+    for (size_t i = 0; i < w->kv_count; i++) {
+        kn_free((char *)w->kv[i].key);
+        kn_free((char *)w->kv[i].value);
+    }
+    kn_free(w->kv);
+    kn_free(w->created_by);
+    kn_schema_free(w->schema);
+    kn_buf_free(&w->rg_meta);
+    kn_buf_free(&w->scratch);
+    kn_free(w);
+}
+
+void kn_pq_writer_abort(kn_pq_writer *w) {
+    if (!w) return;
+    kn_sink_abort(w->sink);
+    writer_free(w);
+}
+
+static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_options *opt,
+                        kn_error *err) {
+    KN_TRY(check_options(opt, err));
+    KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE,
+                       "a Parquet file needs at least one column");
+    w->opt = *opt;
+    w->schema = kn_schema_copy(schema);
+    w->created_by = kn_strdup(opt->created_by ? opt->created_by : kn_pq_created_by());
+    if (!w->schema || !w->created_by) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    w->opt.created_by = w->created_by;
+    if (opt->metadata_count) {
+        w->kv = kn_calloc(opt->metadata_count, sizeof *w->kv);
+        if (!w->kv) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        for (size_t i = 0; i < opt->metadata_count; i++) {
+            w->kv_count++;
+            w->kv[i].key = kn_strdup(opt->metadata[i].key);
+            w->kv[i].value = opt->metadata[i].value ? kn_strdup(opt->metadata[i].value) : NULL;
+            if (!w->kv[i].key || (opt->metadata[i].value && !w->kv[i].value))
+                return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        }
+    }
+    w->opt.metadata = w->kv;
+    size_t n = w->schema->num_fields;
+    w->leaves = kn_calloc(n, sizeof *w->leaves);
+    w->cols = kn_calloc(n, sizeof *w->cols);
+    if (!w->leaves || !w->cols) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        KN_TRY(kn_pq_leaf_init(&w->schema->fields[i], opt->timestamp_int96, &w->leaves[i], err));
+        KN_TRY(kn_pq_column_create(&w->leaves[i], &w->opt, &w->cols[i], err));
+        w->ncols++;
+    }
+    return kn_sink_write(w->sink, "PAR1", 4, err);
+}
+
+kn_status kn_pq_writer_create(const kn_schema *schema, kn_sink *sink, const kn_pq_options *opt,
+                              kn_pq_writer **out, kn_error *err) {
+    *out = NULL;
+    kn_pq_options defaults;
+    if (!opt) {
+        kn_pq_options_init(&defaults);
+        opt = &defaults;
+    }
+    kn_pq_writer *w = kn_calloc(1, sizeof *w);
+    if (!w) {
+        kn_sink_abort(sink);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory creating a Parquet writer");
+    }
+    w->sink = sink;
+    kn_status st = create(w, schema, opt, err);
+    if (st != KN_OK) {
+        kn_pq_writer_abort(w);
+        return st;
+    }
+    *out = w;
+    return KN_OK;
+}
+
+/* ---- row groups -------------------------------------------------------------------------- */
+
+static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
+    if (w->rg_rows == 0) return KN_OK;
+    uint64_t start = kn_sink_offset(w->sink), at = start;
+    uint64_t total_unc = 0, total_comp = 0;
+    kn_buf_clear(&w->scratch);
+    kn_tc t;
+    kn_tc_init(&t, &w->scratch);
+    kn_tc_struct_begin(&t); /* RowGroup */
+    kn_tc_field_list_begin(&t, 1, KN_TC_STRUCT, w->ncols);
+    for (size_t i = 0; i < w->ncols; i++) {
+        kn_pq_column *c = w->cols[i];
+        KN_TRY(kn_pq_column_finish(c, err));
+        kn_pq_chunk_bytes b;
+        kn_pq_column_bytes(c, &b);
+        kn_pq_column_write_meta(c, at, &t);
+        if (b.dict_len) KN_TRY(kn_sink_write(w->sink, b.dict, b.dict_len, err));
+        KN_TRY(kn_sink_write(w->sink, b.data, b.data_len, err));
+        at += b.total_compressed;
+        total_unc += b.total_uncompressed;
+        total_comp += b.total_compressed;
+        kn_pq_column_reset(c);
+    }
+    kn_tc_field_i64(&t, 2, (int64_t)total_unc); /* total_byte_size: the uncompressed sum */
+    kn_tc_field_i64(&t, 3, (int64_t)w->rg_rows);
+    kn_tc_field_i64(&t, 5, (int64_t)start); /* file_offset: the first chunk's first byte */
+    kn_tc_field_i64(&t, 6, (int64_t)total_comp);
+    if (w->num_row_groups <= INT16_MAX) kn_tc_field_i16(&t, 7, (int16_t)w->num_row_groups);
+    kn_tc_struct_end(&t);
+    KN_TRY(kn_tc_status(&t, err));
+    KN_TRY(kn_buf_append_or_fail(&w->rg_meta, w->scratch.data, w->scratch.len, err));
+    w->num_row_groups++;
+    w->num_rows += w->rg_rows;
+    w->rg_rows = 0;
+    w->rg_bits = 0;
+    return KN_OK;
+}
+
+/* The row-group estimate of rows [a, b) of the batch, in bits. */
+static uint64_t estimate_bits(const kn_pq_writer *w, const kn_batch *batch, size_t a, size_t b) {
+    uint64_t bits = 0, rows = b - a;
+    for (size_t i = 0; i < w->ncols; i++) {
+        const kn_pq_leaf *l = &w->leaves[i];
+        if (l->physical == KN_PQ_BYTE_ARRAY) {
+            const uint32_t *o = batch->columns[i].offsets;
+            bits += 8 * ((uint64_t)(o[b] - o[a]) + 4 * rows);
+        } else if (l->physical == KN_PQ_BOOLEAN) {
+            bits += rows;
+        } else {
+            bits += 8 * (uint64_t)l->width * rows;
+        }
+        if (l->nullable) bits += rows;
+    }
+    return bits;
+}
+
+static kn_status check_batch(const kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
+    const kn_schema *s = batch->schema;
+    KN_RETURN_ERROR_IF(!s || s->num_fields != w->ncols, err, KN_E_USAGE,
+                       "the batch has %zu columns but the Parquet file has %zu",
+                       s ? s->num_fields : 0, w->ncols);
+    for (size_t i = 0; i < w->ncols; i++) {
+        const kn_column *col = &batch->columns[i];
+        if (!kn_type_equal(col->type, w->leaves[i].type) || !kn_type_equal(s->fields[i].type, w->leaves[i].type)) {
+            char have[64], want[64];
+            kn_type_format(col->type, have, sizeof have);
+            kn_type_format(w->leaves[i].type, want, sizeof want);
+            kn_error_field(err, w->leaves[i].name);
+            return kn_error_set(err, KN_E_USAGE, "column %zu ('%s') is %s in the batch but %s in the file",
+                                i, w->leaves[i].name, have, want);
+        }
+        KN_RETURN_ERROR_IF(col->length != batch->num_rows, err, KN_E_USAGE,
+                           "column '%s' has %zu values but the batch %zu rows", w->leaves[i].name,
+                           col->length, batch->num_rows);
+    }
+    for (size_t i = 0; i < w->ncols; i++)
+        KN_TRY(kn_pq_column_check(&w->leaves[i], &batch->columns[i], batch->num_rows, err));
+    return KN_OK;
+}
+
+static kn_status write_batch(kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
+    KN_TRY(check_batch(w, batch, err));
+    const uint64_t target = (uint64_t)w->opt.row_group_bytes * 8;
+    size_t row = 0, n = batch->num_rows;
+    while (row < n) {
+        /* The fewest rows that bring the row group to its target, or all that are left. */
+        size_t take = n - row;
+        uint64_t room = target - w->rg_bits;
+        if (estimate_bits(w, batch, row, n) >= room) {
+            size_t lo = 1, hi = n - row; /* estimate(row, row + hi) reaches the target */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (estimate_bits(w, batch, row, row + mid) >= room)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            take = lo;
+        }
+        uint64_t bits = estimate_bits(w, batch, row, row + take);
+        for (size_t i = 0; i < w->ncols; i++)
+            KN_TRY(kn_pq_column_write(w->cols[i], &batch->columns[i], row, take, err));
+        w->rg_rows += take;
+        w->rg_bits += bits;
+        row += take;
+        if (w->rg_bits >= target) KN_TRY(flush_row_group(w, err));
+    }
+    return KN_OK;
+}
+
+kn_status kn_pq_writer_write(kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
+    KN_RETURN_ERROR_IF(w->failed, err, KN_E_USAGE, "the Parquet writer failed earlier; abort it");
+    kn_status st = write_batch(w, batch, err);
+    if (st != KN_OK) w->failed = true;
+    return st;
+}
+
+uint64_t kn_pq_writer_bytes(const kn_pq_writer *w) {
+    uint64_t n = kn_sink_offset(w->sink);
+    for (size_t i = 0; i < w->ncols; i++) n += kn_pq_column_buffered(w->cols[i]);
+    return n;
+}
+
+/* ---- footer ------------------------------------------------------------------------------ */
+
+static kn_status write_footer(kn_pq_writer *w, kn_error *err) {
+    kn_buf_clear(&w->scratch);
+    kn_tc t;
+    kn_tc_init(&t, &w->scratch);
+    kn_tc_struct_begin(&t); /* FileMetaData */
+    kn_tc_field_i32(&t, 1, 1);
+    kn_pq_schema_write(&t, 2, w->leaves, w->ncols);
+    kn_tc_field_i64(&t, 3, (int64_t)w->num_rows);
+    kn_tc_field_list_begin(&t, 4, KN_TC_STRUCT, w->num_row_groups);
+    /* Each RowGroup struct was encoded whole when its row group ended; list elements carry no
+     * field ids, so they splice in as they are. */
+    if (!t.failed && !kn_buf_append(&w->scratch, w->rg_meta.data, w->rg_meta.len)) t.failed = true;
+    if (w->kv_count) {
+        kn_tc_field_list_begin(&t, 5, KN_TC_STRUCT, w->kv_count);
+        for (size_t i = 0; i < w->kv_count; i++) {
+            kn_tc_struct_begin(&t);
+            kn_tc_field_string(&t, 1, w->kv[i].key);
+            if (w->kv[i].value) kn_tc_field_string(&t, 2, w->kv[i].value);
+            kn_tc_struct_end(&t);
+        }
+    }
+    kn_tc_field_string(&t, 6, w->created_by);
+    kn_tc_field_list_begin(&t, 7, KN_TC_STRUCT, w->ncols);
+    for (size_t i = 0; i < w->ncols; i++) {
+        kn_tc_struct_begin(&t); /* ColumnOrder union */
+        kn_tc_field_empty_struct(&t, 1); /* TYPE_ORDER */
+        kn_tc_struct_end(&t);
+    }
+    kn_tc_struct_end(&t);
+    KN_TRY(kn_tc_status(&t, err));
+    KN_RETURN_ERROR_IF(w->scratch.len > UINT32_MAX, err, KN_E_DATA,
+                       "the Parquet footer would be %zu bytes, past its 4 GiB limit", w->scratch.len);
+    uint8_t tail[8];
+    uint32_t len = (uint32_t)w->scratch.len;
+    memcpy(tail, &len, 4);
+    memcpy(tail + 4, "PAR1", 4);
+    KN_TRY(kn_sink_write(w->sink, w->scratch.data, w->scratch.len, err));
+    return kn_sink_write(w->sink, tail, 8, err);
+}
+
+kn_status kn_pq_writer_close(kn_pq_writer *w, kn_pq_file_info *info, kn_error *err) {
+    if (w->failed) {
+        kn_pq_writer_abort(w);
+        return kn_error_set(err, KN_E_USAGE, "the Parquet writer failed earlier; nothing was published");
+    }
+    kn_status st = flush_row_group(w, err);
+    if (st == KN_OK) st = write_footer(w, err);
+    if (st != KN_OK) {
+        kn_pq_writer_abort(w);
+        return st;
+    }
+    kn_pq_file_info fi = {w->num_rows, kn_sink_offset(w->sink), w->num_row_groups};
+    kn_sink *sink = w->sink;
+    w->sink = NULL;
+    writer_free(w);
+    st = kn_sink_close(sink, err);
+    if (st == KN_OK && info) *info = fi;
+    return st;
+}

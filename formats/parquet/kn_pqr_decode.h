@@ -1,0 +1,56 @@
+/* formats/parquet/kn_pqr_decode.h: helpers shared by the footer and page-header decoders
+ * (internal to kn_parquet_read): allocation that stops the decoder when memory runs out,
+ * strings and bytes copied into an arena (or borrowed from the input), and Statistics, which
+ * both the footer and the page headers hold. */
+#ifndef KN_PQR_DECODE_H
+#define KN_PQR_DECODE_H
+
+#include "kn_buf.h"
+#include "kn_pq_format.h"
+#include "kn_pqr.h"
+#include "kn_pqr_thrift.h"
+
+typedef struct kn__pqr_dec {
+    kn__tc r;
+    kn_arena *arena; /* owns what is decoded; NULL: bytes are borrowed from the input */
+} kn__pqr_dec;
+
+/* Runs the field loop of one struct of wire type `type` named `name`, marking each field in
+ * `seen`: the body (the variadic part) sees the field's `id` and wire type `t` and decodes a
+ * known field or skips it. Returns from the enclosing function on failure. */
+#define KN__PQR_FIELDS(d, type, name, seen, ...)                                              \
+    do {                                                                                      \
+        kn__tc_frame f_;                                                                      \
+        KN_TRY(kn__tc_expect(&(d)->r, (type), KN_TC_STRUCT));                                 \
+        KN_TRY(kn__tc_struct_begin(&(d)->r, (name), &f_));                                    \
+        for (;;) {                                                                            \
+            int16_t id;                                                                       \
+            uint8_t t;                                                                        \
+            KN_TRY(kn__tc_field(&(d)->r, &f_, &id, &t));                                      \
+            if (t == KN_TC_STOP) break;                                                       \
+            kn__pqr_mark((seen), id);                                                         \
+            __VA_ARGS__                                                                       \
+        }                                                                                     \
+        kn__tc_struct_end(&(d)->r, &f_);                                                      \
+    } while (0)
+
+/* `count` zeroed elements of `size` bytes from the arena; on overflow or when memory runs out
+ * stops the decoder with KN_E_NOMEM and returns NULL. */
+void *kn__pqr_alloc(kn__pqr_dec *d, size_t count, size_t size);
+
+/* Marks field `id` seen in a struct's `seen` mask (ids past 63 are not tracked). */
+static inline void kn__pqr_mark(uint64_t *seen, int16_t id) {
+    if (id >= 0 && id < 64) *seen |= (uint64_t)1 << id;
+}
+
+/* A binary field: copied (with a NUL after it) into the arena, or borrowed without one. */
+kn_status kn__pqr_bytes(kn__pqr_dec *d, uint8_t type, kn_pqr_bytes *out);
+/* A string field, copied into the arena and NUL-terminated (needs an arena). */
+kn_status kn__pqr_string(kn__pqr_dec *d, uint8_t type, const char **out, size_t *len);
+/* An enum or other i32 field that must lie in [min, max]. */
+kn_status kn__pqr_int32_in(kn__pqr_dec *d, uint8_t type, int32_t min, int32_t max, int32_t *out,
+                           const char *what);
+/* A Statistics struct. */
+kn_status kn__pqr_stats(kn__pqr_dec *d, uint8_t type, kn_pqr_stats *out);
+
+#endif

@@ -1,0 +1,63 @@
+/* kernels/kn_parse_number.h: numbers written as text (the JSON grammar of RFC 8259) parsed into
+ * int32/int64, decimals and float64, exactly.
+ *
+ * Pure functions: no I/O, no allocation, no locale. Inputs are (pointer, length) and need not
+ * be NUL-terminated; every function reads only the bytes it is given.
+ *
+ * Exactness rules (the reader's contract with its users):
+ *   - integers: a value with a fraction or exponent is accepted only when it is integral
+ *     ("1.0", "2e3"); anything else is KN_NUM_FRACTION.
+ *   - decimals keep the digits as written: "12.3" in decimal(12,2) is unscaled 1230. More
+ *     fraction digits than the scale are refused (KN_NUM_FRACTION) rather than rounded, except
+ *     trailing zeros, which lose nothing ("1.230" fits scale 2).
+ *   - float64 is correctly rounded (round-half-even), like strtod in the C locale. */
+#ifndef KN_PARSE_NUMBER_H
+#define KN_PARSE_NUMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_types.h"
+
+typedef enum kn_num_status {
+    KN_NUM_OK = 0,
+    KN_NUM_SYNTAX,   /* not a number in the JSON grammar */
+    KN_NUM_RANGE,    /* a number, but too large (or too precise) for the target */
+    KN_NUM_FRACTION  /* has fraction digits the target cannot keep (integer or decimal scale) */
+} kn_num_status;
+
+/* A number split into its parts; the pointers point into the parsed text. */
+typedef struct kn_num_parts {
+    bool negative;
+    const char *int_digits;  /* at least one digit */
+    size_t int_len;
+    const char *frac_digits; /* NULL when there is no '.' */
+    size_t frac_len;
+    int64_t exp;             /* the written exponent, clamped to +-1e9; 0 when absent */
+    bool has_exp;
+} kn_num_parts;
+
+/* Checks the JSON number grammar -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? over all of
+ * s[0..n) and fills `out`. */
+kn_num_status kn_num_split(const char *s, size_t n, kn_num_parts *out);
+
+/* True when s[0..n) is exactly one JSON number. */
+static inline bool kn_num_is_json(const char *s, size_t n) {
+    kn_num_parts p;
+    return kn_num_split(s, n, &p) == KN_NUM_OK;
+}
+
+/* An integer in [min, max]. Fast for plain digit strings; integral decimals are accepted. */
+kn_num_status kn_parse_int(const char *s, size_t n, int64_t min, int64_t max, int64_t *out);
+
+/* A decimal(precision, scale) value as its unscaled integer. `precision` 1..38, `scale` <=
+ * precision. The 64-bit form needs precision <= 18. */
+kn_num_status kn_parse_decimal64(const char *s, size_t n, int precision, int scale, int64_t *out);
+kn_num_status kn_parse_decimal128(const char *s, size_t n, int precision, int scale, kn_i128 *out);
+
+/* A correctly rounded double. Finite results only: a value beyond the float64 range is
+ * KN_NUM_RANGE; one below the smallest subnormal becomes (signed) zero. */
+kn_num_status kn_parse_double(const char *s, size_t n, double *out);
+
+#endif
