@@ -126,14 +126,15 @@ run_one() {
     out="$dir/out-kiln"
     rm -rf "$out"
     t0=$(date +%s%N)
-    if ! /usr/bin/time -v -o "$tf" "$kiln" convert "$input" -o "$out" --schema "$schema" \
-        --compression "$codec" --threads "$t" --mode overwrite -q > "$dir/kiln.json" 2>> "$log"; then
-      t1=$(date +%s%N)
+    # Options before the input: kiln's option parser stops at the first non-option argument.
+    if ! /usr/bin/time -v -o "$tf" "$kiln" convert -o "$out" --schema "$schema" --compression "$codec" \
+        --threads "$t" --mode overwrite -q "$input" > "$dir/kiln.json" 2>> "$log"; then
       say "kiln failed (threads $t, run $r): $(tail -n 3 "$log" | tr '\n' ' ')"
       return 1
     fi
     t1=$(date +%s%N)
     nrows=$(tail -n 1 "$dir/kiln.json" | grep -o '"rows_written": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
+    if [ "$r" = 1 ]; then say "kiln: $kiln convert -o $out --schema $schema --compression $codec --threads $t --mode overwrite -q $input"; fi
     obytes=$(cat "$out"/*.parquet 2>/dev/null | wc -c)
   else
     out="$dir/out-duckdb.parquet"
@@ -146,6 +147,7 @@ run_one() {
     fi
     t1=$(date +%s%N)
     nrows=$(grep -o '"rows":[0-9]*' "$dir/duckdb.json" | grep -o '[0-9]*$' || echo 0)
+    if [ "$r" = 1 ]; then say "DuckDB: SET threads = $t; $(grep -o '"query":".*"' "$dir/duckdb.json" | sed 's/^"query":"//; s/"$//')"; fi
     obytes=$(wc -c < "$out")
   fi
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
@@ -155,7 +157,8 @@ run_one() {
   say "$engine threads=$t run=$r: ${secs}s, peak RSS $((rss / 1024)) MB, $nrows rows, $((obytes / 1000000)) MB out"
 }
 
-engines=$(echo $engines)
+read -r -a engine_words <<< "$engines"
+engines="${engine_words[*]}"
 say "$rows rows, $in_mb MB of NDJSON in $shards files; codec $codec; threads: $threads_list; $runs runs each; engines: $engines"
 for t in $threads_list; do
   for r in $(seq 1 "$runs"); do

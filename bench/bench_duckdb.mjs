@@ -1,9 +1,9 @@
 // bench/bench_duckdb.mjs: DuckDB's side of bench_convert.sh, and the check that two Parquet
 // outputs hold the same data.
 //
-//   node bench_duckdb.mjs convert --input GLOB --schema YAML --out FILE --codec zstd|snappy --threads N
+//   node bench_duckdb.mjs convert --input GLOB --schema YAML --out FILE --codec zstd|snappy --threads N [--level L]
 //     Runs COPY (SELECT * FROM read_json(GLOB, columns={...}, format='newline_delimited'))
-//     TO FILE (FORMAT parquet, COMPRESSION codec) with the columns taken from the kiln schema
+//     TO FILE (FORMAT parquet, COMPRESSION codec[, COMPRESSION_LEVEL L (zstd, default 3)]) with the columns taken from the kiln schema
 //     file, so both engines parse the same types. Prints one JSON line: rows, seconds.
 //
 //   node bench_duckdb.mjs compare --a GLOB --b GLOB
@@ -51,7 +51,10 @@ if (cmd === 'convert') {
   const threads = Number(opt.threads || 1);
   await con.run(`SET threads = ${threads}`);
   const q = `COPY (SELECT * FROM read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, ` +
-    `format = 'newline_delimited')) TO ${sql(opt.out)} (FORMAT parquet, COMPRESSION ${codec})`;
+    `format = 'newline_delimited')) TO ${sql(opt.out)} (FORMAT parquet, COMPRESSION ${codec}` +
+    // kiln's zstd level is 3 unless told otherwise; say the same to DuckDB rather than trust
+    // that its default matches.
+    `${codec === 'zstd' ? `, COMPRESSION_LEVEL ${Number(opt.level || 3)}` : ''})`;
   const t0 = process.hrtime.bigint();
   const res = await con.run(q);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -864,19 +864,20 @@ static void print_schema(FILE *out) {
     }
 }
 
+/* A printf format: %d is GEN_FORMAT_VERSION. */
 static const char usage[] =
     "usage: kn_gen_orders --rows N [--seed S] [--format ndjson|csv|xml] [--dirty]\n"
     "                     [--shards K [--shard-index I]] [--crlf] [--threads T] -o DIR_or_FILE\n"
     "       kn_gen_orders --print-schema\n"
     "\n"
-    "Writes N seeded order records (generator format version 1). Each record is a pure function\n"
+    "Writes N seeded order records (generator format version %d). Each record is a pure function\n"
     "of (seed, row index, --dirty), so output is byte-identical across runs and thread counts,\n"
     "and the three formats hold the same records.\n"
     "\n"
     "  --rows N          records in all (over every shard)\n"
     "  --seed S          the seed (default 1)\n"
     "  --format F        ndjson (default), csv (header row, RFC 4180 quoting), xml\n"
-    "  --dirty           mixed-case and padded strings, ~2% nulls per column, ~3% duplicate ids\n"
+    "  --dirty           mixed-case and padded strings, ~2%% nulls per column, ~3%% duplicate ids\n"
     "  --shards K        write K files DIR/orders-00000.EXT ...; shard k holds rows\n"
     "                    [k*N/K, (k+1)*N/K). Without it, -o is one file ('-' for stdout),\n"
     "                    unless -o names an existing folder (then one shard in it)\n"
@@ -950,7 +951,7 @@ int main(int argc, char **argv) {
         case 'o': g.out = optarg; break;
         case 'q': g.quiet = true; break;
         case O_SCHEMA: print_schema(stdout); return 0;
-        case 'h': fputs(usage, stdout); return 0;
+        case 'h': printf(usage, GEN_FORMAT_VERSION); return 0;
         default: return fail_usage("unknown or incomplete option", argv[optind - 1]);
         }
     }

@@ -84,6 +84,10 @@ kn_status kn_part_spec_parse(const char *text, const kn_schema *schema, kn_part_
 
 /* True when the key's folder name is `name` (the spec's lowercased name, compared exactly). */
 bool kn_part_spec_has_key(const kn_part_spec *spec, const char *name);
+/* True when schema column `column` is the source of an identity key: the column that
+ * --drop-partition-columns leaves out of the files (derived keys such as year(ts) never drop
+ * their source column). */
+bool kn_part_spec_is_partition_column(const kn_part_spec *spec, size_t column);
 
 /* ---- Values and paths ---------------------------------------------------------------------- */
 
@@ -117,8 +121,9 @@ bool kn_hive_escape_append(kn_buf *out, const void *s, size_t len, unsigned flag
 size_t kn_hive_unescape(const char *s, size_t len, char *out);
 
 /* Appends the relative folder path of row `row` ("year=2024/month=3/region=eu%2Fwest/") to
- * `out`. An empty spec appends nothing. `flags` are the kn_hive_escape flags. Errors as
- * kn_part_value_append. */
+ * `out`. An empty spec appends nothing. `flags` are the kn_hive_escape flags for the values (key
+ * names were escaped once, by kn_part_spec_parse, with Hive's list). On failure `out` is as it
+ * was. Errors as kn_part_value_append. */
 kn_status kn_part_path_append(const kn_part_spec *spec, const kn_batch *batch, size_t row,
                               unsigned flags, kn_buf *out, kn_error *err);
 
@@ -135,8 +140,8 @@ int64_t kn_part_days_from_civil(int64_t year, unsigned month, unsigned day);
  * that times before 1970 fall on the right day (-1 us is 1969-12-31 23:59:59.999999). */
 void kn_part_split_micros(int64_t micros, int64_t *days, int64_t *micros_of_day);
 
-/* Text of a date or timestamp (no NUL needed by the caller beyond the returned length; a NUL
- * is written after it). */
+/* Writes the text of a date (days since 1970-01-01) or a timestamp (micros since 1970-01-01
+ * 00:00:00) followed by a NUL, and returns its length without the NUL. */
 #define KN_PART_DATE_TEXT_MAX 32
 #define KN_PART_TIMESTAMP_TEXT_MAX 48
 size_t kn_part_format_date(int64_t days, char out[KN_PART_DATE_TEXT_MAX]);

@@ -79,7 +79,7 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, c
     uint64_t size;
     optind = 0; /* GNU getopt: start over, argv[0] is the command name */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+o:qh", convert_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:qh", convert_options, NULL)) != -1) {
         switch (c) {
         case 'o': opt->output_dir = optarg; break;
         case 'q': opt->progress = false; kn_log_set_level(KN_LOG_WARN); break;

@@ -39,7 +39,7 @@ int kn_cli_infer(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while (st == KN_OK && (c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while (st == KN_OK && (c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(infer_usage, stdout); return 0;
         case OPT_FORMAT: format = optarg; break;

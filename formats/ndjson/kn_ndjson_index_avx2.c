@@ -17,11 +17,6 @@ static inline uint64_t mask64(__m256i lo, __m256i hi) {
     return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
 }
 
-static inline uint64_t eq64(__m256i lo, __m256i hi, char c) {
-    __m256i v = _mm256_set1_epi8(c);
-    return mask64(_mm256_cmpeq_epi8(lo, v), _mm256_cmpeq_epi8(hi, v));
-}
-
 static inline uint64_t prefix_xor(uint64_t x) {
     __m128i v = _mm_set_epi64x(0, (long long)x);
     return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
@@ -44,7 +39,15 @@ static inline uint64_t escaped_bytes(uint64_t bs, uint64_t *carry) {
     return esc;
 }
 
-static inline size_t flatten(uint32_t *pos, size_t n, uint32_t base, uint64_t bits) {
+/* GCC's SLP vectorizer turns the four scalar stores into lane inserts and shuffles that cost
+ * more than the stores; keep them scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KN_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define KN_NO_SLP
+#endif
+
+static inline KN_NO_SLP size_t flatten(uint32_t *pos, size_t n, uint32_t base, uint64_t bits) {
     /* Four stores per step whatever the count: fewer branches than one store per bit; the
      * extra stores (of junk) land in the slack kn__ndjson_index_bound leaves. */
     size_t count = (size_t)__builtin_popcountll(bits);
@@ -63,11 +66,18 @@ static inline size_t flatten(uint32_t *pos, size_t n, uint32_t base, uint64_t bi
     return n + count;
 }
 
-size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs_words) {
+KN_NO_SLP size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs_words) {
     memset(bs_words, 0, kn__ndjson_bs_words(len) * sizeof *bs_words);
     size_t n = 0;
     uint64_t esc_carry = 0, str_carry = 0, other_carry = 0;
-    const __m256i lf = _mm256_set1_epi8('\n'), x1f = _mm256_set1_epi8(0x1F), x20 = _mm256_set1_epi8(0x20);
+    /* Class bits: 0 '[' ']' '{' '}'; 1 ':'; 2 ','; 3 ' '; 4 '\t' '\r'; 5 '\n'; 6 '"'; 7 '\\'.
+     * A byte is in a class when both its low-nibble and high-nibble entries have the bit. */
+    const __m256i lo_table = _mm256_setr_epi8(8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0,
+                                              8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0);
+    const __m256i hi_table = _mm256_setr_epi8(16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                              16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i x0f = _mm256_set1_epi8(0x0F), x07 = _mm256_set1_epi8(0x07), x1f = _mm256_set1_epi8(0x1F);
+    const __m256i zero = _mm256_setzero_si256();
     uint8_t tail[64];
     for (size_t off = 0; off < len; off += 64) {
         const uint8_t *p = buf + off;
@@ -79,13 +89,19 @@ size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint
         }
         __m256i lo = _mm256_loadu_si256((const __m256i *)p);
         __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
-        uint64_t bs = eq64(lo, hi, '\\');
-        uint64_t q = eq64(lo, hi, '"');
-        uint64_t nl = mask64(_mm256_cmpeq_epi8(lo, lf), _mm256_cmpeq_epi8(hi, lf));
-        /* '[' ']' ':' ',' with 0x20 or'ed in are '{' '}' ':' ','. */
-        __m256i lo20 = _mm256_or_si256(lo, x20), hi20 = _mm256_or_si256(hi, x20);
-        uint64_t op = eq64(lo20, hi20, '{') | eq64(lo20, hi20, '}') | eq64(lo20, hi20, ':') | eq64(lo20, hi20, ',');
-        uint64_t ws = eq64(lo, hi, ' ') | eq64(lo, hi, '\t') | eq64(lo, hi, '\r');
+        /* Classify by nibbles: class = LO[low nibble] & HI[high nibble], one bit per class
+         * (see the tables), so two shuffles replace a dozen compares. */
+        __m256i lo_n = _mm256_and_si256(lo, x0f), hi_n = _mm256_and_si256(hi, x0f);
+        __m256i lo_h = _mm256_and_si256(_mm256_srli_epi16(lo, 4), x0f), hi_h = _mm256_and_si256(_mm256_srli_epi16(hi, 4), x0f);
+        __m256i cl = _mm256_and_si256(_mm256_shuffle_epi8(lo_table, lo_n), _mm256_shuffle_epi8(hi_table, lo_h));
+        __m256i ch = _mm256_and_si256(_mm256_shuffle_epi8(lo_table, hi_n), _mm256_shuffle_epi8(hi_table, hi_h));
+        uint64_t bs = mask64(cl, ch); /* bit 7 */
+        uint64_t q = mask64(_mm256_slli_epi16(cl, 1), _mm256_slli_epi16(ch, 1));  /* bit 6 */
+        uint64_t nl = mask64(_mm256_slli_epi16(cl, 2), _mm256_slli_epi16(ch, 2)); /* bit 5 */
+        uint64_t ws = mask64(_mm256_slli_epi16(cl, 3), _mm256_slli_epi16(ch, 3)) |
+                      mask64(_mm256_slli_epi16(cl, 4), _mm256_slli_epi16(ch, 4)); /* bits 4, 3 */
+        uint64_t op = ~mask64(_mm256_cmpeq_epi8(_mm256_and_si256(cl, x07), zero),
+                              _mm256_cmpeq_epi8(_mm256_and_si256(ch, x07), zero)); /* bits 0-2 */
         uint64_t ctrl = mask64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, x1f), x1f),
                                _mm256_cmpeq_epi8(_mm256_max_epu8(hi, x1f), x1f));
         if (bs) bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);

@@ -33,16 +33,20 @@ void kn_pq_dict_release(kn_pq_dict *d) {
     memset(d, 0, sizeof *d);
 }
 
+static inline uint64_t slot_of(uint64_t hash, uint32_t idx) {
+    return (hash & 0xFFFFFFFF00000000ull) | ((uint64_t)idx + 1);
+}
+
 /* Keeps the table at most half full, so probe sequences stay short. */
 static bool grow_table(kn_pq_dict *d) {
     size_t size = (d->mask + 1) * 2;
-    uint32_t *slots = kn_calloc(size, sizeof *slots);
+    uint64_t *slots = kn_calloc(size, sizeof *slots);
     if (!slots) return false;
     size_t mask = size - 1;
     for (uint32_t i = 0; i < d->count; i++) {
         size_t s = (size_t)d->hashes[i] & mask;
         while (slots[s]) s = (s + 1) & mask;
-        slots[s] = i + 1;
+        slots[s] = slot_of(d->hashes[i], i);
     }
     kn_free(d->slots);
     d->slots = slots;
@@ -66,16 +70,17 @@ static bool grow_entries(kn_pq_dict *d) {
 
 /* Finds `p` or inserts it. Returns the index, UINT32_MAX when the bound stops it (d->full),
  * UINT32_MAX - 1 when memory runs out. */
-static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len) {
-    uint64_t h = XXH3_64bits(p, len);
+static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len, uint64_t h) {
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
     size_t s = (size_t)h & d->mask;
     for (;;) {
-        uint32_t e = d->slots[s];
-        if (!e) break;
-        if (d->hashes[e - 1] == h) {
+        uint64_t slot = d->slots[s];
+        if (!slot) break;
+        if ((slot & 0xFFFFFFFF00000000ull) == tag) {
+            uint32_t e = (uint32_t)slot - 1;
             size_t elen;
-            const uint8_t *ep = kn_pq_dict_entry(d, e - 1, &elen);
-            if (elen == len && memcmp(ep, p, len) == 0) return e - 1;
+            const uint8_t *ep = kn_pq_dict_entry(d, e, &elen);
+            if (elen == len && memcmp(ep, p, len) == 0) return e;
         }
         s = (s + 1) & d->mask;
     }
@@ -97,7 +102,7 @@ static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len) {
         d->starts[idx] = d->values.len + 4;
     }
     d->values.len += need;
-    d->slots[s] = idx + 1;
+    d->slots[s] = slot_of(h, idx);
     if ((size_t)d->count * 2 > d->mask + 1 && !grow_table(d)) {
         /* The entry is in; the table is merely fuller than we like. Report memory now so the
          * caller stops cleanly rather than filling the table to the brim later. */
@@ -110,42 +115,60 @@ static inline bool present(const uint8_t *validity, size_t bit) {
     return !validity || ((validity[bit >> 3] >> (bit & 7)) & 1u);
 }
 
+/* Values are hashed a block ahead and their slots prefetched, so the table's cache misses
+ * overlap instead of coming one after another. */
+#define BLOCK 16
+
 size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
                             size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
                             kn_error *err) {
     size_t w = (size_t)d->width, k = *nidx;
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (!present(validity, bit_offset + i)) continue;
-        uint32_t e = lookup(d, values + i * w, w);
-        if (e >= UINT32_MAX - 1) {
-            if (e == UINT32_MAX) break;
-            *nidx = k;
-            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-            return (size_t)-1;
+    uint64_t hs[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            hs[j] = XXH3_64bits(values + (i + j) * w, w);
+            __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
         }
-        idx[k++] = e;
+        for (size_t j = 0; j < m; j++) {
+            if (!present(validity, bit_offset + i + j)) continue;
+            uint32_t e = lookup(d, values + (i + j) * w, w, hs[j]);
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i + j;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
     }
     *nidx = k;
-    return i;
+    return n;
 }
 
 size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_t *bytes,
                             const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
                             size_t *nidx, kn_error *err) {
     size_t k = *nidx;
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (!present(validity, bit_offset + i)) continue;
-        uint32_t e = lookup(d, bytes + offsets[i], offsets[i + 1] - offsets[i]);
-        if (e >= UINT32_MAX - 1) {
-            if (e == UINT32_MAX) break;
-            *nidx = k;
-            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-            return (size_t)-1;
+    uint64_t hs[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            hs[j] = XXH3_64bits(bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j]);
+            __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
         }
-        idx[k++] = e;
+        for (size_t j = 0; j < m; j++) {
+            if (!present(validity, bit_offset + i + j)) continue;
+            uint32_t e = lookup(d, bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j], hs[j]);
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i + j;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
     }
     *nidx = k;
-    return i;
+    return n;
 }

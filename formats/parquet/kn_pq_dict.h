@@ -21,9 +21,10 @@ typedef struct kn_pq_dict {
     size_t limit;    /* the most bytes `values` may hold */
     kn_buf values;   /* PLAIN encoding of the entries, in index order (owned) */
     uint32_t count;  /* entries */
-    uint32_t *slots; /* hash table: entry index + 1, 0 = empty (owned) */
+    uint64_t *slots; /* hash table: high 32 bits of the hash, entry index + 1 (0 = empty), so a
+                      * probe looks at an entry only when its hash likely matches (owned) */
     size_t mask;     /* table size - 1 */
-    uint64_t *hashes;   /* per entry, for rehashing and for cheap compares (owned) */
+    uint64_t *hashes;   /* per entry, for rehashing (owned) */
     size_t *starts;     /* BYTE_ARRAY: where each entry's bytes start in `values` (owned) */
     size_t entry_cap;
     bool full;          /* a value did not fit under `limit` */

@@ -111,6 +111,12 @@ static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_op
     KN_TRY(check_options(opt, err));
     KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE,
                        "a Parquet file needs at least one column");
+    /* Types first, on the caller's schema: a copy would fail on an unknown type as if memory
+     * had run out. */
+    for (size_t i = 0; i < schema->num_fields; i++) {
+        kn_pq_leaf probe;
+        KN_TRY(kn_pq_leaf_init(&schema->fields[i], opt->timestamp_int96, &probe, err));
+    }
     w->opt = *opt;
     w->schema = kn_schema_copy(schema);
     w->created_by = kn_strdup(opt->created_by ? opt->created_by : kn_pq_created_by());
@@ -221,6 +227,7 @@ static uint64_t estimate_bits(const kn_pq_writer *w, const kn_batch *batch, size
 }
 
 static kn_status check_batch(const kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
+    KN_RETURN_ERROR_IF(!batch, err, KN_E_USAGE, "no batch to write");
     const kn_schema *s = batch->schema;
     KN_RETURN_ERROR_IF(!s || s->num_fields != w->ncols, err, KN_E_USAGE,
                        "the batch has %zu columns but the Parquet file has %zu",

@@ -312,7 +312,8 @@ typedef struct kn_pqr_page_header {
 
 /* Decodes one PageHeader from the start of `data` (`len` bytes, borrowed: the statistics
  * point into it) that sits at file offset `base` of `name` (may be NULL). Sets *header_len to
- * the header's size in bytes. Sizes must be >= 0. */
+ * the header's size in bytes. Sizes and value, null and row counts must be >= 0
+ * (KN_E_FORMAT otherwise). */
 kn_status kn_pqr_page_header_decode(const uint8_t *data, size_t len, uint64_t base, const char *name,
                                     kn_pqr_page_header *out, size_t *header_len, kn_error *err);
 

@@ -59,20 +59,16 @@ kn_status kn__pqr_int32_in(kn__pqr_dec *d, uint8_t type, int32_t min, int32_t ma
     return KN_OK;
 }
 
+/* The wire type of each Statistics field, by field id. */
+static const uint8_t stats_want[] = {[1] = KN__W_BIN, [2] = KN__W_BIN, [3] = KN__W_INT, [4] = KN__W_INT,
+                                     [5] = KN__W_BIN, [6] = KN__W_BIN, [7] = KN__W_BOOL, [8] = KN__W_BOOL};
+
 kn_status kn__pqr_stats(kn__pqr_dec *d, uint8_t type, kn_pqr_stats *s) {
     kn__tc *r = &d->r;
-    kn__tc_frame f;
     memset(s, 0, sizeof *s);
-    KN_TRY(kn__tc_expect(r, type, KN_TC_STRUCT));
-    KN_TRY(kn__tc_struct_begin(r, "Statistics", &f));
     /* Bit 0 marks the struct itself as present, even when it holds no field. */
     s->seen = 1;
-    for (;;) {
-        int16_t id;
-        uint8_t t;
-        KN_TRY(kn__tc_field(r, &f, &id, &t));
-        if (t == KN_TC_STOP) break;
-        kn__pqr_mark(&s->seen, id);
+    KN__PQR_FIELDS(d, type, "Statistics", stats_want, &s->seen, {
         switch (id) {
         case 1: KN_TRY(kn__pqr_bytes(d, t, &s->max)); break;
         case 2: KN_TRY(kn__pqr_bytes(d, t, &s->min)); break;
@@ -96,7 +92,6 @@ kn_status kn__pqr_stats(kn__pqr_dec *d, uint8_t type, kn_pqr_stats *s) {
             break;
         default: KN_TRY(kn__tc_skip(r, t)); break;
         }
-    }
-    kn__tc_struct_end(r, &f);
+    });
     return KN_OK;
 }

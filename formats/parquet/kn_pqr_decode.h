@@ -15,10 +15,13 @@ typedef struct kn__pqr_dec {
     kn_arena *arena; /* owns what is decoded; NULL: bytes are borrowed from the input */
 } kn__pqr_dec;
 
-/* Runs the field loop of one struct of wire type `type` named `name`, marking each field in
- * `seen`: the body (the variadic part) sees the field's `id` and wire type `t` and decodes a
- * known field or skips it. Returns from the enclosing function on failure. */
-#define KN__PQR_FIELDS(d, type, name, seen, ...)                                              \
+/* Runs the field loop of one struct of wire type `type` named `name`. `want` is a static array
+ * indexed by field id giving each known field's wire type (0: any); a known field that arrives
+ * with another type is skipped as unknown, as Thrift's own generated readers do, so a writer
+ * that reused an id with another meaning still reads. Other fields are marked in `seen` and
+ * handed to the body (the variadic part), which sees the field's `id` and wire type `t` and
+ * decodes the field or skips it. Returns from the enclosing function on failure. */
+#define KN__PQR_FIELDS(d, type, name, want, seen, ...)                                        \
     do {                                                                                      \
         kn__tc_frame f_;                                                                      \
         KN_TRY(kn__tc_expect(&(d)->r, (type), KN_TC_STRUCT));                                 \
@@ -28,11 +31,23 @@ typedef struct kn__pqr_dec {
             uint8_t t;                                                                        \
             KN_TRY(kn__tc_field(&(d)->r, &f_, &id, &t));                                      \
             if (t == KN_TC_STOP) break;                                                       \
+            if ((size_t)id < sizeof(want) / sizeof((want)[0]) && (want)[id] &&                \
+                !kn__tc_compatible(t, (want)[id])) {                                          \
+                KN_TRY(kn__tc_skip(&(d)->r, t));                                              \
+                continue;                                                                     \
+            }                                                                                 \
             kn__pqr_mark((seen), id);                                                         \
             __VA_ARGS__                                                                       \
         }                                                                                     \
         kn__tc_struct_end(&(d)->r, &f_);                                                      \
     } while (0)
+
+/* Wire types in `want` tables. */
+#define KN__W_INT KN_TC_I32 /* any integer: BYTE, I16, I32, I64 */
+#define KN__W_BOOL KN_TC_BOOL_TRUE
+#define KN__W_BIN KN_TC_BINARY
+#define KN__W_LIST KN_TC_LIST /* list or set */
+#define KN__W_STRUCT KN_TC_STRUCT
 
 /* `count` zeroed elements of `size` bytes from the arena; on overflow or when memory runs out
  * stops the decoder with KN_E_NOMEM and returns NULL. */

@@ -30,6 +30,23 @@ static kn_status decode_list(kn__pqr_dec *d, uint8_t type, size_t elem_size, ele
     return KN_OK;
 }
 
+/* The wire type of each known field, by field id (parquet.thrift). */
+static const uint8_t any_want[1] = {0};
+static const uint8_t kv_want[] = {[1] = KN__W_BIN, [2] = KN__W_BIN};
+static const uint8_t decimal_want[] = {[1] = KN__W_INT, [2] = KN__W_INT};
+static const uint8_t int_want[] = {[1] = KN__W_INT, [2] = KN__W_BOOL};
+static const uint8_t variant_want[] = {[1] = KN__W_INT};
+static const uint8_t logical_want[] = {[1] = KN__W_STRUCT, [2] = KN__W_STRUCT, [3] = KN__W_STRUCT, [4] = KN__W_STRUCT, [5] = KN__W_STRUCT, [6] = KN__W_STRUCT, [7] = KN__W_STRUCT, [8] = KN__W_STRUCT, [10] = KN__W_STRUCT, [11] = KN__W_STRUCT, [12] = KN__W_STRUCT, [13] = KN__W_STRUCT, [14] = KN__W_STRUCT, [15] = KN__W_STRUCT, [16] = KN__W_STRUCT, [17] = KN__W_STRUCT, [18] = KN__W_STRUCT};
+static const uint8_t schema_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_BIN, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_INT, [9] = KN__W_INT, [10] = KN__W_STRUCT};
+static const uint8_t encoding_stats_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT};
+static const uint8_t column_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_LIST, [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_LIST, [9] = KN__W_INT, [10] = KN__W_INT, [11] = KN__W_INT, [12] = KN__W_STRUCT, [13] = KN__W_LIST, [14] = KN__W_INT, [15] = KN__W_INT, [16] = KN__W_STRUCT, [17] = KN__W_STRUCT};
+static const uint8_t column_chunk_want[] = {[1] = KN__W_BIN, [2] = KN__W_INT, [3] = KN__W_STRUCT, [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_STRUCT, [9] = KN__W_BIN};
+static const uint8_t sorting_want[] = {[1] = KN__W_INT, [2] = KN__W_BOOL, [3] = KN__W_BOOL};
+static const uint8_t row_group_want[] = {[1] = KN__W_LIST, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_LIST, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT};
+static const uint8_t file_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_INT, [4] = KN__W_LIST, [5] = KN__W_LIST, [6] = KN__W_BIN, [7] = KN__W_LIST, [8] = KN__W_STRUCT, [9] = KN__W_BIN};
+static const uint8_t time_want[] = {[1] = KN__W_BOOL, [2] = KN__W_STRUCT};
+static const uint8_t geo_want[] = {[1] = KN__W_BIN, [2] = KN__W_INT};
+
 static kn_status elem_i32(kn__pqr_dec *d, uint8_t type, void *out) { return kn__tc_i32(&d->r, type, out); }
 
 static kn_status elem_string(kn__pqr_dec *d, uint8_t type, void *out) {
@@ -39,7 +56,7 @@ static kn_status elem_string(kn__pqr_dec *d, uint8_t type, void *out) {
 static kn_status elem_kv(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_kv *kv = out;
     kv->key = "";
-    KN__PQR_FIELDS(d, type, "KeyValue", &kv->seen, {
+    KN__PQR_FIELDS(d, type, "KeyValue", kv_want, &kv->seen, {
         switch (id) {
         case 1: KN_TRY(kn__pqr_string(d, t, &kv->key, &kv->key_len)); break;
         case 2: KN_TRY(kn__pqr_string(d, t, &kv->value, &kv->value_len)); break;
@@ -53,7 +70,7 @@ static kn_status elem_kv(kn__pqr_dec *d, uint8_t type, void *out) {
  * field id says which; its contents are skipped. */
 static kn_status union_kind(kn__pqr_dec *d, uint8_t type, const char *name, int *kind) {
     *kind = 0;
-    KN__PQR_FIELDS(d, type, name, &(uint64_t){0}, {
+    KN__PQR_FIELDS(d, type, name, any_want, &(uint64_t){0}, {
         *kind = id;
         KN_TRY(kn__tc_skip(&d->r, t));
     });
@@ -61,7 +78,7 @@ static kn_status union_kind(kn__pqr_dec *d, uint8_t type, const char *name, int 
 }
 
 static kn_status decode_decimal(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt) {
-    KN__PQR_FIELDS(d, type, "DecimalType", &lt->seen, {
+    KN__PQR_FIELDS(d, type, "DecimalType", decimal_want, &lt->seen, {
         switch (id) {
         case 1: KN_TRY(kn__tc_i32(&d->r, t, &lt->scale)); break;
         case 2: KN_TRY(kn__tc_i32(&d->r, t, &lt->precision)); break;
@@ -72,7 +89,7 @@ static kn_status decode_decimal(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt
 }
 
 static kn_status decode_time(kn__pqr_dec *d, uint8_t type, const char *name, kn_pqr_logical *lt) {
-    KN__PQR_FIELDS(d, type, name, &lt->seen, {
+    KN__PQR_FIELDS(d, type, name, time_want, &lt->seen, {
         switch (id) {
         case 1: KN_TRY(kn__tc_bool_field(&d->r, t, &lt->utc)); break;
         case 2: KN_TRY(union_kind(d, t, "TimeUnit", &lt->unit)); break;
@@ -83,7 +100,7 @@ static kn_status decode_time(kn__pqr_dec *d, uint8_t type, const char *name, kn_
 }
 
 static kn_status decode_int_type(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt) {
-    KN__PQR_FIELDS(d, type, "IntType", &lt->seen, {
+    KN__PQR_FIELDS(d, type, "IntType", int_want, &lt->seen, {
         int64_t v;
         switch (id) {
         case 1:
@@ -98,7 +115,7 @@ static kn_status decode_int_type(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *l
 }
 
 static kn_status decode_variant(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt) {
-    KN__PQR_FIELDS(d, type, "VariantType", &lt->seen, {
+    KN__PQR_FIELDS(d, type, "VariantType", variant_want, &lt->seen, {
         int64_t v;
         switch (id) {
         case 1:
@@ -112,7 +129,7 @@ static kn_status decode_variant(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt
 }
 
 static kn_status decode_geo(kn__pqr_dec *d, uint8_t type, const char *name, kn_pqr_logical *lt) {
-    KN__PQR_FIELDS(d, type, name, &lt->seen, {
+    KN__PQR_FIELDS(d, type, name, geo_want, &lt->seen, {
         switch (id) {
         case 1: KN_TRY(kn__pqr_string(d, t, &lt->crs, NULL)); break;
         case 2: KN_TRY(kn__tc_i32(&d->r, t, &lt->algorithm)); break;
@@ -126,7 +143,7 @@ static kn_status decode_logical(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt
     uint64_t union_seen = 0;
     lt->algorithm = -1;
     lt->spec_version = -1;
-    KN__PQR_FIELDS(d, type, "LogicalType", &union_seen, {
+    KN__PQR_FIELDS(d, type, "LogicalType", logical_want, &union_seen, {
         /* A union holds one member; should a writer send more, the last one wins. */
         lt->kind = id;
         lt->seen = 0;
@@ -151,7 +168,7 @@ static kn_status decode_logical(kn__pqr_dec *d, uint8_t type, kn_pqr_logical *lt
 static kn_status elem_schema(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_schema_element *e = out;
     e->name = "";
-    KN__PQR_FIELDS(d, type, "SchemaElement", &e->seen, {
+    KN__PQR_FIELDS(d, type, "SchemaElement", schema_want, &e->seen, {
         switch (id) {
         case 1:
             KN_TRY(kn__pqr_int32_in(d, t, KN_PQ_BOOLEAN, KN_PQ_FIXED_LEN_BYTE_ARRAY, &e->type, "physical type"));
@@ -195,7 +212,7 @@ static kn_status elem_schema(kn__pqr_dec *d, uint8_t type, void *out) {
 
 static kn_status elem_encoding_stats(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_encoding_stats *es = out;
-    KN__PQR_FIELDS(d, type, "PageEncodingStats", &es->seen, {
+    KN__PQR_FIELDS(d, type, "PageEncodingStats", encoding_stats_want, &es->seen, {
         switch (id) {
         case 1: KN_TRY(kn__tc_i32(&d->r, t, &es->page_type)); break;
         case 2: KN_TRY(kn__tc_i32(&d->r, t, &es->encoding)); break;
@@ -208,7 +225,7 @@ static kn_status elem_encoding_stats(kn__pqr_dec *d, uint8_t type, void *out) {
 
 static kn_status decode_column_meta(kn__pqr_dec *d, uint8_t type, kn_pqr_column_meta *cm) {
     void *items;
-    KN__PQR_FIELDS(d, type, "ColumnMetaData", &cm->seen, {
+    KN__PQR_FIELDS(d, type, "ColumnMetaData", column_meta_want, &cm->seen, {
         switch (id) {
         case 1: KN_TRY(kn__pqr_int32_in(d, t, KN_PQ_BOOLEAN, KN_PQ_FIXED_LEN_BYTE_ARRAY, &cm->type, "physical type")); break;
         case 2:
@@ -266,7 +283,7 @@ static kn_status decode_column_meta(kn__pqr_dec *d, uint8_t type, kn_pqr_column_
 
 static kn_status elem_column_chunk(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_column_chunk *cc = out;
-    KN__PQR_FIELDS(d, type, "ColumnChunk", &cc->seen, {
+    KN__PQR_FIELDS(d, type, "ColumnChunk", column_chunk_want, &cc->seen, {
         switch (id) {
         case 1: KN_TRY(kn__pqr_string(d, t, &cc->file_path, NULL)); break;
         case 2: KN_TRY(kn__tc_i64(&d->r, t, &cc->file_offset)); break;
@@ -306,7 +323,7 @@ static kn_status elem_column_chunk(kn__pqr_dec *d, uint8_t type, void *out) {
 
 static kn_status elem_sorting_column(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_sorting_column *sc = out;
-    KN__PQR_FIELDS(d, type, "SortingColumn", &sc->seen, {
+    KN__PQR_FIELDS(d, type, "SortingColumn", sorting_want, &sc->seen, {
         switch (id) {
         case 1: KN_TRY(kn__tc_i32(&d->r, t, &sc->column_idx)); break;
         case 2: KN_TRY(kn__tc_bool_field(&d->r, t, &sc->descending)); break;
@@ -320,7 +337,7 @@ static kn_status elem_sorting_column(kn__pqr_dec *d, uint8_t type, void *out) {
 static kn_status elem_row_group(kn__pqr_dec *d, uint8_t type, void *out) {
     kn_pqr_row_group *rg = out;
     void *items;
-    KN__PQR_FIELDS(d, type, "RowGroup", &rg->seen, {
+    KN__PQR_FIELDS(d, type, "RowGroup", row_group_want, &rg->seen, {
         int64_t v;
         switch (id) {
         case 1:
@@ -360,7 +377,7 @@ static kn_status elem_column_order(kn__pqr_dec *d, uint8_t type, void *out) {
 static kn_status decode_file_meta(kn__pqr_dec *d, kn_pqr_meta *m) {
     void *items;
     uint8_t type = KN_TC_STRUCT;
-    KN__PQR_FIELDS(d, type, "FileMetaData", &m->seen, {
+    KN__PQR_FIELDS(d, type, "FileMetaData", file_meta_want, &m->seen, {
         switch (id) {
         case 1: KN_TRY(kn__tc_i32(&d->r, t, &m->version)); break;
         case 2:

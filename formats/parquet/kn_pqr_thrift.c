@@ -136,6 +136,16 @@ kn_status kn__tc_field(kn__tc *r, kn__tc_frame *frame, int16_t *id, uint8_t *typ
     return KN_OK;
 }
 
+static bool is_int(uint8_t t) { return t == KN_TC_BYTE || t == KN_TC_I16 || t == KN_TC_I32 || t == KN_TC_I64; }
+static bool is_bool(uint8_t t) { return t == KN_TC_BOOL_TRUE || t == KN_TC_BOOL_FALSE; }
+
+bool kn__tc_compatible(uint8_t got, uint8_t want) {
+    if (is_int(want)) return is_int(got);
+    if (is_bool(want)) return is_bool(got);
+    if (want == KN_TC_LIST) return got == KN_TC_LIST || got == KN_TC_SET;
+    return got == want;
+}
+
 kn_status kn__tc_expect(kn__tc *r, uint8_t got, uint8_t want) {
     if (r->status != KN_OK) return r->status;
     bool ok = got == want || ((want == KN_TC_BOOL_TRUE || want == KN_TC_BOOL_FALSE) &&
@@ -229,15 +239,20 @@ kn_status kn__tc_list(kn__tc *r, uint8_t type, uint8_t *elem_type, size_t *count
     if (type != KN_TC_LIST && type != KN_TC_SET)
         return kn__tc_fail(r, "has type %s, expected list", kn__tc_type_name(type));
     KN_TRY(need(r, 1));
+    const uint8_t *header = r->p;
     uint8_t b = *r->p++;
     uint64_t n = b >> 4;
     uint8_t et = b & 0x0F;
     if (n == 15) KN_TRY(read_varint(r, &n));
     if (n == 0) return KN_OK; /* some writers leave the element type of an empty list 0 */
-    if (et == KN_TC_STOP || et > KN_TC_STRUCT) return kn__tc_fail(r, "list of unknown element type %u", et);
+    if (et == KN_TC_STOP || et > KN_TC_STRUCT) {
+        r->p = header; /* report the list's own offset */
+        return kn__tc_fail(r, "list of unknown element type %u", et);
+    }
     if (n > kn__tc_remaining(r) / min_elem_bytes(et)) {
-        kn__tc_fail(r, "list claims %llu elements but only %zu bytes are left", (unsigned long long)n,
-                    kn__tc_remaining(r));
+        size_t left = kn__tc_remaining(r);
+        r->p = header;
+        kn__tc_fail(r, "list claims %llu elements but only %zu bytes are left", (unsigned long long)n, left);
         r->ran_out = true;
         return r->status;
     }

@@ -84,6 +84,10 @@ kn_status kn__tc_list(kn__tc *r, uint8_t type, uint8_t *elem_type, size_t *count
 /* Fails unless the wire type is `want` (for lists whose elements must be structs, etc). */
 kn_status kn__tc_expect(kn__tc *r, uint8_t got, uint8_t want);
 
+/* Whether a value of wire type `got` can be read as `want`: integers of any width as each
+ * other, either boolean type as a boolean, a set as a list; otherwise the same type. */
+bool kn__tc_compatible(uint8_t got, uint8_t want);
+
 /* Skips one value of any type, containers and structs included (bounded by depth). */
 kn_status kn__tc_skip(kn__tc *r, uint8_t type);
 

@@ -24,7 +24,8 @@ void kn__rs_putn(kn__rs_w *w, const char *s, size_t n);
 void kn__rs_puts(kn__rs_w *w, const char *s);
 void kn__rs_printf(kn__rs_w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kn__rs_literal(kn__rs_w *w, const char *s, size_t n);
-/* `base` joined with `rel` (one '/' between), as a SQL literal. */
+/* `base` joined with `rel` by one '/' (added when `base` lacks it, also when `rel` is empty so
+ * that a folder URL ends with '/'), as a SQL literal. */
 void kn__rs_url_literal(kn__rs_w *w, const char *base, const char *rel, size_t rel_len);
 /* Identifier / qualified name; errors pass through. */
 kn_status kn__rs_ident(kn__rs_w *w, const char *name, kn_error *err);

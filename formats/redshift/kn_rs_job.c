@@ -54,7 +54,7 @@ void kn__rs_url_literal(kn__rs_w *w, const char *base, const char *rel, size_t r
     size_t bl = strlen(base);
     kn__rs_putn(w, "'", 1);
     literal_body(w, base, bl);
-    if (bl > 0 && rel_len > 0 && base[bl - 1] != '/') kn__rs_putn(w, "/", 1);
+    if (bl > 0 && base[bl - 1] != '/') kn__rs_putn(w, "/", 1);
     literal_body(w, rel, rel_len);
     kn__rs_putn(w, "'", 1);
 }

@@ -44,7 +44,7 @@ static size_t unescape(const char *s, size_t len, char *out) {
     return o;
 }
 
-/* Calls back with the k-th "key=value" segment of `f`, both still escaped. */
+/* One "key=value" level of a partition folder, both halves still escaped. */
 typedef struct segment {
     const char *key, *value;
     size_t key_len, value_len;

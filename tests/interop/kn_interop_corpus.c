@@ -691,6 +691,8 @@ static void file_dictionary_overflow(const char *dir) {
     cf.opt.page_bytes = 16 * 1024;
     cf.dict_fallback = "distinct";
     cf.dict_only = "status";
+    cf.pages_column = "distinct";
+    cf.min_pages = 10;
     static const char *const statuses[] = {"new", "paid", "shipped", "returned", "cancelled \xe2\x9c\x97"};
     for (size_t r = 0; r < 30000; r++) {
         kn_batch *b = cf_row(&cf);
@@ -708,14 +710,15 @@ static void file_dictionary_overflow(const char *dir) {
 
 static void file_row_groups(const char *dir) {
     corpus_file cf;
-    cf_begin(&cf, "row_groups_and_pages", "60000 rows with 64 KiB row groups and 4 KiB pages: several row groups, "
-                                          "many pages per chunk, statistics per row group");
+    cf_begin(&cf, "row_groups_and_pages", "60000 rows with 256 KiB row groups, 4 KiB pages and a 16 KiB dictionary "
+                                          "bound: several row groups, several pages per chunk, statistics per row group");
     types_schema(&cf, true);
-    cf.opt.row_group_bytes = 64 * 1024;
+    cf.opt.row_group_bytes = 256 * 1024;
     cf.opt.page_bytes = 4 * 1024;
+    cf.opt.dictionary_page_bytes = 16 * 1024;
     cf.opt.codec = KN_CODEC_ZSTD;
     cf.min_row_groups = 3;
-    cf.min_pages = 3;
+    cf.min_pages = 2;
     cf.pages_column = "i64";
     cf.batch_rows = 4096;
     for (size_t r = 0; r < 60000; r++) types_row(&cf, r, 11, false);
@@ -729,6 +732,8 @@ static void file_plain(const char *dir) {
     cf.opt.dictionary = false;
     cf.opt.codec = KN_CODEC_GZIP;
     cf.opt.page_bytes = 2048;
+    cf.pages_column = "i64";
+    cf.min_pages = 4;
     for (size_t r = 0; r < 2000; r++) types_row(&cf, r, 5, true);
     cf_finish(&cf, dir);
 }

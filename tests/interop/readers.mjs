@@ -18,6 +18,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import * as parquetWasm from 'parquet-wasm';
 import { tableFromIPC } from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { compressors as hyCompressors } from 'hyparquet-compressors';
 import {
   canonDate, canonDecimal, canonDecimalText, canonDouble, canonDoubleText, canonTimestamp,
@@ -25,6 +26,7 @@ import {
 } from './canon.mjs';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lenient = new TextDecoder('utf-8');
 
 export const READERS = ['duckdb', 'arrow-rs', 'hyparquet'];
 
@@ -42,7 +44,7 @@ async function duckdb() {
   return duck.con;
 }
 
-function sqlString(s) {
+export function sqlString(s) {
   return `'${String(s).replaceAll("'", "''")}'`;
 }
 
@@ -78,9 +80,19 @@ function duckValue(type, v) {
   }
 }
 
-// Reads `path` with DuckDB's Parquet reader.
-export async function readDuckdb(path) {
-  return readDuckdbSql(await duckdb(), `SELECT * FROM read_parquet(${sqlString(path)})`);
+// Reads `path` with DuckDB's Parquet reader (all columns, or the named ones).
+export async function readDuckdb(path, columns) {
+  const list = columns ? columns.map(sqlIdent).join(', ') : '*';
+  return readDuckdbSql(await duckdb(), `SELECT ${list} FROM read_parquet(${sqlString(path)})`);
+}
+
+// The harness's DuckDB connection, for queries of a test's own (e.g. read_json references).
+export async function duckdbConnection() {
+  return duckdb();
+}
+
+export function sqlIdent(name) {
+  return `"${String(name).replaceAll('"', '""')}"`;
 }
 
 // Runs `sql` on the DuckDB connection `con` (any query: read_json, a table) and returns its
@@ -117,10 +129,20 @@ export async function duckdbMetadata(path) {
     rowGroups[g] ??= { num_rows: Number(ch.row_group_num_rows), columns: [] };
     rowGroups[g].columns[Number(ch.column_id)] = ch;
   }
-  // parquet_kv_metadata returns keys and values as BLOBs; DuckDB's JSON spelling of a BLOB
-  // escapes non-printable bytes, which kiln's metadata does not use.
-  const kv = kvRows.map((r) => ({ key: String(r.key), value: r.value === null ? null : String(r.value) }));
+  // parquet_kv_metadata returns keys and values as BLOBs, spelled with \xHH escapes for bytes
+  // outside printable ASCII; an absent value reads as an empty one.
+  const kv = kvRows.map((r) => ({ key: blobText(r.key), value: r.value === null ? null : blobText(r.value) }));
   return { file, schema, row_groups: rowGroups, kv };
+}
+
+function blobText(blob) {
+  const bytes = [];
+  const s = String(blob);
+  for (let i = 0; i < s.length; i++) {
+    const m = s[i] === '\\' && /^\\x([0-9A-Fa-f]{2})/.exec(s.slice(i, i + 4));
+    if (m) { bytes.push(parseInt(m[1], 16)); i += 3; } else bytes.push(...Buffer.from(s[i], 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /* ---------------------------------------------------------------------- arrow-rs (parquet-wasm) */
@@ -180,16 +202,19 @@ function arrowRaw(type, data, i) {
   }
 }
 
-export async function readArrow(path) {
+export async function readArrow(path, only) {
   const bytes = new Uint8Array(fs.readFileSync(path));
-  const wasmTable = parquetWasm.readParquet(bytes);
+  // parquet-wasm 0.8.0's synchronous readParquet ignores its `columns` option, so the columns
+  // are picked from the decoded table instead.
+  const wasmTable = parquetWasm.readParquet(bytes, { batchSize: 65536 });
   const table = tableFromIPC(wasmTable.intoIPCStream());
-  const columns = table.schema.fields.map((f) => ({ name: f.name, type: arrowTypeName(f.type) }));
-  const data = columns.map((col, c) => {
+  const picked = table.schema.fields.map((f, i) => ({ f, i })).filter(({ f }) => !only || only.includes(f.name));
+  const columns = picked.map(({ f }) => ({ name: f.name, type: arrowTypeName(f.type) }));
+  const data = picked.map(({ i }, c) => {
     const out = new Array(table.numRows);
     let row = 0;
-    for (const chunk of table.getChildAt(c).data) {
-      for (let i = 0; i < chunk.length; i++) out[row++] = arrowRaw(col.type, chunk, chunk.offset + i);
+    for (const chunk of table.getChildAt(i).data) {
+      for (let k = 0; k < chunk.length; k++) out[row++] = arrowRaw(columns[c].type, chunk, chunk.offset + k);
     }
     return out;
   });
@@ -259,11 +284,39 @@ const hyParsers = {
   stringFromBytes: (b) => (b === undefined || b === null ? b : utf8.decode(b)),
 };
 
-export async function readHyparquet(path) {
+// Walks the page headers of every column chunk: from the dictionary page (or the first data page)
+// through total_compressed_size bytes. Returns [rowGroup][column] = [{ type, encoding,
+// num_values, compressed_page_size, uncompressed_page_size }].
+function pageHeaders(file, metadata) {
+  const view = new DataView(file);
+  return metadata.row_groups.map((g) => g.columns.map((cc) => {
+    const md = cc.meta_data;
+    const start = Number(md.dictionary_page_offset ?? md.data_page_offset);
+    const end = start + Number(md.total_compressed_size);
+    const reader = { view, offset: start };
+    const pages = [];
+    while (reader.offset < end) {
+      const h = parquetHeader(reader);
+      const sub = h.data_page_header ?? h.dictionary_page_header ?? h.data_page_header_v2 ?? {};
+      pages.push({
+        type: h.type, encoding: sub.encoding, num_values: sub.num_values,
+        compressed_page_size: h.compressed_page_size, uncompressed_page_size: h.uncompressed_page_size,
+      });
+      reader.offset += h.compressed_page_size;
+    }
+    if (reader.offset !== end) pages.push({ type: 'OVERRUN', offset: reader.offset, end });
+    return pages;
+  }));
+}
+
+export async function readHyparquet(path, only) {
   const buf = fs.readFileSync(path);
   const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  const metadata = parquetMetadata(file, { parsers: hyParsers });
-  const leaves = metadata.schema.slice(1); /* kiln writes flat schemas: every child is a leaf */
+  // Statistics are decoded while the footer is parsed; a truncated string bound may end inside a
+  // character, so they are decoded leniently (values, below, strictly).
+  const metadata = parquetMetadata(file, { parsers: { ...hyParsers, stringFromBytes: (b) => (b == null ? b : lenient.decode(b)) } });
+  /* kiln writes flat schemas: every child of the root is a leaf */
+  const leaves = metadata.schema.slice(1).filter((el) => !only || only.includes(el.name));
   const columns = leaves.map((el) => ({ name: el.name, type: hyTypeName(el) }));
   const scales = leaves.map((el) => el.scale ?? el.logical_type?.scale ?? 0);
   // Take the decimal annotation off a copy of the schema so hyparquet hands over raw values.
@@ -277,13 +330,12 @@ export async function readHyparquet(path) {
   const numRows = Number(metadata.num_rows);
   const data = columns.map(() => new Array(numRows).fill(undefined));
   const index = new Map(columns.map((c, i) => [c.name, i]));
-  const pages = columns.map(() => 0);
   await parquetRead({
     file,
     metadata: raw,
+    columns: only,
     compressors: hyCodecs,
     parsers: hyParsers,
-    onPage: ({ pathInSchema }) => { pages[index.get(pathInSchema[0])]++; },
     onChunk: ({ columnName, columnData, rowStart }) => {
       const c = index.get(columnName);
       for (let i = 0; i < columnData.length; i++) {
@@ -295,15 +347,16 @@ export async function readHyparquet(path) {
     const missing = data[c].indexOf(undefined);
     if (missing >= 0) throw new Error(`hyparquet returned no value for column ${columns[c].name} row ${missing}`);
   }
-  // `footer` is hyparquet's own decoding of the footer; `pages` counts the data pages it
-  // decoded per column (all row groups together).
-  return { reader: 'hyparquet', num_rows: numRows, columns, data, footer: metadata, pages };
+  // `footer` is hyparquet's own decoding of the footer; `pages[rowGroup][column]` lists the
+  // page headers of each column chunk, as hyparquet's page-header decoder reads them.
+  return { reader: 'hyparquet', num_rows: numRows, columns, data, footer: metadata, pages: pageHeaders(file, metadata) };
 }
 
-export async function readWith(reader, path) {
-  if (reader === 'duckdb') return readDuckdb(path);
-  if (reader === 'arrow-rs') return readArrow(path);
-  if (reader === 'hyparquet') return readHyparquet(path);
+// Reads all columns of `path`, or only those named in `columns` (in the file's order).
+export async function readWith(reader, path, columns) {
+  if (reader === 'duckdb') return readDuckdb(path, columns);
+  if (reader === 'arrow-rs') return readArrow(path, columns);
+  if (reader === 'hyparquet') return readHyparquet(path, columns);
   throw new Error(`unknown reader ${reader}`);
 }
 

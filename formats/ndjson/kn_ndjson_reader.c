@@ -1,0 +1,1005 @@
+/* formats/ndjson/kn_ndjson_reader.c: stage 2 of the NDJSON reader: walks the structural index
+ * (kn_ndjson_index.h) record by record, validates the JSON, and appends each member's value to
+ * its column (or, in scan mode, reports it to a callback).
+ *
+ * The morsel is processed in windows of whole lines (about 64 KiB, so the index stays in the
+ * L2 cache); a last line without a line feed is copied with one added, so every window ends
+ * with LF and every token position is a real byte.
+ *
+ * Each record appends at most one value to each column, so a bad record is rolled back by
+ * truncating every column to the row count it had when the record began (and a repeated key
+ * by truncating its one column). Values are written straight into the column arrays after one
+ * capacity check per record; strings without escapes are copied from the input as they are. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kn_alloc.h"
+#include "kn_cpu.h"
+#include "kn_ndjson.h"
+#include "kn_ndjson_index.h"
+#include "kn_ndjson_string.h"
+#include "kn_parse_number.h"
+#include "kn_parse_time.h"
+#include "kn_utf8.h"
+
+#define KN_WINDOW_BYTES (64u << 10)
+#define KN_GUESS_MAX 64
+#define KN_NO_BAD ((size_t)-1)
+#define KN_ROOM_ROWS 256
+
+typedef enum fkind { F_STRING, F_BOOL, F_I32, F_I64, F_F64, F_DEC64, F_DEC128, F_DATE, F_TS } fkind;
+
+typedef struct field_info {
+    const char *name;
+    size_t name_len;
+    fkind kind;
+    uint8_t precision, scale;
+    bool utc;
+    bool nullable;
+    const char *format; /* borrowed from the schema; NULL = ISO-8601 */
+    uint64_t name8[2];  /* the first 16 bytes of the name, zero-padded, and which of them count */
+    uint64_t mask8[2];
+} field_info;
+
+struct kn_ndjson_reader {
+    const kn_schema *schema;
+    size_t nfields;
+    field_info *fields;
+    uint32_t *htab; /* field index + 1, 0 = empty; open addressing */
+    uint32_t hmask;
+    int32_t guess[KN_GUESS_MAX]; /* the field the k-th member of the last record matched */
+    uint32_t *seen;              /* == gen when the field got a value in this record */
+    uint32_t gen;
+    size_t nseen;
+    kn__ndjson_index_fn index_fn;
+    const char *simd_name;
+
+    /* the morsel */
+    const uint8_t *data;
+    size_t len;
+    const char *name;
+    uint64_t base;
+    size_t pos; /* first byte of data not yet in a window */
+
+    /* the window */
+    const uint8_t *win;
+    size_t win_len, win_off; /* win[0] is data[win_off] */
+    uint32_t *idx;
+    size_t idx_cap, ntok, ti;
+    uint64_t *bs;
+    size_t bs_cap;
+    size_t line_start; /* in the window */
+    size_t utf8_bad;   /* first invalid UTF-8 byte in the window at or after utf8_from */
+    size_t utf8_from;
+    uint8_t *tail;
+    size_t tail_cap;
+
+    /* scratch */
+    uint8_t *key_scratch, *val_scratch;
+    size_t key_cap, val_cap;
+    uint64_t stack[KN_NDJSON_MAX_DEPTH / 64 + 1]; /* bit set: that nesting level is an object */
+
+    /* the batch being filled, and scan mode */
+    kn_column *cols;
+    size_t row0; /* rows when the current record began */
+    size_t room; /* rows every column can take without growing */
+    kn_ndjson_member_fn scan_fn;
+    void *scan_ctx;
+
+    uint64_t records;
+    uint64_t bad_off;
+    const uint8_t *bad_ptr;
+    size_t bad_len;
+};
+
+void kn_ndjson_options_init(kn_ndjson_options *opt) { opt->simd = KN_NDJSON_SIMD_AUTO; }
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+static uint32_t hash_key(const uint8_t *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    return h;
+}
+
+static kn_status grow(void **p, size_t *cap, size_t need, size_t elem, kn_error *err) {
+    if (need <= *cap) return KN_OK;
+    size_t c = *cap ? *cap : 256;
+    while (c < need) c *= 2;
+    void *q = kn_realloc(*p, c * elem);
+    if (!q) return kn_error_set(err, KN_E_NOMEM, "out of memory in the NDJSON reader (%zu bytes)", c * elem);
+    *p = q;
+    *cap = c;
+    return KN_OK;
+}
+
+kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_options *opt,
+                                  kn_ndjson_reader **out, kn_error *err) {
+    *out = NULL;
+    kn_ndjson_options defaults;
+    if (!opt) {
+        kn_ndjson_options_init(&defaults);
+        opt = &defaults;
+    }
+    const kn_cpu_features *cpu = kn_cpu();
+    if (opt->simd == KN_NDJSON_SIMD_AVX2 && !cpu->avx2)
+        return kn_error_set(err, KN_E_UNSUPPORTED, "this CPU has no AVX2 for the NDJSON scanner");
+    kn_ndjson_reader *r = kn_calloc(1, sizeof *r);
+    if (!r) return kn_error_set(err, KN_E_NOMEM, "out of memory creating an NDJSON reader");
+    bool avx2 = opt->simd == KN_NDJSON_SIMD_AVX2 || (opt->simd == KN_NDJSON_SIMD_AUTO && cpu->avx2);
+    r->index_fn = avx2 ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar;
+    r->simd_name = avx2 ? "avx2" : "scalar";
+    r->schema = schema;
+    r->nfields = schema ? schema->num_fields : 0;
+    for (size_t k = 0; k < KN_GUESS_MAX; k++) r->guess[k] = -1;
+    size_t hsize = 16;
+    while (hsize < 2 * r->nfields) hsize *= 2;
+    r->fields = kn_calloc(r->nfields ? r->nfields : 1, sizeof *r->fields);
+    r->seen = kn_calloc(r->nfields ? r->nfields : 1, sizeof *r->seen);
+    r->htab = kn_calloc(hsize, sizeof *r->htab);
+    if (!r->fields || !r->seen || !r->htab) {
+        kn_ndjson_reader_free(r);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory creating an NDJSON reader");
+    }
+    r->hmask = (uint32_t)hsize - 1;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const kn_field *f = &schema->fields[i];
+        field_info *fi = &r->fields[i];
+        fi->name = f->name;
+        fi->name_len = strlen(f->name);
+        fi->nullable = f->nullable;
+        fi->format = f->format;
+        fi->precision = f->type.precision;
+        fi->scale = f->type.scale;
+        fi->utc = f->type.utc;
+        uint8_t padded[16] = {0};
+        memcpy(padded, fi->name, fi->name_len < 16 ? fi->name_len : 16);
+        memcpy(fi->name8, padded, 16);
+        size_t n0 = fi->name_len < 8 ? fi->name_len : 8, n1 = fi->name_len < 8 ? 0 : fi->name_len - 8 < 8 ? fi->name_len - 8 : 8;
+        fi->mask8[0] = n0 == 8 ? ~0ull : (1ull << (8 * n0)) - 1;
+        fi->mask8[1] = n1 == 8 ? ~0ull : (1ull << (8 * n1)) - 1;
+        switch (f->type.id) {
+        case KN_TYPE_STRING: fi->kind = F_STRING; break;
+        case KN_TYPE_BOOL: fi->kind = F_BOOL; break;
+        case KN_TYPE_INT32: fi->kind = F_I32; break;
+        case KN_TYPE_INT64: fi->kind = F_I64; break;
+        case KN_TYPE_FLOAT64: fi->kind = F_F64; break;
+        case KN_TYPE_DECIMAL: fi->kind = f->type.precision <= 18 ? F_DEC64 : F_DEC128; break;
+        case KN_TYPE_DATE: fi->kind = F_DATE; break;
+        case KN_TYPE_TIMESTAMP: fi->kind = F_TS; break;
+        default:
+            kn_ndjson_reader_free(r);
+            return kn_error_set(err, KN_E_UNSUPPORTED, "column '%s' has a type the NDJSON reader cannot fill", f->name);
+        }
+        uint32_t h = hash_key((const uint8_t *)fi->name, fi->name_len) & r->hmask;
+        while (r->htab[h]) h = (h + 1) & r->hmask;
+        r->htab[h] = (uint32_t)i + 1;
+    }
+    *out = r;
+    return KN_OK;
+}
+
+void kn_ndjson_reader_free(kn_ndjson_reader *r) {
+    if (!r) return;
+    kn_free(r->fields);
+    kn_free(r->seen);
+    kn_free(r->htab);
+    kn_free(r->idx);
+    kn_free(r->bs);
+    kn_free(r->tail);
+    kn_free(r->key_scratch);
+    kn_free(r->val_scratch);
+    kn_free(r);
+}
+
+const char *kn_ndjson_reader_simd_name(const kn_ndjson_reader *r) { return r->simd_name; }
+
+void kn_ndjson_reader_reset(kn_ndjson_reader *r, const uint8_t *data, size_t len, const char *name,
+                            uint64_t base_offset, bool at_file_start) {
+    r->data = data;
+    r->len = data ? len : 0;
+    r->name = name;
+    r->base = base_offset;
+    r->pos = 0;
+    if (at_file_start && r->len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) r->pos = 3;
+    r->win = NULL;
+    r->win_len = r->win_off = r->ntok = r->ti = r->line_start = 0;
+    r->records = 0;
+    r->bad_off = 0;
+    r->bad_ptr = NULL;
+    r->bad_len = 0;
+}
+
+uint64_t kn_ndjson_reader_records(const kn_ndjson_reader *r) { return r->records; }
+
+void kn_ndjson_reader_bad_record(const kn_ndjson_reader *r, uint64_t *offset, const uint8_t **data,
+                                 size_t *len) {
+    *offset = r->bad_off;
+    *data = r->bad_ptr;
+    *len = r->bad_len;
+}
+
+size_t kn_ndjson_record_end(const uint8_t *data, size_t len, size_t pos) {
+    if (pos >= len) return len;
+    const uint8_t *nl = memchr(data + pos, '\n', len - pos);
+    return nl ? (size_t)(nl - data) + 1 : len;
+}
+
+/* ---- windows ----------------------------------------------------------------------------- */
+
+static kn_status build_window(kn_ndjson_reader *r, kn_error *err) {
+    const uint8_t *d = r->data;
+    size_t s = r->pos, rem = r->len - s, e;
+    if (rem <= KN_WINDOW_BYTES) {
+        e = r->len;
+    } else {
+        const uint8_t *nl = memrchr(d + s, '\n', KN_WINDOW_BYTES);
+        if (!nl) nl = memchr(d + s + KN_WINDOW_BYTES, '\n', rem - KN_WINDOW_BYTES);
+        e = nl ? (size_t)(nl - d) + 1 : r->len;
+    }
+    r->win_off = s;
+    if (d[e - 1] != '\n') {
+        const uint8_t *nl = memrchr(d + s, '\n', e - s);
+        if (nl) {
+            e = (size_t)(nl - d) + 1; /* whole lines now; the unterminated one gets its own window */
+        } else {
+            KN_TRY(grow((void **)&r->tail, &r->tail_cap, e - s + 1, 1, err));
+            memcpy(r->tail, d + s, e - s);
+            r->tail[e - s] = '\n';
+            r->win = r->tail;
+            r->win_len = e - s + 1;
+            r->pos = e;
+            goto index;
+        }
+    }
+    r->win = d + s;
+    r->win_len = e - s;
+    r->pos = e;
+index:
+    if (r->win_len >= (size_t)UINT32_MAX - 256) {
+        kn_error_locate(err, r->name, -1, -1, (int64_t)(r->base + s));
+        return kn_error_set(err, KN_E_UNSUPPORTED, "a line longer than 4 GiB");
+    }
+    KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__ndjson_index_bound(r->win_len), sizeof *r->idx, err));
+    KN_TRY(grow((void **)&r->bs, &r->bs_cap, kn__ndjson_bs_words(r->win_len), sizeof *r->bs, err));
+    r->ntok = r->index_fn(r->win, r->win_len, r->idx, r->bs);
+    r->ti = 0;
+    r->line_start = 0;
+    r->utf8_from = 0;
+    size_t u = kn_utf8_validate(r->win, r->win_len);
+    r->utf8_bad = u == r->win_len ? KN_NO_BAD : u;
+    return KN_OK;
+}
+
+/* ---- errors and rollback ----------------------------------------------------------------- */
+
+/* A short, printable rendering of a value for messages. */
+static const char *show(char *buf, size_t cap, const uint8_t *s, size_t n) {
+    size_t o = 0, max = cap - 5;
+    for (size_t i = 0; i < n && o < max; i++) buf[o++] = s[i] >= 0x20 && s[i] < 0x7F ? (char)s[i] : '?';
+    if (o < n && o >= max) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Fills `err` for a fault at window position `at` in column `f` (-1 for none). */
+__attribute__((format(printf, 5, 6))) static kn_status fault(kn_ndjson_reader *r, kn_error *err, size_t at,
+                                                             long f, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        kn_error_setv(err, KN_E_DATA, fmt, ap);
+        va_end(ap);
+        if (f >= 0) kn_error_field(err, r->fields[f].name);
+        kn_error_locate(err, r->name, -1, -1, (int64_t)(r->base + r->win_off + at));
+    }
+    return KN_E_DATA;
+}
+
+static inline void truncate_column(kn_column *c, size_t rows) {
+    if (c->length <= rows) return;
+    for (size_t i = rows; i < c->length; i++)
+        if (!kn_column_is_valid(c, i)) c->null_count--;
+    if (c->type.id == KN_TYPE_STRING) c->bytes.len = c->offsets[rows];
+    c->length = rows;
+}
+
+/* ---- lookups ----------------------------------------------------------------------------- */
+
+static inline bool span_has_backslash(const kn_ndjson_reader *r, size_t a, size_t b) {
+    if (b <= a) return false;
+    for (size_t x = a >> 6, last = (b - 1) >> 6; x <= last; x++)
+        if ((r->bs[x >> 6] >> (x & 63)) & 1) return memchr(r->win + a, '\\', b - a) != NULL;
+    return false;
+}
+
+/* Whether the key at window bytes key[0..n) is field fi's name. Names up to 16 bytes compare
+ * as two masked 64-bit words (a libc memcmp call costs more than the whole compare). */
+static inline bool key_is(const kn_ndjson_reader *r, const field_info *fi, const uint8_t *key, size_t n) {
+    if (fi->name_len != n) return false;
+    if (n <= 16 && key >= r->win && key + 16 <= r->win + r->win_len) {
+        uint64_t a, b;
+        memcpy(&a, key, 8);
+        memcpy(&b, key + 8, 8);
+        return (((a ^ fi->name8[0]) & fi->mask8[0]) | ((b ^ fi->name8[1]) & fi->mask8[1])) == 0;
+    }
+    return memcmp(fi->name, key, n) == 0;
+}
+
+static long hash_lookup(const kn_ndjson_reader *r, const uint8_t *key, size_t n) {
+    uint32_t h = hash_key(key, n) & r->hmask;
+    for (uint32_t slot; (slot = r->htab[h]) != 0; h = (h + 1) & r->hmask)
+        if (key_is(r, &r->fields[slot - 1], key, n)) return (long)slot - 1;
+    return -1;
+}
+
+/* The column for the k-th member's key; records usually list keys in the same order, so the
+ * column the k-th key matched last time is tried first. */
+static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, size_t k) {
+    if (k < KN_GUESS_MAX) {
+        long g = r->guess[k];
+        if (g >= 0 && key_is(r, &r->fields[g], key, n)) return g;
+        long f = hash_lookup(r, key, n);
+        r->guess[k] = (int32_t)f;
+        return f;
+    }
+    return hash_lookup(r, key, n);
+}
+
+/* ---- value checks shared by every mode --------------------------------------------------- */
+
+/* The string whose opening quote is token ti: checks its closing token. */
+static inline kn_status string_end(kn_ndjson_reader *r, size_t ti, size_t *close, kn_error *err) {
+    uint32_t p = r->idx[ti], q = r->idx[ti + 1];
+    uint8_t c = r->win[q];
+    if (c == '"') {
+        *close = q;
+        return KN_OK;
+    }
+    if (c == '\n') return fault(r, err, p, -1, "a string is not closed before the line ends");
+    return fault(r, err, q, -1, "a control character (0x%02x) in a string must be escaped", c);
+}
+
+/* Decodes (or, with dst NULL, checks) the escapes of window bytes [a, b). */
+static kn_status unescape(kn_ndjson_reader *r, size_t a, size_t b, uint8_t *dst, size_t *out_len,
+                          long f, kn_error *err) {
+    size_t bad;
+    const char *why;
+    if (kn__json_unescape(r->win + a, b - a, dst, out_len, &bad, &why)) return KN_OK;
+    return fault(r, err, a + bad, f, "%s", why);
+}
+
+/* The end of the atom (number or literal) that starts at token ti: the bytes before the next
+ * token, less trailing whitespace (an atom never holds whitespace: that would split it). */
+static inline size_t atom_end(const kn_ndjson_reader *r, size_t ti) {
+    size_t e = r->idx[ti + 1], p = r->idx[ti];
+    while (e > p && (r->win[e - 1] == ' ' || r->win[e - 1] == '\t' || r->win[e - 1] == '\r')) e--;
+    return e;
+}
+
+static kn_status check_atom(kn_ndjson_reader *r, size_t p, size_t e, kn_json_kind *kind, kn_error *err) {
+    const uint8_t *s = r->win + p;
+    size_t n = e - p;
+    if (n == 4 && memcmp(s, "null", 4) == 0) *kind = KN_JSON_NULL;
+    else if (n == 4 && memcmp(s, "true", 4) == 0) *kind = KN_JSON_TRUE;
+    else if (n == 5 && memcmp(s, "false", 5) == 0) *kind = KN_JSON_FALSE;
+    else if (kn_num_is_json((const char *)s, n)) *kind = KN_JSON_NUMBER;
+    else {
+        char b[64];
+        return fault(r, err, p, -1, "'%s' is not a JSON value", show(b, sizeof b, s, n));
+    }
+    return KN_OK;
+}
+
+static inline void push_level(kn_ndjson_reader *r, size_t depth, bool object) {
+    if (object) r->stack[depth >> 6] |= 1ull << (depth & 63);
+    else r->stack[depth >> 6] &= ~(1ull << (depth & 63));
+}
+static inline bool level_is_object(const kn_ndjson_reader *r, size_t depth) {
+    return (r->stack[depth >> 6] >> (depth & 63)) & 1;
+}
+
+/* Validates the nested object or array opening at token *ti and moves *ti past it; *end is
+ * the window position just past its closing bracket. */
+static kn_status skip_nested(kn_ndjson_reader *r, size_t *pti, size_t *end, kn_error *err) {
+    const uint8_t *w = r->win;
+    const uint32_t *ix = r->idx;
+    size_t ti = *pti, depth = 0, close = 0;
+    uint32_t p;
+    uint8_t c;
+value:
+    p = ix[ti];
+    c = w[p];
+    if (c == '{' || c == '[') {
+        if (depth == KN_NDJSON_MAX_DEPTH)
+            return fault(r, err, p, -1, "nesting deeper than %d levels", KN_NDJSON_MAX_DEPTH);
+        push_level(r, depth++, c == '{');
+        ti++;
+        uint8_t n = w[ix[ti]];
+        if (n == (c == '{' ? '}' : ']')) {
+            ti++;
+            depth--;
+            goto after_value;
+        }
+        if (c == '{') goto key;
+        goto value;
+    }
+    if (c == '"') {
+        KN_TRY(string_end(r, ti, &close, err));
+        if (span_has_backslash(r, p + 1, close)) KN_TRY(unescape(r, p + 1, close, NULL, &(size_t){0}, -1, err));
+        ti += 2;
+        goto after_value;
+    }
+    if (c == ',' || c == ':' || c == '}' || c == ']' || c == '\n')
+        return fault(r, err, p, -1, c == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", c);
+    {
+        kn_json_kind kind;
+        KN_TRY(check_atom(r, p, atom_end(r, ti), &kind, err));
+        ti++;
+        goto after_value;
+    }
+key:
+    p = ix[ti];
+    if (w[p] != '"') return fault(r, err, p, -1, "expected a key (a string) in an object");
+    KN_TRY(string_end(r, ti, &close, err));
+    if (span_has_backslash(r, p + 1, close)) KN_TRY(unescape(r, p + 1, close, NULL, &(size_t){0}, -1, err));
+    ti += 2;
+    if (w[ix[ti]] != ':') return fault(r, err, ix[ti], -1, "expected ':' after a key");
+    ti++;
+    goto value;
+after_value:
+    if (depth == 0) {
+        *end = (size_t)ix[ti - 1] + 1;
+        *pti = ti;
+        return KN_OK;
+    }
+    p = ix[ti];
+    c = w[p];
+    bool obj = level_is_object(r, depth - 1);
+    if (c == ',') {
+        ti++;
+        if (obj) goto key;
+        goto value;
+    }
+    if (c == (obj ? '}' : ']')) {
+        ti++;
+        depth--;
+        goto after_value;
+    }
+    return fault(r, err, p, -1, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+}
+
+/* ---- storing values ---------------------------------------------------------------------- */
+
+static const char *type_text(const field_info *fi, char *buf, size_t cap) {
+    kn_type t = {KN_TYPE_STRING, fi->precision, fi->scale, fi->utc};
+    static const kn_type_id ids[] = {KN_TYPE_STRING, KN_TYPE_BOOL, KN_TYPE_INT32, KN_TYPE_INT64, KN_TYPE_FLOAT64,
+                                     KN_TYPE_DECIMAL, KN_TYPE_DECIMAL, KN_TYPE_DATE, KN_TYPE_TIMESTAMP};
+    t.id = ids[fi->kind];
+    kn_type_format(t, buf, cap);
+    return buf;
+}
+
+static inline void mark_valid(kn_column *c) {
+    if (c->validity) c->validity[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
+}
+static inline void put_i64(kn_column *c, int64_t v) {
+    ((int64_t *)c->values)[c->length] = v;
+    mark_valid(c);
+    c->length++;
+}
+static inline void put_i32(kn_column *c, int32_t v) {
+    ((int32_t *)c->values)[c->length] = v;
+    mark_valid(c);
+    c->length++;
+}
+static inline void put_f64(kn_column *c, double v) {
+    ((double *)c->values)[c->length] = v;
+    mark_valid(c);
+    c->length++;
+}
+static inline void put_bool(kn_column *c, bool v) {
+    ((uint8_t *)c->values)[c->length] = v;
+    mark_valid(c);
+    c->length++;
+}
+static inline void put_i128(kn_column *c, kn_i128 v) {
+    ((kn_i128 *)c->values)[c->length] = v;
+    mark_valid(c);
+    c->length++;
+}
+
+/* Makes room for n string bytes; returns where to write them. */
+static inline uint8_t *str_room(kn_column *c, size_t n, kn_error *err, kn_status *st) {
+    if (n > UINT32_MAX - c->bytes.len) {
+        *st = kn_error_set(err, KN_E_DATA, "the strings of one batch exceed 4 GiB; use smaller morsels");
+        return NULL;
+    }
+    if (!kn_buf_reserve(&c->bytes, n ? n : 1)) {
+        *st = kn_error_set(err, KN_E_NOMEM, "out of memory appending a %zu-byte string", n);
+        return NULL;
+    }
+    return c->bytes.data + c->bytes.len;
+}
+static inline void str_done(kn_column *c, size_t n) {
+    c->bytes.len += n;
+    c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
+    mark_valid(c);
+    c->length++;
+}
+static inline kn_status put_str(kn_column *c, const uint8_t *s, size_t n, kn_error *err) {
+    kn_status st = KN_OK;
+    uint8_t *d = str_room(c, n, err, &st);
+    if (!d) return st;
+    if (n) memcpy(d, s, n);
+    str_done(c, n);
+    return KN_OK;
+}
+
+static kn_status put_null(kn_ndjson_reader *r, long f, size_t at, kn_error *err) {
+    if (!r->fields[f].nullable) return fault(r, err, at, f, "null in a column that is not nullable");
+    return kn_column_append_null(&r->cols[f], err);
+}
+
+static kn_status num_fault(kn_ndjson_reader *r, long f, size_t at, kn_num_status ns, const uint8_t *s,
+                           size_t n, bool quoted, kn_error *err) {
+    char b[64], t[48];
+    const field_info *fi = &r->fields[f];
+    const char *q = quoted ? "\"" : "";
+    show(b, sizeof b, s, n);
+    type_text(fi, t, sizeof t);
+    switch (ns) {
+    case KN_NUM_SYNTAX: return fault(r, err, at, f, "%s%s%s is not a number (column type %s)", q, b, q, t);
+    case KN_NUM_RANGE: return fault(r, err, at, f, "%s%s%s is out of range for %s", q, b, q, t);
+    default:
+        if (fi->kind == F_DEC64 || fi->kind == F_DEC128)
+            return fault(r, err, at, f, "%s%s%s has more fraction digits than %s keeps (scale %u); kiln does not round",
+                         q, b, q, t, fi->scale);
+        return fault(r, err, at, f, "%s%s%s has a fraction; %s holds whole numbers only", q, b, q, t);
+    }
+}
+
+/* A number's text s[0..n) (from a JSON number, or a string's content) into column f. */
+static kn_status store_number(kn_ndjson_reader *r, long f, size_t at, const uint8_t *s, size_t n, bool quoted,
+                              kn_error *err) {
+    const field_info *fi = &r->fields[f];
+    kn_column *c = &r->cols[f];
+    const char *cs = (const char *)s;
+    kn_num_status ns;
+    switch (fi->kind) {
+    case F_I64: {
+        int64_t v;
+        if ((ns = kn_parse_int(cs, n, INT64_MIN, INT64_MAX, &v)) != KN_NUM_OK) break;
+        put_i64(c, v);
+        return KN_OK;
+    }
+    case F_I32: {
+        int64_t v;
+        if ((ns = kn_parse_int(cs, n, INT32_MIN, INT32_MAX, &v)) != KN_NUM_OK) break;
+        put_i32(c, (int32_t)v);
+        return KN_OK;
+    }
+    case F_F64: {
+        double v;
+        if ((ns = kn_parse_double(cs, n, &v)) != KN_NUM_OK) break;
+        put_f64(c, v);
+        return KN_OK;
+    }
+    case F_DEC64: {
+        int64_t v;
+        if ((ns = kn_parse_decimal64(cs, n, fi->precision, fi->scale, &v)) != KN_NUM_OK) break;
+        put_i64(c, v);
+        return KN_OK;
+    }
+    case F_DEC128: {
+        kn_i128 v;
+        if ((ns = kn_parse_decimal128(cs, n, fi->precision, fi->scale, &v)) != KN_NUM_OK) break;
+        put_i128(c, v);
+        return KN_OK;
+    }
+    default: return KN_E_INTERNAL;
+    }
+    return num_fault(r, f, at, ns, s, n, quoted, err);
+}
+
+static kn_status store_time(kn_ndjson_reader *r, long f, size_t at, const uint8_t *s, size_t n, bool quoted,
+                            kn_error *err) {
+    const field_info *fi = &r->fields[f];
+    kn_time_value tv;
+    kn_time_status ts;
+    if (fi->format) {
+        ts = kn_parse_time_format(fi->format, (const char *)s, n, &tv);
+    } else if (fi->kind == F_DATE) {
+        int32_t days;
+        ts = kn_parse_iso_date((const char *)s, n, &days);
+        if (ts == KN_TIME_OK) {
+            put_i32(&r->cols[f], days);
+            return KN_OK;
+        }
+    } else {
+        ts = kn_parse_iso_timestamp((const char *)s, n, true, &tv);
+    }
+    if (ts == KN_TIME_OK) {
+        int64_t v = tv.wall_micros;
+        if (fi->kind == F_TS && fi->utc && tv.has_offset) v -= (int64_t)tv.offset_seconds * 1000000;
+        if (fi->kind == F_DATE) put_i32(&r->cols[f], kn_micros_to_days(v));
+        else put_i64(&r->cols[f], v);
+        return KN_OK;
+    }
+    char b[64], t[48];
+    const char *q = quoted ? "\"" : "";
+    show(b, sizeof b, s, n);
+    type_text(fi, t, sizeof t);
+    if (fi->format)
+        return fault(r, err, at, f, "%s%s%s does not match the %s format \"%s\"%s", q, b, q, t, fi->format,
+                     ts == KN_TIME_RANGE ? " (a field is out of range)" : "");
+    if (ts == KN_TIME_RANGE) return fault(r, err, at, f, "%s%s%s is not a valid %s: a field is out of range", q, b, q, t);
+    return fault(r, err, at, f, "%s%s%s is not a %s (expected %s)", q, b, q, t,
+                 fi->kind == F_DATE ? "YYYY-MM-DD" : "ISO-8601 such as 2024-03-05T12:34:56.123456Z");
+}
+
+static bool ieq(const uint8_t *s, size_t n, const char *lit) {
+    size_t k = strlen(lit);
+    return n == k && strncasecmp((const char *)s, lit, k) == 0;
+}
+
+/* A JSON string's content (decoded) into column f, cast like a database would. */
+static kn_status store_string_as(kn_ndjson_reader *r, long f, size_t at, const uint8_t *s, size_t n, kn_error *err) {
+    const field_info *fi = &r->fields[f];
+    while (n && *s == ' ') s++, n--;
+    while (n && s[n - 1] == ' ') n--;
+    switch (fi->kind) {
+    case F_BOOL:
+        if (ieq(s, n, "true") || ieq(s, n, "t") || ieq(s, n, "1")) put_bool(&r->cols[f], true);
+        else if (ieq(s, n, "false") || ieq(s, n, "f") || ieq(s, n, "0")) put_bool(&r->cols[f], false);
+        else {
+            char b[64];
+            return fault(r, err, at, f, "\"%s\" is not a bool (true/false/t/f/1/0)", show(b, sizeof b, s, n));
+        }
+        return KN_OK;
+    case F_F64: {
+        bool neg = n && *s == '-';
+        const uint8_t *m = s + neg;
+        size_t mn = n - neg;
+        if (ieq(m, mn, "inf") || ieq(m, mn, "infinity")) {
+            put_f64(&r->cols[f], neg ? -__builtin_inf() : __builtin_inf());
+            return KN_OK;
+        }
+        if (!neg && ieq(m, mn, "nan")) {
+            put_f64(&r->cols[f], __builtin_nan(""));
+            return KN_OK;
+        }
+        return store_number(r, f, at, s, n, true, err);
+    }
+    case F_I32:
+    case F_I64:
+    case F_DEC64:
+    case F_DEC128: return store_number(r, f, at, s, n, true, err);
+    case F_DATE:
+    case F_TS: return store_time(r, f, at, s, n, true, err);
+    default: return KN_E_INTERNAL;
+    }
+}
+
+/* The value at token *ti into column f; moves *ti past it. */
+static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error *err) {
+    const field_info *fi = &r->fields[f];
+    kn_column *c = &r->cols[f];
+    size_t ti = *pti;
+    uint32_t p = r->idx[ti];
+    const uint8_t *w = r->win;
+    uint8_t ch = w[p];
+    kn_status st = KN_OK;
+    if (r->seen[f] == r->gen) {
+        truncate_column(c, r->row0); /* the key came before: the last value wins */
+    } else {
+        r->seen[f] = r->gen;
+        r->nseen++;
+    }
+    if (ch == '"') {
+        size_t close = 0;
+        KN_TRY(string_end(r, ti, &close, err));
+        *pti = ti + 2;
+        size_t a = p + 1, n = close - a;
+        bool esc = span_has_backslash(r, a, close);
+        if (fi->kind == F_STRING) {
+            if (!esc) return put_str(c, w + a, n, err);
+            uint8_t *d = str_room(c, n, err, &st);
+            if (!d) return st;
+            size_t out;
+            KN_TRY(unescape(r, a, close, d, &out, f, err));
+            str_done(c, out);
+            return KN_OK;
+        }
+        if (!esc) return store_string_as(r, f, p, w + a, n, err);
+        KN_TRY(grow((void **)&r->val_scratch, &r->val_cap, n + 1, 1, err));
+        size_t out;
+        KN_TRY(unescape(r, a, close, r->val_scratch, &out, f, err));
+        return store_string_as(r, f, p, r->val_scratch, out, err);
+    }
+    if (ch == '{' || ch == '[') {
+        size_t end;
+        KN_TRY(skip_nested(r, pti, &end, err));
+        if (fi->kind != F_STRING) {
+            char t[48];
+            return fault(r, err, p, f, "a nested %s cannot go into a %s column (only a string column keeps JSON text)",
+                         ch == '{' ? "object" : "array", type_text(fi, t, sizeof t));
+        }
+        return put_str(c, w + p, end - p, err);
+    }
+    if (ch == ',' || ch == ':' || ch == '}' || ch == ']' || ch == '\n')
+        return fault(r, err, p, f, ch == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", ch);
+    size_t e = atom_end(r, ti);
+    *pti = ti + 1;
+    const uint8_t *s = w + p;
+    size_t n = e - p;
+    /* The common case first: a plain number into a number column. */
+    if ((ch == '-' || (unsigned)(ch - '0') < 10) && fi->kind >= F_I32 && fi->kind <= F_DEC128)
+        return store_number(r, f, p, s, n, false, err);
+    kn_json_kind kind;
+    KN_TRY(check_atom(r, p, e, &kind, err));
+    char t[48];
+    switch (kind) {
+    case KN_JSON_NULL: return put_null(r, f, p, err);
+    case KN_JSON_TRUE:
+    case KN_JSON_FALSE:
+        if (fi->kind == F_BOOL) {
+            put_bool(c, kind == KN_JSON_TRUE);
+            return KN_OK;
+        }
+        if (fi->kind == F_STRING) return put_str(c, s, n, err);
+        return fault(r, err, p, f, "%s is not a %s", kind == KN_JSON_TRUE ? "true" : "false", type_text(fi, t, sizeof t));
+    default: /* a number */
+        if (fi->kind == F_STRING) return put_str(c, s, n, err);
+        if (fi->kind == F_BOOL) {
+            if (n == 1 && (*s == '0' || *s == '1')) {
+                put_bool(c, *s == '1');
+                return KN_OK;
+            }
+            char b[64];
+            return fault(r, err, p, f, "%s is not a bool (numbers 0 and 1 are)", show(b, sizeof b, s, n));
+        }
+        if ((fi->kind == F_DATE || fi->kind == F_TS) && fi->format) return store_time(r, f, p, s, n, false, err);
+        {
+            char b[64];
+            return fault(r, err, p, f, "%s is a number; a %s column expects a string", show(b, sizeof b, s, n),
+                         type_text(fi, t, sizeof t));
+        }
+    }
+}
+
+/* ---- scan mode --------------------------------------------------------------------------- */
+
+static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_len, size_t *pti, kn_error *err) {
+    size_t ti = *pti;
+    uint32_t p = r->idx[ti];
+    const uint8_t *w = r->win;
+    uint8_t ch = w[p];
+    kn_ndjson_member m = {(const char *)key, key_len, KN_JSON_NULL, NULL, 0};
+    if (ch == '"') {
+        size_t close = 0;
+        KN_TRY(string_end(r, ti, &close, err));
+        *pti = ti + 2;
+        size_t a = p + 1, n = close - a;
+        m.kind = KN_JSON_STRING;
+        if (span_has_backslash(r, a, close)) {
+            KN_TRY(grow((void **)&r->val_scratch, &r->val_cap, n + 1, 1, err));
+            KN_TRY(unescape(r, a, close, r->val_scratch, &n, -1, err));
+            m.text = (const char *)r->val_scratch;
+        } else {
+            m.text = (const char *)w + a;
+        }
+        m.text_len = n;
+    } else if (ch == '{' || ch == '[') {
+        size_t end;
+        KN_TRY(skip_nested(r, pti, &end, err));
+        m.kind = ch == '{' ? KN_JSON_OBJECT : KN_JSON_ARRAY;
+        m.text = (const char *)w + p;
+        m.text_len = end - p;
+    } else if (ch == ',' || ch == ':' || ch == '}' || ch == ']' || ch == '\n') {
+        return fault(r, err, p, -1, ch == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", ch);
+    } else {
+        size_t e = atom_end(r, ti);
+        KN_TRY(check_atom(r, p, e, &m.kind, err));
+        *pti = ti + 1;
+        m.text = (const char *)w + p;
+        m.text_len = e - p;
+    }
+    kn_status st = r->scan_fn(r->scan_ctx, &m, err);
+    if (st != KN_OK && err) kn_error_locate(err, r->name, -1, -1, (int64_t)(r->base + r->win_off + p));
+    return st;
+}
+
+/* ---- records ----------------------------------------------------------------------------- */
+
+/* Parses the record whose first token is r->ti. Returns KN_OK (also for a blank line, which
+ * is no record), KN_E_DATA for a bad record (rolled back, skipped, and remembered for
+ * bad_record) or a fatal status. */
+static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
+    const uint8_t *w = r->win;
+    const uint32_t *ix = r->idx;
+    size_t t0 = r->ti, ti = t0;
+    uint32_t p = ix[ti];
+    if (w[p] == '\n') {
+        r->ti = ti + 1;
+        r->line_start = p + 1;
+        return KN_OK;
+    }
+    size_t ls = r->line_start;
+    kn_status st = KN_OK;
+    r->row0 = r->nfields && r->cols ? r->cols[0].length : 0; /* before any 'goto bad' */
+    if (r->utf8_bad != KN_NO_BAD) {
+        if (r->utf8_bad < ls) {
+            size_t u = kn_utf8_validate(w + ls, r->win_len - ls);
+            r->utf8_bad = ls + u == r->win_len ? KN_NO_BAD : ls + u;
+        }
+        if (r->utf8_bad != KN_NO_BAD) {
+            const uint8_t *nl = memchr(w + ls, '\n', r->win_len - ls);
+            if (r->utf8_bad < (size_t)(nl - w)) {
+                st = fault(r, err, r->utf8_bad, -1, "invalid UTF-8 (byte 0x%02x)", w[r->utf8_bad]);
+                goto bad;
+            }
+        }
+    }
+    if (++r->gen == 0) {
+        memset(r->seen, 0, r->nfields * sizeof *r->seen);
+        r->gen = 1;
+    }
+    r->nseen = 0;
+    if (w[p] != '{') {
+        st = fault(r, err, p, -1, w[p] == '[' ? "a record must be a JSON object, not an array"
+                                  : w[p] == '"' ? "a record must be a JSON object, not a string"
+                                                : "a record must be a JSON object");
+        goto bad;
+    }
+    size_t record_open = p;
+    ti++;
+    p = ix[ti];
+    if (w[p] == '}') {
+        ti++;
+    } else {
+        for (size_t k = 0;; k++) {
+            p = ix[ti];
+            if (w[p] != '"') {
+                st = fault(r, err, p, -1, w[p] == '}' ? "a comma before '}' (trailing commas are not JSON)"
+                                                      : "expected a key (a string) in the object");
+                goto bad;
+            }
+            size_t close = 0;
+            if ((st = string_end(r, ti, &close, err)) != KN_OK) goto bad;
+            const uint8_t *key = w + p + 1;
+            size_t key_len = close - p - 1;
+            bool esc = span_has_backslash(r, p + 1, close);
+            if (esc) {
+                if ((st = grow((void **)&r->key_scratch, &r->key_cap, key_len + 1, 1, err)) != KN_OK) goto bad;
+                if ((st = unescape(r, p + 1, close, r->key_scratch, &key_len, -1, err)) != KN_OK) goto bad;
+                key = r->key_scratch;
+            }
+            ti += 2;
+            p = ix[ti];
+            if (w[p] != ':') {
+                st = fault(r, err, p, -1, "expected ':' after a key");
+                goto bad;
+            }
+            ti++;
+            if (r->scan_fn) {
+                st = scan_value(r, key, key_len, &ti, err);
+            } else {
+                long f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
+                if (f >= 0) {
+                    st = store_value(r, f, &ti, err);
+                } else {
+                    /* An unknown key: its value is still validated, then dropped. */
+                    size_t end;
+                    st = skip_nested(r, &ti, &end, err);
+                }
+            }
+            if (st != KN_OK) goto bad;
+            p = ix[ti];
+            if (w[p] == ',') {
+                ti++;
+                continue;
+            }
+            if (w[p] == '}') {
+                ti++;
+                break;
+            }
+            st = fault(r, err, p, -1, w[p] == '\n' ? "the object is not closed before the line ends"
+                                                   : "expected ',' or '}' after a value");
+            goto bad;
+        }
+    }
+    p = ix[ti];
+    if (w[p] != '\n') {
+        st = fault(r, err, p, -1, "unexpected text after the record's closing '}'");
+        goto bad;
+    }
+    if (!r->scan_fn && r->nseen != r->nfields) {
+        for (size_t f = 0; f < r->nfields; f++) {
+            if (r->seen[f] == r->gen) continue;
+            if (!r->fields[f].nullable) {
+                st = fault(r, err, record_open, (long)f, "the key is missing and the column is not nullable");
+                goto bad;
+            }
+            if ((st = kn_column_append_null(&r->cols[f], err)) != KN_OK) goto bad;
+        }
+    }
+    r->ti = ti + 1;
+    r->line_start = p + 1;
+    r->records++;
+    if (r->room) r->room--;
+    return KN_OK;
+
+bad:
+    if (!r->scan_fn)
+        for (size_t f = 0; f < r->nfields; f++) truncate_column(&r->cols[f], r->row0);
+    /* The record ends at its line feed: no LF token sits inside a record. */
+    ti = t0;
+    while (w[ix[ti]] != '\n') ti++;
+    size_t nl = ix[ti];
+    r->ti = ti + 1;
+    r->line_start = nl + 1;
+    r->records++;
+    size_t end = nl;
+    if (end > ls && w[end - 1] == '\r') end--;
+    r->bad_off = r->base + r->win_off + ls;
+    r->bad_ptr = r->data + r->win_off + ls;
+    r->bad_len = end - ls;
+    return st;
+}
+
+/* Makes sure every column has room for KN_ROOM_ROWS more rows. */
+static kn_status ensure_room(kn_ndjson_reader *r, kn_error *err) {
+    for (size_t f = 0; f < r->nfields; f++) {
+        kn_column *c = &r->cols[f];
+        if (c->capacity - c->length < KN_ROOM_ROWS) KN_TRY(kn_column_reserve(c, KN_ROOM_ROWS, 0, err));
+    }
+    r->room = KN_ROOM_ROWS;
+    return KN_OK;
+}
+
+kn_status kn_ndjson_reader_next(kn_ndjson_reader *r, kn_batch *batch, bool *done, kn_error *err) {
+    *done = false;
+    if (!r->schema) return kn_error_set(err, KN_E_INTERNAL, "a scan-only NDJSON reader cannot fill batches");
+    r->cols = batch->columns;
+    r->scan_fn = NULL;
+    r->room = 0;
+    for (;;) {
+        if (r->ti >= r->ntok) {
+            if (r->pos >= r->len) {
+                *done = true;
+                return KN_OK;
+            }
+            KN_TRY(build_window(r, err));
+            continue;
+        }
+        if (!r->room) KN_TRY(ensure_room(r, err));
+        KN_TRY(parse_record(r, err));
+    }
+}
+
+kn_status kn_ndjson_reader_scan(kn_ndjson_reader *r, kn_ndjson_member_fn fn, void *ctx, bool *done,
+                                kn_error *err) {
+    *done = false;
+    r->scan_fn = fn;
+    r->scan_ctx = ctx;
+    r->cols = NULL;
+    for (;;) {
+        if (r->ti >= r->ntok) {
+            if (r->pos >= r->len) {
+                *done = true;
+                return KN_OK;
+            }
+            KN_TRY(build_window(r, err));
+            continue;
+        }
+        uint64_t before = r->records;
+        KN_TRY(parse_record(r, err));
+        if (r->records != before) return KN_OK;
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tests/interop/run_interop.sh: the ctest entry points of the interop suite.
+#
+#   run_interop.sh setup                      node >= 18 and npm present; node_modules installed
+#                                             from package-lock.json (npm ci) when missing/stale
+#   run_interop.sh selftest WORKDIR           the three readers read DuckDB-written files exactly
+#   run_interop.sh corpus CORPUS_BIN WORKDIR  kiln's corpus, read by all three readers
+#   run_interop.sh inspect KILN WORKDIR       `kiln inspect --json` agrees with DuckDB's footer view
+#
+# A missing node, npm or node_modules is a FAILURE with a message saying what to install, never a
+# skip: the interop tests are the only independent check of kiln's Parquet output.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+fail() {
+  echo "run_interop.sh: FAIL: $*" >&2
+  exit 1
+}
+
+need_node() {
+  command -v node >/dev/null 2>&1 ||
+    fail "node is not installed; the interop tests need Node.js >= 18 (Debian 12: apt-get install -y nodejs npm)"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 18 ] || fail "node $(node --version) is too old; the interop tests need Node.js >= 18"
+}
+
+lock_stamp() {
+  sha256sum "$here/package-lock.json" | cut -d' ' -f1
+}
+
+need_modules() {
+  need_node
+  [ -d "$here/node_modules" ] ||
+    fail "$here/node_modules is missing: run 'npm ci' in tests/interop (ctest's interop_setup test does it)"
+  [ "$(cat "$here/node_modules/.kiln-lock-stamp" 2>/dev/null || true)" = "$(lock_stamp)" ] ||
+    fail "$here/node_modules does not match package-lock.json: run 'npm ci' in tests/interop"
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  setup)
+    need_node
+    command -v npm >/dev/null 2>&1 ||
+      fail "npm is not installed; the interop tests install their readers with it (Debian 12: apt-get install -y npm)"
+    if [ "$(cat "$here/node_modules/.kiln-lock-stamp" 2>/dev/null || true)" != "$(lock_stamp)" ]; then
+      echo "installing the interop readers from package-lock.json (npm ci) with node $(node --version), npm $(npm --version)"
+      (cd "$here" && npm ci --no-audit --no-fund) || fail "npm ci in $here failed"
+      lock_stamp >"$here/node_modules/.kiln-lock-stamp"
+    fi
+    # Prove each reader loads, so a broken install fails here and not as a data mismatch.
+    (cd "$here" && node --input-type=module -e "
+      await import('@duckdb/node-api'); await import('parquet-wasm'); await import('apache-arrow');
+      await import('hyparquet'); await import('hyparquet-compressors');
+      console.log('interop readers load: @duckdb/node-api, parquet-wasm, apache-arrow, hyparquet (node ' + process.version + ')');
+    ") || fail "the interop readers do not load; run 'npm ci' in tests/interop"
+    ;;
+  selftest)
+    need_modules
+    rm -rf "$2" && mkdir -p "$2"
+    exec node "$here/selftest.mjs" "$2"
+    ;;
+  corpus)
+    need_modules
+    [ -x "$2" ] || fail "the corpus writer $2 was not built"
+    rm -rf "$3" && mkdir -p "$3"
+    "$2" "$3" || fail "the corpus writer failed (exit $?)"
+    exec node "$here/compare.mjs" "$3"
+    ;;
+  inspect)
+    need_modules
+    [ -x "$2" ] || fail "the kiln binary $2 was not built"
+    rm -rf "$3" && mkdir -p "$3"
+    exec node "$here/inspect_check.mjs" "$2" "$3"
+    ;;
+  *)
+    echo "usage: run_interop.sh setup | selftest WORKDIR | corpus CORPUS_BIN WORKDIR | inspect KILN WORKDIR" >&2
+    exit 1
+    ;;
+esac

@@ -1,0 +1,355 @@
+/* tests/kernels/test_kernels.c: the parsing kernels: numbers (integers at their limits,
+ * decimals kept as written, doubles correctly rounded against strtod), ISO-8601 and formatted
+ * times, and UTF-8 validation (scalar and AVX2 twins agree). */
+#include <check.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kn_cpu.h"
+#include "kn_parse_number.h"
+#include "kn_parse_time.h"
+#include "kn_utf8.h"
+
+static uint64_t rng = 12345;
+static uint64_t rnd(void) {
+    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static kn_num_status pint(const char *s, int64_t min, int64_t max, int64_t *v) {
+    return kn_parse_int(s, strlen(s), min, max, v);
+}
+
+START_TEST(json_number_grammar_is_exact)
+{
+    const char *good[] = {"0", "-0", "1", "-1", "10", "1.5", "0.0", "1e5", "1E+5", "1e-5", "-0.5e10", "123456789012345678901234567890"};
+    const char *bad[] = {"", "-", "01", "-01", "1.", ".5", "+1", "1e", "1e+", "0x10", "1.5.5", "NaN", "Infinity", " 1", "1 ", "--1", "1ee5", "٣"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) ck_assert_msg(kn_num_is_json(good[i], strlen(good[i])), "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) ck_assert_msg(!kn_num_is_json(bad[i], strlen(bad[i])), "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(integers_hold_their_limits_and_refuse_one_past)
+{
+    int64_t v;
+    ck_assert_int_eq(pint("9223372036854775807", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == INT64_MAX);
+    ck_assert_int_eq(pint("-9223372036854775808", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == INT64_MIN);
+    ck_assert_int_eq(pint("9223372036854775808", INT64_MIN, INT64_MAX, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pint("-9223372036854775809", INT64_MIN, INT64_MAX, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pint("99999999999999999999999", INT64_MIN, INT64_MAX, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pint("2147483647", INT32_MIN, INT32_MAX, &v), KN_NUM_OK);
+    ck_assert_int_eq(pint("2147483648", INT32_MIN, INT32_MAX, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pint("-2147483648", INT32_MIN, INT32_MAX, &v), KN_NUM_OK);
+    ck_assert_int_eq(pint("-2147483649", INT32_MIN, INT32_MAX, &v), KN_NUM_RANGE);
+    /* Integral decimals are integers; anything with a real fraction is not. */
+    ck_assert_int_eq(pint("1.0", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == 1);
+    ck_assert_int_eq(pint("25e2", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == 2500);
+    ck_assert_int_eq(pint("1.5e1", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == 15);
+    ck_assert_int_eq(pint("1.5", INT64_MIN, INT64_MAX, &v), KN_NUM_FRACTION);
+    ck_assert_int_eq(pint("1e-1", INT64_MIN, INT64_MAX, &v), KN_NUM_FRACTION);
+    ck_assert_int_eq(pint("1e400", INT64_MIN, INT64_MAX, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pint("0e400", INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+    ck_assert(v == 0);
+    ck_assert_int_eq(pint("012", INT64_MIN, INT64_MAX, &v), KN_NUM_SYNTAX);
+    ck_assert_int_eq(pint("abc", INT64_MIN, INT64_MAX, &v), KN_NUM_SYNTAX);
+    /* Random values round-trip through their decimal text. */
+    for (int i = 0; i < 100000; i++) {
+        int64_t x = (int64_t)rnd() >> (rnd() % 64);
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", (long long)x);
+        ck_assert_int_eq(pint(buf, INT64_MIN, INT64_MAX, &v), KN_NUM_OK);
+        ck_assert(v == x);
+    }
+}
+END_TEST
+
+static kn_num_status pdec(const char *s, int p, int sc, int64_t *v) { return kn_parse_decimal64(s, strlen(s), p, sc, v); }
+
+START_TEST(decimals_keep_the_digits_as_written)
+{
+    int64_t v;
+    ck_assert_int_eq(pdec("12.3", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 1230);
+    ck_assert_int_eq(pdec("-12.34", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == -1234);
+    ck_assert_int_eq(pdec("12", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 1200);
+    ck_assert_int_eq(pdec("0.01", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 1);
+    /* More fraction digits than the scale: refused, never rounded; trailing zeros lose nothing. */
+    ck_assert_int_eq(pdec("12.345", 12, 2, &v), KN_NUM_FRACTION);
+    ck_assert_int_eq(pdec("12.340", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 1234);
+    ck_assert_int_eq(pdec("1.5e1", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 1500);
+    ck_assert_int_eq(pdec("1234e-3", 12, 2, &v), KN_NUM_FRACTION);
+    ck_assert_int_eq(pdec("1230e-3", 12, 2, &v), KN_NUM_OK);
+    ck_assert(v == 123);
+    /* Precision: decimal(4,2) holds up to 99.99. */
+    ck_assert_int_eq(pdec("99.99", 4, 2, &v), KN_NUM_OK);
+    ck_assert_int_eq(pdec("100", 4, 2, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pdec("-100.00", 4, 2, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pdec("999999999999999999", 18, 0, &v), KN_NUM_OK);
+    ck_assert(v == 999999999999999999LL);
+    ck_assert_int_eq(pdec("1e18", 18, 0, &v), KN_NUM_RANGE);
+    ck_assert_int_eq(pdec("1.", 12, 2, &v), KN_NUM_SYNTAX);
+    ck_assert_int_eq(pdec("x", 12, 2, &v), KN_NUM_SYNTAX);
+    /* 128-bit decimals. */
+    kn_i128 w;
+    const char *big = "12345678901234567890123456.7890123456";
+    ck_assert_int_eq(kn_parse_decimal128(big, strlen(big), 38, 10, &w), KN_NUM_OK);
+    /* unscaled: 123456789012345678901234567890123456 = 123456789012345678 * 10^18 + 901234567890123456 */
+    __extension__ unsigned __int128 expect = (unsigned __int128)123456789012345678ull * 1000000000000000000ull + 901234567890123456ull;
+    ck_assert(w.lo == (uint64_t)expect && w.hi == (int64_t)(uint64_t)(expect >> 64));
+    ck_assert_int_eq(kn_parse_decimal128("-1.5", 4, 38, 10, &w), KN_NUM_OK);
+    ck_assert(w.hi == -1 && w.lo == (uint64_t)-15000000000LL);
+    ck_assert_int_eq(kn_parse_decimal128("1e28", 4, 38, 10, &w), KN_NUM_RANGE);
+    ck_assert_int_eq(kn_parse_decimal128("99999999999999999999999999999999999999", 38, 38, 0, &w), KN_NUM_OK);
+    ck_assert_int_eq(kn_parse_decimal128("100000000000000000000000000000000000000", 39, 38, 0, &w), KN_NUM_RANGE);
+    /* Random decimals round-trip. */
+    for (int i = 0; i < 50000; i++) {
+        int64_t x = (int64_t)(rnd() % 2000000000000ull) - 1000000000000LL;
+        char buf[48];
+        snprintf(buf, sizeof buf, "%s%lld.%02lld", x < 0 ? "-" : "", llabs(x) / 100, llabs(x) % 100);
+        ck_assert_int_eq(pdec(buf, 14, 2, &v), KN_NUM_OK);
+        ck_assert_msg(v == x, "%s", buf);
+    }
+}
+END_TEST
+
+static void check_double(const char *s) {
+    double got = 0, want = strtod(s, NULL);
+    kn_num_status st = kn_parse_double(s, strlen(s), &got);
+    if (isinf(want)) {
+        ck_assert_msg(st == KN_NUM_RANGE, "%s should be out of range", s);
+        return;
+    }
+    ck_assert_msg(st == KN_NUM_OK, "%s: status %d", s, st);
+    ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%s: got %.17g want %.17g", s, got, want);
+}
+
+START_TEST(doubles_round_like_strtod)
+{
+    /* The process stays in the C locale here; kn_parse_double never consults it anyway. */
+    char buf[800];
+    for (int i = 0; i < 200000; i++) {
+        uint64_t bits = rnd();
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        if (!isfinite(d)) continue;
+        snprintf(buf, sizeof buf, "%.17g", d);
+        /* %.17g may print "1e+100"-style text, which is JSON. */
+        check_double(buf);
+        double back;
+        kn_parse_double(buf, strlen(buf), &back);
+        ck_assert_msg(memcmp(&back, &d, sizeof d) == 0, "%s did not round-trip", buf);
+    }
+    /* Values with few digits and small exponents (the fast path) and random digit strings of
+     * every length, including > 19 digits and halfway cases. */
+    for (int i = 0; i < 200000; i++) {
+        int nd = 1 + (int)(rnd() % (i % 4 == 0 ? 40 : 17));
+        size_t n = 0;
+        if (rnd() & 1) buf[n++] = '-';
+        buf[n++] = (char)('1' + rnd() % 9);
+        int point = (int)(rnd() % (unsigned)nd);
+        for (int k = 1; k < nd; k++) {
+            if (k == point) buf[n++] = '.';
+            buf[n++] = (char)('0' + rnd() % 10);
+        }
+        if (rnd() % 3 == 0) n += (size_t)snprintf(buf + n, sizeof buf - n, "e%d", (int)(rnd() % 700) - 350);
+        buf[n] = '\0';
+        check_double(buf);
+    }
+    const char *edge[] = {"0", "-0", "1e308", "1.7976931348623157e308", "1.7976931348623159e308", "2e308",
+                          "4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324", "1e-400",
+                          "9007199254740993", "9007199254740992.5", "0.1", "0.30000000000000004",
+                          "2.2250738585072011e-308", "123456789012345678901234567890e-10", "1e23", "8.41e21", "5e-324",
+                          "0.000000000000000000000000000000000000000000000000001e50"};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) check_double(edge[i]);
+    /* A long mantissa (over 780 digits) keeps correct rounding through the sticky digit. */
+    size_t n = 0;
+    buf[n++] = '1';
+    for (int k = 0; k < 790; k++) buf[n++] = k == 700 ? '1' : '0';
+    memcpy(buf + n, "e-790", 6);
+    check_double(buf);
+    double v;
+    ck_assert_int_eq(kn_parse_double("1.", 2, &v), KN_NUM_SYNTAX);
+    ck_assert_int_eq(kn_parse_double("nan", 3, &v), KN_NUM_SYNTAX);
+}
+END_TEST
+
+START_TEST(doubles_ignore_the_process_locale)
+{
+    /* In a locale with a decimal comma, strtod would stop at the '.'; kn_parse_double must not. */
+    const char *names[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "C.UTF-8"};
+    const char *set = NULL;
+    for (size_t i = 0; i < 4 && !set; i++) set = setlocale(LC_NUMERIC, names[i]);
+    double v;
+    ck_assert_int_eq(kn_parse_double("1234567890.12345678901234567890", 31, &v), KN_NUM_OK);
+    ck_assert(v == 1234567890.1234567);
+    ck_assert_int_eq(kn_parse_double("1.5e-320", 8, &v), KN_NUM_OK);
+    ck_assert(v > 0 && v < 1e-319);
+    setlocale(LC_NUMERIC, "C");
+}
+END_TEST
+
+static int64_t ts(const char *s, bool utc) {
+    kn_time_value tv;
+    kn_time_status st = kn_parse_iso_timestamp(s, strlen(s), true, &tv);
+    ck_assert_msg(st == KN_TIME_OK, "%s: %d", s, st);
+    return utc && tv.has_offset ? tv.wall_micros - (int64_t)tv.offset_seconds * 1000000 : tv.wall_micros;
+}
+
+START_TEST(iso_timestamps_and_dates)
+{
+    ck_assert_int_eq(kn_days_from_civil(1970, 1, 1), 0);
+    ck_assert_int_eq(kn_days_from_civil(2000, 3, 1), 11017);
+    ck_assert_int_eq(kn_days_from_civil(1969, 12, 31), -1);
+    ck_assert_int_eq(kn_days_from_civil(1, 1, 1), -719162);
+    int32_t d;
+    ck_assert_int_eq(kn_parse_iso_date("2024-02-29", 10, &d), KN_TIME_OK);
+    ck_assert_int_eq(d, 19782);
+    ck_assert_int_eq(kn_parse_iso_date("2023-02-29", 10, &d), KN_TIME_RANGE);
+    ck_assert_int_eq(kn_parse_iso_date("2024-13-01", 10, &d), KN_TIME_RANGE);
+    ck_assert_int_eq(kn_parse_iso_date("2024-1-01", 9, &d), KN_TIME_SYNTAX);
+    ck_assert_int_eq(kn_parse_iso_date("2024-01-01T00:00", 16, &d), KN_TIME_SYNTAX);
+
+    int64_t base = 1709642096LL * 1000000; /* 2024-03-05T12:34:56Z */
+    ck_assert(ts("2024-03-05T12:34:56Z", true) == base);
+    ck_assert(ts("2024-03-05 12:34:56Z", true) == base);
+    ck_assert(ts("2024-03-05T12:34:56.123456Z", true) == base + 123456);
+    ck_assert(ts("2024-03-05T12:34:56.123456789Z", true) == base + 123456); /* truncated */
+    ck_assert(ts("2024-03-05T12:34:56.1Z", true) == base + 100000);
+    ck_assert(ts("2024-03-05T12:34:56,5Z", true) == base + 500000);
+    ck_assert(ts("2024-03-05T14:34:56+02:00", true) == base);
+    ck_assert(ts("2024-03-05T07:04:56-0530", true) == base);
+    ck_assert(ts("2024-03-05T13:34:56+01", true) == base);
+    ck_assert(ts("2024-03-05T14:34:56+02:00", false) == base + 2 * 3600 * 1000000LL); /* wall clock kept */
+    ck_assert(ts("2024-03-05T12:34:56", true) == base);
+    ck_assert(ts("2024-03-05T12:34", true) == base - 56 * 1000000LL);
+    ck_assert(ts("2024-03-05", true) == base - (12 * 3600 + 34 * 60 + 56) * 1000000LL);
+    ck_assert(ts("1969-12-31T23:59:59.999999Z", true) == -1);
+    kn_time_value tv;
+    const char *bad[] = {"2024-03-05T24:00:00", "2024-03-05T12:60:00", "2024-03-05T12:00:60", "2024-03-05X12:00:00",
+                         "2024-03-05T12:00:00.", "2024-03-05T12:00:00.1234567890", "2024-03-05T12:00:00+25:00",
+                         "2024-03-05T12:00:00Zjunk", "2024-03-05T1:00:00", "2024-03-05T12:00:00 ", "", "abc"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(kn_parse_iso_timestamp(bad[i], strlen(bad[i]), true, &tv) != KN_TIME_OK, "%s", bad[i]);
+    ck_assert_int_eq(kn_parse_iso_timestamp("2024-03-05", 10, false, &tv), KN_TIME_NO_TIME);
+}
+END_TEST
+
+START_TEST(formatted_times_follow_their_format)
+{
+    kn_time_value tv;
+    int64_t base = 1709642096LL * 1000000;
+#define FMT(f, s) kn_parse_time_format(f, s, strlen(s), &tv)
+    ck_assert_int_eq(FMT("%d/%m/%Y %H:%M:%S", "05/03/2024 12:34:56"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == base && !tv.has_offset);
+    ck_assert_int_eq(FMT("%Y%m%d%H%M%S", "20240305123456"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == base);
+    ck_assert_int_eq(FMT("%F %T.%f%z", "2024-03-05 14:34:56.25+02:00"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == base + 2 * 3600000000LL + 250000 && tv.has_offset && tv.offset_seconds == 7200);
+    ck_assert_int_eq(FMT("%s", "1709642096"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == base && tv.has_offset);
+    ck_assert_int_eq(FMT("%s", "-1"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == -1000000);
+    ck_assert_int_eq(FMT("%d %b %y", "5 Mar 24"), KN_TIME_OK);
+    ck_assert(tv.wall_micros == base - (12 * 3600 + 34 * 60 + 56) * 1000000LL);
+    ck_assert_int_eq(FMT("%Y-%m-%d %%", "2024-03-05 %"), KN_TIME_OK);
+    ck_assert_int_eq(FMT("%d/%m/%Y", "31/02/2024"), KN_TIME_RANGE);
+    ck_assert_int_eq(FMT("%d/%m/%Y", "05-03-2024"), KN_TIME_SYNTAX);
+    ck_assert_int_eq(FMT("%d/%m/%Y", "05/03/2024x"), KN_TIME_SYNTAX);
+#undef FMT
+    char why[200];
+    ck_assert(kn_time_format_check("%Y-%m-%d", why, sizeof why));
+    ck_assert(!kn_time_format_check("%Q", why, sizeof why));
+    ck_assert_ptr_nonnull(strstr(why, "%Q"));
+    ck_assert(!kn_time_format_check("%Y%", why, sizeof why));
+    ck_assert(!kn_time_format_check("", why, sizeof why));
+}
+END_TEST
+
+START_TEST(utf8_validation_finds_the_first_bad_byte)
+{
+    struct {
+        const char *s;
+        size_t bad;
+    } cases[] = {
+        {"plain ascii", 11},
+        {"caf\xC3\xA9", 5},
+        {"\xE2\x82\xAC euro", 8},
+        {"\xF0\x9F\x98\x80", 4},
+        {"a\xC0\xAF", 1},           /* overlong '/' */
+        {"ab\xE0\x80\xAF", 2},      /* overlong 3-byte */
+        {"\xED\xA0\x80", 0},        /* UTF-16 surrogate encoded in UTF-8 */
+        {"x\xF4\x90\x80\x80", 1},   /* past U+10FFFF */
+        {"xy\xF5\x80\x80\x80", 2},
+        {"\x80", 0},                /* stray continuation */
+        {"ok\xC3", 2},              /* truncated */
+        {"ok\xE2\x82", 2},
+        {"\xFF", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t *s = (const uint8_t *)cases[i].s;
+        size_t n = strlen(cases[i].s);
+        ck_assert_msg(kn_utf8_validate_scalar(s, n) == cases[i].bad, "case %zu", i);
+        ck_assert_msg(kn_utf8_validate(s, n) == cases[i].bad, "case %zu", i);
+    }
+}
+END_TEST
+
+START_TEST(utf8_twins_agree_on_random_text)
+{
+    if (!kn_cpu()->avx2) {
+        fprintf(stderr, "SKIP utf8_twins_agree_on_random_text: no AVX2 on this CPU (or KILN_NO_SIMD set)\n");
+        return;
+    }
+    static const char *pieces[] = {"a", "hello world ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xC3", "\xED\xA0\x80", "\xF4\x90\x80\x80"};
+    uint8_t buf[4096];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0;
+        int bad_allowed = iter % 3 == 0;
+        while (n < sizeof buf - 8) {
+            size_t k = rnd() % (bad_allowed ? 9 : 5);
+            if (rnd() % 8) k = rnd() % 2; /* mostly ASCII so both vector paths run */
+            size_t l = strlen(pieces[k]);
+            memcpy(buf + n, pieces[k], l);
+            n += l;
+            if (rnd() % 64 == 0) break;
+        }
+        ck_assert_uint_eq(kn_utf8_validate_avx2(buf, n), kn_utf8_validate_scalar(buf, n));
+    }
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("kernels");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, json_number_grammar_is_exact);
+    tcase_add_test(tc, integers_hold_their_limits_and_refuse_one_past);
+    tcase_add_test(tc, decimals_keep_the_digits_as_written);
+    tcase_add_test(tc, doubles_round_like_strtod);
+    tcase_add_test(tc, doubles_ignore_the_process_locale);
+    tcase_add_test(tc, iso_timestamps_and_dates);
+    tcase_add_test(tc, formatted_times_follow_their_format);
+    tcase_add_test(tc, utf8_validation_finds_the_first_bad_byte);
+    tcase_add_test(tc, utf8_twins_agree_on_random_text);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# tests/parquet_read/test_pqr_cli.sh KILN SHARED_DIR: the `kiln` dispatcher and `kiln inspect`
+# end to end: --help lists the commands and the exit codes, --version has the documented form,
+# an unknown command is usage (exit 1), and inspect answers real files with the right codes.
+kiln=$1
+shared=$2
+fails=0
+passes=0
+check() { # NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then passes=$((passes + 1)); else echo "FAIL: $1: expected $2, got $3"; fails=$((fails + 1)); fi
+}
+out=$("$kiln" --help); check "--help exit" 0 $?
+for word in convert infer inspect "exit codes" "0  success" "1  bad usage" "2  bad input data" "3  I/O" "4  internal error"; do
+    case $out in *"$word"*) check "--help mentions $word" yes yes ;; *) check "--help mentions $word" yes no ;; esac
+done
+ver=$("$kiln" --version); check "--version exit" 0 $?
+case $ver in "kiln "[0-9]*.[0-9]*.[0-9]*" (build "*")") check "--version form" yes yes ;; *) check "--version form ($ver)" yes no ;; esac
+"$kiln" frobnicate >/dev/null 2>/tmp/kiln_cli_err.$$; check "unknown command exit" 1 $?
+grep -q "unknown command 'frobnicate'" /tmp/kiln_cli_err.$$; check "unknown command message" 0 $?
+grep -q "usage: kiln COMMAND" /tmp/kiln_cli_err.$$; check "unknown command usage on stderr" 0 $?
+rm -f /tmp/kiln_cli_err.$$
+"$kiln" >/dev/null 2>&1; check "no command exit" 1 $?
+"$kiln" help inspect | grep -q "usage: kiln inspect"; check "help inspect" 0 $?
+"$kiln" inspect --help | grep -q -- "--json"; check "inspect --help" 0 $?
+data=$shared/conformance/parquet
+if [ -d "$data" ]; then
+    "$kiln" inspect "$data/data/alltypes_plain.parquet" | grep -q "num_rows: 8"; check "inspect text" 0 $?
+    "$kiln" inspect --json "$data/data/alltypes_plain.parquet" | grep -q '"num_rows":8'; check "inspect json" 0 $?
+    "$kiln" inspect "$data/bad_data/PARQUET-1481.parquet" >/dev/null 2>&1; check "inspect damaged exit" 2 $?
+    "$kiln" inspect "$data/data/uniform_encryption.parquet.encrypted" >/dev/null 2>&1; check "inspect encrypted exit" 1 $?
+else
+    echo "SKIP: $data is absent; inspect was not run on real files"
+fi
+"$kiln" inspect /nonexistent/file.parquet >/dev/null 2>&1; check "inspect missing file exit" 1 $?
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
