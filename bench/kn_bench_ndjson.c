@@ -16,6 +16,8 @@
 #include "kn_alloc.h"
 #include "kn_cpu.h"
 #include "kn_ndjson.h"
+#include "kn_ndjson_index.h"
+#include "kn_utf8.h"
 
 static uint64_t rng_state;
 static uint64_t rnd(void) {
@@ -180,6 +182,29 @@ int main(int argc, char **argv) {
         printf("%-6s median %.3f s  %.0f MB/s  (best %.0f MB/s)  rows=%llu\n", names[m], med, (double)len / med / 1e6,
                (double)len / t[0] / 1e6, (unsigned long long)rows);
     }
+    /* The stages alone, for locating time: the structural index (stage 1) and UTF-8 checks. */
+    size_t win = 16u << 10;
+    uint32_t *pos = kn_malloc(kn__ndjson_index_bound(win + 4096) * sizeof *pos);
+    uint64_t *bs = kn_malloc(kn__ndjson_bs_words(win + 4096) * sizeof *bs);
+    for (int m = 0; m < 3; m++) {
+        if (m == 1 && !kn_cpu()->avx2) continue;
+        double t0 = now();
+        size_t tokens = 0;
+        for (size_t off = 0; off < len;) {
+            size_t end = kn_ndjson_record_end((const uint8_t *)data, len, off + win < len ? off + win : len - 1);
+            if (m < 2)
+                tokens += (m ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar)((const uint8_t *)data + off, end - off, pos, bs);
+            else
+                tokens += kn_utf8_validate((const uint8_t *)data + off, end - off);
+            off = end;
+        }
+        double t = now() - t0;
+        printf("stage  %-12s %.0f MB/s%s\n", m == 0 ? "index-scalar" : m == 1 ? "index-avx2" : "utf8", (double)len / t / 1e6,
+               m < 2 ? "" : "");
+        if (m < 2) printf("       tokens per byte %.3f\n", (double)tokens / (double)len);
+    }
+    kn_free(pos);
+    kn_free(bs);
     kn_schema_free(schema);
     kn_free(data);
     return 0;

@@ -24,7 +24,7 @@
 #include "kn_parse_time.h"
 #include "kn_utf8.h"
 
-#define KN_WINDOW_BYTES (64u << 10)
+#define KN_WINDOW_BYTES (16u << 10)
 #define KN_GUESS_MAX 64
 #define KN_NO_BAD ((size_t)-1)
 #define KN_ROOM_ROWS 256
