@@ -56,6 +56,54 @@ kn_num_status kn_parse_int(const char *s, size_t n, int64_t min, int64_t max, in
 kn_num_status kn_parse_decimal64(const char *s, size_t n, int precision, int scale, int64_t *out);
 kn_num_status kn_parse_decimal128(const char *s, size_t n, int precision, int scale, kn_i128 *out);
 
+/* Header-inlined fast paths for the common shapes (plain digits; [-]digits[.digits] within the
+ * scale), falling back to the functions above for everything else. Same results. */
+static inline kn_num_status kn_parse_int_inline(const char *s, size_t n, int64_t min, int64_t max, int64_t *out) {
+    size_t i = n && s[0] == '-';
+    if (n > i && n - i <= 18 && (s[i] != '0' || n - i == 1)) {
+        uint64_t v = 0;
+        size_t j = i;
+        for (; j < n; j++) {
+            unsigned d = (unsigned)(s[j] - '0');
+            if (d > 9) break;
+            v = v * 10 + d;
+        }
+        if (j == n) {
+            int64_t x = i ? -(int64_t)v : (int64_t)v;
+            if (x < min || x > max) return KN_NUM_RANGE;
+            *out = x;
+            return KN_NUM_OK;
+        }
+    }
+    return kn_parse_int(s, n, min, max, out);
+}
+
+static inline kn_num_status kn_parse_decimal64_inline(const char *s, size_t n, int precision, int scale, int64_t *out) {
+    static const uint64_t p10[19] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+                                     100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+                                     10000000000000ull, 100000000000000ull, 1000000000000000ull,
+                                     10000000000000000ull, 100000000000000000ull, 1000000000000000000ull};
+    size_t i = n && s[0] == '-', start = i;
+    uint64_t v = 0;
+    while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (unsigned)(s[i++] - '0');
+    size_t ilen = i - start;
+    if (ilen && ilen + (size_t)scale <= 18 && (ilen == 1 || s[start] != '0') && precision <= 18) {
+        size_t flen = 0;
+        if (i < n && s[i] == '.') {
+            size_t fs = ++i;
+            while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (unsigned)(s[i++] - '0');
+            flen = i - fs;
+        }
+        if (i == n && (flen || s[n - 1] != '.') && flen <= (size_t)scale) {
+            v *= p10[scale - (int)flen];
+            if (v >= p10[precision]) return KN_NUM_RANGE;
+            *out = start ? -(int64_t)v : (int64_t)v;
+            return KN_NUM_OK;
+        }
+    }
+    return kn_parse_decimal64(s, n, precision, scale, out);
+}
+
 /* A correctly rounded double. Finite results only: a value beyond the float64 range is
  * KN_NUM_RANGE; one below the smallest subnormal becomes (signed) zero. */
 kn_num_status kn_parse_double(const char *s, size_t n, double *out);

@@ -71,6 +71,7 @@ struct kn_ndjson_reader {
     uint64_t *bs;
     size_t bs_cap;
     size_t line_start; /* in the window */
+    bool win_has_bs;   /* any backslash in the window at all */
     size_t utf8_bad;   /* first invalid UTF-8 byte in the window at or after utf8_from */
     size_t utf8_from;
     uint8_t *tail;
@@ -265,6 +266,8 @@ index:
     KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__ndjson_index_bound(r->win_len), sizeof *r->idx, err));
     KN_TRY(grow((void **)&r->bs, &r->bs_cap, kn__ndjson_bs_words(r->win_len), sizeof *r->bs, err));
     r->ntok = r->index_fn(r->win, r->win_len, r->idx, r->bs);
+    r->win_has_bs = false;
+    for (size_t i = 0; i < kn__ndjson_bs_words(r->win_len); i++) r->win_has_bs |= r->bs[i] != 0;
     r->ti = 0;
     r->line_start = 0;
     r->utf8_from = 0;
@@ -312,7 +315,7 @@ static inline void truncate_column(kn_column *c, size_t rows) {
 /* ---- lookups ----------------------------------------------------------------------------- */
 
 static inline bool span_has_backslash(const kn_ndjson_reader *r, size_t a, size_t b) {
-    if (b <= a) return false;
+    if (!r->win_has_bs || b <= a) return false;
     for (size_t x = a >> 6, last = (b - 1) >> 6; x <= last; x++)
         if ((r->bs[x >> 6] >> (x & 63)) & 1) return memchr(r->win + a, '\\', b - a) != NULL;
     return false;
@@ -574,13 +577,13 @@ static kn_status store_number(kn_ndjson_reader *r, long f, size_t at, const uint
     switch (fi->kind) {
     case F_I64: {
         int64_t v;
-        if ((ns = kn_parse_int(cs, n, INT64_MIN, INT64_MAX, &v)) != KN_NUM_OK) break;
+        if ((ns = kn_parse_int_inline(cs, n, INT64_MIN, INT64_MAX, &v)) != KN_NUM_OK) break;
         put_i64(c, v);
         return KN_OK;
     }
     case F_I32: {
         int64_t v;
-        if ((ns = kn_parse_int(cs, n, INT32_MIN, INT32_MAX, &v)) != KN_NUM_OK) break;
+        if ((ns = kn_parse_int_inline(cs, n, INT32_MIN, INT32_MAX, &v)) != KN_NUM_OK) break;
         put_i32(c, (int32_t)v);
         return KN_OK;
     }
@@ -592,7 +595,7 @@ static kn_status store_number(kn_ndjson_reader *r, long f, size_t at, const uint
     }
     case F_DEC64: {
         int64_t v;
-        if ((ns = kn_parse_decimal64(cs, n, fi->precision, fi->scale, &v)) != KN_NUM_OK) break;
+        if ((ns = kn_parse_decimal64_inline(cs, n, fi->precision, fi->scale, &v)) != KN_NUM_OK) break;
         put_i64(c, v);
         return KN_OK;
     }

@@ -613,7 +613,7 @@ groups.samples = async () => {
     const t = kiln(['inspect', f]);
     p.push(...crashProblems(t));
     if (t.code !== 0) p.push(`inspect: exit ${t.code}: ${t.stderr.trim()}`);
-    const j = kiln(['inspect', f, '--json']);
+    const j = kiln(['inspect', '--json', f]);
     if (j.code !== 0) return [...p, `inspect --json: exit ${j.code}: ${j.stderr.trim()}`];
     const meta = JSON.parse(j.stdout);
     if (!/^kiln version /.test(meta.created_by ?? '')) p.push(`created_by ${toJson(meta.created_by)}`);

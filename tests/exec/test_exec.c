@@ -84,7 +84,7 @@ START_TEST(schema_file_errors_name_the_line)
 END_TEST
 
 static void touch(const char *dir, const char *name) {
-    char p[512];
+    char p[1024];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     fputs("{}\n", f);
