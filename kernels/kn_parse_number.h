@@ -104,8 +104,32 @@ static inline kn_num_status kn_parse_decimal64_inline(const char *s, size_t n, i
     return kn_parse_decimal64(s, n, precision, scale, out);
 }
 
-/* A correctly rounded double. Finite results only: a value beyond the float64 range is
- * KN_NUM_RANGE; one below the smallest subnormal becomes (signed) zero. */
+/* A correctly rounded double. */
 kn_num_status kn_parse_double(const char *s, size_t n, double *out);
+
+/* Inline fast path for [-]digits[.digits] with at most 15 digits in all (exact in a double, and
+ * one correctly rounded division by an exact power of ten); everything else goes to
+ * kn_parse_double. */
+static inline kn_num_status kn_parse_double_inline(const char *s, size_t n, double *out) {
+    static const double p10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = n && s[0] == '-', start = i;
+    uint64_t v = 0;
+    while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (unsigned)(s[i++] - '0');
+    size_t ilen = i - start, flen = 0;
+    if (ilen && (ilen == 1 || s[start] != '0') && i < n && s[i] == '.') {
+        size_t fs = ++i;
+        while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (unsigned)(s[i++] - '0');
+        flen = i - fs;
+        if (i == n && flen && ilen + flen <= 15) {
+            double d = (double)v / p10[flen];
+            *out = start ? -d : d;
+            return KN_NUM_OK;
+        }
+    }
+    return kn_parse_double(s, n, out);
+}
+
+/* kn_parse_double: finite results only: a value beyond the float64 range is KN_NUM_RANGE; one
+ * below the smallest subnormal becomes (signed) zero. */
 
 #endif

@@ -8,12 +8,14 @@
 #
 # Installs missing Debian packages and the npm readers first (tests/install-deps.sh). Prints
 # each ctest summary and a closing "N passed, N failed" over both runs; exits non-zero when any
-# build or test failed. KN_JOBS sets the parallelism (default 2, the machine's core count).
+# build or test failed. KN_JOBS sets the parallelism (default 2, the machine's core count);
+# KN_BUILD_PREFIX the build folders' prefix (default "build": build-release, build-sanitize).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${KN_JOBS:-2}"
+prefix="${KN_BUILD_PREFIX:-build}" # build folders: ${prefix}-release, ${prefix}-sanitize
 
 bash tests/install-deps.sh
 
@@ -56,8 +58,8 @@ run_suite() {
   if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$all" -eq 0 ]; then status=1; fi
 }
 
-run_suite "release (-Werror)" build-release -DCMAKE_BUILD_TYPE=Release -DKN_WERROR=ON -DKN_SANITIZE=OFF
-run_suite "sanitize (ASan+UBSan, Debug)" build-sanitize -DCMAKE_BUILD_TYPE=Debug -DKN_WERROR=ON -DKN_SANITIZE=ON
+run_suite "release (-Werror)" "${prefix}-release" -DCMAKE_BUILD_TYPE=Release -DKN_WERROR=ON -DKN_SANITIZE=OFF
+run_suite "sanitize (ASan+UBSan, Debug)" "${prefix}-sanitize" -DCMAKE_BUILD_TYPE=Debug -DKN_WERROR=ON -DKN_SANITIZE=ON
 
 echo "ctest: $total_pass passed, $total_fail failed"
 exit "$status"

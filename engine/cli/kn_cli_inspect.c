@@ -240,7 +240,9 @@ static void json_schema(out_t *o, const kn_pqr_meta *m) {
         j_opt_int(o, "type_length", e->has_type_length, e->type_length);
         j_str(o, "repetition_type", e->has_repetition ? kn_pqr_repetition_name(e->repetition) : NULL);
         j_opt_int(o, "num_children", e->has_num_children, e->num_children);
-        j_str(o, "converted_type", e->has_converted_type ? kn_pqr_name_or_number(kn_pqr_converted_name(e->converted_type), e->converted_type, ct, sizeof ct) : NULL);
+        const char *ct_name = kn_pqr_converted_name(e->converted_type);
+        j_str(o, "converted_type",
+              e->has_converted_type ? kn_pqr_name_or_number(ct_name, e->converted_type, ct, sizeof ct) : NULL);
         j_opt_int(o, "scale", e->has_scale, e->scale);
         j_opt_int(o, "precision", e->has_precision, e->precision);
         j_opt_int(o, "field_id", e->has_field_id, e->field_id);
@@ -278,13 +280,16 @@ static void text_stats(out_t *o, const kn_pqr_schema_element *e, const kn_pqr_st
     bool deprecated;
     stats_bounds(s, &min, &max, &deprecated);
     outf(o, "%sstatistics:", indent);
+    /* Text is quoted so that leading and trailing spaces show. */
+    const char *q = kn_pqr_value_is_text(e) ? "\"" : "";
     if (min) {
         if (!value_text(e, min, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        else outf(o, " min %s%s", (char *)tmp->data, s->has_is_min_value_exact && !s->is_min_value_exact ? " (inexact)" : "");
+        else outf(o, " min %s%s%s%s", q, (char *)tmp->data, q,
+                  s->has_is_min_value_exact && !s->is_min_value_exact ? " (inexact)" : "");
     }
     if (max) {
         if (!value_text(e, max, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        else outf(o, "%s max %s%s", min ? "," : "", (char *)tmp->data,
+        else outf(o, "%s max %s%s%s%s", min ? "," : "", q, (char *)tmp->data, q,
                   s->has_is_max_value_exact && !s->is_max_value_exact ? " (inexact)" : "");
     }
     if (!min && !max) outf(o, " no min/max");
@@ -406,6 +411,33 @@ static void walk_pages(out_t *o, kn_source *src, const kn_pqr_schema_element *e,
     }
 }
 
+/* Bytes shown as escaped text (keys, values, created_by), cut at `max` bytes (0: whole). */
+static void text_bytes(out_t *o, const char *s, size_t len, size_t max, kn_buf *tmp) {
+    kn_pqr_schema_element text;
+    memset(&text, 0, sizeof text);
+    text.has_type = true;
+    text.type = KN_PQ_BYTE_ARRAY;
+    kn_buf_clear(tmp);
+    if (!kn_pqr_value_format(&text, (const uint8_t *)s, len, max, tmp)) o->ok = false;
+    else out_bytes(o, tmp->data, tmp->len);
+}
+
+static void text_kv(out_t *o, const char *indent, const kn_pqr_kv *kv, kn_buf *tmp) {
+    outf(o, "%s", indent);
+    text_bytes(o, kv->key, kv->key_len, KN_INSPECT_TEXT_MAX, tmp);
+    if (kv->value) {
+        outf(o, " = ");
+        text_bytes(o, kv->value, kv->value_len, KN_INSPECT_TEXT_MAX, tmp);
+        outf(o, "\n");
+    } else {
+        outf(o, " (no value)\n");
+    }
+}
+
+static const char *order_text(int order, name_buf *nb) {
+    return kn_pqr_name_or_number(kn_pqr_order_name(order), order, nb->s, sizeof nb->s);
+}
+
 /* --- column chunks ----------------------------------------------------------------------- */
 
 static void text_chunk(out_t *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
@@ -436,24 +468,14 @@ static void text_chunk(out_t *o, const kn_pqr_meta *m, size_t c, const kn_pqr_co
     }
     if (cc->has_offset_index_offset || cc->has_column_index_offset)
         outf(o, "      page index: offset index at %" PRId64 " (%d bytes), column index at %" PRId64 " (%d bytes)\n",
-             cc->has_offset_index_offset ? cc->offset_index_offset : -1, cc->has_offset_index_length ? (int)cc->offset_index_length : -1,
-             cc->has_column_index_offset ? cc->column_index_offset : -1, cc->has_column_index_length ? (int)cc->column_index_length : -1);
+             cc->has_offset_index_offset ? cc->offset_index_offset : -1,
+             cc->has_offset_index_length ? (int)cc->offset_index_length : -1,
+             cc->has_column_index_offset ? cc->column_index_offset : -1,
+             cc->has_column_index_length ? (int)cc->column_index_length : -1);
     if (cm->has_bloom_filter_offset)
         outf(o, "      bloom filter at %" PRId64 " (%d bytes)\n", cm->bloom_filter_offset,
              cm->has_bloom_filter_length ? (int)cm->bloom_filter_length : -1);
-    for (size_t k = 0; k < cm->num_key_value_metadata; k++) {
-        const kn_pqr_kv *kv = &cm->key_value_metadata[k];
-        kn_buf_clear(tmp);
-        kn_pqr_schema_element text = {0};
-        text.has_type = true;
-        text.type = KN_PQ_BYTE_ARRAY;
-        if (!kn_pqr_value_format(&text, (const uint8_t *)kv->key, kv->key_len, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        outf(o, "      metadata %.*s", (int)tmp->len, (char *)tmp->data);
-        kn_buf_clear(tmp);
-        if (kv->value && !kn_pqr_value_format(&text, (const uint8_t *)kv->value, kv->value_len, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        if (kv->value) outf(o, " = %.*s\n", (int)tmp->len, (char *)tmp->data);
-        else outf(o, " (no value)\n");
-    }
+    for (size_t k = 0; k < cm->num_key_value_metadata; k++) text_kv(o, "      metadata ", &cm->key_value_metadata[k], tmp);
 }
 
 static void json_chunk(out_t *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
@@ -529,7 +551,8 @@ static kn_status refuse_encrypted(const kn_pqr_meta *m, const char *path, kn_err
         return kn_error_set(err, KN_E_UNSUPPORTED,
                             "encrypted Parquet is not supported (plaintext footer, %zu of %zu column chunks encrypted)", enc, total);
     if (m->encryption_algorithm)
-        return kn_error_set(err, KN_E_UNSUPPORTED, "encrypted Parquet is not supported (plaintext footer with an encryption algorithm)");
+        return kn_error_set(err, KN_E_UNSUPPORTED,
+                            "encrypted Parquet is not supported (plaintext footer with an encryption algorithm)");
     return kn_error_set(err, KN_E_UNSUPPORTED,
                         "%zu of %zu column chunks have no readable metadata (encrypted columns are not supported)", enc, total);
 }
@@ -539,31 +562,25 @@ static void text_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const insp
     outf(o, "file: %s\n", opt->path);
     outf(o, "size: %" PRIu64 " bytes (footer %u bytes at byte %" PRIu64 ")\n", m->file_size, m->footer_len, m->footer_offset);
     outf(o, "format version: %d\n", (int)m->version);
-    kn_pqr_schema_element text = {0};
-    text.has_type = true;
-    text.type = KN_PQ_BYTE_ARRAY;
-    kn_buf_clear(tmp);
-    if (m->created_by && !kn_pqr_value_format(&text, (const uint8_t *)m->created_by, strlen(m->created_by), 0, tmp)) o->ok = false;
-    outf(o, "created_by: %.*s\n", m->created_by ? (int)tmp->len : 6, m->created_by ? (char *)tmp->data : "(none)");
+    outf(o, "created_by: ");
+    if (m->created_by) text_bytes(o, m->created_by, strlen(m->created_by), 0, tmp);
+    else outf(o, "(none)");
+    outf(o, "\n");
     outf(o, "num_rows: %" PRId64 "\n", m->num_rows);
     outf(o, "row groups: %zu\n", m->num_row_groups);
     outf(o, "key/value metadata: %zu\n", m->num_key_value_metadata);
-    for (size_t k = 0; k < m->num_key_value_metadata; k++) {
-        const kn_pqr_kv *kv = &m->key_value_metadata[k];
-        kn_buf_clear(tmp);
-        if (!kn_pqr_value_format(&text, (const uint8_t *)kv->key, kv->key_len, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        outf(o, "  %.*s", (int)tmp->len, (char *)tmp->data);
-        kn_buf_clear(tmp);
-        if (kv->value && !kn_pqr_value_format(&text, (const uint8_t *)kv->value, kv->value_len, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        if (kv->value) outf(o, " = %.*s\n", (int)tmp->len, (char *)tmp->data);
-        else outf(o, " (no value)\n");
-    }
+    for (size_t k = 0; k < m->num_key_value_metadata; k++) text_kv(o, "  ", &m->key_value_metadata[k], tmp);
     text_schema(o, m);
     if (m->has_column_orders) {
         outf(o, "column orders:");
         name_buf nb;
-        for (size_t k = 0; k < m->num_column_orders; k++)
-            outf(o, "%s %s", k ? "," : "", kn_pqr_name_or_number(kn_pqr_order_name(m->column_orders[k]), m->column_orders[k], nb.s, sizeof nb.s));
+        bool same = m->num_column_orders > 1;
+        for (size_t k = 1; k < m->num_column_orders; k++) same = same && m->column_orders[k] == m->column_orders[0];
+        if (same)
+            outf(o, " %s for all %zu", order_text(m->column_orders[0], &nb), m->num_column_orders);
+        else
+            for (size_t k = 0; k < m->num_column_orders; k++)
+                outf(o, "%s %s", k ? "," : "", order_text(m->column_orders[k], &nb));
         outf(o, "\n");
     } else {
         outf(o, "column orders: none\n");
@@ -577,7 +594,8 @@ static void text_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const insp
         outf(o, "\n");
         for (size_t s = 0; s < rg->num_sorting_columns; s++)
             outf(o, "  sorted by column %d %s, nulls %s\n", (int)rg->sorting_columns[s].column_idx,
-                 rg->sorting_columns[s].descending ? "descending" : "ascending", rg->sorting_columns[s].nulls_first ? "first" : "last");
+                 rg->sorting_columns[s].descending ? "descending" : "ascending",
+                 rg->sorting_columns[s].nulls_first ? "first" : "last");
         for (size_t c = 0; c < rg->num_columns; c++) {
             text_chunk(o, m, c, &rg->columns[c], tmp);
             if (opt->pages) {
@@ -613,7 +631,7 @@ static void json_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const insp
     if (m->has_column_orders) {
         j_open(o, "column_orders", '[');
         for (size_t k = 0; k < m->num_column_orders; k++)
-            j_str(o, NULL, kn_pqr_name_or_number(kn_pqr_order_name(m->column_orders[k]), m->column_orders[k], nb.s, sizeof nb.s));
+            j_str(o, NULL, order_text(m->column_orders[k], &nb));
         j_close(o, ']');
     } else {
         j_str(o, "column_orders", NULL);
@@ -667,7 +685,8 @@ static kn_status parse_options(int argc, char **argv, inspect_opts *opt, bool *h
     int c;
     optind = 0; /* GNU getopt: start over, argv[0] is the command name */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    /* Options may follow FILE too ("kiln inspect f.parquet --json"): GNU getopt permutes. */
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': opt->json = true; break;
         case 'p': opt->pages = true; break;

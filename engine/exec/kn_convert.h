@@ -7,6 +7,28 @@
  * target size; publish the files atomically at the end. Because the order and the cut points
  * never depend on the number of threads, the output is byte-identical with 1 thread and with N.
  *
+ * With --partition-by, --sort-by or --slices the write phase clusters instead of streaming
+ * (kn_sort_spill.h): every row gets a memcmp-able key (partition folder, sort columns, input
+ * ordinal), rows gather in memory runs up to `memory_limit` and spill sorted to the run's
+ * temporary folder when a run is full, and a k-way merge then streams the rows in key order into
+ * one open Parquet file at a time (kn_part_sink.h). Memory therefore does not grow with the
+ * number of partitions:
+ *
+ *   peak ~ memory_limit                       (the in-memory run, its sort index included)
+ *        + memory_limit / 4                   (merge block buffers, only after a spill)
+ *        + row_group_bytes + columns x (page_bytes + 2 x dictionary_page_bytes)
+ *                                             (the one open Parquet writer)
+ *        + threads x 3 x morsel_bytes         (batches being parsed)
+ *        + about 200 bytes per partition and per output file (sizes, names, manifest).
+ *
+ * The output never depends on the thread count, the morsel size or memory_limit: keys are
+ * unique (the input ordinal breaks ties), and file sizing is planned from per-partition
+ * counts, not from when runs spilled.
+ *
+ * Commit (kn_commit.h): an exclusive lock on OUTDIR/_kiln.lock for the whole run; data files
+ * are written under OUTDIR/_tmp-<run>/ and renamed into place only when complete; then the
+ * Redshift artifacts (kn_artifacts.h), manifest.json last.
+ *
  * Every record read ends written or rejected, and the result's counts add up:
  * rows_read == rows_written + rows_rejected. */
 #ifndef KN_CONVERT_H
@@ -28,7 +50,9 @@ typedef enum kn_on_error {
 
 typedef enum kn_write_mode {
     KN_MODE_ERROR_IF_EXISTS = 0, /* refuse an output folder that already holds kiln output */
-    KN_MODE_OVERWRITE            /* replace the earlier output once the new output is complete */
+    KN_MODE_OVERWRITE,           /* replace the earlier output once the new output is complete */
+    KN_MODE_APPEND               /* add files with new names (numbers past the highest there);
+                                    manifest.json and the SQL then list only the new files */
 } kn_write_mode;
 
 typedef struct kn_convert_options {
@@ -47,6 +71,20 @@ typedef struct kn_convert_options {
     int64_t max_errors;        /* with skip/quarantine: more rejects than this fail the run; -1 = no limit */
     kn_write_mode mode;        /* default error-if-exists */
     bool progress;             /* progress on stderr; default true */
+
+    /* Layout (any of the first three turns on the clustered write, see above). */
+    const char *partition_by;  /* borrowed; "year(ts),region" (kn_part_spec_parse); NULL = none */
+    const char *sort_by;       /* borrowed; "col[,col...]": rows sorted within each file; NULL = none */
+    uint32_t slices;           /* file count per partition a multiple of this; 0 = any */
+    bool drop_partition_columns; /* identity partition columns left out of the files */
+    uint64_t memory_limit;     /* bytes for in-memory runs before spilling; default 512 MiB */
+
+    /* Redshift artifacts (manifest.json, table.sql, copy.sql, spectrum.sql, upsert.sql). */
+    const char *url_prefix;    /* borrowed; "s3://bucket/prefix/"; NULL = the absolute OUTDIR */
+    const char *table;         /* borrowed; [db.][schema.]name; NULL = public.<OUTDIR's name> */
+    const char *iam_role;      /* borrowed; NULL = a placeholder in copy.sql and upsert.sql */
+    const char *merge_key;     /* borrowed; "col[,col...]"; upsert.sql is written only with it */
+    const char *external_schema; /* borrowed; Spectrum schema; NULL = "spectrum" */
 } kn_convert_options;
 
 void kn_convert_options_init(kn_convert_options *opt);
@@ -63,6 +101,13 @@ typedef struct kn_convert_result {
     int threads;
     int64_t peak_memory_bytes; /* the most kiln's allocator held at once */
     char **outputs;            /* owned: the published file paths, files_out of them */
+    char **output_names;       /* owned: the same files relative to OUTDIR ("k=v/part-N.parquet") */
+    uint64_t *output_bytes;    /* owned: each file's exact size */
+    uint64_t *output_rows;     /* owned: each file's rows */
+    uint64_t partitions;       /* distinct partition folders written (0 when not partitioned) */
+    uint64_t spill_runs;       /* sorted runs spilled to disk (0 when everything fit) */
+    uint64_t spill_bytes;      /* bytes written to spill files */
+    uint64_t memory_limit;     /* the run budget in force */
 } kn_convert_result;
 
 /* Runs the job. On failure nothing is published under OUTDIR (files already written go away
@@ -71,7 +116,9 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
 void kn_convert_result_free(kn_convert_result *result);
 
 /* Writes the one-line JSON result: {"status":"ok"|"error", "exit_code":N, "error":"...",
- * "files_in":..., ...}. `err` may be NULL when status is KN_OK. */
+ * "files_in":..., ..., "partitions":N, "spill_runs":N, "spill_bytes":N, "memory_limit_bytes":N,
+ * "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]}. `err` may be
+ * NULL when status is KN_OK. */
 void kn_convert_result_write_json(const kn_convert_result *result, kn_status status,
                                   const kn_error *err, FILE *out);
 

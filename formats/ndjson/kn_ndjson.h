@@ -17,8 +17,11 @@
  *   - A nested object or array becomes its JSON text, exactly as written, in a string column
  *     (what Redshift SUPER loads); numbers and true/false into a string column keep their text.
  *   - Numbers load exactly (see kernels/kn_parse_number.h): integers must be integral and in
- *     range; a decimal(p,s) keeps the digits as written and refuses more nonzero fraction digits
- *     than s; float64 is correctly rounded. Into a bool column, 0 and 1 are accepted.
+ *     range (1.0 and 2e3 are integral, 1.5 is refused); a decimal(p,s) keeps the digits as
+ *     written and refuses more nonzero fraction digits than s ("12.345" into decimal(12,2) is a
+ *     bad record, never rounded; "12.340" fits); float64 is correctly rounded and must be
+ *     finite. Into a bool column, 0 and 1 are accepted; true/false into a number column are
+ *     not.
  *   - A JSON string into a number, bool, date or timestamp column is accepted when the whole
  *     string (ASCII spaces around it trimmed) parses as that type, like a database cast: number
  *     grammar as JSON (float64 also takes nan/inf/infinity), bool takes true/false/t/f/1/0 in

@@ -76,7 +76,7 @@ KN_NO_SLP size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t 
                                               8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0);
     const __m256i hi_table = _mm256_setr_epi8(16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
                                               16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i x0f = _mm256_set1_epi8(0x0F), x07 = _mm256_set1_epi8(0x07), x1f = _mm256_set1_epi8(0x1F);
+    const __m256i x0f = _mm256_set1_epi8(0x0F), x1e = _mm256_set1_epi8(0x1E), x1f = _mm256_set1_epi8(0x1F);
     const __m256i zero = _mm256_setzero_si256();
     uint8_t tail[64];
     for (size_t off = 0; off < len; off += 64) {
@@ -98,10 +98,10 @@ KN_NO_SLP size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t 
         uint64_t bs = mask64(cl, ch); /* bit 7 */
         uint64_t q = mask64(_mm256_slli_epi16(cl, 1), _mm256_slli_epi16(ch, 1));  /* bit 6 */
         uint64_t nl = mask64(_mm256_slli_epi16(cl, 2), _mm256_slli_epi16(ch, 2)); /* bit 5 */
-        uint64_t ws = mask64(_mm256_slli_epi16(cl, 3), _mm256_slli_epi16(ch, 3)) |
-                      mask64(_mm256_slli_epi16(cl, 4), _mm256_slli_epi16(ch, 4)); /* bits 4, 3 */
-        uint64_t op = ~mask64(_mm256_cmpeq_epi8(_mm256_and_si256(cl, x07), zero),
-                              _mm256_cmpeq_epi8(_mm256_and_si256(ch, x07), zero)); /* bits 0-2 */
+        /* Whitespace and the separators ':' ',' (bits 1-4) end atoms but are no tokens. */
+        uint64_t ws = ~mask64(_mm256_cmpeq_epi8(_mm256_and_si256(cl, x1e), zero),
+                              _mm256_cmpeq_epi8(_mm256_and_si256(ch, x1e), zero));
+        uint64_t op = mask64(_mm256_slli_epi16(cl, 7), _mm256_slli_epi16(ch, 7)); /* bit 0: brackets */
         uint64_t ctrl = mask64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, x1f), x1f),
                                _mm256_cmpeq_epi8(_mm256_max_epu8(hi, x1f), x1f));
         if (bs) bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);

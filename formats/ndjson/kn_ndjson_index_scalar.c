@@ -4,11 +4,12 @@
 
 #include "kn_ndjson_index.h"
 
-/* Byte classes outside strings. */
+/* Byte classes outside strings. Separators (':' ','), like whitespace, end an atom but make no
+ * token: stage 2 checks the few bytes between two tokens itself. */
 enum { C_OTHER = 0, C_OP, C_WS, C_QUOTE, C_BS, C_LF };
 
 static const uint8_t byte_class[256] = {
-    ['{'] = C_OP, ['}'] = C_OP, ['['] = C_OP, [']'] = C_OP, [':'] = C_OP, [','] = C_OP,
+    ['{'] = C_OP, ['}'] = C_OP, ['['] = C_OP, [']'] = C_OP, [':'] = C_WS, [','] = C_WS,
     [' '] = C_WS, ['\t'] = C_WS, ['\r'] = C_WS, ['"'] = C_QUOTE, ['\\'] = C_BS, ['\n'] = C_LF,
 };
 

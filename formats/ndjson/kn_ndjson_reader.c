@@ -2,9 +2,13 @@
  * (kn_ndjson_index.h) record by record, validates the JSON, and appends each member's value to
  * its column (or, in scan mode, reports it to a callback).
  *
- * The morsel is processed in windows of whole lines (about 64 KiB, so the index stays in the
- * L2 cache); a last line without a line feed is copied with one added, so every window ends
+ * The morsel is processed in windows of whole lines (about 16 KiB, so bytes and index stay in
+ * the L1/L2 caches); a last line without a line feed is copied with one added, so every window ends
  * with LF and every token position is a real byte.
+ *
+ * Tokens come from the index; the bytes between two tokens (whitespace and the ':' or ','
+ * separators, which the index leaves out) are checked here by `gap`, with a one-byte fast
+ * path for compact JSON.
  *
  * Each record appends at most one value to each column, so a bad record is rolled back by
  * truncating every column to the row count it had when the record began (and a repeated key
@@ -377,12 +381,41 @@ static kn_status unescape(kn_ndjson_reader *r, size_t a, size_t b, uint8_t *dst,
     return fault(r, err, a + bad, f, "%s", why);
 }
 
-/* The end of the atom (number or literal) that starts at token ti: the bytes before the next
- * token, less trailing whitespace (an atom never holds whitespace: that would split it). */
-static inline size_t atom_end(const kn_ndjson_reader *r, size_t ti) {
-    size_t e = r->idx[ti + 1], p = r->idx[ti];
-    while (e > p && (r->win[e - 1] == ' ' || r->win[e - 1] == '\t' || r->win[e - 1] == '\r')) e--;
+/* Bytes that end an atom (number or literal): whitespace, LF, brackets, separators, quotes. */
+static const uint8_t ends_atom[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+    [':'] = 1, [','] = 1, ['"'] = 1,
+};
+
+/* The end of the atom that starts at window position p. The window ends with LF, so the scan
+ * stops inside it. */
+static inline size_t atom_end(const kn_ndjson_reader *r, size_t p) {
+    size_t e = p + 1;
+    while (!ends_atom[r->win[e]]) e++;
     return e;
+}
+
+/* The bytes between two tokens, window [a, b): whitespace and at most one separator. Returns
+ * the separator (':' or ','), 0 for whitespace only, or -1 for anything else (a second
+ * separator, or a stray byte after an atom); *at is where the separator or the fault is. */
+static inline int gap(const uint8_t *w, size_t a, size_t b, size_t *at) {
+    if (b == a) return 0;
+    if (b == a + 1 && (w[a] == ',' || w[a] == ':')) {
+        *at = a;
+        return w[a];
+    }
+    int sep = 0;
+    for (size_t i = a; i < b; i++) {
+        uint8_t c = w[i];
+        if (c == ' ' || c == '\t' || c == '\r') continue;
+        *at = i;
+        if ((c == ',' || c == ':') && !sep) {
+            sep = c;
+            continue;
+        }
+        return -1;
+    }
+    return sep;
 }
 
 static kn_status check_atom(kn_ndjson_reader *r, size_t p, size_t e, kn_json_kind *kind, kn_error *err) {
@@ -407,14 +440,15 @@ static inline bool level_is_object(const kn_ndjson_reader *r, size_t depth) {
     return (r->stack[depth >> 6] >> (depth & 63)) & 1;
 }
 
-/* Validates the nested object or array opening at token *ti and moves *ti past it; *end is
- * the window position just past its closing bracket. */
+/* Validates the value at token *ti (nested or not) and moves *ti past it; *end is the window
+ * position just past it. */
 static kn_status skip_nested(kn_ndjson_reader *r, size_t *pti, size_t *end, kn_error *err) {
     const uint8_t *w = r->win;
     const uint32_t *ix = r->idx;
-    size_t ti = *pti, depth = 0, close = 0;
+    size_t ti = *pti, depth = 0, close = 0, vend = 0, at = 0;
     uint32_t p;
     uint8_t c;
+    int g;
 value:
     p = ix[ti];
     c = w[p];
@@ -423,12 +457,15 @@ value:
             return fault(r, err, p, -1, "nesting deeper than %d levels", KN_NDJSON_MAX_DEPTH);
         push_level(r, depth++, c == '{');
         ti++;
-        uint8_t n = w[ix[ti]];
-        if (n == (c == '{' ? '}' : ']')) {
+        uint32_t q = ix[ti];
+        g = gap(w, p + 1, q, &at);
+        if (g == 0 && w[q] == (c == '{' ? '}' : ']')) {
             ti++;
             depth--;
+            vend = q + 1;
             goto after_value;
         }
+        if (g != 0) return fault(r, err, at, -1, c == '{' ? "expected a key (a string) in an object" : "expected a value in an array");
         if (c == '{') goto key;
         goto value;
     }
@@ -436,13 +473,15 @@ value:
         KN_TRY(string_end(r, ti, &close, err));
         if (span_has_backslash(r, p + 1, close)) KN_TRY(unescape(r, p + 1, close, NULL, &(size_t){0}, -1, err));
         ti += 2;
+        vend = close + 1;
         goto after_value;
     }
-    if (c == ',' || c == ':' || c == '}' || c == ']' || c == '\n')
+    if (c == '}' || c == ']' || c == '\n')
         return fault(r, err, p, -1, c == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", c);
     {
         kn_json_kind kind;
-        KN_TRY(check_atom(r, p, atom_end(r, ti), &kind, err));
+        vend = atom_end(r, p);
+        KN_TRY(check_atom(r, p, vend, &kind, err));
         ti++;
         goto after_value;
     }
@@ -452,29 +491,30 @@ key:
     KN_TRY(string_end(r, ti, &close, err));
     if (span_has_backslash(r, p + 1, close)) KN_TRY(unescape(r, p + 1, close, NULL, &(size_t){0}, -1, err));
     ti += 2;
-    if (w[ix[ti]] != ':') return fault(r, err, ix[ti], -1, "expected ':' after a key");
-    ti++;
+    g = gap(w, close + 1, ix[ti], &at);
+    if (g != ':') return fault(r, err, g ? at : ix[ti], -1, "expected ':' after a key");
     goto value;
 after_value:
     if (depth == 0) {
-        *end = (size_t)ix[ti - 1] + 1;
+        *end = vend;
         *pti = ti;
         return KN_OK;
     }
     p = ix[ti];
     c = w[p];
     bool obj = level_is_object(r, depth - 1);
-    if (c == ',') {
-        ti++;
+    g = gap(w, vend, p, &at);
+    if (g == ',') {
         if (obj) goto key;
         goto value;
     }
-    if (c == (obj ? '}' : ']')) {
+    if (g == 0 && c == (obj ? '}' : ']')) {
         ti++;
         depth--;
+        vend = p + 1;
         goto after_value;
     }
-    return fault(r, err, p, -1, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+    return fault(r, err, g ? at : p, -1, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
 }
 
 /* ---- storing values ---------------------------------------------------------------------- */
@@ -568,8 +608,9 @@ static kn_status num_fault(kn_ndjson_reader *r, long f, size_t at, kn_num_status
 }
 
 /* A number's text s[0..n) (from a JSON number, or a string's content) into column f. */
-static kn_status store_number(kn_ndjson_reader *r, long f, size_t at, const uint8_t *s, size_t n, bool quoted,
-                              kn_error *err) {
+static inline __attribute__((always_inline)) kn_status store_number(kn_ndjson_reader *r, long f, size_t at,
+                                                                    const uint8_t *s, size_t n, bool quoted,
+                                                                    kn_error *err) {
     const field_info *fi = &r->fields[f];
     kn_column *c = &r->cols[f];
     const char *cs = (const char *)s;
@@ -589,7 +630,7 @@ static kn_status store_number(kn_ndjson_reader *r, long f, size_t at, const uint
     }
     case F_F64: {
         double v;
-        if ((ns = kn_parse_double(cs, n, &v)) != KN_NUM_OK) break;
+        if ((ns = kn_parse_double_inline(cs, n, &v)) != KN_NUM_OK) break;
         put_f64(c, v);
         return KN_OK;
     }
@@ -689,8 +730,8 @@ static kn_status store_string_as(kn_ndjson_reader *r, long f, size_t at, const u
     }
 }
 
-/* The value at token *ti into column f; moves *ti past it. */
-static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error *err) {
+/* The value at token *ti into column f; moves *ti past it and sets *vend just past its text. */
+static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, size_t *vend, kn_error *err) {
     const field_info *fi = &r->fields[f];
     kn_column *c = &r->cols[f];
     size_t ti = *pti;
@@ -708,6 +749,7 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error 
         size_t close = 0;
         KN_TRY(string_end(r, ti, &close, err));
         *pti = ti + 2;
+        *vend = close + 1;
         size_t a = p + 1, n = close - a;
         bool esc = span_has_backslash(r, a, close);
         if (fi->kind == F_STRING) {
@@ -728,6 +770,7 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error 
     if (ch == '{' || ch == '[') {
         size_t end;
         KN_TRY(skip_nested(r, pti, &end, err));
+        *vend = end;
         if (fi->kind != F_STRING) {
             char t[48];
             return fault(r, err, p, f, "a nested %s cannot go into a %s column (only a string column keeps JSON text)",
@@ -735,10 +778,11 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error 
         }
         return put_str(c, w + p, end - p, err);
     }
-    if (ch == ',' || ch == ':' || ch == '}' || ch == ']' || ch == '\n')
+    if (ch == '}' || ch == ']' || ch == '\n')
         return fault(r, err, p, f, ch == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", ch);
-    size_t e = atom_end(r, ti);
+    size_t e = atom_end(r, p);
     *pti = ti + 1;
+    *vend = e;
     const uint8_t *s = w + p;
     size_t n = e - p;
     /* The common case first: a plain number into a number column. */
@@ -778,7 +822,8 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, kn_error 
 
 /* ---- scan mode --------------------------------------------------------------------------- */
 
-static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_len, size_t *pti, kn_error *err) {
+static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_len, size_t *pti, size_t *vend,
+                           kn_error *err) {
     size_t ti = *pti;
     uint32_t p = r->idx[ti];
     const uint8_t *w = r->win;
@@ -788,6 +833,7 @@ static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_
         size_t close = 0;
         KN_TRY(string_end(r, ti, &close, err));
         *pti = ti + 2;
+        *vend = close + 1;
         size_t a = p + 1, n = close - a;
         m.kind = KN_JSON_STRING;
         if (span_has_backslash(r, a, close)) {
@@ -801,15 +847,17 @@ static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_
     } else if (ch == '{' || ch == '[') {
         size_t end;
         KN_TRY(skip_nested(r, pti, &end, err));
+        *vend = end;
         m.kind = ch == '{' ? KN_JSON_OBJECT : KN_JSON_ARRAY;
         m.text = (const char *)w + p;
         m.text_len = end - p;
-    } else if (ch == ',' || ch == ':' || ch == '}' || ch == ']' || ch == '\n') {
+    } else if (ch == '}' || ch == ']' || ch == '\n') {
         return fault(r, err, p, -1, ch == '\n' ? "the line ends where a value was expected" : "expected a value, found '%c'", ch);
     } else {
-        size_t e = atom_end(r, ti);
+        size_t e = atom_end(r, p);
         KN_TRY(check_atom(r, p, e, &m.kind, err));
         *pti = ti + 1;
+        *vend = e;
         m.text = (const char *)w + p;
         m.text_len = e - p;
     }
@@ -826,14 +874,14 @@ static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_
 static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
     const uint8_t *w = r->win;
     const uint32_t *ix = r->idx;
-    size_t t0 = r->ti, ti = t0;
+    size_t t0 = r->ti, ti = t0, ls = r->line_start, at = 0;
     uint32_t p = ix[ti];
-    if (w[p] == '\n') {
+    int g = gap(w, ls, p, &at);
+    if (w[p] == '\n' && g == 0) {
         r->ti = ti + 1;
         r->line_start = p + 1;
         return KN_OK;
     }
-    size_t ls = r->line_start;
     kn_status st = KN_OK;
     r->row0 = r->nfields && r->cols ? r->cols[0].length : 0; /* before any 'goto bad' */
     if (r->utf8_bad != KN_NO_BAD) {
@@ -854,17 +902,22 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         r->gen = 1;
     }
     r->nseen = 0;
-    if (w[p] != '{') {
-        st = fault(r, err, p, -1, w[p] == '[' ? "a record must be a JSON object, not an array"
-                                  : w[p] == '"' ? "a record must be a JSON object, not a string"
-                                                : "a record must be a JSON object");
+    if (w[p] != '{' || g != 0) {
+        st = fault(r, err, g ? at : p, -1, g == 0 && w[p] == '[' ? "a record must be a JSON object, not an array"
+                                          : g == 0 && w[p] == '"' ? "a record must be a JSON object, not a string"
+                                                                  : "a record must be a JSON object");
         goto bad;
     }
-    size_t record_open = p;
+    size_t record_open = p, vend = p + 1;
     ti++;
     p = ix[ti];
-    if (w[p] == '}') {
+    g = gap(w, vend, p, &at);
+    if (g == 0 && w[p] == '}') {
         ti++;
+        vend = p + 1;
+    } else if (g != 0) {
+        st = fault(r, err, at, -1, "expected a key (a string) in the object");
+        goto bad;
     } else {
         for (size_t k = 0;; k++) {
             p = ix[ti];
@@ -885,41 +938,40 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
             }
             ti += 2;
             p = ix[ti];
-            if (w[p] != ':') {
-                st = fault(r, err, p, -1, "expected ':' after a key");
+            /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
+            if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':') {
+                st = fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
                 goto bad;
             }
-            ti++;
             if (r->scan_fn) {
-                st = scan_value(r, key, key_len, &ti, err);
+                st = scan_value(r, key, key_len, &ti, &vend, err);
             } else {
                 long f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
                 if (f >= 0) {
-                    st = store_value(r, f, &ti, err);
+                    st = store_value(r, f, &ti, &vend, err);
                 } else {
                     /* An unknown key: its value is still validated, then dropped. */
-                    size_t end;
-                    st = skip_nested(r, &ti, &end, err);
+                    st = skip_nested(r, &ti, &vend, err);
                 }
             }
             if (st != KN_OK) goto bad;
             p = ix[ti];
-            if (w[p] == ',') {
+            g = p == vend + 1 && w[vend] == ',' ? ',' : gap(w, vend, p, &at);
+            if (g == ',') continue;
+            if (g == 0 && w[p] == '}') {
                 ti++;
-                continue;
-            }
-            if (w[p] == '}') {
-                ti++;
+                vend = p + 1;
                 break;
             }
-            st = fault(r, err, p, -1, w[p] == '\n' ? "the object is not closed before the line ends"
-                                                   : "expected ',' or '}' after a value");
+            st = fault(r, err, g ? at : p, -1, g == 0 && w[p] == '\n' ? "the object is not closed before the line ends"
+                                                                      : "expected ',' or '}' after a value");
             goto bad;
         }
     }
     p = ix[ti];
-    if (w[p] != '\n') {
-        st = fault(r, err, p, -1, "unexpected text after the record's closing '}'");
+    g = gap(w, vend, p, &at);
+    if (w[p] != '\n' || g != 0) {
+        st = fault(r, err, g ? at : p, -1, "unexpected text after the record's closing '}'");
         goto bad;
     }
     if (!r->scan_fn && r->nseen != r->nfields) {

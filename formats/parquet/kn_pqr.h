@@ -6,7 +6,9 @@
  * (too short, bad magic, a footer length past the file, truncated or malformed Thrift, counts
  * larger than the bytes that hold them) fails with KN_E_FORMAT and an error that names the byte
  * offset; an encrypted footer ("PARE") fails with KN_E_UNSUPPORTED. Memory is bounded by the
- * footer's size: every count is checked against the bytes left before anything is sized by it.
+ * footer's size: every count is checked against the bytes left before anything is sized by it,
+ * and a footer whose counts would decode to more than 64 times its size (plus 16 MiB) is
+ * refused as damaged; page headers are limited to 64 MiB.
  *
  * Ownership: kn_pqr_meta_read returns one kn_pqr_meta that owns every string, array and byte
  * it points to (all in one arena); kn_pqr_meta_free releases all of it. Page headers own

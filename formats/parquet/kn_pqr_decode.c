@@ -13,8 +13,14 @@ void *kn__pqr_alloc(kn__pqr_dec *d, size_t count, size_t size) {
         kn_error_set(d->r.err, KN_E_INTERNAL, "Parquet metadata decoder allocated without an arena");
         return NULL;
     }
-    void *p = NULL;
-    if (!size || count <= (SIZE_MAX - 16) / size) p = kn_arena_alloc(d->arena, count * size > 0 ? count * size : 1);
+    /* The arena rounds each block to 16 bytes: count that too. */
+    if (size && count > ((d->budget - d->used) & ~(size_t)15) / size) {
+        kn__tc_fail(&d->r, "the footer's counts call for more than %zu bytes of metadata, far out of proportion to its size",
+                    d->budget);
+        return NULL;
+    }
+    d->used += (count * size + 15) & ~(size_t)15;
+    void *p = kn_arena_alloc(d->arena, count * size > 0 ? count * size : 1);
     if (!p) {
         d->r.status = KN_E_NOMEM;
         kn_error_set(d->r.err, KN_E_NOMEM, "out of memory decoding Parquet metadata (%zu x %zu bytes)", count, size);

@@ -13,7 +13,15 @@
 typedef struct kn__pqr_dec {
     kn__tc r;
     kn_arena *arena; /* owns what is decoded; NULL: bytes are borrowed from the input */
+    size_t budget;   /* the most bytes kn__pqr_alloc may hand out */
+    size_t used;
 } kn__pqr_dec;
+
+/* Decoded structs are far larger than their encoding when they are empty (a ColumnChunk takes
+ * one byte on the wire and ~400 in memory), so counts that pass the bytes-left check can still
+ * ask for hundreds of times the footer's size. Real footers decode to ~5-20x their size; past
+ * this budget the footer is refused as absurd. */
+#define KN__PQR_BUDGET(footer_len) ((size_t)64 * (footer_len) + ((size_t)16 << 20))
 
 /* Runs the field loop of one struct of wire type `type` named `name`. `want` is a static array
  * indexed by field id giving each known field's wire type (0: any); a known field that arrives
@@ -49,8 +57,8 @@ typedef struct kn__pqr_dec {
 #define KN__W_LIST KN_TC_LIST /* list or set */
 #define KN__W_STRUCT KN_TC_STRUCT
 
-/* `count` zeroed elements of `size` bytes from the arena; on overflow or when memory runs out
- * stops the decoder with KN_E_NOMEM and returns NULL. */
+/* `count` zeroed elements of `size` bytes from the arena; past the budget stops the decoder
+ * with KN_E_FORMAT, on overflow or when memory runs out with KN_E_NOMEM, and returns NULL. */
 void *kn__pqr_alloc(kn__pqr_dec *d, size_t count, size_t size);
 
 /* Marks field `id` seen in a struct's `seen` mask (ids past 63 are not tracked). */

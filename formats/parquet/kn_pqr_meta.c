@@ -36,14 +36,31 @@ static const uint8_t kv_want[] = {[1] = KN__W_BIN, [2] = KN__W_BIN};
 static const uint8_t decimal_want[] = {[1] = KN__W_INT, [2] = KN__W_INT};
 static const uint8_t int_want[] = {[1] = KN__W_INT, [2] = KN__W_BOOL};
 static const uint8_t variant_want[] = {[1] = KN__W_INT};
-static const uint8_t logical_want[] = {[1] = KN__W_STRUCT, [2] = KN__W_STRUCT, [3] = KN__W_STRUCT, [4] = KN__W_STRUCT, [5] = KN__W_STRUCT, [6] = KN__W_STRUCT, [7] = KN__W_STRUCT, [8] = KN__W_STRUCT, [10] = KN__W_STRUCT, [11] = KN__W_STRUCT, [12] = KN__W_STRUCT, [13] = KN__W_STRUCT, [14] = KN__W_STRUCT, [15] = KN__W_STRUCT, [16] = KN__W_STRUCT, [17] = KN__W_STRUCT, [18] = KN__W_STRUCT};
-static const uint8_t schema_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_BIN, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_INT, [9] = KN__W_INT, [10] = KN__W_STRUCT};
+static const uint8_t logical_want[] = {[1] = KN__W_STRUCT, [2] = KN__W_STRUCT, [3] = KN__W_STRUCT,
+                                       [4] = KN__W_STRUCT, [5] = KN__W_STRUCT, [6] = KN__W_STRUCT,
+                                       [7] = KN__W_STRUCT, [8] = KN__W_STRUCT, [10] = KN__W_STRUCT,
+                                       [11] = KN__W_STRUCT, [12] = KN__W_STRUCT, [13] = KN__W_STRUCT,
+                                       [14] = KN__W_STRUCT, [15] = KN__W_STRUCT, [16] = KN__W_STRUCT,
+                                       [17] = KN__W_STRUCT, [18] = KN__W_STRUCT};
+static const uint8_t schema_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_BIN,
+                                      [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_INT,
+                                      [9] = KN__W_INT, [10] = KN__W_STRUCT};
 static const uint8_t encoding_stats_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT};
-static const uint8_t column_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_LIST, [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_LIST, [9] = KN__W_INT, [10] = KN__W_INT, [11] = KN__W_INT, [12] = KN__W_STRUCT, [13] = KN__W_LIST, [14] = KN__W_INT, [15] = KN__W_INT, [16] = KN__W_STRUCT, [17] = KN__W_STRUCT};
-static const uint8_t column_chunk_want[] = {[1] = KN__W_BIN, [2] = KN__W_INT, [3] = KN__W_STRUCT, [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT, [8] = KN__W_STRUCT, [9] = KN__W_BIN};
+static const uint8_t column_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_LIST,
+                                           [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT,
+                                           [8] = KN__W_LIST, [9] = KN__W_INT, [10] = KN__W_INT,
+                                           [11] = KN__W_INT, [12] = KN__W_STRUCT, [13] = KN__W_LIST,
+                                           [14] = KN__W_INT, [15] = KN__W_INT, [16] = KN__W_STRUCT,
+                                           [17] = KN__W_STRUCT};
+static const uint8_t column_chunk_want[] = {[1] = KN__W_BIN, [2] = KN__W_INT, [3] = KN__W_STRUCT,
+                                            [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT,
+                                            [7] = KN__W_INT, [8] = KN__W_STRUCT, [9] = KN__W_BIN};
 static const uint8_t sorting_want[] = {[1] = KN__W_INT, [2] = KN__W_BOOL, [3] = KN__W_BOOL};
-static const uint8_t row_group_want[] = {[1] = KN__W_LIST, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_LIST, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT};
-static const uint8_t file_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_INT, [4] = KN__W_LIST, [5] = KN__W_LIST, [6] = KN__W_BIN, [7] = KN__W_LIST, [8] = KN__W_STRUCT, [9] = KN__W_BIN};
+static const uint8_t row_group_want[] = {[1] = KN__W_LIST, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_LIST,
+                                         [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_INT};
+static const uint8_t file_meta_want[] = {[1] = KN__W_INT, [2] = KN__W_LIST, [3] = KN__W_INT, [4] = KN__W_LIST,
+                                         [5] = KN__W_LIST, [6] = KN__W_BIN, [7] = KN__W_LIST,
+                                         [8] = KN__W_STRUCT, [9] = KN__W_BIN};
 static const uint8_t time_want[] = {[1] = KN__W_BOOL, [2] = KN__W_STRUCT};
 static const uint8_t geo_want[] = {[1] = KN__W_BIN, [2] = KN__W_INT};
 
@@ -442,6 +459,8 @@ kn_status kn_pqr_meta_decode(const uint8_t *data, size_t len, uint64_t base, con
     kn__pqr_dec d;
     kn__tc_init(&d.r, data, len, base, name, err);
     d.arena = arena;
+    d.budget = len > (SIZE_MAX - ((size_t)16 << 20)) / 64 ? SIZE_MAX : KN__PQR_BUDGET(len);
+    d.used = 0;
     kn_status st = decode_file_meta(&d, m);
     if (st == KN_OK && m->num_schema == 0) {
         st = kn_error_set(err, KN_E_FORMAT, "the footer has no schema (FileMetaData.schema is %s)",

@@ -13,10 +13,15 @@
 #define KN_PQR_MAX_PAGE_HEADER (64u * 1024u * 1024u)
 
 /* The wire type of each known field, by field id (parquet.thrift). */
-static const uint8_t data_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT, [5] = KN__W_STRUCT};
+static const uint8_t data_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT,
+                                           [5] = KN__W_STRUCT};
 static const uint8_t dict_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_BOOL};
-static const uint8_t v2_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT, [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_BOOL, [8] = KN__W_STRUCT};
-static const uint8_t page_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT, [5] = KN__W_STRUCT, [6] = KN__W_STRUCT, [7] = KN__W_STRUCT, [8] = KN__W_STRUCT};
+static const uint8_t v2_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT,
+                                         [5] = KN__W_INT, [6] = KN__W_INT, [7] = KN__W_BOOL,
+                                         [8] = KN__W_STRUCT};
+static const uint8_t page_header_want[] = {[1] = KN__W_INT, [2] = KN__W_INT, [3] = KN__W_INT, [4] = KN__W_INT,
+                                           [5] = KN__W_STRUCT, [6] = KN__W_STRUCT, [7] = KN__W_STRUCT,
+                                           [8] = KN__W_STRUCT};
 
 static kn_status decode_data_header(kn__pqr_dec *d, uint8_t type, kn_pqr_data_page_header *h) {
     KN__PQR_FIELDS(d, type, "DataPageHeader", data_header_want, &h->seen, {
@@ -103,6 +108,7 @@ kn_status kn_pqr_page_header_decode(const uint8_t *data, size_t len, uint64_t ba
     kn__pqr_dec d;
     kn__tc_init(&d.r, data, len, base, name, err);
     d.arena = NULL;
+    d.budget = d.used = 0;
     *header_len = 0;
     KN_TRY(decode_page_header(&d, out));
     *header_len = (size_t)(d.r.p - d.r.begin);
@@ -135,6 +141,7 @@ kn_status kn_pqr_page_header_read(kn_source *src, uint64_t offset, uint64_t end,
         kn__pqr_dec d;
         kn__tc_init(&d.r, scratch->data, n, offset, src->name, &local);
         d.arena = NULL;
+        d.budget = d.used = 0;
         kn_status st = decode_page_header(&d, out);
         if (st == KN_OK) {
             *header_len = (size_t)(d.r.p - d.r.begin);

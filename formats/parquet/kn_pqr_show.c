@@ -359,6 +359,14 @@ static bool put_int(kn_buf *out, int64_t v, bool is_unsigned, uint64_t u) {
     return put(out, buf);
 }
 
+bool kn_pqr_value_is_text(const kn_pqr_schema_element *e) {
+    int32_t scale;
+    int unit;
+    bool utc;
+    if (!e->has_type || (e->type != KN_PQ_BYTE_ARRAY && e->type != KN_PQ_FIXED_LEN_BYTE_ARRAY)) return false;
+    return classify(e, &scale, &unit, &utc) == SHOW_PLAIN;
+}
+
 bool kn_pqr_value_format(const kn_pqr_schema_element *e, const uint8_t *v, size_t len, size_t max_bytes,
                          kn_buf *out) {
     int32_t scale;

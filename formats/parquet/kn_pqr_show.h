@@ -37,4 +37,8 @@ void kn_pqr_logical_format(const kn_pqr_logical *lt, char *buf, size_t cap);
 bool kn_pqr_value_format(const kn_pqr_schema_element *e, const uint8_t *v, size_t len, size_t max_bytes,
                          kn_buf *out);
 
+/* True when kn_pqr_value_format shows values of `e` as (escaped) text, so a display can quote
+ * them: strings and unannotated binary, not decimals, UUIDs, float16 or hex. */
+bool kn_pqr_value_is_text(const kn_pqr_schema_element *e);
+
 #endif

@@ -210,6 +210,16 @@ async function compareOutput(tally, label, files, reference, columnNames, perGro
   }
 }
 
+// DuckDB's own read of NDJSON `inputs` with the schema `cols` ([{ name, type }]), loaded once
+// into a table; returns (columnNames) => { columns, data } for compareOutput.
+async function jsonReference(table, inputs, cols) {
+  const con = await duckdbConnection();
+  const spec = cols.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ');
+  await con.run(`CREATE OR REPLACE TABLE ${sqlIdent(table)} AS SELECT * FROM read_json([${inputs.map(sqlString).join(', ')}],
+    format = 'newline_delimited', columns = {${spec}})`);
+  return (names) => readDuckdbSql(con, `SELECT ${names.map(sqlIdent).join(', ')} FROM ${sqlIdent(table)}`);
+}
+
 /* ------------------------------------------------------------------------------------- groups */
 
 const tally = new Tally();
@@ -589,12 +599,7 @@ groups.samples = async () => {
       p.push(`rows_written ${r.result.rows_written}, rejected ${r.result.rows_rejected}; DuckDB counts ${total} records`);
     return p;
   });
-  const reference = async (names) => {
-    const con = await duckdbConnection();
-    const spec = cols.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ');
-    return readDuckdbSql(con, `SELECT ${names.map(sqlIdent).join(', ')} FROM read_json([${inputs.map(sqlString).join(', ')}],
-      format = 'newline_delimited', columns = {${spec}})`);
-  };
+  const reference = await jsonReference('samples_ref', inputs, cols);
   await compareOutput(tally, 'the converted samples as DuckDB read_json reads the shards', parts(out), reference, cols.map((c) => c.name));
   await tally.run('kiln infer data/ndjson prints a schema, and convert with it inferred succeeds', async () => {
     const inf = kiln(['infer', dataDir]);
@@ -720,10 +725,7 @@ groups.million = async () => {
       p.push(`rows_written ${r.result.rows_written}, rejected ${r.result.rows_rejected}`);
     return p;
   });
-  const con = await duckdbConnection();
-  const spec = cols.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ');
-  const reference = (names) => readDuckdbSql(con, `SELECT ${names.map(sqlIdent).join(', ')} FROM read_json([${inputs.map(sqlString).join(', ')}],
-    format = 'newline_delimited', columns = {${spec}})`);
+  const reference = await jsonReference('orders_ref', inputs, cols);
   await compareOutput(tally, `${ROWS} order rows as DuckDB read_json reads the NDJSON`, parts(out), reference, cols.map((c) => c.name), 3);
 };
 

@@ -203,6 +203,32 @@ START_TEST(doubles_ignore_the_process_locale)
 }
 END_TEST
 
+START_TEST(inline_fast_paths_agree_with_the_general_parsers)
+{
+    /* The header-inlined fast paths must give the same status and value as the out-of-line
+     * parsers on every input, including the ones they hand off. */
+    static const char alphabet[] = "0123456789.-e+0";
+    char buf[32];
+    for (int i = 0; i < 300000; i++) {
+        size_t n = 1 + rnd() % 20;
+        for (size_t k = 0; k < n; k++) buf[k] = alphabet[rnd() % (i % 2 ? 10 : sizeof alphabet - 1)];
+        if (i % 3 == 0) buf[rnd() % n] = '.';
+        int64_t a = 0, b = 0;
+        ck_assert_int_eq(kn_parse_int_inline(buf, n, INT64_MIN, INT64_MAX, &a), kn_parse_int(buf, n, INT64_MIN, INT64_MAX, &b));
+        ck_assert(a == b);
+        int sc = (int)(rnd() % 6);
+        kn_num_status s1 = kn_parse_decimal64_inline(buf, n, 18, sc, &a), s2 = kn_parse_decimal64(buf, n, 18, sc, &b);
+        ck_assert_int_eq(s1, s2);
+        if (s1 == KN_NUM_OK) ck_assert(a == b);
+        double x = 0, y = 0;
+        s1 = kn_parse_double_inline(buf, n, &x);
+        s2 = kn_parse_double(buf, n, &y);
+        ck_assert_int_eq(s1, s2);
+        if (s1 == KN_NUM_OK) ck_assert_msg(memcmp(&x, &y, sizeof x) == 0, "%.*s", (int)n, buf);
+    }
+}
+END_TEST
+
 static int64_t ts(const char *s, bool utc) {
     kn_time_value tv;
     kn_time_status st = kn_parse_iso_timestamp(s, strlen(s), true, &tv);
@@ -342,6 +368,7 @@ int main(void) {
     tcase_add_test(tc, decimals_keep_the_digits_as_written);
     tcase_add_test(tc, doubles_round_like_strtod);
     tcase_add_test(tc, doubles_ignore_the_process_locale);
+    tcase_add_test(tc, inline_fast_paths_agree_with_the_general_parsers);
     tcase_add_test(tc, iso_timestamps_and_dates);
     tcase_add_test(tc, formatted_times_follow_their_format);
     tcase_add_test(tc, utf8_validation_finds_the_first_bad_byte);

@@ -587,8 +587,36 @@ START_TEST(sets_and_empty_untyped_lists_are_accepted)
 }
 END_TEST
 
+START_TEST(counts_of_empty_structs_past_the_memory_budget_fail)
+{
+    /* 300k ColumnChunks of one byte each (a STOP) pass the bytes-left check but would take
+     * ~120 MB decoded from a 300 KB footer: refused, with memory staying near the budget. */
+    size_t n = 300000;
+    tw w;
+    tw_init(&w);
+    tw_struct_begin(&w, -1);
+    tw_list(&w, 4, KN_TC_STRUCT, 1);
+    tw_struct_begin(&w, -1);
+    tw_list(&w, 1, KN_TC_STRUCT, n);
+    for (size_t i = 0; i < n; i++) tw_byte(&w, 0);
+    tw_struct_end(&w);
+    tw_struct_end(&w);
+    kn_mem_stats before, after;
+    kn_mem_reset_peak();
+    kn_mem_get_stats(&before);
+    kn_pqr_meta *m = NULL;
+    kn_error e;
+    ck_assert_int_eq(decode_bytes(w.b.data, w.b.len, &m, &e), KN_E_FORMAT);
+    kn_mem_get_stats(&after);
+    ck_assert_msg(strstr(e.what, "out of proportion"), "%s", e.what);
+    ck_assert_int_lt(after.peak_bytes - before.current_bytes, (int64_t)(64 * w.b.len + (24u << 20)));
+    tw_free(&w);
+}
+END_TEST
+
 void pqr_add_thrift_tests(Suite *s) {
     TCase *tc = tcase_create("thrift");
+    tcase_set_timeout(tc, 120); /* the damaged-byte sweep decodes ~12k footers; slow under sanitizers */
     tcase_add_test(tc, footer_fields_decode_to_what_was_written);
     tcase_add_test(tc, schema_leaves_have_paths_and_levels);
     tcase_add_test(tc, unknown_fields_of_every_type_are_skipped);
@@ -597,6 +625,7 @@ void pqr_add_thrift_tests(Suite *s) {
     tcase_add_test(tc, every_prefix_of_a_valid_footer_fails_cleanly);
     tcase_add_test(tc, every_damaged_byte_decodes_or_fails_cleanly);
     tcase_add_test(tc, list_claiming_more_elements_than_bytes_fails_before_allocating);
+    tcase_add_test(tc, counts_of_empty_structs_past_the_memory_budget_fail);
     tcase_add_test(tc, nesting_past_the_limit_fails);
     tcase_add_test(tc, varints_too_long_or_too_large_fail);
     tcase_add_test(tc, binary_longer_than_the_footer_fails);

@@ -1,0 +1,50 @@
+/* engine/exec/kn_col_copy.h: moving single rows between batches of one schema, and the byte
+ * measures the clustered write uses (memory held by a batch; a row's PLAIN-encoded size).
+ *
+ * The sort gathers rows one at a time from many batches (memory runs, spill blocks), so the copy
+ * works per value; batches of a run are never concatenated, which keeps memory exact. */
+#ifndef KN_COL_COPY_H
+#define KN_COL_COPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_buf.h"
+#include "kn_column.h"
+#include "kn_status.h"
+
+/* Appends value `row` of `src` (borrowed) to `dst`; both columns have the same type. */
+kn_status kn__col_copy_value(kn_column *dst, const kn_column *src, size_t row, kn_error *err);
+
+/* Appends row `row` of `src` to `dst`, column `map[i]` of `src` into column i of `dst`
+ * (`map` NULL: the same column). Every column of `dst` gets one value. */
+kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, const size_t *map,
+                             kn_error *err);
+
+/* Bytes the batch's arrays hold (capacities, not lengths): what it costs in memory. */
+size_t kn__batch_mem_bytes(const kn_batch *b);
+
+/* The PLAIN size of row `row` (fixed-width values at their width, strings as 4 + length): the
+ * "raw bytes" that file sizing scales by the observed compression ratio. */
+uint64_t kn__row_plain_bytes(const kn_batch *b, size_t row);
+
+/* The longest string of column `col` in `b`, in bytes (0 for other types). */
+size_t kn__col_max_string(const kn_column *col);
+
+/* A batch together with one memcmp-able sort key per row (kn_sort_key.h). The keys of row i are
+ * keys.data[key_offs[i] .. key_offs[i+1]). */
+typedef struct kn_keyed_batch {
+    kn_batch *batch;    /* owned */
+    kn_buf keys;        /* owned */
+    uint32_t *key_offs; /* owned; room for cap_offs entries */
+    size_t cap_offs;
+} kn_keyed_batch;
+
+/* Makes room for `n` + 1 key offsets. */
+kn_status kn__keyed_reserve_offs(kn_keyed_batch *kb, size_t n, kn_error *err);
+/* Frees what `kb` owns and zeroes it. Accepts a zeroed struct. */
+void kn__keyed_release(kn_keyed_batch *kb);
+/* Memory held by the batch, its keys and offsets. */
+size_t kn__keyed_mem_bytes(const kn_keyed_batch *kb);
+
+#endif

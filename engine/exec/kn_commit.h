@@ -1,0 +1,55 @@
+/* engine/exec/kn_commit.h: owning an output folder for one run, and publishing into it.
+ *
+ *   begin    creates OUTDIR, takes an exclusive flock on OUTDIR/_kiln.lock for the whole run
+ *            (a second run on the same folder fails at once with KN_E_IO: worth a retry), then,
+ *            safe under the lock, removes what killed runs left: OUTDIR/_tmp-* folders and the
+ *            hidden ".NAME.kiln-tmp-*" files of interrupted file sinks. It applies the mode
+ *            (error-if-exists refuses a folder holding kiln output with KN_E_USAGE; append finds
+ *            the highest part number already there) and creates this run's OUTDIR/_tmp-<run>/.
+ *   publish  with every data file complete under _tmp-<run>/: deletes manifest.json first (so
+ *            no manifest names files that are about to change), removes the earlier kiln output
+ *            (overwrite: part files, partition folders left empty, the SQL, _rejects/; append:
+ *            the SQL and _rejects/, which describe the latest run), then renames each new file
+ *            into place (a rename is atomic: no reader sees a partial file under a real name)
+ *            and moves _rejects/ in. The caller then writes the SQL and manifest.json last
+ *            (kn_commit_write_file).
+ *   end      removes _tmp-<run>/ and releases the lock. The lock file stays: deleting it would
+ *            let a waiting run lock a file that a third run has already replaced.
+ *
+ * kiln output in a folder: part-*.parquet at the root or under partition folders (names with
+ * '=' that do not start with '_' or '.'), manifest.json, table.sql, copy.sql, spectrum.sql,
+ * upsert.sql, _rejects/. Anything else is left alone. */
+#ifndef KN_COMMIT_H
+#define KN_COMMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_convert.h"
+#include "kn_status.h"
+
+typedef struct kn_commit kn_commit;
+
+/* `out_dir` is copied. On failure *out is NULL and nothing is held. */
+kn_status kn_commit_begin(const char *out_dir, kn_write_mode mode, kn_commit **out, kn_error *err);
+
+/* OUTDIR/_tmp-<run>: where the run writes its files (borrowed from the commit). */
+const char *kn_commit_tmp_dir(const kn_commit *c);
+/* The number of the run's first part file: 0, or in append mode one past the highest there. */
+uint64_t kn_commit_first_number(const kn_commit *c);
+
+/* Publishes the files `names` (relative to the temporary folder and to OUTDIR; borrowed) as
+ * described above. */
+kn_status kn_commit_publish(kn_commit *c, const char *const *names, size_t count, kn_error *err);
+
+/* Writes OUTDIR/`name` atomically (temporary name, rename). */
+kn_status kn_commit_write_file(kn_commit *c, const char *name, const void *data, size_t len,
+                               kn_error *err);
+
+/* Removes the temporary folder, unlocks, frees. Accepts NULL. */
+void kn_commit_end(kn_commit *c);
+
+/* Deletes a file or a folder tree (best effort; for cleanup). */
+void kn__remove_tree(const char *path);
+
+#endif

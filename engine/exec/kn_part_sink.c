@@ -1,0 +1,293 @@
+/* engine/exec/kn_part_sink.c: naming, folders, sizing and writing of the run's Parquet files
+ * (kn_part_sink.h). */
+#include "kn_part_sink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kn_alloc.h"
+#include "kn_buf.h"
+#include "kn_col_copy.h"
+#include "kn_file.h"
+
+/* Rows gathered before they go to the writer in one batch (the writer cuts row groups by bytes,
+ * whatever the batch boundaries, so this changes nothing in the files). */
+#define OUT_BATCH_ROWS 4096
+#define OUT_BATCH_BYTES ((uint64_t)4 << 20)
+
+struct kn_part_sink {
+    kn_part_sink_options opt;
+    kn_schema *out_schema; /* owned */
+    size_t *map;           /* owned; output column -> input column */
+    size_t *max_string;    /* owned; per output column */
+    kn_batch *out;         /* owned; rows waiting for the writer (planned mode) */
+    uint64_t out_raw;
+
+    kn_pq_writer *writer;  /* the open file, or NULL */
+    char *writer_rel;      /* owned; its relative name */
+    uint64_t file_rows, file_raw;
+
+    kn_part_file *files;
+    size_t num_files, cap_files;
+    uint64_t next_number;
+    uint64_t rows;
+    uint64_t partitions;
+
+    /* Planned mode: the partition being written. */
+    kn_buf cur_path;
+    bool have_path;
+    uint64_t part_rows_left, part_raw_left;
+    kn_part_file_plan plan;
+    uint64_t plan_file;      /* index of the next file of the plan */
+    uint64_t file_rows_left; /* rows the open file still takes */
+    uint64_t closed_bytes, closed_raw; /* for the observed compression ratio */
+};
+
+kn_status kn_part_file_schema(const kn_schema *in, const kn_part_spec *part, bool drop,
+                              kn_schema **out, size_t **map, kn_error *err) {
+    *out = NULL;
+    if (map) *map = NULL;
+    kn_schema *s = kn_schema_create();
+    size_t *m = kn_calloc(in->num_fields ? in->num_fields : 1, sizeof *m);
+    kn_status st = s && m ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    drop = drop && part && part->num_keys;
+    for (size_t i = 0; st == KN_OK && i < in->num_fields; i++) {
+        /* Redshift COPY maps Parquet columns by position and never reads folder names, so
+         * partition columns stay inside the files unless the Spectrum/Athena layout is asked. */
+        if (drop && kn_part_spec_is_partition_column(part, i)) continue;
+        size_t k = s->num_fields;
+        st = kn_schema_add(s, in->fields[i].name, in->fields[i].type, in->fields[i].nullable, err);
+        if (st == KN_OK && in->fields[i].format) st = kn_schema_set_format(s, k, in->fields[i].format, err);
+        m[k] = i;
+    }
+    if (st == KN_OK && s->num_fields == 0)
+        st = kn_error_set(err, KN_E_USAGE, "--drop-partition-columns would leave the files without columns");
+    if (st != KN_OK) {
+        kn_schema_free(s);
+        kn_free(m);
+        return st;
+    }
+    *out = s;
+    if (map) *map = m;
+    else kn_free(m);
+    return KN_OK;
+}
+
+kn_status kn_part_sink_create(const kn_part_sink_options *opt, kn_part_sink **out, kn_error *err) {
+    *out = NULL;
+    KN_RETURN_ERROR_IF(opt->target_file_bytes == 0, err, KN_E_USAGE, "the target file size must be above 0");
+    kn_part_sink *ps = kn_calloc(1, sizeof *ps);
+    if (!ps) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    ps->opt = *opt;
+    ps->next_number = opt->first_number;
+    kn_status st = kn_part_file_schema(opt->schema, opt->part, opt->drop_partition_columns, &ps->out_schema, &ps->map, err);
+    if (st == KN_OK) {
+        ps->max_string = kn_calloc(ps->out_schema->num_fields, sizeof *ps->max_string);
+        if (!ps->max_string) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    if (st == KN_OK && opt->stats) st = kn_batch_create(ps->out_schema, OUT_BATCH_ROWS, &ps->out, err);
+    if (st != KN_OK) {
+        kn_part_sink_free(ps);
+        return st;
+    }
+    *out = ps;
+    return KN_OK;
+}
+
+const kn_schema *kn_part_sink_schema(const kn_part_sink *ps) { return ps->out_schema; }
+
+/* Creates `dir`/`rel` folder by folder (`rel` ends with '/'). */
+static kn_status make_folders(const char *dir, const uint8_t *rel, size_t len, kn_error *err) {
+    size_t dl = strlen(dir);
+    char *p = kn_malloc(dl + len + 2);
+    if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, rel, len);
+    p[dl + 1 + len] = '\0';
+    kn_status st = KN_OK;
+    for (size_t i = dl + 1; i < dl + 1 + len && st == KN_OK; i++) {
+        if (p[i] != '/') continue;
+        p[i] = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            kn_error_locate(err, p, -1, -1, -1);
+            st = kn_error_set(err, KN_E_IO, "cannot create the partition folder: %s", strerror(errno));
+        }
+        p[i] = '/';
+    }
+    kn_free(p);
+    return st;
+}
+
+static kn_status open_file(kn_part_sink *ps, const uint8_t *path, size_t len, kn_error *err) {
+    char name[48];
+    snprintf(name, sizeof name, "part-%05" PRIu64 ".parquet", ps->next_number++);
+    size_t nl = strlen(name), dl = strlen(ps->opt.dir);
+    ps->writer_rel = kn_malloc(len + nl + 1);
+    char *full = kn_malloc(dl + 1 + len + nl + 1);
+    if (!ps->writer_rel || !full) {
+        kn_free(full);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    memcpy(ps->writer_rel, path, len);
+    memcpy(ps->writer_rel + len, name, nl + 1);
+    snprintf(full, dl + 1 + len + nl + 1, "%s/%s", ps->opt.dir, ps->writer_rel);
+    kn_sink *sink;
+    kn_status st = kn_file_sink_create(full, NULL, &sink, err);
+    kn_free(full);
+    if (st == KN_OK) st = kn_pq_writer_create(ps->out_schema, sink, ps->opt.parquet, &ps->writer, err);
+    ps->file_rows = 0;
+    ps->file_raw = 0;
+    return st;
+}
+
+static void note_strings(kn_part_sink *ps, const kn_batch *b, const size_t *map) {
+    for (size_t c = 0; c < ps->out_schema->num_fields; c++) {
+        size_t m = kn__col_max_string(&b->columns[map ? map[c] : c]);
+        if (m > ps->max_string[c]) ps->max_string[c] = m;
+    }
+}
+
+/* Hands the waiting rows to the writer. */
+static kn_status flush_out(kn_part_sink *ps, kn_error *err) {
+    if (!ps->out || ps->out->num_rows == 0) return KN_OK;
+    note_strings(ps, ps->out, NULL);
+    kn_status st = kn_pq_writer_write(ps->writer, ps->out, err);
+    kn_batch_clear(ps->out);
+    ps->out_raw = 0;
+    return st;
+}
+
+static kn_status close_file(kn_part_sink *ps, kn_error *err) {
+    if (!ps->writer) return KN_OK;
+    KN_TRY(flush_out(ps, err));
+    kn_pq_file_info info;
+    kn_pq_writer *w = ps->writer;
+    ps->writer = NULL;
+    kn_status st = kn_pq_writer_close(w, &info, err);
+    if (st == KN_OK && ps->num_files == ps->cap_files) {
+        size_t cap = ps->cap_files ? ps->cap_files * 2 : 16;
+        kn_part_file *f = kn_realloc(ps->files, cap * sizeof *f);
+        if (!f) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        else {
+            ps->files = f;
+            ps->cap_files = cap;
+        }
+    }
+    if (st != KN_OK) {
+        kn_free(ps->writer_rel);
+        ps->writer_rel = NULL;
+        return st;
+    }
+    ps->files[ps->num_files++] = (kn_part_file){ps->writer_rel, info.file_bytes, ps->file_rows};
+    ps->writer_rel = NULL;
+    ps->closed_bytes += info.file_bytes;
+    ps->closed_raw += ps->file_raw;
+    return KN_OK;
+}
+
+kn_status kn_part_sink_write_batch(kn_part_sink *ps, const kn_batch *batch, kn_error *err) {
+    if (batch->num_rows == 0) return KN_OK;
+    if (!ps->writer) KN_TRY(open_file(ps, (const uint8_t *)"", 0, err));
+    note_strings(ps, batch, ps->map);
+    KN_TRY(kn_pq_writer_write(ps->writer, batch, err));
+    ps->file_rows += batch->num_rows;
+    ps->rows += batch->num_rows;
+    if (kn_pq_writer_bytes(ps->writer) >= ps->opt.target_file_bytes) KN_TRY(close_file(ps, err));
+    return KN_OK;
+}
+
+/* Plans the rest of the current partition: its remaining rows over files sized by the ratio
+ * observed so far. */
+static kn_status plan_rest(kn_part_sink *ps, kn_error *err) {
+    double ratio = ps->closed_raw ? (double)ps->closed_bytes / (double)ps->closed_raw : KN_PART_SINK_PRIOR_RATIO;
+    uint64_t est = (uint64_t)((double)ps->part_raw_left * ratio);
+    if (est == 0) est = 1;
+    KN_TRY(kn_part_plan_files(est, ps->part_rows_left, ps->opt.target_file_bytes, ps->opt.slices, &ps->plan, err));
+    ps->plan_file = 0;
+    return KN_OK;
+}
+
+static kn_status start_partition(kn_part_sink *ps, const uint8_t *path, size_t len, kn_error *err) {
+    KN_TRY(close_file(ps, err));
+    const kn_part_stat *stat = ps->opt.stats ? kn_part_stats_find(ps->opt.stats, path, len) : NULL;
+    KN_RETURN_ERROR_IF(!stat, err, KN_E_INTERNAL, "partition '%.*s' was not counted while reading",
+                       (int)len, (const char *)path);
+    kn_buf_clear(&ps->cur_path);
+    if (!kn_buf_append(&ps->cur_path, path, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    ps->have_path = true;
+    ps->partitions++;
+    if (len) KN_TRY(make_folders(ps->opt.dir, path, len, err));
+    ps->part_rows_left = stat->rows;
+    ps->part_raw_left = stat->raw_bytes;
+    return plan_rest(ps, err);
+}
+
+kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,
+                                 const uint8_t *path, size_t len, kn_error *err) {
+    KN_RETURN_ERROR_IF(!ps->out, err, KN_E_INTERNAL, "rows written one by one to a streaming sink");
+    if (!ps->have_path || len != ps->cur_path.len || (len && memcmp(path, ps->cur_path.data, len) != 0))
+        KN_TRY(start_partition(ps, path, len, err));
+    KN_RETURN_ERROR_IF(ps->part_rows_left == 0, err, KN_E_INTERNAL,
+                       "partition '%.*s' has more rows than were counted", (int)len, (const char *)path);
+    if (!ps->writer) {
+        KN_TRY(open_file(ps, path, len, err));
+        ps->file_rows_left = ps->plan_file < ps->plan.num_files ? kn_part_plan_rows_in_file(&ps->plan, ps->plan_file) : ps->part_rows_left;
+        ps->plan_file++;
+    }
+    KN_TRY(kn__batch_copy_row(ps->out, batch, row, ps->map, err));
+    uint64_t raw = kn__row_plain_bytes(batch, row);
+    ps->out_raw += raw;
+    ps->file_raw += raw;
+    ps->part_raw_left -= raw < ps->part_raw_left ? raw : ps->part_raw_left;
+    ps->part_rows_left--;
+    ps->file_rows++;
+    ps->rows++;
+    if (--ps->file_rows_left == 0) return close_file(ps, err);
+    if (ps->out->num_rows >= OUT_BATCH_ROWS || ps->out_raw >= OUT_BATCH_BYTES) {
+        KN_TRY(flush_out(ps, err));
+        /* The estimate was low: roll now and plan the rest again with what this file showed.
+         * With --slices the planned count wins, since the multiple is what was asked. */
+        if (ps->opt.slices <= 1 && kn_pq_writer_bytes(ps->writer) >= ps->opt.target_file_bytes) {
+            KN_TRY(close_file(ps, err));
+            KN_TRY(plan_rest(ps, err));
+        }
+    }
+    return KN_OK;
+}
+
+kn_status kn_part_sink_finish(kn_part_sink *ps, kn_error *err) {
+    KN_TRY(close_file(ps, err));
+    bool partitioned = ps->opt.part && ps->opt.part->num_keys;
+    if (ps->num_files == 0 && !partitioned) {
+        KN_TRY(open_file(ps, (const uint8_t *)"", 0, err));
+        KN_TRY(close_file(ps, err));
+    }
+    return KN_OK;
+}
+
+const kn_part_file *kn_part_sink_files(const kn_part_sink *ps, size_t *count) {
+    *count = ps->num_files;
+    return ps->files;
+}
+
+const size_t *kn_part_sink_max_string(const kn_part_sink *ps) { return ps->max_string; }
+uint64_t kn_part_sink_rows(const kn_part_sink *ps) { return ps->rows; }
+uint64_t kn_part_sink_partitions(const kn_part_sink *ps) { return ps->partitions; }
+
+void kn_part_sink_free(kn_part_sink *ps) {
+    if (!ps) return;
+    kn_pq_writer_abort(ps->writer);
+    kn_free(ps->writer_rel);
+    for (size_t i = 0; i < ps->num_files; i++) kn_free(ps->files[i].name);
+    kn_free(ps->files);
+    kn_batch_free(ps->out);
+    kn_schema_free(ps->out_schema);
+    kn_free(ps->map);
+    kn_free(ps->max_string);
+    kn_buf_free(&ps->cur_path);
+    kn_free(ps);
+}

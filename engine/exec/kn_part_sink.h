@@ -1,0 +1,93 @@
+/* engine/exec/kn_part_sink.h: the Parquet files of one run: naming, partition folders, sizing,
+ * and the facts the commit and the Redshift artifacts need (names, exact sizes, rows, the
+ * longest string of each column).
+ *
+ * Files are OUTDIR-relative "[k=v/...]part-NNNNN.parquet", numbered in the order they are
+ * opened from `first_number` on (so names never repeat across partitions, and an append run
+ * continues past the highest number already there), written under `dir` through file sinks
+ * that publish only complete files. Only one file is open at a time, so memory is one writer's
+ * row group whatever the number of partitions.
+ *
+ * Two ways in:
+ *   - streaming (kn_part_sink_write_batch): unpartitioned rows in input order; the file rolls
+ *     when the writer reaches target_file_bytes (today's behaviour without clustering);
+ *   - planned (kn_part_sink_write_row): rows in key order, each partition's rows together. On
+ *     a partition's first row its files are planned with kn_part_plan_files from its row count
+ *     and an estimated size: its raw (PLAIN) bytes times the compression ratio of the files
+ *     closed so far in this run (a fixed prior, KN_PART_SINK_PRIOR_RATIO, before the first), so
+ *     the plan is deterministic. Rows are dealt into contiguous ranges, one per file, so files of
+ *     a partition differ by at most one row. With slices the count is a multiple of `slices`.
+ *     Without slices a file that still reaches target_file_bytes (the estimate was low) rolls
+ *     early and the rest of the partition is planned again. */
+#ifndef KN_PART_SINK_H
+#define KN_PART_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_column.h"
+#include "kn_part_stats.h"
+#include "kn_partition.h"
+#include "kn_pq_writer.h"
+#include "kn_status.h"
+
+/* The compressed / raw ratio assumed before any file of the run has closed. */
+#define KN_PART_SINK_PRIOR_RATIO 0.4
+
+typedef struct kn_part_sink_options {
+    const kn_schema *schema;      /* borrowed; the rows' schema */
+    const kn_part_spec *part;     /* borrowed; NULL: not partitioned */
+    bool drop_partition_columns;  /* leave identity partition columns out of the files */
+    const kn_pq_options *parquet; /* borrowed */
+    uint64_t target_file_bytes;
+    uint32_t slices;              /* planned mode: file count a multiple of this; 0 = any */
+    const kn_part_stats *stats;   /* borrowed; planned mode: rows and raw bytes per folder */
+    const char *dir;              /* borrowed; the folder files are written under */
+    uint64_t first_number;        /* the number of the first file */
+} kn_part_sink_options;
+
+typedef struct kn_part_file {
+    char *name;     /* owned; relative, "year=2024/part-00003.parquet" */
+    uint64_t bytes; /* exact size */
+    uint64_t rows;
+} kn_part_file;
+
+typedef struct kn_part_sink kn_part_sink;
+
+kn_status kn_part_sink_create(const kn_part_sink_options *opt, kn_part_sink **out, kn_error *err);
+
+/* The files' schema for rows of `in` (borrowed): `in` without the identity partition columns
+ * of `part` when `drop`. *out is the caller's (kn_schema_free); `map` (may be NULL) receives a
+ * kn_malloc'd array of in-column indexes, one per column of *out. Fails with KN_E_USAGE when no
+ * column would be left. */
+kn_status kn_part_file_schema(const kn_schema *in, const kn_part_spec *part, bool drop,
+                              kn_schema **out, size_t **map, kn_error *err);
+
+/* The schema of the files (the rows' schema without dropped partition columns). */
+const kn_schema *kn_part_sink_schema(const kn_part_sink *ps);
+
+/* Streaming: appends every row of `batch` (borrowed). */
+kn_status kn_part_sink_write_batch(kn_part_sink *ps, const kn_batch *batch, kn_error *err);
+
+/* Planned: appends row `row` of `batch` (borrowed) whose folder is `path` (`len` bytes,
+ * borrowed; "" when not partitioned; it must be in `stats`). */
+kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,
+                                 const uint8_t *path, size_t len, kn_error *err);
+
+/* Closes the open file. When no file was written and the output is not partitioned, writes one
+ * empty file, so downstream steps still see the schema. */
+kn_status kn_part_sink_finish(kn_part_sink *ps, kn_error *err);
+
+/* The files closed so far, in the order written. */
+const kn_part_file *kn_part_sink_files(const kn_part_sink *ps, size_t *count);
+/* Per column of kn_part_sink_schema: the longest string written, in bytes. */
+const size_t *kn_part_sink_max_string(const kn_part_sink *ps);
+uint64_t kn_part_sink_rows(const kn_part_sink *ps);
+/* Distinct partition folders written. */
+uint64_t kn_part_sink_partitions(const kn_part_sink *ps);
+
+/* Aborts an open file and frees. Accepts NULL. */
+void kn_part_sink_free(kn_part_sink *ps);
+
+#endif

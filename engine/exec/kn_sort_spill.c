@@ -1,0 +1,509 @@
+/* engine/exec/kn_sort_spill.c: runs, their sort, spill files, and the k-way merge
+ * (kn_sort_spill.h). */
+#include "kn_sort_spill.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kn_alloc.h"
+#include "kn_file.h"
+#include "kn_spill_block.h"
+
+/* One row of the in-memory run: the key's first 8 bytes (big-endian, so integer order is byte
+ * order and most comparisons end here) and where the row lives. */
+typedef struct entry {
+    uint64_t prefix;
+    uint32_t chunk;
+    uint32_t row;
+} entry;
+
+typedef struct spill_file {
+    char *path;
+    uint64_t size;
+} spill_file;
+
+enum { CURSOR_MEMORY, CURSOR_FILE };
+
+typedef struct cursor {
+    int kind;
+    /* memory: the sorted run */
+    const struct kn_sorter *owner;
+    size_t pos;
+    /* file */
+    kn_source *src;
+    uint64_t offset;
+    kn_keyed_batch block;
+    kn_buf buf;
+    size_t block_row;
+    /* the current row */
+    kn_sorter_row cur;
+} cursor;
+
+typedef struct heap {
+    cursor **items;
+    size_t n;
+} heap;
+
+struct kn_sorter {
+    kn_sorter_options opt;
+    size_t block_bytes; /* a spill block's target size */
+    size_t fan_in;      /* spill files merged at once */
+
+    /* The in-memory run. */
+    kn_keyed_batch *chunks;
+    size_t num_chunks, cap_chunks;
+    uint64_t run_rows;
+    size_t run_bytes;
+    entry *entries; /* sorted, run_rows of them, once the run is sorted */
+
+    spill_file *files;
+    size_t num_files, cap_files;
+    uint64_t next_file_id;
+    uint64_t spill_runs, spill_bytes;
+    uint64_t total_rows;
+
+    /* The final merge. */
+    cursor *cursors;
+    size_t num_cursors;
+    heap heap;
+    bool started; /* the heap's top was handed out and must advance on the next call */
+    bool finished;
+};
+
+/* ---- keys and the run's sort --------------------------------------------------------------- */
+
+static inline int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c) return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static inline const uint8_t *entry_key(const kn_sorter *s, const entry *e, size_t *len) {
+    const kn_keyed_batch *kb = &s->chunks[e->chunk];
+    uint32_t a = kb->key_offs[e->row], b = kb->key_offs[e->row + 1];
+    *len = b - a;
+    return kb->keys.data + a;
+}
+
+static inline bool entry_less(const kn_sorter *s, const entry *a, const entry *b) {
+    if (a->prefix != b->prefix) return a->prefix < b->prefix;
+    size_t al, bl;
+    const uint8_t *ak = entry_key(s, a, &al), *bk = entry_key(s, b, &bl);
+    return key_cmp(ak, al, bk, bl) < 0;
+}
+
+static uint64_t key_prefix(const uint8_t *k, size_t len) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < len ? k[i] : 0);
+    return v;
+}
+
+/* Bottom-up merge sort: O(n log n) whatever the input, and its buffer comes from kn_alloc, so
+ * the run's accounting sees it (the C library's qsort may malloc behind the allocator's back). */
+static kn_status sort_entries(const kn_sorter *s, entry *a, size_t n, kn_error *err) {
+    const size_t small = 16;
+    for (size_t lo = 0; lo < n; lo += small) {
+        size_t hi = lo + small < n ? lo + small : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            entry x = a[i];
+            size_t j = i;
+            while (j > lo && entry_less(s, &x, &a[j - 1])) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+    }
+    if (n <= small) return KN_OK;
+    entry *tmp = kn_malloc(n * sizeof *tmp);
+    if (!tmp) return kn_error_set(err, KN_E_NOMEM, "out of memory sorting %zu rows", n);
+    entry *from = a, *to = tmp;
+    for (size_t width = small; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) to[k++] = entry_less(s, &from[j], &from[i]) ? from[j++] : from[i++];
+            while (i < mid) to[k++] = from[i++];
+            while (j < hi) to[k++] = from[j++];
+        }
+        entry *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != a) memcpy(a, from, n * sizeof *a);
+    kn_free(tmp);
+    return KN_OK;
+}
+
+static kn_status sort_run(kn_sorter *s, kn_error *err) {
+    kn_free(s->entries);
+    s->entries = kn_malloc((s->run_rows ? s->run_rows : 1) * sizeof *s->entries);
+    if (!s->entries) return kn_error_set(err, KN_E_NOMEM, "out of memory sorting the run");
+    size_t k = 0;
+    for (size_t c = 0; c < s->num_chunks; c++) {
+        const kn_keyed_batch *kb = &s->chunks[c];
+        for (size_t r = 0; r < kb->batch->num_rows; r++) {
+            uint32_t a = kb->key_offs[r], b = kb->key_offs[r + 1];
+            s->entries[k++] = (entry){key_prefix(kb->keys.data + a, b - a), (uint32_t)c, (uint32_t)r};
+        }
+    }
+    return sort_entries(s, s->entries, (size_t)s->run_rows, err);
+}
+
+static void free_run(kn_sorter *s) {
+    for (size_t c = 0; c < s->num_chunks; c++) kn__keyed_release(&s->chunks[c]);
+    s->num_chunks = 0;
+    s->run_rows = 0;
+    s->run_bytes = 0;
+    kn_free(s->entries);
+    s->entries = NULL;
+}
+
+/* ---- writing spill files ------------------------------------------------------------------- */
+
+typedef struct block_writer {
+    kn_sorter *s;
+    kn_sink *sink;
+    kn_keyed_batch block;
+    size_t block_bytes;
+    kn_buf enc;
+    spill_file file;
+} block_writer;
+
+static kn_status bw_open(kn_sorter *s, block_writer *bw, kn_error *err) {
+    memset(bw, 0, sizeof *bw);
+    bw->s = s;
+    char name[64];
+    snprintf(name, sizeof name, "/spill-%" PRIu64, s->next_file_id++);
+    size_t n = strlen(s->opt.spill_dir) + strlen(name) + 1;
+    bw->file.path = kn_malloc(n);
+    if (!bw->file.path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    snprintf(bw->file.path, n, "%s%s", s->opt.spill_dir, name);
+    KN_TRY(kn_batch_create(s->opt.schema, 256, &bw->block.batch, err));
+    return kn_file_sink_create(bw->file.path, NULL, &bw->sink, err);
+}
+
+static kn_status bw_flush(block_writer *bw, kn_error *err) {
+    if (!bw->block.batch->num_rows) return KN_OK;
+    kn_buf_clear(&bw->enc);
+    KN_TRY(kn__spill_block_encode(&bw->block, &bw->enc, err));
+    KN_TRY(kn_sink_write(bw->sink, bw->enc.data, bw->enc.len, err));
+    bw->file.size += bw->enc.len;
+    bw->s->spill_bytes += bw->enc.len;
+    kn_batch_clear(bw->block.batch);
+    kn_buf_clear(&bw->block.keys);
+    bw->block_bytes = 0;
+    return KN_OK;
+}
+
+static kn_status bw_add(block_writer *bw, const kn_batch *b, size_t row, const uint8_t *key,
+                        size_t key_len, kn_error *err) {
+    kn_keyed_batch *kb = &bw->block;
+    size_t n = kb->batch->num_rows;
+    KN_TRY(kn__keyed_reserve_offs(kb, n + 1, err));
+    if (n == 0) kb->key_offs[0] = 0;
+    KN_TRY(kn__batch_copy_row(kb->batch, b, row, NULL, err));
+    KN_RETURN_ERROR_IF(kb->keys.len + key_len > UINT32_MAX, err, KN_E_INTERNAL, "a spill block's keys pass 4 GiB");
+    if (!kn_buf_append(&kb->keys, key, key_len)) return kn_error_set(err, KN_E_NOMEM, "out of memory for a spill block");
+    kb->key_offs[n + 1] = (uint32_t)kb->keys.len;
+    bw->block_bytes += (size_t)kn__row_plain_bytes(b, row) + key_len;
+    if (kb->batch->num_rows >= KN_SPILL_BLOCK_ROWS || bw->block_bytes >= bw->s->block_bytes) return bw_flush(bw, err);
+    return KN_OK;
+}
+
+/* Closes the file and records it (ownership of the path moves to the sorter). */
+static kn_status bw_close(block_writer *bw, kn_error *err) {
+    kn_status st = bw_flush(bw, err);
+    kn_sink *sink = bw->sink;
+    bw->sink = NULL;
+    if (st == KN_OK) st = kn_sink_close(sink, err);
+    else kn_sink_abort(sink);
+    kn_sorter *s = bw->s;
+    if (st == KN_OK && s->num_files == s->cap_files) {
+        size_t cap = s->cap_files ? s->cap_files * 2 : 16;
+        spill_file *f = kn_realloc(s->files, cap * sizeof *f);
+        if (!f) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        else {
+            s->files = f;
+            s->cap_files = cap;
+        }
+    }
+    if (st == KN_OK) {
+        s->files[s->num_files++] = bw->file;
+        bw->file.path = NULL;
+    }
+    return st;
+}
+
+static void bw_release(block_writer *bw) {
+    kn_sink_abort(bw->sink);
+    kn__keyed_release(&bw->block);
+    kn_buf_free(&bw->enc);
+    if (bw->file.path) unlink(bw->file.path);
+    kn_free(bw->file.path);
+}
+
+static kn_status spill_run(kn_sorter *s, kn_error *err) {
+    KN_TRY(sort_run(s, err));
+    block_writer bw;
+    kn_status st = bw_open(s, &bw, err);
+    for (uint64_t i = 0; st == KN_OK && i < s->run_rows; i++) {
+        const entry *e = &s->entries[i];
+        size_t len;
+        const uint8_t *key = entry_key(s, e, &len);
+        st = bw_add(&bw, s->chunks[e->chunk].batch, e->row, key, len, err);
+    }
+    if (st == KN_OK) st = bw_close(&bw, err);
+    bw_release(&bw);
+    if (st == KN_OK) {
+        s->spill_runs++;
+        free_run(s);
+    }
+    return st;
+}
+
+/* ---- cursors and the heap ------------------------------------------------------------------ */
+
+static void cursor_set_memory_row(cursor *c) {
+    const kn_sorter *s = c->owner;
+    const entry *e = &s->entries[c->pos];
+    c->cur.batch = s->chunks[e->chunk].batch;
+    c->cur.row = e->row;
+    c->cur.key = entry_key(s, e, &c->cur.key_len);
+}
+
+static void cursor_set_file_row(cursor *c) {
+    kn_keyed_batch *kb = &c->block;
+    size_t r = c->block_row;
+    c->cur.batch = kb->batch;
+    c->cur.row = r;
+    c->cur.key = kb->keys.data + kb->key_offs[r];
+    c->cur.key_len = kb->key_offs[r + 1] - kb->key_offs[r];
+}
+
+/* Loads the next block; *ok false at the end of the file. */
+static kn_status cursor_load_block(cursor *c, bool *ok, kn_error *err) {
+    *ok = false;
+    if (c->offset >= c->src->size) return KN_OK;
+    uint8_t header[KN_SPILL_HEADER_BYTES];
+    KN_TRY(kn_source_read_at(c->src, c->offset, header, sizeof header, err));
+    uint32_t rows;
+    uint64_t len;
+    KN_TRY(kn__spill_block_header(header, &rows, &len, err));
+    KN_RETURN_ERROR_IF(rows == 0 || len > c->src->size - c->offset - sizeof header, err, KN_E_IO,
+                       "a spill block is damaged (its size is past the file)");
+    kn_buf_clear(&c->buf);
+    if (!kn_buf_reserve(&c->buf, (size_t)len)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading a spill block");
+    KN_TRY(kn_source_read_at(c->src, c->offset + sizeof header, c->buf.data, (size_t)len, err));
+    c->offset += sizeof header + len;
+    KN_TRY(kn__spill_block_decode(c->buf.data, (size_t)len, rows, &c->block, err));
+    c->block_row = 0;
+    *ok = true;
+    return KN_OK;
+}
+
+/* Moves to the first (first = true) or next row; *ok false when the cursor is used up. */
+static kn_status cursor_advance(cursor *c, bool first, bool *ok, kn_error *err) {
+    if (c->kind == CURSOR_MEMORY) {
+        if (!first) c->pos++;
+        *ok = c->pos < c->owner->run_rows;
+        if (*ok) cursor_set_memory_row(c);
+        return KN_OK;
+    }
+    if (!first) c->block_row++;
+    if (first || c->block_row >= c->block.batch->num_rows) KN_TRY(cursor_load_block(c, ok, err));
+    else *ok = true;
+    if (*ok) cursor_set_file_row(c);
+    return KN_OK;
+}
+
+static kn_status cursor_open_file(kn_sorter *s, cursor *c, const spill_file *f, kn_error *err) {
+    memset(c, 0, sizeof *c);
+    c->kind = CURSOR_FILE;
+    c->owner = s;
+    KN_TRY(kn_batch_create(s->opt.schema, 256, &c->block.batch, err));
+    return kn_file_source_open(f->path, &c->src, err);
+}
+
+static void cursor_release(cursor *c) {
+    if (c->kind != CURSOR_FILE) return;
+    kn_source_free(c->src);
+    c->src = NULL;
+    kn__keyed_release(&c->block);
+    kn_buf_free(&c->buf);
+}
+
+static inline bool cursor_less(const cursor *a, const cursor *b) {
+    return key_cmp(a->cur.key, a->cur.key_len, b->cur.key, b->cur.key_len) < 0;
+}
+
+static void heap_sift_down(heap *h, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && cursor_less(h->items[l], h->items[m])) m = l;
+        if (r < h->n && cursor_less(h->items[r], h->items[m])) m = r;
+        if (m == i) return;
+        cursor *t = h->items[i];
+        h->items[i] = h->items[m];
+        h->items[m] = t;
+        i = m;
+    }
+}
+
+static void heap_build(heap *h) {
+    for (size_t i = h->n / 2; i-- > 0;) heap_sift_down(h, i);
+}
+
+/* Advances the top cursor and restores the heap. */
+static kn_status heap_advance_top(heap *h, kn_error *err) {
+    bool ok;
+    KN_TRY(cursor_advance(h->items[0], false, &ok, err));
+    if (!ok) h->items[0] = h->items[--h->n];
+    if (h->n) heap_sift_down(h, 0);
+    return KN_OK;
+}
+
+/* Opens cursors on `files` (and the memory run when `with_memory`), primes them, builds the
+ * heap. */
+static kn_status merge_open(kn_sorter *s, const spill_file *files, size_t nfiles, bool with_memory,
+                            cursor **out_cursors, size_t *out_n, heap *h, kn_error *err) {
+    size_t n = nfiles + (with_memory ? 1 : 0);
+    cursor *cs = kn_calloc(n ? n : 1, sizeof *cs);
+    h->items = kn_calloc(n ? n : 1, sizeof *h->items);
+    h->n = 0;
+    *out_cursors = cs;
+    *out_n = 0;
+    if (!cs || !h->items) return kn_error_set(err, KN_E_NOMEM, "out of memory opening the merge");
+    for (size_t i = 0; i < nfiles; i++) {
+        (*out_n)++;
+        KN_TRY(cursor_open_file(s, &cs[i], &files[i], err));
+    }
+    if (with_memory) {
+        cs[nfiles].kind = CURSOR_MEMORY;
+        cs[nfiles].owner = s;
+        (*out_n)++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        KN_TRY(cursor_advance(&cs[i], true, &ok, err));
+        if (ok) h->items[h->n++] = &cs[i];
+    }
+    heap_build(h);
+    return KN_OK;
+}
+
+static void merge_close(cursor *cs, size_t n, heap *h) {
+    for (size_t i = 0; cs && i < n; i++) cursor_release(&cs[i]);
+    kn_free(cs);
+    kn_free(h->items);
+    h->items = NULL;
+    h->n = 0;
+}
+
+/* Merges the first `k` spill files into one new spill file at the end of the list. */
+static kn_status merge_pass(kn_sorter *s, size_t k, kn_error *err) {
+    cursor *cs = NULL;
+    size_t ncs = 0;
+    heap h = {NULL, 0};
+    block_writer bw;
+    kn_status st = bw_open(s, &bw, err);
+    if (st == KN_OK) st = merge_open(s, s->files, k, false, &cs, &ncs, &h, err);
+    while (st == KN_OK && h.n) {
+        const kn_sorter_row *r = &h.items[0]->cur;
+        st = bw_add(&bw, r->batch, r->row, r->key, r->key_len, err);
+        if (st == KN_OK) st = heap_advance_top(&h, err);
+    }
+    merge_close(cs, ncs, &h);
+    if (st == KN_OK) st = bw_close(&bw, err);
+    bw_release(&bw);
+    if (st != KN_OK) return st;
+    for (size_t i = 0; i < k; i++) {
+        unlink(s->files[i].path);
+        kn_free(s->files[i].path);
+    }
+    memmove(s->files, s->files + k, (s->num_files - k) * sizeof *s->files);
+    s->num_files -= k;
+    return KN_OK;
+}
+
+/* ---- the API ------------------------------------------------------------------------------- */
+
+kn_status kn_sorter_create(const kn_sorter_options *opt, kn_sorter **out, kn_error *err) {
+    *out = NULL;
+    KN_RETURN_ERROR_IF(!opt->schema || !opt->spill_dir, err, KN_E_INTERNAL, "the sorter needs a schema and a folder");
+    KN_RETURN_ERROR_IF(opt->memory_limit < (1u << 20), err, KN_E_USAGE, "the memory limit must be at least 1 MiB");
+    kn_sorter *s = kn_calloc(1, sizeof *s);
+    if (!s) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    s->opt = *opt;
+    /* Blocks of memory_limit/128 (16 KiB to 4 MiB); a cursor holds about three blocks (read
+     * buffer, decoded batch, growth slack), so memory_limit/4 of cursors merge this many files. */
+    uint64_t bb = opt->memory_limit / 128;
+    if (bb < (16u << 10)) bb = 16u << 10;
+    if (bb > (4u << 20)) bb = 4u << 20;
+    s->block_bytes = (size_t)bb;
+    uint64_t fan = (opt->memory_limit / 4) / (3 * bb);
+    s->fan_in = fan < 2 ? 2 : fan > 256 ? 256 : (size_t)fan;
+    *out = s;
+    return KN_OK;
+}
+
+kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err) {
+    KN_RETURN_ERROR_IF(s->finished, err, KN_E_INTERNAL, "rows added to a finished sort");
+    if (!kb->batch || kb->batch->num_rows == 0) {
+        kn__keyed_release(kb);
+        return KN_OK;
+    }
+    KN_RETURN_ERROR_IF(s->num_chunks >= UINT32_MAX, err, KN_E_INTERNAL, "too many batches in one run");
+    if (s->num_chunks == s->cap_chunks) {
+        size_t cap = s->cap_chunks ? s->cap_chunks * 2 : 64;
+        kn_keyed_batch *c = kn_realloc(s->chunks, cap * sizeof *c);
+        if (!c) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        s->chunks = c;
+        s->cap_chunks = cap;
+    }
+    size_t rows = kb->batch->num_rows;
+    s->chunks[s->num_chunks++] = *kb;
+    memset(kb, 0, sizeof *kb);
+    s->run_rows += rows;
+    s->total_rows += rows;
+    /* The sort index and its merge buffer: 2 entries a row. */
+    s->run_bytes += kn__keyed_mem_bytes(&s->chunks[s->num_chunks - 1]) + rows * 2 * sizeof(entry) + sizeof(kn_keyed_batch);
+    if (s->run_bytes >= s->opt.memory_limit) return spill_run(s, err);
+    return KN_OK;
+}
+
+kn_status kn_sorter_finish(kn_sorter *s, kn_error *err) {
+    KN_RETURN_ERROR_IF(s->finished, err, KN_E_INTERNAL, "the sort was finished twice");
+    s->finished = true;
+    KN_TRY(sort_run(s, err));
+    while (s->num_files > s->fan_in) KN_TRY(merge_pass(s, s->fan_in, err));
+    return merge_open(s, s->files, s->num_files, s->run_rows > 0, &s->cursors, &s->num_cursors, &s->heap, err);
+}
+
+kn_status kn_sorter_next(kn_sorter *s, kn_sorter_row *out, bool *done, kn_error *err) {
+    KN_RETURN_ERROR_IF(!s->finished, err, KN_E_INTERNAL, "the sort was read before it was finished");
+    if (s->started && s->heap.n) KN_TRY(heap_advance_top(&s->heap, err));
+    s->started = true;
+    *done = s->heap.n == 0;
+    if (!*done) *out = s->heap.items[0]->cur;
+    return KN_OK;
+}
+
+uint64_t kn_sorter_rows(const kn_sorter *s) { return s->total_rows; }
+uint64_t kn_sorter_spill_runs(const kn_sorter *s) { return s->spill_runs; }
+uint64_t kn_sorter_spill_bytes(const kn_sorter *s) { return s->spill_bytes; }
+
+void kn_sorter_free(kn_sorter *s) {
+    if (!s) return;
+    merge_close(s->cursors, s->num_cursors, &s->heap);
+    free_run(s);
+    kn_free(s->chunks);
+    for (size_t i = 0; i < s->num_files; i++) {
+        unlink(s->files[i].path);
+        kn_free(s->files[i].path);
+    }
+    kn_free(s->files);
+    kn_free(s);
+}

@@ -1,0 +1,34 @@
+/* engine/exec/kn_spill_block.h: the on-disk form of a block of sorted rows in a spill file.
+ *
+ * A spill file is blocks back to back, each a 16-byte header ("KNSB", row count u32, payload
+ * length u64, little-endian) and a raw columnar payload: per column a flag byte (1 when a
+ * validity bitmap follows), the bitmap (ceil(rows/8) bytes), then the values (rows x width) or,
+ * for strings, rows+1 u32 offsets from 0 and the bytes; then the keys as rows+1 u32 offsets and
+ * the key bytes. Nothing is compressed: spill files live only for the run, in its temporary
+ * folder, and raw blocks decode with a few memcpy calls. */
+#ifndef KN_SPILL_BLOCK_H
+#define KN_SPILL_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_buf.h"
+#include "kn_col_copy.h"
+#include "kn_status.h"
+
+#define KN_SPILL_HEADER_BYTES 16
+
+/* Appends the header and payload of every row of `kb` (borrowed) to `out`. */
+kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err);
+
+/* Reads a header. Fails with KN_E_IO when it is not one (a damaged spill file). */
+kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,
+                                 uint64_t *payload_len, kn_error *err);
+
+/* Replaces the rows of `kb` (whose batch exists, with the spill file's schema) with the `rows`
+ * rows of `payload` (`len` bytes, borrowed; copied). Fails with KN_E_IO when the payload is
+ * inconsistent. */
+kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t rows,
+                                 kn_keyed_batch *kb, kn_error *err);
+
+#endif
