@@ -1,5 +1,13 @@
-/* kernels/kn_parse_time.c: civil-date arithmetic and the ISO-8601 parsers. */
+/* kernels/kn_parse_time.c: civil-date arithmetic and the ISO-8601 parsers.
+ *
+ * The parsers first try the shapes nearly every data file writes (YYYY-MM-DD, and
+ * YYYY-MM-DDTHH:MM:SS with an optional fraction and an optional Z) with word-at-a-time checks
+ * and no loops; anything else, and anything out of range, goes to the general field-by-field
+ * parser, which alone decides failures and their status. Tests compare the two on random
+ * inputs. */
 #include "kn_parse_time.h"
+
+#include <string.h>
 
 int64_t kn_days_from_civil(int64_t y, unsigned m, unsigned d) {
     /* Shift the year to start in March so the leap day is the last day of the "year". */
@@ -46,7 +54,7 @@ static kn_time_status date_part(const char *s, size_t n, size_t *i, int64_t *day
     return KN_TIME_OK;
 }
 
-kn_time_status kn_parse_iso_date(const char *s, size_t n, int32_t *days) {
+kn_time_status kn__parse_iso_date_general(const char *s, size_t n, int32_t *days) {
     size_t i = 0;
     int64_t d;
     kn_time_status st = date_part(s, n, &i, &d);
@@ -77,7 +85,7 @@ static kn_time_status offset_part(const char *s, size_t n, size_t *i, int32_t *s
     return KN_TIME_OK;
 }
 
-kn_time_status kn_parse_iso_timestamp(const char *s, size_t n, bool allow_date, kn_time_value *out) {
+kn_time_status kn__parse_iso_timestamp_general(const char *s, size_t n, bool allow_date, kn_time_value *out) {
     size_t i = 0;
     int64_t days;
     kn_time_status st = date_part(s, n, &i, &days);
@@ -121,4 +129,103 @@ kn_time_status kn_parse_iso_timestamp(const char *s, size_t n, bool allow_date, 
     out->has_time = true;
     out->wall_micros = days * 86400000000LL + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000LL + micros;
     return KN_TIME_OK;
+}
+
+/* ---- the fast shapes --------------------------------------------------------------------- */
+
+/* Byte i of a little-endian word as a digit's value (valid once the word is checked). */
+#define DIGIT(x, i) ((unsigned)((x) >> (8 * (i))) & 0x0F)
+
+static inline uint64_t load8(const char *s) {
+    uint64_t x;
+    memcpy(&x, s, 8);
+    return x;
+}
+
+/* True when every byte of `x` under `digit_mask` (0xFF per byte) is an ASCII digit and every
+ * byte under `fixed_mask` equals the same byte of `fixed`. A byte is a digit when its high
+ * nibble is 3 and adding 6 keeps it so (low nibble <= 9). Adding 6 to a byte of 0xFA or more
+ * carries into the next byte, but such a byte already fails its own check. */
+static inline bool word_matches(uint64_t x, uint64_t digit_mask, uint64_t fixed_mask, uint64_t fixed) {
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull, sixes = 0x0606060606060606ull;
+    uint64_t bad = ((x & hi) ^ threes) | (((x + sixes) & hi) ^ threes);
+    return ((bad & digit_mask) | ((x ^ fixed) & fixed_mask)) == 0;
+}
+
+/* "YYYY-MM-" in the 8 bytes at s: the year and month, when the digits and dashes are there. */
+static inline bool year_month(uint64_t a, unsigned *y, unsigned *m) {
+    if (!word_matches(a, 0x00FFFF00FFFFFFFFull, 0xFF0000FF00000000ull, 0x2D00002D00000000ull)) return false;
+    *y = DIGIT(a, 0) * 1000 + DIGIT(a, 1) * 100 + DIGIT(a, 2) * 10 + DIGIT(a, 3);
+    *m = DIGIT(a, 5) * 10 + DIGIT(a, 6);
+    return true;
+}
+
+/* YYYY-MM-DD (exactly 10 bytes) into days; false for any other shape or a day that does not
+ * exist. */
+static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
+    unsigned y, m;
+    if (n != 10 || !year_month(load8(s), &y, &m)) return false;
+    unsigned d1 = (unsigned)(s[8] - '0'), d2 = (unsigned)(s[9] - '0');
+    if (d1 > 9 || d2 > 9) return false;
+    unsigned d = d1 * 10 + d2;
+    if (m < 1 || m > 12 || d < 1 || d > kn_days_in_month(y, m)) return false;
+    *days = kn_days_from_civil(y, m, d);
+    return true;
+}
+
+/* YYYY-MM-DD(T|t| )HH:MM:SS[(.|,)F{1,9}][Z|z]; false for any other shape (offsets, no
+ * seconds) or any field out of range. Three overlapping 8-byte words cover the 19 fixed bytes:
+ * s[0..8) "YYYY-MM-", s[8..16) "DDTHH:MM", s[11..19) "HH:MM:SS". */
+static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *out) {
+    if (n < 19) return false;
+    unsigned y, mo;
+    uint64_t b = load8(s + 8), c = load8(s + 11);
+    if (!year_month(load8(s), &y, &mo)) return false;
+    /* b: DD at 0-1, the date-time separator at 2, HH at 3-4, ':' at 5, MM at 6-7. */
+    if (!word_matches(b, 0xFFFF00FFFF00FFFFull, 0x0000FF0000000000ull, 0x00003A0000000000ull)) return false;
+    /* c: HH:MM:SS, digits at 0-1, 3-4, 6-7 and colons at 2 and 5. */
+    if (!word_matches(c, 0xFFFF00FFFF00FFFFull, 0x0000FF0000FF0000ull, 0x00003A00003A0000ull)) return false;
+    char sep = s[10];
+    if (sep != 'T' && sep != 't' && sep != ' ') return false;
+    unsigned d = DIGIT(b, 0) * 10 + DIGIT(b, 1), hh = DIGIT(b, 3) * 10 + DIGIT(b, 4);
+    unsigned mi = DIGIT(b, 6) * 10 + DIGIT(b, 7), ss = DIGIT(c, 6) * 10 + DIGIT(c, 7);
+    if (mo < 1 || mo > 12 || d < 1 || d > kn_days_in_month(y, mo) || hh > 23 || mi > 59 || ss > 59) return false;
+    size_t i = 19;
+    unsigned micros = 0;
+    if (i < n && (s[i] == '.' || s[i] == ',')) {
+        /* 1 to 9 digits; the first six are microseconds, the rest are truncated. */
+        size_t start = ++i;
+        while (i < n && i - start < 9 && (unsigned)(s[i] - '0') < 10) {
+            if (i - start < 6) micros = micros * 10 + (unsigned)(s[i] - '0');
+            i++;
+        }
+        size_t k = i - start;
+        if (k == 0) return false;
+        static const unsigned scale[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+        micros *= scale[k < 6 ? k : 6];
+    }
+    out->offset_seconds = 0;
+    out->has_offset = false;
+    if (i < n) {
+        if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
+        out->has_offset = true;
+    }
+    out->has_time = true;
+    out->wall_micros = kn_days_from_civil(y, mo, d) * 86400000000LL +
+                       ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000LL + micros;
+    return true;
+}
+
+kn_time_status kn_parse_iso_date(const char *s, size_t n, int32_t *days) {
+    int64_t d;
+    if (iso_date_fast(s, n, &d)) {
+        *days = (int32_t)d;
+        return KN_TIME_OK;
+    }
+    return kn__parse_iso_date_general(s, n, days);
+}
+
+kn_time_status kn_parse_iso_timestamp(const char *s, size_t n, bool allow_date, kn_time_value *out) {
+    if (iso_timestamp_fast(s, n, out)) return KN_TIME_OK;
+    return kn__parse_iso_timestamp_general(s, n, allow_date, out);
 }

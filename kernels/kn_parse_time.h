@@ -43,6 +43,11 @@ kn_time_status kn_parse_iso_date(const char *s, size_t n, int32_t *days);
  * false), otherwise a bare date is KN_TIME_NO_TIME. */
 kn_time_status kn_parse_iso_timestamp(const char *s, size_t n, bool allow_date, kn_time_value *out);
 
+/* The same parsers without their fast path for the common shapes, for tests that compare the
+ * two. */
+kn_time_status kn__parse_iso_date_general(const char *s, size_t n, int32_t *days);
+kn_time_status kn__parse_iso_timestamp_general(const char *s, size_t n, bool allow_date, kn_time_value *out);
+
 /* A strptime-like format:
  *   %Y  4-digit year          %m  month 1-12 (1-2 digits)   %d  day 1-31 (1-2 digits)
  *   %H  hour 0-23 (1-2 digits) %M  minute (1-2 digits)       %S  second (1-2 digits)

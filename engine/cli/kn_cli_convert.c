@@ -16,7 +16,9 @@
 static const char convert_usage[] =
     "usage: kiln convert INPUT... -o OUTDIR [options]\n"
     "\n"
-    "Converts NDJSON shards (files, folders, globs) into Parquet files OUTDIR/part-NNNNN.parquet.\n"
+    "Converts NDJSON shards (files, folders, globs) into Parquet files\n"
+    "OUTDIR/[key=value/...]part-NNNNN.parquet plus the Redshift artifacts manifest.json (written\n"
+    "last), table.sql, copy.sql, spectrum.sql and (with --merge-key) upsert.sql.\n"
     "The last line of stdout is one JSON object with the run's counts; logs go to stderr.\n"
     "\n"
     "  -o, --output DIR           the output folder (created if missing)\n"
@@ -29,7 +31,9 @@ static const char convert_usage[] =
     "      --compression-level N  the codec's level (zstd 1-22, default 3; gzip 1-9, default 6)\n"
     "      --row-group-size SIZE  uncompressed bytes per row group (default 128MiB)\n"
     "      --page-size SIZE       uncompressed bytes per data page (default 1MiB)\n"
-    "      --target-file-size SIZE  roll to the next part file past this size (default 256MiB)\n"
+    "      --target-file-size SIZE  files of about this size (default 256MiB): the next part\n"
+    "                             file starts past it, or, when sorting, each partition's rows\n"
+    "                             are dealt evenly over the files its estimated size needs\n"
     "      --threads N            worker threads (default: every core)\n"
     "      --on-error MODE        fail (default): the first bad record stops the run, exit 2;\n"
     "                             skip: bad records are counted and dropped;\n"
@@ -37,17 +41,48 @@ static const char convert_usage[] =
     "                             verbatim, with file, line, column and reason on the same line\n"
     "                             of OUTDIR/_rejects/reasons.ndjson\n"
     "      --max-errors N         with skip or quarantine, fail (exit 2) past N bad records\n"
-    "      --mode MODE            error-if-exists (default) or overwrite (replace kiln's earlier\n"
-    "                             output in OUTDIR once the new output is complete)\n"
+    "      --mode MODE            error-if-exists (default): refuse an OUTDIR holding kiln output\n"
+    "                             (exit 1); overwrite: replace kiln's earlier output once the new\n"
+    "                             output is complete (a re-run gives the same bytes); append: add\n"
+    "                             files numbered past the highest part number there, with\n"
+    "                             manifest.json and the SQL listing only the new files\n"
     "      --report FILE          also write the JSON result to FILE\n"
     "      --morsel-size SIZE     bytes of input per unit of parallel work (default 8MiB)\n"
     "  -q, --quiet                no progress or info lines on stderr\n"
     "  -h, --help                 this text\n";
 
+static const char convert_usage_layout[] =
+    "\n"
+    "  Layout (any of the first three sorts the rows through memory and spill files):\n"
+    "      --partition-by KEYS    Hive-style folders key=value/, KEYS like 'region,year(ts)'\n"
+    "                             (functions: year, month, day, hour, date)\n"
+    "      --sort-by COLS         sort rows within each partition and file (nulls first)\n"
+    "      --slices N             make each partition's file count a multiple of N, files of\n"
+    "                             near-equal size (Redshift slices load one file each)\n"
+    "      --drop-partition-columns  leave identity partition columns out of the files\n"
+    "                             (Spectrum/Athena layout; COPY needs them kept, the default)\n"
+    "      --memory-limit SIZE    bytes of rows held in memory before sorted runs spill to\n"
+    "                             OUTDIR/_tmp-*/ (default 512MiB). Peak memory is about\n"
+    "                             1.25 x SIZE + the row group size + 3 x morsel size per thread,\n"
+    "                             whatever the number of partitions\n"
+    "\n"
+    "  Redshift artifacts:\n"
+    "      --url-prefix URL       manifest URLs are URL + the file's relative path (e.g.\n"
+    "                             s3://bucket/prefix/); default: the absolute OUTDIR\n"
+    "      --table NAME           [schema.]table for the SQL (default public.<OUTDIR's name>,\n"
+    "                             lowercased, other characters as _)\n"
+    "      --iam-role ARN         the role in copy.sql and upsert.sql (default a placeholder)\n"
+    "      --merge-key COLS       write upsert.sql (staging table + delete/insert on COLS);\n"
+    "                             without it no upsert.sql is written\n"
+    "      --external-schema S    the Spectrum schema in spectrum.sql (default spectrum)\n"
+    "\n"
+    "  OUTDIR/_kiln.lock is locked for the run; files starting with _ or . are never data.\n";
+
 enum {
     OPT_FORMAT = 256, OPT_SCHEMA, OPT_INFER_RECORDS, OPT_INFER_FILES, OPT_COMPRESSION,
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
-    OPT_MODE, OPT_REPORT, OPT_MORSEL
+    OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
+    OPT_MEMORY_LIMIT, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA
 };
 
 static const struct option convert_options[] = {
@@ -67,6 +102,16 @@ static const struct option convert_options[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"report", required_argument, NULL, OPT_REPORT},
     {"morsel-size", required_argument, NULL, OPT_MORSEL},
+    {"partition-by", required_argument, NULL, OPT_PARTITION_BY},
+    {"sort-by", required_argument, NULL, OPT_SORT_BY},
+    {"slices", required_argument, NULL, OPT_SLICES},
+    {"drop-partition-columns", no_argument, NULL, OPT_DROP_PART},
+    {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
+    {"url-prefix", required_argument, NULL, OPT_URL_PREFIX},
+    {"table", required_argument, NULL, OPT_TABLE},
+    {"iam-role", required_argument, NULL, OPT_IAM_ROLE},
+    {"merge-key", required_argument, NULL, OPT_MERGE_KEY},
+    {"external-schema", required_argument, NULL, OPT_EXTERNAL_SCHEMA},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -127,13 +172,30 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, c
         case OPT_MODE:
             if (!strcmp(optarg, "error-if-exists")) opt->mode = KN_MODE_ERROR_IF_EXISTS;
             else if (!strcmp(optarg, "overwrite")) opt->mode = KN_MODE_OVERWRITE;
-            else return kn_error_set(err, KN_E_USAGE, "--mode: '%s' is not error-if-exists or overwrite", optarg);
+            else if (!strcmp(optarg, "append")) opt->mode = KN_MODE_APPEND;
+            else return kn_error_set(err, KN_E_USAGE, "--mode: '%s' is not error-if-exists, overwrite or append", optarg);
             break;
         case OPT_REPORT: *report_path = optarg; break;
         case OPT_MORSEL:
             KN_TRY(kn_cli_parse_size("--morsel-size", optarg, &size, err));
             opt->morsel_bytes = (size_t)size;
             break;
+        case OPT_PARTITION_BY: opt->partition_by = optarg; break;
+        case OPT_SORT_BY: opt->sort_by = optarg; break;
+        case OPT_SLICES:
+            KN_TRY(kn_cli_parse_int("--slices", optarg, 1, 100000, &n, err));
+            opt->slices = (uint32_t)n;
+            break;
+        case OPT_DROP_PART: opt->drop_partition_columns = true; break;
+        case OPT_MEMORY_LIMIT:
+            KN_TRY(kn_cli_parse_size("--memory-limit", optarg, &opt->memory_limit, err));
+            KN_RETURN_ERROR_IF(opt->memory_limit < (1u << 20), err, KN_E_USAGE, "--memory-limit must be at least 1MiB");
+            break;
+        case OPT_URL_PREFIX: opt->url_prefix = optarg; break;
+        case OPT_TABLE: opt->table = optarg; break;
+        case OPT_IAM_ROLE: opt->iam_role = optarg; break;
+        case OPT_MERGE_KEY: opt->merge_key = optarg; break;
+        case OPT_EXTERNAL_SCHEMA: opt->external_schema = optarg; break;
         case '?':
         default:
             if (optopt && optopt < 256)
@@ -184,6 +246,7 @@ int kn_cli_convert(int argc, char **argv) {
     kn_status st = parse_options(argc, argv, &opt, &schema_path, &report_path, &help, &err);
     if (st == KN_OK && help) {
         fputs(convert_usage, stdout);
+        fputs(convert_usage_layout, stdout);
         return 0;
     }
     if (st == KN_OK && opt.num_inputs == 0) st = kn_error_set(&err, KN_E_USAGE, "no INPUT given (see kiln convert --help)");

@@ -47,30 +47,40 @@ static void default_table(const char *out_dir, char *buf, size_t cap) {
     snprintf(buf, cap, "public.%s", name);
 }
 
-/* The absolute output folder with a trailing '/', as the URL base when there is no prefix. */
+/* The absolute output folder with a trailing '/', as the URL base when there is no prefix: the
+ * current folder joined with a relative OUTDIR, then "." and ".." segments and repeated slashes
+ * resolved by name (symbolic links are kept as written, as a shell or Node's path.resolve does). */
 static char *absolute_base(const char *out_dir) {
-    char *real = realpath(out_dir, NULL); /* libc memory: copied and freed at once */
     char cwd[PATH_MAX];
-    const char *base = real;
-    char *joined = NULL;
-    if (!real) {
-        if (out_dir[0] == '/' || !getcwd(cwd, sizeof cwd)) base = out_dir;
-        else {
-            size_t n = strlen(cwd) + strlen(out_dir) + 2;
-            joined = kn_malloc(n);
-            if (joined) snprintf(joined, n, "%s/%s", cwd, out_dir);
-            base = joined ? joined : out_dir;
+    const char *prefix = "";
+    if (out_dir[0] != '/') prefix = getcwd(cwd, sizeof cwd) ? cwd : "";
+    size_t pl = strlen(prefix), ol = strlen(out_dir);
+    char *joined = kn_malloc(pl + ol + 2);
+    char *out = kn_malloc(pl + ol + 3);
+    if (!joined || !out) {
+        kn_free(joined);
+        kn_free(out);
+        return NULL;
+    }
+    snprintf(joined, pl + ol + 2, "%s/%s", prefix, out_dir);
+    size_t n = 0;
+    for (char *seg = joined; *seg;) {
+        char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if (len == 0 || (len == 1 && seg[0] == '.')) {
+            /* nothing */
+        } else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (n > 0 && out[n - 1] != '/') n--;
+            if (n > 0) n--; /* the '/' before the dropped segment */
+        } else {
+            out[n++] = '/';
+            memcpy(out + n, seg, len);
+            n += len;
         }
+        seg += len + (end ? 1 : 0);
     }
-    size_t n = strlen(base);
-    char *out = kn_malloc(n + 2);
-    if (out) {
-        memcpy(out, base, n);
-        out[n] = '/';
-        out[n + 1] = '\0';
-        if (n && base[n - 1] == '/') out[n] = '\0';
-    }
-    free(real);
+    out[n++] = '/';
+    out[n] = '\0';
     kn_free(joined);
     return out;
 }
@@ -87,7 +97,10 @@ static kn_status job_build(const kn_artifacts_spec *spec, job_parts *jp, kn_erro
     kn_rs_job *job = &jp->job;
     kn_rs_job_init(job);
     job->schema = spec->schema;
-    default_table(spec->out_dir, jp->table, sizeof jp->table);
+    char *abs = absolute_base(spec->out_dir);
+    if (!abs) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    default_table(abs, jp->table, sizeof jp->table);
+    kn_free(abs);
     job->table = spec->table ? spec->table : jp->table;
     /* SORTKEY names only columns that are in the files (a dropped partition column is not). */
     jp->sort_names = kn_calloc(spec->num_sort_cols ? spec->num_sort_cols : 1, sizeof *jp->sort_names);

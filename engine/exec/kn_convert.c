@@ -1,5 +1,6 @@
-/* engine/exec/kn_convert.c: the convert pipeline (plan, parse on every core, write in order,
- * commit). See kn_convert.h for the shape and the guarantees. */
+/* engine/exec/kn_convert.c: the convert pipeline: plan, parse on every core, then either stream
+ * the batches in input order into the files or cluster them (keys, external sort, one partition
+ * file at a time), then commit. See kn_convert.h for the shape and the guarantees. */
 #include "kn_convert.h"
 
 #include <dirent.h>
@@ -15,13 +16,21 @@
 #include <unistd.h>
 
 #include "kn_alloc.h"
+#include "kn_artifacts.h"
 #include "kn_buf.h"
+#include "kn_col_copy.h"
+#include "kn_commit.h"
 #include "kn_exec_reader.h"
 #include "kn_file.h"
 #include "kn_json_out.h"
 #include "kn_list.h"
 #include "kn_log.h"
+#include "kn_part_sink.h"
+#include "kn_part_stats.h"
+#include "kn_partition.h"
 #include "kn_progress.h"
+#include "kn_sort_key.h"
+#include "kn_sort_spill.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {
     memset(opt, 0, sizeof *opt);
@@ -35,6 +44,7 @@ void kn_convert_options_init(kn_convert_options *opt) {
     opt->max_errors = -1;
     opt->mode = KN_MODE_ERROR_IF_EXISTS;
     opt->progress = true;
+    opt->memory_limit = 512ull << 20;
 }
 
 static double now_seconds(void) {
@@ -102,7 +112,8 @@ typedef struct reject {
 
 typedef struct worker {
     kn_exec_reader *reader;
-    kn_batch *batch;
+    kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
+    kn_batch *batch;   /* == kb.batch */
     reject *rejects;
     size_t num_rejects, cap_rejects;
     uint64_t records;
@@ -136,13 +147,17 @@ static kn_status worker_add_reject(worker *w, uint64_t offset, const uint8_t *da
 }
 
 /* Parses one morsel into w->batch and w->rejects. `keep_going` is false in fail mode: the first
- * bad record ends the morsel. */
-static void parse_morsel(const kn_exec_format *fmt, worker *w, const input *in, size_t start,
-                         size_t end, bool keep_going) {
-    kn_batch_clear(w->batch);
+ * bad record ends the morsel. The batch is created here when the last one was handed to the
+ * sorter. */
+static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, worker *w,
+                         const input *in, size_t start, size_t end, bool keep_going) {
     worker_clear_rejects(w);
     w->records = 0;
     w->fatal = KN_OK;
+    if (!w->kb.batch) w->fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->fatal_error);
+    w->batch = w->kb.batch;
+    if (w->fatal != KN_OK) return;
+    kn_batch_clear(w->batch);
     fmt->reset(w->reader, in->map.data + start, end - start, in->path, start, start == 0);
     for (;;) {
         bool done = false;
@@ -179,11 +194,13 @@ typedef struct run {
     const kn_convert_options *opt;
     const kn_exec_format *fmt;
     const kn_schema *schema;
-    char *tmp_dir;          /* OUTDIR/_tmp-<run>/ */
-    kn_pq_writer *writer;   /* the open part file, or NULL */
-    char *writer_path;
-    char **parts;           /* finished part files under tmp_dir */
-    size_t num_parts, cap_parts;
+    kn_commit *commit;
+    const char *tmp_dir;    /* OUTDIR/_tmp-<run>/ (the commit's) */
+    kn_part_sink *files;    /* the Parquet files */
+    bool clustered;         /* partition / sort / slices: keys, sort, planned files */
+    kn_sort_key_spec key_spec;
+    kn_sorter *sorter;
+    kn_part_stats *stats;
     kn_sink *rejects;       /* _rejects/rejects.ndjson, opened at the first reject */
     kn_sink *reasons;       /* _rejects/reasons.ndjson */
     kn_convert_result *result;
@@ -197,39 +214,6 @@ static char *path_join(const char *dir, const char *name) {
     char *p = kn_malloc(n);
     if (p) snprintf(p, n, "%s/%s", dir, name);
     return p;
-}
-
-static kn_status open_part(run *r, kn_error *err) {
-    char name[64];
-    snprintf(name, sizeof name, "part-%05zu.parquet", r->num_parts);
-    r->writer_path = path_join(r->tmp_dir, name);
-    if (!r->writer_path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    kn_sink *sink;
-    KN_TRY(kn_file_sink_create(r->writer_path, NULL, &sink, err));
-    return kn_pq_writer_create(r->schema, sink, &r->opt->parquet, &r->writer, err);
-}
-
-static kn_status close_part(run *r, kn_error *err) {
-    kn_pq_file_info info;
-    kn_pq_writer *w = r->writer;
-    r->writer = NULL;
-    kn_status st = kn_pq_writer_close(w, &info, err);
-    if (st != KN_OK) {
-        kn_free(r->writer_path);
-        r->writer_path = NULL;
-        return st;
-    }
-    if (r->num_parts == r->cap_parts) {
-        size_t cap = r->cap_parts ? r->cap_parts * 2 : 16;
-        char **p = kn_realloc(r->parts, cap * sizeof *p);
-        if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        r->parts = p;
-        r->cap_parts = cap;
-    }
-    r->parts[r->num_parts++] = r->writer_path;
-    r->writer_path = NULL;
-    r->result->bytes_out += info.file_bytes;
-    return KN_OK;
 }
 
 static kn_status open_rejects(run *r, kn_error *err) {
@@ -270,15 +254,38 @@ static kn_status quarantine(run *r, const reject *rj, const char *path, int64_t 
     return st;
 }
 
-/* Called for each morsel in input order. */
-static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
+/* Counts the morsel's rows per partition folder (consecutive rows of one folder at once). */
+static kn_status count_partitions(run *r, const kn_keyed_batch *kb, kn_error *err) {
+    const kn_batch *b = kb->batch;
+    size_t n = b->num_rows, r0 = 0;
+    uint64_t raw = 0;
+    const uint8_t *path = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *key = kb->keys.data + kb->key_offs[i];
+        size_t plen = kn_sort_key_path_len(key, kb->key_offs[i + 1] - kb->key_offs[i]);
+        if (i > r0 && (plen != len || memcmp(key, path, plen) != 0)) {
+            KN_TRY(kn_part_stats_add(r->stats, path, len, i - r0, raw, err));
+            r0 = i;
+            raw = 0;
+        }
+        path = key;
+        len = plen;
+        raw += kn__row_plain_bytes(b, i);
+    }
+    if (n > r0) KN_TRY(kn_part_stats_add(r->stats, path, len, n - r0, raw, err));
+    return KN_OK;
+}
+
+/* Checks the morsel's bad records against --on-error and --max-errors, counting them as
+ * rejected (and quarantining them). On failure the records counted so far are added to
+ * rows_read, so the counts still add up in a failed run's result. */
+static kn_status account_rejects(run *r, worker *w, input *in, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     kn_convert_result *res = r->result;
-    if (w->fatal != KN_OK) {
-        *err = w->fatal_error;
-        return w->fatal;
-    }
-    for (size_t i = 0; i < w->num_rejects; i++) {
+    kn_status st = KN_OK;
+    size_t counted = 0;
+    for (size_t i = 0; st == KN_OK && i < w->num_rejects; i++) {
         reject *rj = &w->rejects[i];
         int64_t line, col;
         uint64_t fault = rj->error.byte_offset >= 0 ? (uint64_t)rj->error.byte_offset : rj->offset;
@@ -290,127 +297,73 @@ static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
         rj->error.column = col;
         snprintf(rj->error.where, sizeof rj->error.where, "%s", in->path);
         if (opt->on_error == KN_ON_ERROR_FAIL) {
+            /* The record that stops the run is neither written nor rejected, nor counted read. */
             *err = rj->error;
-            return KN_E_DATA;
+            st = KN_E_DATA;
+            break;
         }
         res->rows_rejected++;
-        if (opt->on_error == KN_ON_ERROR_QUARANTINE) KN_TRY(quarantine(r, rj, in->path, fault_line, err));
-        if (opt->max_errors >= 0 && res->rows_rejected > (uint64_t)opt->max_errors) {
+        counted++;
+        if (opt->on_error == KN_ON_ERROR_QUARANTINE) st = quarantine(r, rj, in->path, fault_line, err);
+        if (st == KN_OK && opt->max_errors >= 0 && res->rows_rejected > (uint64_t)opt->max_errors) {
             *err = rj->error;
             char first[KN_ERROR_WHAT_MAX];
             snprintf(first, sizeof first, "%s", rj->error.what);
-            return kn_error_set(err, KN_E_DATA, "more than %" PRId64 " bad records (--max-errors); the last: %s",
-                                opt->max_errors, first);
+            st = kn_error_set(err, KN_E_DATA, "more than %" PRId64 " bad records (--max-errors); the last: %s",
+                              opt->max_errors, first);
         }
     }
-    res->rows_read += w->records;
-    if (w->batch->num_rows) {
-        if (!r->writer) KN_TRY(open_part(r, err));
-        KN_TRY(kn_pq_writer_write(r->writer, w->batch, err));
-        res->rows_written += w->batch->num_rows;
-        if (kn_pq_writer_bytes(r->writer) >= opt->target_file_bytes) KN_TRY(close_part(r, err));
+    if (st != KN_OK) res->rows_read += counted;
+    return st;
+}
+
+/* Called for each morsel in input order. */
+static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
+    kn_convert_result *res = r->result;
+    if (w->fatal != KN_OK) {
+        *err = w->fatal_error;
+        return w->fatal;
     }
+    KN_TRY(account_rejects(r, w, in, err));
+    if (!w->batch->num_rows) {
+        res->rows_read += w->records;
+        return KN_OK;
+    }
+    if (!r->clustered) {
+        KN_TRY(kn_part_sink_write_batch(r->files, w->batch, err));
+    } else {
+        KN_TRY(count_partitions(r, &w->kb, err));
+        /* The batch and its keys move into the sorter; the worker makes a new batch next time. */
+        size_t rows = w->batch->num_rows;
+        w->batch = NULL;
+        KN_TRY(kn_sorter_add(r->sorter, &w->kb, err));
+        /* Rows the sort holds count as written: every one of them reaches a file, or the run
+         * fails as a whole. */
+        res->rows_written += rows;
+    }
+    if (!r->clustered) res->rows_written = kn_part_sink_rows(r->files);
+    res->rows_read += w->records;
     return KN_OK;
 }
 
-/* ---- commit ------------------------------------------------------------------------------ */
-
-static void remove_tree(const char *path) {
-    struct stat sb;
-    if (lstat(path, &sb) != 0) return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *ent;
-        while (d && (ent = readdir(d))) {
-            if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
-            char *child = path_join(path, ent->d_name);
-            if (child) remove_tree(child);
-            kn_free(child);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
+/* The clustered write: every row in key order into the planned files. */
+static kn_status write_clustered(run *r, kn_error *err) {
+    KN_TRY(kn_sorter_finish(r->sorter, err));
+    for (;;) {
+        kn_sorter_row row;
+        bool done;
+        KN_TRY(kn_sorter_next(r->sorter, &row, &done, err));
+        if (done) break;
+        size_t plen = kn_sort_key_path_len(row.key, row.key_len);
+        KN_TRY(kn_part_sink_write_row(r->files, row.batch, row.row, row.key, plen, err));
     }
-}
-
-/* kiln's own output names in a folder: part-*.parquet and _rejects/. */
-static bool is_kiln_output(const char *name) {
-    size_t n = strlen(name);
-    return (strncmp(name, "part-", 5) == 0 && n > 8 && strcmp(name + n - 8, ".parquet") == 0) ||
-           strcmp(name, "_rejects") == 0;
-}
-
-static kn_status check_or_clear_output(const char *dir, kn_write_mode mode, bool clear, kn_error *err) {
-    DIR *d = opendir(dir);
-    if (!d) return KN_OK;
-    kn_status st = KN_OK;
-    struct dirent *ent;
-    while (st == KN_OK && (ent = readdir(d))) {
-        if (!is_kiln_output(ent->d_name)) continue;
-        if (mode == KN_MODE_ERROR_IF_EXISTS) {
-            kn_error_locate(err, dir, -1, -1, -1);
-            st = kn_error_set(err, KN_E_USAGE, "the output folder already holds kiln output (%s); "
-                              "use --mode overwrite to replace it", ent->d_name);
-        } else if (clear) {
-            char *p = path_join(dir, ent->d_name);
-            if (p) remove_tree(p);
-            kn_free(p);
-        }
-    }
-    closedir(d);
-    return st;
-}
-
-static kn_status publish(run *r, kn_error *err) {
-    const char *out = r->opt->output_dir;
-    KN_TRY(check_or_clear_output(out, r->opt->mode, true, err));
-    kn_convert_result *res = r->result;
-    res->outputs = kn_calloc(r->num_parts ? r->num_parts : 1, sizeof *res->outputs);
-    if (!res->outputs) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < r->num_parts; i++) {
-        const char *base = strrchr(r->parts[i], '/') + 1;
-        char *dst = path_join(out, base);
-        if (!dst) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        if (rename(r->parts[i], dst) != 0) {
-            kn_error_locate(err, dst, -1, -1, -1);
-            kn_free(dst);
-            return kn_error_set(err, KN_E_IO, "cannot move the finished file into place: %s", strerror(errno));
-        }
-        res->outputs[res->files_out++] = dst;
-    }
-    char *rej = path_join(r->tmp_dir, "_rejects");
-    char *rej_dst = path_join(out, "_rejects");
-    struct stat sb;
-    kn_status st = KN_OK;
-    if (rej && rej_dst && stat(rej, &sb) == 0 && rename(rej, rej_dst) != 0) {
-        kn_error_locate(err, rej_dst, -1, -1, -1);
-        st = kn_error_set(err, KN_E_IO, "cannot move the rejects into place: %s", strerror(errno));
-    }
-    kn_free(rej);
-    kn_free(rej_dst);
-    return st;
+    KN_RETURN_ERROR_IF(kn_part_sink_rows(r->files) != r->result->rows_written, err, KN_E_INTERNAL,
+                       "the sort gave back %" PRIu64 " rows of %" PRIu64, kn_part_sink_rows(r->files),
+                       r->result->rows_written);
+    return KN_OK;
 }
 
 /* ---- the job ----------------------------------------------------------------------------- */
-
-static kn_status make_dirs(const char *path, kn_error *err) {
-    char *p = kn_strdup(path);
-    if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) break;
-        *s = '/';
-    }
-    kn_status st = KN_OK;
-    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-        kn_error_locate(err, path, -1, -1, -1);
-        st = kn_error_set(err, KN_E_IO, "cannot create the output folder: %s", strerror(errno));
-    }
-    kn_free(p);
-    return st;
-}
 
 static kn_status pick_format(const kn_convert_options *opt, const kn_input_list *list,
                              const kn_exec_format **out, kn_error *err) {
@@ -434,20 +387,87 @@ static kn_status pick_format(const kn_convert_options *opt, const kn_input_list 
     return KN_OK;
 }
 
+/* The layout options against the schema: the partition spec, the sort columns, and the
+ * artifacts' own checks, all before any input is read or any folder is made. */
+typedef struct layout {
+    kn_part_spec part;
+    bool partitioned;
+    size_t *sort_cols;
+    size_t num_sort_cols;
+    kn_artifacts_spec art;
+    kn_schema *file_schema;
+} layout;
+
+static kn_status plan_layout(const kn_convert_options *opt, const kn_schema *schema, layout *lo, kn_error *err) {
+    if (opt->partition_by) {
+        KN_TRY(kn_part_spec_parse(opt->partition_by, schema, &lo->part, err));
+        lo->partitioned = lo->part.num_keys > 0;
+    }
+    KN_RETURN_ERROR_IF(opt->drop_partition_columns && !lo->partitioned, err, KN_E_USAGE,
+                       "--drop-partition-columns needs --partition-by");
+    if (opt->sort_by) KN_TRY(kn_sort_cols_parse(opt->sort_by, schema, "--sort-by", &lo->sort_cols, &lo->num_sort_cols, err));
+    KN_TRY(kn_part_file_schema(schema, lo->partitioned ? &lo->part : NULL, opt->drop_partition_columns,
+                               &lo->file_schema, NULL, err));
+    kn_artifacts_spec *a = &lo->art;
+    a->schema = lo->file_schema;
+    a->in_schema = schema;
+    a->part = lo->partitioned ? &lo->part : NULL;
+    a->partition_columns_dropped = opt->drop_partition_columns;
+    a->sort_cols = lo->sort_cols;
+    a->num_sort_cols = lo->num_sort_cols;
+    a->merge_key = opt->merge_key;
+    a->table = opt->table;
+    a->out_dir = opt->output_dir;
+    a->url_prefix = opt->url_prefix;
+    a->iam_role = opt->iam_role;
+    a->external_schema = opt->external_schema;
+    return kn_artifacts_check(a, err);
+}
+
+static kn_status fill_outputs(const kn_convert_options *opt, const kn_part_sink *ps, kn_convert_result *res,
+                              kn_error *err) {
+    size_t n;
+    const kn_part_file *files = kn_part_sink_files(ps, &n);
+    size_t cap = n ? n : 1;
+    res->outputs = kn_calloc(cap, sizeof *res->outputs);
+    res->output_names = kn_calloc(cap, sizeof *res->output_names);
+    res->output_bytes = kn_calloc(cap, sizeof *res->output_bytes);
+    res->output_rows = kn_calloc(cap, sizeof *res->output_rows);
+    if (!res->outputs || !res->output_names || !res->output_bytes || !res->output_rows)
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    res->bytes_out = 0;
+    for (size_t i = 0; i < n; i++) {
+        res->outputs[i] = path_join(opt->output_dir, files[i].name);
+        res->output_names[i] = kn_strdup(files[i].name);
+        if (!res->outputs[i] || !res->output_names[i]) {
+            kn_free(res->outputs[i]);
+            kn_free(res->output_names[i]);
+            return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        }
+        res->output_bytes[i] = files[i].bytes;
+        res->output_rows[i] = files[i].rows;
+        res->bytes_out += files[i].bytes;
+        res->files_out++;
+    }
+    return KN_OK;
+}
+
 kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *result, kn_error *err) {
     memset(result, 0, sizeof *result);
     double t0 = now_seconds();
     kn_mem_reset_peak();
+    result->memory_limit = opt->memory_limit;
     KN_RETURN_ERROR_IF(!opt->output_dir || !opt->output_dir[0], err, KN_E_USAGE, "no output folder (-o OUTDIR)");
     KN_RETURN_ERROR_IF(opt->num_inputs == 0, err, KN_E_USAGE, "no inputs");
     KN_RETURN_ERROR_IF(opt->morsel_bytes < 1024, err, KN_E_USAGE, "the morsel size must be at least 1 KiB");
+    KN_RETURN_ERROR_IF(opt->memory_limit < (1u << 20), err, KN_E_USAGE, "--memory-limit must be at least 1MiB");
+    KN_RETURN_ERROR_IF(opt->target_file_bytes == 0, err, KN_E_USAGE, "--target-file-size must be above 0");
 
     static const char *const all_extensions[] = {".ndjson", ".jsonl", ".json", ".ldjson", NULL};
     const kn_exec_format *fmt = opt->format ? kn_exec_format_find(opt->format) : NULL;
     kn_input_list list;
     KN_TRY(kn_input_list_build(opt->inputs, opt->num_inputs, fmt ? fmt->extensions : all_extensions, &list, err));
     kn_status st = pick_format(opt, &list, &fmt, err);
-    if (st == KN_OK) st = check_or_clear_output(opt->output_dir, opt->mode, false, err);
 
     kn_schema *inferred = NULL;
     const kn_schema *schema = opt->schema;
@@ -460,11 +480,18 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
         kn_free((void *)paths);
         schema = inferred;
     }
+    layout lo;
+    memset(&lo, 0, sizeof lo);
+    if (st == KN_OK) st = plan_layout(opt, schema, &lo, err);
 
     int threads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
     result->threads = threads;
     result->files_in = list.count;
     result->bytes_in = list.total_bytes;
+
+    /* The output folder: locked, cleaned of killed runs, checked against the mode. */
+    kn_commit *commit = NULL;
+    if (st == KN_OK) st = kn_commit_begin(opt->output_dir, opt->mode, &commit, err);
 
     /* Plan: map every input and number its morsels. */
     input *inputs = st == KN_OK ? kn_calloc(list.count ? list.count : 1, sizeof *inputs) : NULL;
@@ -493,17 +520,31 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.fmt = fmt;
     r.schema = schema;
     r.result = result;
+    r.commit = commit;
+    r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
+    r.key_spec = (kn_sort_key_spec){lo.partitioned ? &lo.part : NULL, lo.sort_cols, lo.num_sort_cols};
     kn_error_reset(&r.error);
-    if (st == KN_OK) st = make_dirs(opt->output_dir, err);
     if (st == KN_OK) {
-        char name[96];
-        snprintf(name, sizeof name, "_tmp-%ld-%lld", (long)getpid(), (long long)time(NULL));
-        r.tmp_dir = path_join(opt->output_dir, name);
-        if (!r.tmp_dir) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-        else if (mkdir(r.tmp_dir, 0755) != 0) {
-            kn_error_locate(err, r.tmp_dir, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot create the run's temporary folder: %s", strerror(errno));
+        r.tmp_dir = kn_commit_tmp_dir(commit);
+        if (r.clustered) {
+            kn_sorter_options so = {schema, opt->memory_limit, r.tmp_dir};
+            st = kn_sorter_create(&so, &r.sorter, err);
+            if (st == KN_OK) st = kn_part_stats_create(&r.stats, err);
         }
+    }
+    if (st == KN_OK) {
+        kn_part_sink_options po = {
+            .schema = schema,
+            .part = lo.partitioned ? &lo.part : NULL,
+            .drop_partition_columns = opt->drop_partition_columns,
+            .parquet = &opt->parquet,
+            .target_file_bytes = opt->target_file_bytes,
+            .slices = opt->slices,
+            .stats = r.stats,
+            .dir = r.tmp_dir,
+            .first_number = kn_commit_first_number(commit),
+        };
+        st = kn_part_sink_create(&po, &r.files, err);
     }
 
     if (st == KN_OK) {
@@ -516,14 +557,17 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             memset(&w, 0, sizeof w);
             kn_error werr;
             kn_status wst = fmt->create(schema, &w.reader, &werr);
-            if (wst == KN_OK) wst = kn_batch_create(schema, 1024, &w.batch, &werr);
 #pragma omp for ordered schedule(dynamic, 1)
             for (size_t m = 0; m < num_morsels; m++) {
                 input *in = &inputs[morsels[m].input];
                 size_t start = 0, end = 0;
                 if (!atomic_load(&stop) && wst == KN_OK) {
                     morsel_range(fmt, in, morsels[m].index_in_file, opt->morsel_bytes, &start, &end);
-                    parse_morsel(fmt, &w, in, start, end, keep_going);
+                    parse_morsel(fmt, schema, &w, in, start, end, keep_going);
+                    /* Keys are made here, on every core; the ordered part only counts and hands
+                     * the batch over. */
+                    if (w.fatal == KN_OK && r.clustered)
+                        w.fatal = kn_sort_keys_build(&r.key_spec, &w.kb, m, &w.fatal_error);
                 }
 #pragma omp ordered
                 {
@@ -544,7 +588,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             }
             worker_clear_rejects(&w);
             kn_free(w.rejects);
-            kn_batch_free(w.batch);
+            kn__keyed_release(&w.kb);
             if (w.reader) fmt->free(w.reader);
         }
         kn_progress_finish(&r.progress);
@@ -552,9 +596,17 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
         if (st != KN_OK) *err = r.error;
     }
 
-    /* A run with no rows still leaves one valid, empty file, so downstream steps see the schema. */
-    if (st == KN_OK && !r.writer && r.num_parts == 0) st = open_part(&r, err);
-    if (st == KN_OK && r.writer) st = close_part(&r, err);
+    if (st == KN_OK && r.clustered) {
+        st = write_clustered(&r, err);
+        result->spill_runs = kn_sorter_spill_runs(r.sorter);
+        result->spill_bytes = kn_sorter_spill_bytes(r.sorter);
+        /* The sort's memory and spill files go before the commit. */
+        kn_sorter_free(r.sorter);
+        r.sorter = NULL;
+    }
+    /* A run with no rows still leaves one valid, empty file (unpartitioned), so downstream steps
+     * see the schema. */
+    if (st == KN_OK) st = kn_part_sink_finish(r.files, err);
     if (st == KN_OK && r.rejects) {
         kn_sink *a = r.rejects, *b = r.reasons;
         r.rejects = r.reasons = NULL;
@@ -565,20 +617,33 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK && result->rows_read != result->rows_written + result->rows_rejected)
         st = kn_error_set(err, KN_E_INTERNAL, "row counts do not add up: %" PRIu64 " read, %" PRIu64 " written, %" PRIu64 " rejected",
                           result->rows_read, result->rows_written, result->rows_rejected);
-    if (st == KN_OK) st = publish(&r, err);
+    if (st == KN_OK) {
+        result->partitions = lo.partitioned ? kn_part_sink_partitions(r.files) : 0;
+        size_t n;
+        const kn_part_file *files = kn_part_sink_files(r.files, &n);
+        const char **names = kn_calloc(n ? n : 1, sizeof *names);
+        if (!names) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        for (size_t i = 0; st == KN_OK && i < n; i++) names[i] = files[i].name;
+        if (st == KN_OK) st = kn_commit_publish(commit, names, n, err);
+        kn_free((void *)names);
+        /* Published: the result lists the files even if an artifact fails below. */
+        if (st == KN_OK) st = fill_outputs(opt, r.files, result, err);
+        if (st == KN_OK)
+            st = kn_artifacts_write(&lo.art, commit, files, n, kn_part_sink_max_string(r.files), err);
+    }
 
     /* Clean up whatever did not get published. */
-    kn_pq_writer_abort(r.writer);
-    kn_free(r.writer_path);
+    kn_sorter_free(r.sorter);
+    kn_part_stats_free(r.stats);
+    kn_part_sink_free(r.files);
     kn_sink_abort(r.rejects);
     kn_sink_abort(r.reasons);
-    if (r.tmp_dir) remove_tree(r.tmp_dir);
-    kn_free(r.tmp_dir);
-    for (size_t i = 0; i < r.num_parts; i++) kn_free(r.parts[i]);
-    kn_free(r.parts);
+    kn_commit_end(commit);
     for (size_t i = 0; inputs && i < list.count; i++) kn_file_map_close(&inputs[i].map);
     kn_free(inputs);
     kn_free(morsels);
+    kn_free(lo.sort_cols);
+    kn_schema_free(lo.file_schema);
     kn_schema_free(inferred);
     kn_input_list_free(&list);
 
@@ -591,8 +656,15 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
 
 void kn_convert_result_free(kn_convert_result *result) {
     for (uint64_t i = 0; result->outputs && i < result->files_out; i++) kn_free(result->outputs[i]);
+    for (uint64_t i = 0; result->output_names && i < result->files_out; i++) kn_free(result->output_names[i]);
     kn_free(result->outputs);
+    kn_free(result->output_names);
+    kn_free(result->output_bytes);
+    kn_free(result->output_rows);
     result->outputs = NULL;
+    result->output_names = NULL;
+    result->output_bytes = NULL;
+    result->output_rows = NULL;
 }
 
 void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, const kn_error *err,
@@ -608,12 +680,20 @@ void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, 
     fprintf(out,
             ",\"files_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"files_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64
             ",\"rows_read\":%" PRIu64 ",\"rows_written\":%" PRIu64 ",\"rows_rejected\":%" PRIu64
-            ",\"seconds\":%.3f,\"threads\":%d,\"peak_memory_bytes\":%" PRId64 ",\"outputs\":[",
+            ",\"seconds\":%.3f,\"threads\":%d,\"peak_memory_bytes\":%" PRId64 ",\"partitions\":%" PRIu64
+            ",\"spill_runs\":%" PRIu64 ",\"spill_bytes\":%" PRIu64 ",\"memory_limit_bytes\":%" PRIu64 ",\"outputs\":[",
             r->files_in, r->bytes_in, r->files_out, r->bytes_out, r->rows_read, r->rows_written,
-            r->rows_rejected, r->seconds, r->threads, r->peak_memory_bytes);
+            r->rows_rejected, r->seconds, r->threads, r->peak_memory_bytes, r->partitions, r->spill_runs,
+            r->spill_bytes, r->memory_limit);
     for (uint64_t i = 0; r->outputs && i < r->files_out; i++) {
         if (i) fputc(',', out);
         kn_json_write_string(out, r->outputs[i], strlen(r->outputs[i]));
+    }
+    fputs("],\"files\":[", out);
+    for (uint64_t i = 0; r->output_names && i < r->files_out; i++) {
+        fputs(i ? ",{\"path\":" : "{\"path\":", out);
+        kn_json_write_string(out, r->output_names[i], strlen(r->output_names[i]));
+        fprintf(out, ",\"bytes\":%" PRIu64 ",\"rows\":%" PRIu64 "}", r->output_bytes[i], r->output_rows[i]);
     }
     fputs("]}\n", out);
 }

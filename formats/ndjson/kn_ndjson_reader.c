@@ -45,15 +45,31 @@ typedef struct field_info {
     const char *format; /* borrowed from the schema; NULL = ISO-8601 */
     uint64_t name8[2];  /* the first 16 bytes of the name, zero-padded, and which of them count */
     uint64_t mask8[2];
+    /* The key as compact JSON writes it, '"' name '"' ':', so one compare checks the name, the
+     * closing quote and the colon at once (see key_matches_guess). pat_len is 0 when the name
+     * holds a byte that JSON must escape (then only the general path can match it). */
+    const uint8_t *pat; /* in the reader's pat_bytes */
+    size_t pat_len;
+    uint64_t pat8[2], patmask8[2]; /* its first 16 bytes, zero-padded, and which of them count */
 } field_info;
+
+/* The field the k-th member of the last record matched (-1: none), with a copy of that
+ * field's key pattern beside it, so the fast key check costs no second dependent load. */
+typedef struct key_guess {
+    int32_t field;
+    uint32_t pat_len; /* 0: never matches raw */
+    uint64_t pat8[2], patmask8[2];
+    const uint8_t *pat;
+} key_guess;
 
 struct kn_ndjson_reader {
     const kn_schema *schema;
     size_t nfields;
     field_info *fields;
+    uint8_t *pat_bytes; /* every field's key pattern, back to back */
     uint32_t *htab; /* field index + 1, 0 = empty; open addressing */
     uint32_t hmask;
-    int32_t guess[KN_GUESS_MAX]; /* the field the k-th member of the last record matched */
+    key_guess guess[KN_GUESS_MAX]; /* what the k-th member of the last record matched */
     uint32_t *seen;              /* == gen when the field got a value in this record */
     uint32_t gen;
     size_t nseen;
@@ -120,6 +136,28 @@ static kn_status grow(void **p, size_t *cap, size_t need, size_t elem, kn_error 
     return KN_OK;
 }
 
+/* Writes '"' name '"' ':' at `at` (name_len + 3 bytes) and fills fi's pattern fields. */
+static void set_key_pattern(field_info *fi, uint8_t *at) {
+    size_t n = fi->name_len;
+    at[0] = '"';
+    memcpy(at + 1, fi->name, n);
+    at[n + 1] = '"';
+    at[n + 2] = ':';
+    fi->pat = at;
+    fi->pat_len = n + 3;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)fi->name[i];
+        if (c == '"' || c == '\\' || c < 0x20) fi->pat_len = 0; /* written escaped, never raw */
+    }
+    uint8_t padded[16] = {0};
+    size_t k = fi->pat_len < 16 ? fi->pat_len : 16;
+    memcpy(padded, at, k);
+    memcpy(fi->pat8, padded, 16);
+    size_t k0 = k < 8 ? k : 8, k1 = k - k0;
+    fi->patmask8[0] = k0 == 8 ? ~0ull : (1ull << (8 * k0)) - 1;
+    fi->patmask8[1] = k1 == 8 ? ~0ull : (1ull << (8 * k1)) - 1;
+}
+
 kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_options *opt,
                                   kn_ndjson_reader **out, kn_error *err) {
     *out = NULL;
@@ -138,17 +176,21 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
     r->simd_name = avx2 ? "avx2" : "scalar";
     r->schema = schema;
     r->nfields = schema ? schema->num_fields : 0;
-    for (size_t k = 0; k < KN_GUESS_MAX; k++) r->guess[k] = -1;
+    for (size_t k = 0; k < KN_GUESS_MAX; k++) r->guess[k] = (key_guess){.field = -1};
     size_t hsize = 16;
     while (hsize < 2 * r->nfields) hsize *= 2;
+    size_t pat_total = 1;
+    for (size_t i = 0; i < r->nfields; i++) pat_total += strlen(schema->fields[i].name) + 3;
     r->fields = kn_calloc(r->nfields ? r->nfields : 1, sizeof *r->fields);
     r->seen = kn_calloc(r->nfields ? r->nfields : 1, sizeof *r->seen);
     r->htab = kn_calloc(hsize, sizeof *r->htab);
-    if (!r->fields || !r->seen || !r->htab) {
+    r->pat_bytes = kn_malloc(pat_total);
+    if (!r->fields || !r->seen || !r->htab || !r->pat_bytes) {
         kn_ndjson_reader_free(r);
         return kn_error_set(err, KN_E_NOMEM, "out of memory creating an NDJSON reader");
     }
     r->hmask = (uint32_t)hsize - 1;
+    uint8_t *pat_next = r->pat_bytes;
     for (size_t i = 0; i < r->nfields; i++) {
         const kn_field *f = &schema->fields[i];
         field_info *fi = &r->fields[i];
@@ -165,6 +207,8 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
         size_t n0 = fi->name_len < 8 ? fi->name_len : 8, n1 = fi->name_len < 8 ? 0 : fi->name_len - 8 < 8 ? fi->name_len - 8 : 8;
         fi->mask8[0] = n0 == 8 ? ~0ull : (1ull << (8 * n0)) - 1;
         fi->mask8[1] = n1 == 8 ? ~0ull : (1ull << (8 * n1)) - 1;
+        set_key_pattern(fi, pat_next);
+        pat_next += fi->name_len + 3;
         switch (f->type.id) {
         case KN_TYPE_STRING: fi->kind = F_STRING; break;
         case KN_TYPE_BOOL: fi->kind = F_BOOL; break;
@@ -189,6 +233,7 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
 void kn_ndjson_reader_free(kn_ndjson_reader *r) {
     if (!r) return;
     kn_free(r->fields);
+    kn_free(r->pat_bytes);
     kn_free(r->seen);
     kn_free(r->htab);
     kn_free(r->idx);
@@ -349,13 +394,44 @@ static long hash_lookup(const kn_ndjson_reader *r, const uint8_t *key, size_t n)
  * column the k-th key matched last time is tried first. */
 static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, size_t k) {
     if (k < KN_GUESS_MAX) {
-        long g = r->guess[k];
+        long g = r->guess[k].field;
         if (g >= 0 && key_is(r, &r->fields[g], key, n)) return g;
         long f = hash_lookup(r, key, n);
-        r->guess[k] = (int32_t)f;
+        key_guess *kg = &r->guess[k];
+        kg->field = (int32_t)f;
+        kg->pat_len = 0;
+        if (f >= 0) {
+            const field_info *fi = &r->fields[f];
+            kg->pat_len = (uint32_t)fi->pat_len;
+            memcpy(kg->pat8, fi->pat8, sizeof kg->pat8);
+            memcpy(kg->patmask8, fi->patmask8, sizeof kg->patmask8);
+            kg->pat = fi->pat;
+        }
         return f;
     }
     return hash_lookup(r, key, n);
+}
+
+/* The fast way to the k-th member's column. When the key at window position p is, byte for
+ * byte, '"' name '"' ':' of the field the k-th key matched last time, and the value's token
+ * starts right after the colon, that field is the answer: no hashing, and no separate checks
+ * of the closing quote, escapes or colon. This is sound because such a name holds no byte JSON
+ * must escape, so no token can sit inside it and the index ends the key where the pattern
+ * does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). Returns -1 when anything
+ * differs; the general path then decides, with its own messages. */
+static inline long key_matches_guess(const kn_ndjson_reader *r, size_t k, const uint8_t *w, const uint32_t *ix,
+                                     size_t ti) {
+    if (k >= KN_GUESS_MAX) return -1;
+    const key_guess *kg = &r->guess[k];
+    size_t p = ix[ti], n = kg->pat_len;
+    if (n == 0 || p + (n > 16 ? n : 16) > r->win_len) return -1;
+    uint64_t a, b;
+    memcpy(&a, w + p, 8);
+    memcpy(&b, w + p + 8, 8);
+    if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return -1;
+    if (n > 16 && memcmp(w + p + 16, kg->pat + 16, n - 16) != 0) return -1;
+    /* Only now is token ti + 2 known to exist (the closing quote was a token before it). */
+    return ix[ti + 2] == p + n ? kg->field : -1;
 }
 
 /* ---- value checks shared by every mode --------------------------------------------------- */
@@ -730,7 +806,19 @@ static kn_status store_string_as(kn_ndjson_reader *r, long f, size_t at, const u
     }
 }
 
-/* The value at token *ti into column f; moves *ti past it and sets *vend just past its text. */
+/* Field f gets a value in this record; when its key came before, the last value wins, so the
+ * earlier one is dropped (each record adds at most one row to a column). */
+static inline void claim_field(kn_ndjson_reader *r, long f) {
+    if (r->seen[f] == r->gen) {
+        truncate_column(&r->cols[f], r->row0);
+    } else {
+        r->seen[f] = r->gen;
+        r->nseen++;
+    }
+}
+
+/* The value at token *ti into column f (claimed); moves *ti past it and sets *vend just past
+ * its text. The general path: every shape, every cast, every message. */
 static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, size_t *vend, kn_error *err) {
     const field_info *fi = &r->fields[f];
     kn_column *c = &r->cols[f];
@@ -739,12 +827,6 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, size_t *v
     const uint8_t *w = r->win;
     uint8_t ch = w[p];
     kn_status st = KN_OK;
-    if (r->seen[f] == r->gen) {
-        truncate_column(c, r->row0); /* the key came before: the last value wins */
-    } else {
-        r->seen[f] = r->gen;
-        r->nseen++;
-    }
     if (ch == '"') {
         size_t close = 0;
         KN_TRY(string_end(r, ti, &close, err));
@@ -818,6 +900,130 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, size_t *v
                          type_text(fi, t, sizeof t));
         }
     }
+}
+
+/* ---- the fast path ----------------------------------------------------------------------- */
+
+/* Bytes that may stand between an atom and the next token: whitespace and separators. */
+static const uint8_t gap_byte[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, [':'] = 1, [','] = 1};
+
+/* The end of the atom at window position p, from the next token's position: outside strings an
+ * atom runs until a byte that ends it, and the only such bytes that make no token are
+ * whitespace and separators. This equals atom_end for every atom the number parsers accept
+ * (atom_end also stops at an escaped quote, which no valid atom holds), and costs a byte or
+ * two instead of a scan of the whole atom. */
+static inline size_t atom_end_indexed(const uint8_t *w, size_t p, size_t next) {
+    while (next > p + 1 && gap_byte[w[next - 1]]) next--;
+    return next;
+}
+
+/* put_str for a short string whose source may be read 32 bytes long: a fixed-size copy is a
+ * pair of vector moves, where a memcpy call costs more than the copy itself. False (nothing
+ * changed) when it does not apply. */
+static inline bool put_short_str(kn_column *c, const uint8_t *s, size_t n) {
+    if (n > 32 || n > UINT32_MAX - c->bytes.len || !kn_buf_reserve(&c->bytes, 32)) return false;
+    memcpy(c->bytes.data + c->bytes.len, s, 32);
+    str_done(c, n);
+    return true;
+}
+
+/* An ISO date or timestamp string (no format in the schema) into its column, as store_time
+ * stores it; false when it does not parse (store_value then reports why). */
+static inline bool put_iso_time(const field_info *fi, kn_column *c, const uint8_t *s, size_t n) {
+    if (fi->kind == F_DATE) {
+        int32_t days;
+        if (kn_parse_iso_date((const char *)s, n, &days) != KN_TIME_OK) return false;
+        put_i32(c, days);
+        return true;
+    }
+    kn_time_value tv;
+    if (kn_parse_iso_timestamp((const char *)s, n, true, &tv) != KN_TIME_OK) return false;
+    int64_t v = tv.wall_micros;
+    if (fi->utc && tv.has_offset) v -= (int64_t)tv.offset_seconds * 1000000;
+    put_i64(c, v);
+    return true;
+}
+
+/* A JSON number's text into a number column, as store_number stores it; false when the
+ * column is no number column or the text does not fit it. */
+static inline bool put_plain_number(const field_info *fi, kn_column *c, const char *s, size_t n) {
+    switch (fi->kind) {
+    case F_I64: {
+        int64_t v;
+        if (kn_parse_int_inline(s, n, INT64_MIN, INT64_MAX, &v) != KN_NUM_OK) return false;
+        put_i64(c, v);
+        return true;
+    }
+    case F_I32: {
+        int64_t v;
+        if (kn_parse_int_inline(s, n, INT32_MIN, INT32_MAX, &v) != KN_NUM_OK) return false;
+        put_i32(c, (int32_t)v);
+        return true;
+    }
+    case F_F64: {
+        double v;
+        if (kn_parse_double_inline(s, n, &v) != KN_NUM_OK) return false;
+        put_f64(c, v);
+        return true;
+    }
+    case F_DEC64: {
+        int64_t v;
+        if (kn_parse_decimal64_inline(s, n, fi->precision, fi->scale, &v) != KN_NUM_OK) return false;
+        put_i64(c, v);
+        return true;
+    }
+    case F_DEC128: {
+        kn_i128 v;
+        if (kn_parse_decimal128(s, n, fi->precision, fi->scale, &v) != KN_NUM_OK) return false;
+        put_i128(c, v);
+        return true;
+    }
+    default: return false;
+    }
+}
+
+/* The value at token *pti into column f (claimed) when it has one of the shapes records are
+ * made of: a string without escapes into a string, timestamp or date column, a number into a
+ * number column, true/false into a bool column, null into a nullable column. Stores exactly
+ * what store_value would, with the fewest checks, and moves *pti and *pvend the same way.
+ * Returns false, having changed nothing, for anything else, including anything wrong: then
+ * store_value does it the general way, faults and messages included. */
+static inline __attribute__((always_inline)) bool store_fast(kn_ndjson_reader *r, long f, const uint8_t *w,
+                                                             const uint32_t *ix, size_t *pti, size_t *pvend) {
+    const field_info *fi = &r->fields[f];
+    kn_column *c = &r->cols[f];
+    size_t ti = *pti, p = ix[ti];
+    uint8_t ch = w[p];
+    if (ch == '"') {
+        size_t close = ix[ti + 1], a = p + 1;
+        if (w[close] != '"' || span_has_backslash(r, a, close)) return false;
+        if (fi->kind == F_STRING) {
+            if (a + 32 > r->win_len || !put_short_str(c, w + a, close - a)) return false;
+        } else if (fi->kind == F_TS || fi->kind == F_DATE) {
+            if (fi->format || !put_iso_time(fi, c, w + a, close - a)) return false;
+        } else {
+            return false;
+        }
+        *pti = ti + 2;
+        *pvend = close + 1;
+        return true;
+    }
+    if (ch == '{' || ch == '[' || ch == '}' || ch == ']' || ch == '\n') return false;
+    size_t e = atom_end_indexed(w, p, ix[ti + 1]), n = e - p;
+    if (ch == '-' || (unsigned)(ch - '0') < 10) {
+        if (!put_plain_number(fi, c, (const char *)w + p, n)) return false;
+    } else if (fi->kind == F_BOOL && n == 4 && memcmp(w + p, "true", 4) == 0) {
+        put_bool(c, true);
+    } else if (fi->kind == F_BOOL && n == 5 && memcmp(w + p, "false", 5) == 0) {
+        put_bool(c, false);
+    } else if (n == 4 && memcmp(w + p, "null", 4) == 0 && fi->nullable) {
+        if (kn_column_append_null(c, NULL) != KN_OK) return false;
+    } else {
+        return false;
+    }
+    *pti = ti + 1;
+    *pvend = e;
+    return true;
 }
 
 /* ---- scan mode --------------------------------------------------------------------------- */
@@ -926,35 +1132,50 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
                                                       : "expected a key (a string) in the object");
                 goto bad;
             }
-            size_t close = 0;
-            if ((st = string_end(r, ti, &close, err)) != KN_OK) goto bad;
-            const uint8_t *key = w + p + 1;
-            size_t key_len = close - p - 1;
-            bool esc = span_has_backslash(r, p + 1, close);
-            if (esc) {
-                if ((st = grow((void **)&r->key_scratch, &r->key_cap, key_len + 1, 1, err)) != KN_OK) goto bad;
-                if ((st = unescape(r, p + 1, close, r->key_scratch, &key_len, -1, err)) != KN_OK) goto bad;
-                key = r->key_scratch;
-            }
-            ti += 2;
-            p = ix[ti];
-            /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
-            if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':') {
-                st = fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
-                goto bad;
-            }
-            if (r->scan_fn) {
-                st = scan_value(r, key, key_len, &ti, &vend, err);
+            /* Copies for the calls that take addresses, so ti and vend can stay in registers. */
+            size_t t2 = ti, v2 = vend;
+            long f = r->scan_fn ? -1 : key_matches_guess(r, k, w, ix, ti);
+            if (f >= 0) {
+                ti += 2; /* past the key's quotes, to the value */
             } else {
-                long f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
-                if (f >= 0) {
-                    st = store_value(r, f, &ti, &vend, err);
-                } else {
+                size_t close = 0;
+                if ((st = string_end(r, ti, &close, err)) != KN_OK) goto bad;
+                const uint8_t *key = w + p + 1;
+                size_t key_len = close - p - 1;
+                bool esc = span_has_backslash(r, p + 1, close);
+                if (esc) {
+                    if ((st = grow((void **)&r->key_scratch, &r->key_cap, key_len + 1, 1, err)) != KN_OK) goto bad;
+                    if ((st = unescape(r, p + 1, close, r->key_scratch, &key_len, -1, err)) != KN_OK) goto bad;
+                    key = r->key_scratch;
+                }
+                ti += 2;
+                p = ix[ti];
+                /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
+                if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':') {
+                    st = fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
+                    goto bad;
+                }
+                t2 = ti;
+                if (r->scan_fn) {
+                    st = scan_value(r, key, key_len, &t2, &v2, err);
+                    goto stored;
+                }
+                f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
+                if (f < 0) {
                     /* An unknown key: its value is still validated, then dropped. */
-                    st = skip_nested(r, &ti, &vend, err);
+                    st = skip_nested(r, &t2, &v2, err);
+                    goto stored;
                 }
             }
+            claim_field(r, f);
+            if (store_fast(r, f, w, ix, &ti, &vend)) goto next;
+            t2 = ti;
+            st = store_value(r, f, &t2, &v2, err);
+        stored:
             if (st != KN_OK) goto bad;
+            ti = t2;
+            vend = v2;
+        next:
             p = ix[ti];
             g = p == vend + 1 && w[vend] == ',' ? ',' : gap(w, vend, p, &at);
             if (g == ',') continue;

@@ -130,9 +130,10 @@ function parts(dir) {
   return listDir(dir).filter((n) => /^part-.*\.parquet$/.test(n)).map((n) => path.join(dir, n));
 }
 
-// After a failed run: no data file, no temporary folder and no rejects under OUTDIR.
+// After a failed run: nothing under OUTDIR (no data file, no temporary folder, no rejects, no
+// manifest or SQL) but kiln's lock file.
 function noOutputProblems(dir, r) {
-  const left = listDir(dir).filter((n) => /^part-|^_tmp|^\.|^_rejects$/.test(n));
+  const left = listDir(dir).filter((n) => n !== '_kiln.lock');
   return left.length ? [`${where(r)}: a failed run left ${toJson(left)} in ${dir}`] : [];
 }
 
@@ -140,12 +141,21 @@ function sha(file) {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-function treeHashes(dir) {
+// The hash of every file under `dir`, by relative path. Text artifacts (manifest, SQL, rejects)
+// name the output folder, so in files other than Parquet the folder's path is replaced by
+// "OUTDIR" first: two runs into different folders compare equal when only that differs.
+function treeHashes(dir, root = dir) {
   const out = {};
   for (const n of listDir(dir)) {
     const p = path.join(dir, n);
-    if (fs.statSync(p).isDirectory()) for (const [k, v] of Object.entries(treeHashes(p))) out[`${n}/${k}`] = v;
-    else out[n] = sha(p);
+    if (fs.statSync(p).isDirectory()) {
+      for (const [k, v] of Object.entries(treeHashes(p, root))) out[`${n}/${k}`] = v;
+    } else if (n.endsWith('.parquet')) {
+      out[n] = sha(p);
+    } else {
+      const text = fs.readFileSync(p).toString('latin1').replaceAll(path.resolve(root), 'OUTDIR');
+      out[n] = crypto.createHash('sha256').update(Buffer.from(text, 'latin1')).digest('hex');
+    }
   }
   return out;
 }
@@ -456,7 +466,8 @@ groups.threads = async () => {
   const outs = {};
   for (const [name, threads] of [['t1', '1'], ['t2', '2'], ['t3', '3'], ['t2again', '2']]) {
     await tally.run(`convert with --threads ${threads} (${name}) succeeds`, () => {
-      const out = path.join(WORK, `thr-${name}`);
+      // The same folder name every time: the Redshift artifacts derive the table name from it.
+      const out = path.join(WORK, `thr-${name}`, 'out');
       outs[name] = out;
       const r = kiln(['convert', input, '-o', out, '--threads', threads, ...common]);
       const p = expectExit(r, 0);
@@ -601,6 +612,12 @@ groups.samples = async () => {
   });
   const reference = await jsonReference('samples_ref', inputs, cols);
   await compareOutput(tally, 'the converted samples as DuckDB read_json reads the shards', parts(out), reference, cols.map((c) => c.name));
+  await tally.run('manifest.json lists every part file with its exact size, mandatory, and nothing else', () => {
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    const got = m.entries.map((e) => [e.url, e.mandatory, e.meta?.content_length]).sort();
+    const want = parts(out).map((f) => [path.resolve(f), true, fs.statSync(f).size]).sort();
+    return toJson(got) === toJson(want) ? [] : [`manifest ${toJson(got)}, files ${toJson(want)}`];
+  });
   await tally.run('kiln infer data/ndjson prints a schema, and convert with it inferred succeeds', async () => {
     const inf = kiln(['infer', dataDir]);
     const p = crashProblems(inf);
@@ -638,7 +655,7 @@ groups.types = async () => {
   let seed = 12345n;
   const rnd = () => { seed = (seed * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n); return seed >> 11n; };
   const lines = [];
-  const strings = ['', 'plain', 'ünïcødé', '漢字', '😀🎉', 'quote " and \\ backslash', 'tab\tnew\nline', '\u0001ctl', 'x'.repeat(300)];
+  const strings = ['', 'plain', 'ünïcødé', '漢字', '😀🎉', 'quote " and \\ backslash', 'tab\tnew\nline', '\u0001ctl', 'nul\u0000inside', '\u2028sep', 'x'.repeat(300)];
   for (let i = 0; i < N; i++) {
     const obj = {};
     const row = [];
@@ -718,11 +735,20 @@ groups.million = async () => {
   const inputs = listDir(dir).filter((n) => n.endsWith('.ndjson')).map((n) => path.join(dir, n));
   const cols = readSchemaFile(schemaFile);
   const out = path.join(WORK, 'orders-out');
-  await tally.run(`kiln converts the ${ROWS} rows with data/orders.schema.yaml, all written`, () => {
-    const r = kiln(['convert', dir, '-o', out, '--schema', schemaFile, '-q']);
+  await tally.run(`kiln converts the ${ROWS} rows with data/orders.schema.yaml into several 4 MiB files, all written`, () => {
+    const r = kiln(['convert', dir, '-o', out, '--schema', schemaFile, '--target-file-size', '4MiB', '-q']);
     const p = expectExit(r, 0);
     if (r.result && (r.result.rows_written !== ROWS || r.result.rows_rejected !== 0))
       p.push(`rows_written ${r.result.rows_written}, rejected ${r.result.rows_rejected}`);
+    if (r.result) console.log(`# kiln: ${ROWS} rows, ${r.result.bytes_in} bytes in ${r.result.seconds} s on ${r.result.threads} threads -> ${r.result.files_out} files, ${r.result.bytes_out} bytes, peak ${r.result.peak_memory_bytes} bytes`);
+    return p;
+  });
+  await tally.run(`the ${ROWS}-row output is byte-identical with --threads 1`, () => {
+    const out1 = path.join(WORK, 't1', 'orders-out'); /* same name: the artifacts use it */
+    const p = expectExit(kiln(['convert', dir, '-o', out1, '--schema', schemaFile, '--target-file-size', '4MiB', '--threads', '1', '-q']), 0);
+    if (toJson(treeHashes(out1)) !== toJson(treeHashes(out))) p.push('the files differ from the multi-threaded run');
+    if (parts(out).length < 2) p.push(`${parts(out).length} file(s): expected the 4 MiB target to roll several`);
+    fs.rmSync(out1, { recursive: true, force: true });
     return p;
   });
   const reference = await jsonReference('orders_ref', inputs, cols);

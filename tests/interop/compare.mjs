@@ -64,7 +64,7 @@ function footerProblems(exp, meta, hy) {
   if (!CREATED_BY.test(f.created_by ?? '')) problems.push(`created_by ${toJson(f.created_by)} is not "kiln version X.Y.Z (build H)"`);
   if (Number(f.file_size_bytes) !== exp.file_bytes) problems.push(`file is ${f.file_size_bytes} bytes, the writer reported ${exp.file_bytes}`);
   const orders = f.column_orders ?? [];
-  if (exp.num_rows > 0 && (orders.length !== exp.columns.length || orders.some((o) => !/TYPE_ORDER/.test(o))))
+  if (orders.length !== exp.columns.length || orders.some((o) => !/TYPE_ORDER/.test(o)))
     problems.push(`column_orders ${toJson(orders)}: expected one TYPE_ORDER per column`);
   meta.row_groups.forEach((g, gi) => g.columns.forEach((ch, c) => {
     if (ch.compression !== exp.codec) problems.push(`row group ${gi} column ${exp.columns[c].name}: codec ${ch.compression}, expected ${exp.codec}`);

@@ -46,16 +46,25 @@ case "$cmd" in
       fail "npm is not installed; the interop tests install their readers with it (Debian 12: apt-get install -y npm)"
     if [ "$(cat "$here/node_modules/.kiln-lock-stamp" 2>/dev/null || true)" != "$(lock_stamp)" ]; then
       echo "installing the interop readers from package-lock.json (npm ci) with node $(node --version), npm $(npm --version)"
-      if ! (cd "$here" && npm ci --no-audit --no-fund); then
+      npm_log="$(mktemp)"
+      if ! (cd "$here" && npm ci --no-audit --no-fund) >"$npm_log" 2>&1; then
+        if ! grep -q 'package.json and package-lock.json or npm-shrinkwrap.json are in sync' "$npm_log"; then
+          cat "$npm_log" >&2
+          rm -f "$npm_log"
+          fail "npm ci in $here failed"
+        fi
         # npm >= 10 refuses this lock file: @duckdb/node-bindings 1.5.6-r.1 lists optional
         # platform packages (darwin, win32, linux-arm64) that the registry does not have, so no
         # lock file can hold them. npm 9 (Debian 12's) accepts it. Install the same locked
-        # versions without rewriting the lock, then prove they are the locked ones.
-        echo "npm ci refused the lock file (see above); installing the locked versions with npm install --no-save"
+        # versions without rewriting the lock, then prove below that they are the locked ones.
+        echo "npm $(npm --version) ci refuses the lock file (optional @duckdb/node-bindings platform packages missing from the registry); installing the locked versions with npm install --no-save"
         before="$(lock_stamp)"
         (cd "$here" && npm install --no-save --no-audit --no-fund) || fail "npm install in $here failed"
         [ "$(lock_stamp)" = "$before" ] || fail "npm install changed package-lock.json"
+      else
+        cat "$npm_log"
       fi
+      rm -f "$npm_log"
       (cd "$here" && node --input-type=module -e "
         import fs from 'node:fs';
         const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8')).packages;

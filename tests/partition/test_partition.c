@@ -1,0 +1,724 @@
+/* tests/partition/test_partition.c: `kiln convert` with --partition-by, --sort-by, --slices,
+ * --memory-limit, the Redshift artifacts and the commit modes, run as the real binary on
+ * generated data and checked through the files' footers (kn_pqr) and the folder tree. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kn_partition.h"
+#include "part_test_util.h"
+
+#ifdef KN_PT_SMALL
+/* Under the sanitizers kiln runs several times slower: smaller inputs, the same checks. */
+#define ORDERS_ROWS 40000
+#define KEYED_ROWS 50000
+#else
+#define ORDERS_ROWS 200000
+#define KEYED_ROWS 200000
+#endif
+#define KEYS 5000
+
+static char work[4096];
+static char orders_dir[4096];   /* two shards of generated orders */
+static char orders_shard0[4096];
+static char orders_shard1[4096];
+static char orders_schema[4096];
+static char keyed_input[4096];
+static char keyed_schema[4096];
+
+static const char *out_dir(const char *name) {
+    static char buf[8][4096];
+    static int next;
+    char *s = buf[next++ & 7];
+    snprintf(s, 4096, "%s/out-%s", work, name);
+    return s;
+}
+
+/* Runs kiln convert and expects exit `code`; returns the run (caller frees). */
+static pt_run convert(int code, const char *const *args) {
+    pt_run r;
+    pt_kiln(&r, args);
+    ck_assert_msg(r.code == code, "kiln exited %d, expected %d; stderr: %.2000s", r.code, code, r.err);
+    return r;
+}
+
+static uint64_t result_u64(const pt_run *r, const char *key) {
+    uint64_t v = 0;
+    ck_assert_msg(pt_json_u64(pt_last_line(r), key, &v), "no \"%s\" in the result: %.500s", key, pt_last_line(r));
+    return v;
+}
+
+/* The folder part of a relative file name ("region=eu/year=2024/"), into `out`. */
+static void folder_of(const char *rel, char *out, size_t cap) {
+    const char *slash = strrchr(rel, '/');
+    size_t n = slash ? (size_t)(slash - rel) + 1 : 0;
+    snprintf(out, cap, "%.*s", (int)n, rel);
+}
+
+/* The value of `key` in a folder path, unescaped; false when absent. */
+static bool folder_value(const char *folder, const char *key, char *out, size_t cap) {
+    char pat[160];
+    snprintf(pat, sizeof pat, "%s=", key);
+    const char *p = folder;
+    while (p && *p) {
+        if (!strncmp(p, pat, strlen(pat))) {
+            p += strlen(pat);
+            const char *end = strchr(p, '/');
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            if (n >= cap) return false;
+            out[kn_hive_unescape(p, n, out)] = '\0';
+            return true;
+        }
+        p = strchr(p, '/');
+        if (p) p++;
+    }
+    return false;
+}
+
+static bool skip_root_artifacts(const char *rel) {
+    /* manifest.json, copy.sql and spectrum.sql name the output folder itself, and table.sql its
+     * name: equal data in two folders differs there by design. */
+    return !strchr(rel, '/') && (strstr(rel, ".sql") || !strcmp(rel, "manifest.json"));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+START_TEST(partition_folders_hold_only_their_values)
+{
+    /* A file under region=X/year=Y/month=M/ must hold only region X and timestamps of that
+     * month: its footer's min and max say so for every row group. */
+    const char *out = out_dir("folders");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by",
+                          "region,year(ts),month(ts)", "--row-group-size", "256KiB", "--target-file-size", "1MiB", "-q", NULL};
+    pt_run r = convert(0, args);
+    ck_assert_uint_eq(result_u64(&r, "rows_written"), ORDERS_ROWS);
+    pt_files files;
+    pt_data_files(out, &files);
+    ck_assert_uint_eq(files.n, result_u64(&r, "files_out"));
+    uint64_t rows = 0, folders = 0;
+    char prev[512] = "";
+    for (size_t i = 0; i < files.n; i++) {
+        char folder[512], region[128], year[16], month[16];
+        folder_of(files.rel[i], folder, sizeof folder);
+        ck_assert_msg(folder_value(folder, "region", region, sizeof region) && folder_value(folder, "year", year, sizeof year) &&
+                          folder_value(folder, "month", month, sizeof month),
+                      "%s is not in a region=/year=/month= folder", files.rel[i]);
+        if (strcmp(folder, prev)) folders++;
+        snprintf(prev, sizeof prev, "%s", folder);
+        kn_pqr_meta *m = pt_footer(pt_join(out, files.rel[i]));
+        ck_assert_msg(m, "%s: unreadable footer", files.rel[i]);
+        long rc = pt_leaf(m, "region"), tc = pt_leaf(m, "ts");
+        ck_assert(rc >= 0 && tc >= 0);
+        for (size_t g = 0; g < m->num_row_groups; g++) {
+            kn_pqr_bytes lo, hi;
+            ck_assert(pt_stats(m, g, (size_t)rc, &lo, &hi));
+            ck_assert_msg(lo.len == strlen(region) && !memcmp(lo.data, region, lo.len) && hi.len == lo.len &&
+                              !memcmp(hi.data, region, hi.len),
+                          "%s row group %zu: region stats are not '%s'", files.rel[i], g, region);
+            ck_assert(pt_stats(m, g, (size_t)tc, &lo, &hi));
+            int64_t bounds[2] = {pt_le_i64(lo), pt_le_i64(hi)};
+            for (int b = 0; b < 2; b++) {
+                int64_t days, us, y;
+                unsigned mo, d;
+                kn_part_split_micros(bounds[b], &days, &us);
+                kn_part_civil_from_days(days, &y, &mo, &d);
+                ck_assert_msg(y == atoll(year) && (long)mo == atol(month),
+                              "%s row group %zu: ts %s %" PRId64 " is in %" PRId64 "-%u, not %s-%s", files.rel[i], g,
+                              b ? "max" : "min", bounds[b], y, mo, year, month);
+            }
+        }
+        rows += (uint64_t)m->num_rows;
+        kn_pqr_meta_free(m);
+    }
+    ck_assert_uint_eq(rows, ORDERS_ROWS);
+    ck_assert_uint_eq(folders, result_u64(&r, "partitions"));
+    ck_assert_uint_gt(folders, 100); /* 12 regions x 3 years x 12 months, most of them present */
+    pt_files_free(&files);
+    pt_run_free(&r);
+}
+END_TEST
+
+START_TEST(thousands_of_partitions_stay_within_the_memory_bound_through_spill_files)
+{
+    /* 5,000 partitions with a 2 MiB run budget: rows must go through sorted spill files, and the
+     * allocator's peak must stay under the bound kiln states (kn_convert.h), which does not grow
+     * with the number of partitions. The same rows with room for everything in memory must give
+     * the same files byte for byte. */
+    const char *out = out_dir("keys"), *ref = out_dir("keys-ref");
+    pt_rm_rf(out);
+    pt_rm_rf(ref);
+    const uint64_t limit = 2u << 20, row_group = 1u << 20, page = 64u << 10, morsel = 1u << 20, dict = 1u << 20;
+    const uint64_t threads = 2, columns = 5;
+    const char *common[] = {"--schema", keyed_schema, "--partition-by", "k", "--row-group-size", "1MiB", "--page-size",
+                            "64KiB", "--morsel-size", "1MiB", "--threads", "2", "-q"};
+    const char *args[32] = {"convert", keyed_input, "-o", out, "--memory-limit", "2MiB"};
+    size_t n = 6;
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++) args[n++] = common[i];
+    args[n] = NULL;
+    pt_run r = convert(0, args);
+    uint64_t peak = result_u64(&r, "peak_memory_bytes"), parts = result_u64(&r, "partitions");
+    uint64_t files = result_u64(&r, "files_out");
+    ck_assert_uint_eq(parts, KEYS);
+    ck_assert_uint_eq(result_u64(&r, "rows_written"), KEYED_ROWS);
+    ck_assert_msg(result_u64(&r, "spill_runs") > 0, "no spill: %s", pt_last_line(&r));
+    ck_assert_uint_gt(result_u64(&r, "spill_bytes"), 0);
+    uint64_t bound = limit + limit / 4 + row_group + columns * (page + 2 * dict) + threads * 3 * morsel + 256 * (parts + files);
+    ck_assert_msg(peak < bound, "peak %" PRIu64 " bytes is over the stated bound %" PRIu64, peak, bound);
+
+    const char *args2[32] = {"convert", keyed_input, "-o", ref, "--memory-limit", "1GiB"};
+    n = 6;
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++) args2[n++] = common[i];
+    args2[n] = NULL;
+    pt_run r2 = convert(0, args2);
+    ck_assert_uint_eq(result_u64(&r2, "spill_runs"), 0);
+#ifndef KN_PT_SMALL
+    /* Held in memory whole, the same rows take more than the bound: the bound is not slack. */
+    ck_assert_uint_gt(result_u64(&r2, "peak_memory_bytes"), bound);
+#endif
+    char *a = pt_tree_digest(out, skip_root_artifacts), *b = pt_tree_digest(ref, skip_root_artifacts);
+    ck_assert_msg(!strcmp(a, b), "spilled and in-memory runs wrote different files");
+    free(a);
+    free(b);
+    pt_run_free(&r);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(sort_by_gives_sorted_non_overlapping_row_groups)
+{
+    /* With --sort-by ts, row groups of a partition (files in number order, row groups in file
+     * order) must have nondecreasing, non-overlapping ts ranges: what makes zone maps work. */
+    const char *out = out_dir("sorted");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                          "--sort-by", "ts", "--row-group-size", "32KiB", "--target-file-size", "128KiB",
+                          "--memory-limit", "4MiB", "-q", NULL};
+    pt_run r = convert(0, args);
+    pt_files files;
+    pt_data_files(out, &files);
+    char prev_folder[512] = "";
+    int64_t prev_max = INT64_MIN;
+    size_t groups = 0, multi = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        char folder[512];
+        folder_of(files.rel[i], folder, sizeof folder);
+        if (strcmp(folder, prev_folder)) prev_max = INT64_MIN;
+        else multi++;
+        snprintf(prev_folder, sizeof prev_folder, "%s", folder);
+        kn_pqr_meta *m = pt_footer(pt_join(out, files.rel[i]));
+        ck_assert(m);
+        long tc = pt_leaf(m, "ts");
+        for (size_t g = 0; g < m->num_row_groups; g++) {
+            kn_pqr_bytes lo, hi;
+            ck_assert(pt_stats(m, g, (size_t)tc, &lo, &hi));
+            int64_t mn = pt_le_i64(lo), mx = pt_le_i64(hi);
+            ck_assert_msg(mn >= prev_max, "%s row group %zu starts at %" PRId64 ", before the previous end %" PRId64,
+                          files.rel[i], g, mn, prev_max);
+            ck_assert(mx >= mn);
+            prev_max = mx;
+            groups++;
+        }
+        kn_pqr_meta_free(m);
+    }
+    ck_assert_uint_gt(groups, 2 * files.n - 1); /* several row groups per file on average */
+    ck_assert_uint_gt(multi, 0);                /* and partitions of several files */
+    pt_files_free(&files);
+    pt_run_free(&r);
+}
+END_TEST
+
+START_TEST(slices_give_file_counts_in_multiples_with_even_sizes)
+{
+    const char *out = out_dir("slices");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                          "--slices", "4", "--target-file-size", "128KiB", "--row-group-size", "64KiB", "-q", NULL};
+    pt_run r = convert(0, args);
+    pt_files files;
+    pt_data_files(out, &files);
+    size_t i = 0, partitions = 0;
+    while (i < files.n) {
+        char folder[512], other[512];
+        folder_of(files.rel[i], folder, sizeof folder);
+        uint64_t lo = UINT64_MAX, hi = 0;
+        size_t count = 0;
+        for (; i < files.n; i++) {
+            folder_of(files.rel[i], other, sizeof other);
+            if (strcmp(other, folder)) break;
+            uint64_t size = pt_file_size(pt_join(out, files.rel[i]));
+            lo = size < lo ? size : lo;
+            hi = size > hi ? size : hi;
+            count++;
+        }
+        partitions++;
+        ck_assert_msg(count % 4 == 0 && count >= 4, "%s holds %zu files, not a multiple of 4", folder, count);
+        ck_assert_msg(hi * 4 <= lo * 5, "%s: file sizes %" PRIu64 "..%" PRIu64 " differ by more than 25%%", folder, lo, hi);
+    }
+    ck_assert_uint_eq(partitions, result_u64(&r, "partitions"));
+    ck_assert_uint_gt(files.n, partitions * 4 - 1);
+    pt_files_free(&files);
+    pt_run_free(&r);
+}
+END_TEST
+
+/* Reads the manifest's entries: url and content_length, in order. */
+static size_t manifest_entries(const char *text, char urls[][512], uint64_t *sizes, size_t cap) {
+    size_t n = 0;
+    const char *p = text;
+    while ((p = strstr(p, "\"url\": \"")) && n < cap) {
+        p += 8;
+        const char *end = strchr(p, '"');
+        snprintf(urls[n], 512, "%.*s", (int)(end - p), p);
+        const char *cl = strstr(end, "\"content_length\": ");
+        sizes[n] = strtoull(cl + 18, NULL, 10);
+        n++;
+        p = end;
+    }
+    return n;
+}
+
+START_TEST(manifest_lists_every_data_file_once_with_its_exact_size)
+{
+    const char *out = out_dir("manifest");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                          "--target-file-size", "256KiB", "--url-prefix", "s3://bucket/pre/", "--iam-role",
+                          "arn:aws:iam::123:role/load", "--merge-key", "order_id", "--table", "analytics.orders", "-q", NULL};
+    pt_run r = convert(0, args);
+    pt_files files;
+    pt_data_files(out, &files);
+    char *text = pt_read_text(pt_join(out, "manifest.json"), NULL);
+    ck_assert(text);
+    static char urls[4096][512];
+    static uint64_t sizes[4096];
+    size_t n = manifest_entries(text, urls, sizes, 4096);
+    ck_assert_uint_eq(n, files.n);
+    for (size_t i = 0; i < files.n; i++) {
+        size_t hits = 0;
+        char want[600];
+        snprintf(want, sizeof want, "s3://bucket/pre/%s", files.rel[i]);
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(urls[k], want)) continue;
+            hits++;
+            ck_assert_uint_eq(sizes[k], pt_file_size(pt_join(out, files.rel[i])));
+        }
+        ck_assert_msg(hits == 1, "%s is listed %zu times", files.rel[i], hits);
+    }
+    free(text);
+    char *copy = pt_read_text(pt_join(out, "copy.sql"), NULL), *table = pt_read_text(pt_join(out, "table.sql"), NULL);
+    char *spectrum = pt_read_text(pt_join(out, "spectrum.sql"), NULL), *upsert = pt_read_text(pt_join(out, "upsert.sql"), NULL);
+    ck_assert(copy && table && spectrum && upsert);
+    ck_assert(strstr(copy, "'s3://bucket/pre/manifest.json'") && strstr(copy, "arn:aws:iam::123:role/load"));
+    ck_assert(strstr(table, "analytics.orders") && strstr(table, "VARCHAR("));
+    size_t adds = 0;
+    for (const char *p = spectrum; (p = strstr(p, "PARTITION (region=")); p++) adds++;
+    ck_assert_uint_eq(adds, result_u64(&r, "partitions"));
+    ck_assert(strstr(upsert, "order_id"));
+    free(copy);
+    free(table);
+    free(spectrum);
+    free(upsert);
+    pt_files_free(&files);
+    pt_run_free(&r);
+
+    /* Without --merge-key there is no upsert.sql. */
+    const char *out2 = out_dir("manifest-nokey");
+    pt_rm_rf(out2);
+    const char *args2[] = {"convert", orders_shard0, "-o", out2, "--schema", orders_schema, "-q", NULL};
+    pt_run r2 = convert(0, args2);
+    ck_assert(pt_exists(pt_join(out2, "manifest.json")) && !pt_exists(pt_join(out2, "upsert.sql")));
+    pt_run_free(&r2);
+}
+END_TEST
+
+static bool no_leftovers(const char *dir, char *what, size_t cap) {
+    pt_files all;
+    pt_walk(dir, &all);
+    bool ok = true;
+    for (size_t i = 0; i < all.n && ok; i++) {
+        const char *base = strrchr(all.rel[i], '/');
+        base = base ? base + 1 : all.rel[i];
+        if (!strncmp(all.rel[i], "_tmp-", 5) || base[0] == '.') {
+            snprintf(what, cap, "%s", all.rel[i]);
+            ok = false;
+        }
+    }
+    pt_files_free(&all);
+    return ok;
+}
+
+START_TEST(overwrite_twice_gives_byte_identical_trees_and_no_leftovers)
+{
+    const char *out = out_dir("overwrite");
+    pt_rm_rf(out);
+    /* First a different layout, so the overwrite has old partition folders to remove. */
+    const char *first[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by", "year(ts)", "-q", NULL};
+    pt_run r0 = convert(0, first);
+    ck_assert(pt_exists(pt_join(out, "year=2024")));
+    const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                          "--sort-by", "order_id", "--mode", "overwrite", "--target-file-size", "512KiB", "--memory-limit",
+                          "4MiB", "-q", NULL};
+    pt_run r1 = convert(0, args);
+    char *a = pt_tree_digest(out, NULL);
+    ck_assert_msg(!pt_exists(pt_join(out, "year=2024")), "the earlier partition folders are still there");
+    pt_run r2 = convert(0, args);
+    char *b = pt_tree_digest(out, NULL);
+    ck_assert_msg(!strcmp(a, b), "a second overwrite changed the tree:\n%s\nvs\n%s", a, b);
+    char what[512];
+    ck_assert_msg(no_leftovers(out, what, sizeof what), "left over: %s", what);
+    /* Every file is in the manifest or is an artifact or the lock: nothing stale. */
+    pt_files all, data;
+    pt_walk(out, &all);
+    pt_data_files(out, &data);
+    ck_assert_uint_eq(all.n, data.n + 5); /* manifest.json, table.sql, copy.sql, spectrum.sql, _kiln.lock */
+    ck_assert_uint_eq(data.n, result_u64(&r2, "files_out"));
+    pt_files_free(&all);
+    pt_files_free(&data);
+    free(a);
+    free(b);
+    pt_run_free(&r0);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+static long part_number(const char *rel) {
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    return strncmp(base, "part-", 5) ? -1 : atol(base + 5);
+}
+
+START_TEST(append_adds_new_names_and_a_manifest_of_only_them)
+{
+    const char *out = out_dir("append");
+    pt_rm_rf(out);
+    const char *first[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by", "region", "-q", NULL};
+    pt_run r1 = convert(0, first);
+    pt_files before;
+    pt_data_files(out, &before);
+    char *digest_before = pt_tree_digest(out, NULL);
+    long max_before = -1;
+    for (size_t i = 0; i < before.n; i++) max_before = part_number(before.rel[i]) > max_before ? part_number(before.rel[i]) : max_before;
+
+    const char *second[] = {"convert", orders_shard1, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                            "--mode", "append", "-q", NULL};
+    pt_run r2 = convert(0, second);
+    pt_files after;
+    pt_data_files(out, &after);
+    ck_assert_uint_eq(after.n, before.n + result_u64(&r2, "files_out"));
+    /* The earlier files are untouched. */
+    char *digest_after = pt_tree_digest(out, NULL);
+    for (size_t i = 0; i < before.n; i++) {
+        char line[600];
+        snprintf(line, sizeof line, "%s=%016llx\n", before.rel[i], (unsigned long long)pt_file_hash(pt_join(out, before.rel[i])));
+        ck_assert_msg(strstr(digest_before, line) && strstr(digest_after, line), "%s changed", before.rel[i]);
+    }
+    /* New files have numbers past the highest earlier one, and the manifest lists only them. */
+    char *text = pt_read_text(pt_join(out, "manifest.json"), NULL);
+    static char urls[4096][512];
+    static uint64_t sizes[4096];
+    size_t n = manifest_entries(text, urls, sizes, 4096);
+    ck_assert_uint_eq(n, result_u64(&r2, "files_out"));
+    for (size_t k = 0; k < n; k++) {
+        const char *rel = strstr(urls[k], "/out-append/") + strlen("/out-append/");
+        ck_assert_msg(part_number(rel) > max_before, "%s is not numbered past %ld", rel, max_before);
+        ck_assert_uint_eq(sizes[k], pt_file_size(pt_join(out, rel)));
+    }
+    uint64_t rows = 0;
+    for (size_t i = 0; i < after.n; i++) {
+        kn_pqr_meta *m = pt_footer(pt_join(out, after.rel[i]));
+        ck_assert(m);
+        rows += (uint64_t)m->num_rows;
+        kn_pqr_meta_free(m);
+    }
+    ck_assert_uint_eq(rows, result_u64(&r1, "rows_written") + result_u64(&r2, "rows_written"));
+    free(text);
+    free(digest_before);
+    free(digest_after);
+    pt_files_free(&before);
+    pt_files_free(&after);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(error_if_exists_refuses_kiln_output_and_leaves_it_whole)
+{
+    const char *out = out_dir("exists");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by", "region", "-q", NULL};
+    pt_run r1 = convert(0, args);
+    char *before = pt_tree_digest(out, NULL);
+    pt_run r2 = convert(1, args);
+    ck_assert_msg(strstr(r2.err, "already holds kiln output"), "%s", r2.err);
+    char *after = pt_tree_digest(out, NULL);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+/* Waits until `pred(dir)` holds or kiln exits; returns true when it held while kiln ran. */
+static bool wait_for(pid_t pid, const char *dir, bool (*pred)(const char *dir)) {
+    for (;;) {
+        if (pred(dir)) return true;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) return false;
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static bool has_tmp_entry(const char *dir, const char *needle) {
+    pt_files all;
+    pt_walk(dir, &all);
+    bool found = false;
+    for (size_t i = 0; i < all.n && !found; i++) found = !strncmp(all.rel[i], "_tmp-", 5) && strstr(all.rel[i], needle);
+    pt_files_free(&all);
+    return found;
+}
+
+static bool spilling(const char *dir) { return has_tmp_entry(dir, "/spill-"); }
+static bool writing_parts(const char *dir) { return has_tmp_entry(dir, "/region="); }
+
+/* After a kill: no readable name holds anything but a complete Parquet file. */
+static void check_no_partial_readable_file(const char *dir) {
+    pt_files all;
+    pt_walk(dir, &all);
+    for (size_t i = 0; i < all.n; i++) {
+        if (!pt_is_readable_name(all.rel[i])) continue;
+        size_t n = strlen(all.rel[i]);
+        ck_assert_msg(n > 8 && !strcmp(all.rel[i] + n - 8, ".parquet"), "a killed run left %s under a readable name",
+                      all.rel[i]);
+        ck_assert_msg(pt_par1_both_ends(pt_join(dir, all.rel[i])), "%s is not a complete Parquet file", all.rel[i]);
+    }
+    pt_files_free(&all);
+}
+
+START_TEST(sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds)
+{
+    const char *out = out_dir("killed"), *ref = out_dir("killed-ref");
+    pt_rm_rf(ref);
+    const char *ref_args[] = {"convert", orders_dir, "-o", ref, "--schema", orders_schema, "--partition-by",
+                              "region,year(ts),month(ts)", "--morsel-size", "64KiB", "--memory-limit", "2MiB", "--threads",
+                              "1", "-q", NULL};
+    pt_run rr = convert(0, ref_args);
+    char *want = pt_tree_digest(ref, skip_root_artifacts);
+    bool (*points[2])(const char *) = {spilling, writing_parts};
+    const char *names[2] = {"while spilling", "while writing partition files"};
+    for (int k = 0; k < 2; k++) {
+        pt_rm_rf(out);
+        const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by",
+                              "region,year(ts),month(ts)", "--morsel-size", "64KiB", "--memory-limit", "2MiB", "--threads",
+                              "1", "-q", NULL};
+        pid_t pid = pt_kiln_start(args);
+        bool reached = wait_for(pid, out, points[k]);
+        ck_assert_msg(reached, "kiln finished before it could be killed %s; the input is too small", names[k]);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert(WIFSIGNALED(status));
+        check_no_partial_readable_file(out);
+        /* The next run, with the same options, cleans up and writes the same files as a clean run. */
+        pt_run r = convert(0, args);
+        char what[512];
+        ck_assert_msg(no_leftovers(out, what, sizeof what), "left over after the retry (%s): %s", names[k], what);
+        char *got = pt_tree_digest(out, skip_root_artifacts);
+        ck_assert_msg(!strcmp(got, want), "the retry after a kill %s wrote other files", names[k]);
+        free(got);
+        pt_run_free(&r);
+    }
+    free(want);
+    pt_run_free(&rr);
+}
+END_TEST
+
+START_TEST(drop_partition_columns_leaves_identity_columns_out_of_the_files)
+{
+    const char *out = out_dir("drop");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by",
+                          "region,year(ts)", "--drop-partition-columns", "-q", NULL};
+    pt_run r = convert(0, args);
+    pt_files files;
+    pt_data_files(out, &files);
+    ck_assert_uint_gt(files.n, 0);
+    for (size_t i = 0; i < files.n; i++) {
+        kn_pqr_meta *m = pt_footer(pt_join(out, files.rel[i]));
+        ck_assert(m);
+        ck_assert_msg(pt_leaf(m, "region") < 0, "%s still holds region", files.rel[i]);
+        ck_assert_msg(pt_leaf(m, "ts") >= 0, "%s lost ts, the source of a derived key", files.rel[i]);
+        ck_assert_uint_eq(m->num_leaves, 14);
+        kn_pqr_meta_free(m);
+    }
+    char *spectrum = pt_read_text(pt_join(out, "spectrum.sql"), NULL);
+    ck_assert(spectrum && strstr(spectrum, "PARTITIONED BY (region VARCHAR"));
+    free(spectrum);
+    /* Without the option the partition column stays in the files (Redshift COPY needs it). */
+    const char *out2 = out_dir("keep");
+    pt_rm_rf(out2);
+    const char *args2[] = {"convert", orders_shard0, "-o", out2, "--schema", orders_schema, "--partition-by", "region", "-q", NULL};
+    pt_run r2 = convert(0, args2);
+    pt_files kept;
+    pt_data_files(out2, &kept);
+    kn_pqr_meta *m = pt_footer(pt_join(out2, kept.rel[0]));
+    ck_assert(m && pt_leaf(m, "region") >= 0);
+    kn_pqr_meta_free(m);
+    pt_files_free(&kept);
+    pt_files_free(&files);
+    pt_run_free(&r);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(a_locked_output_folder_is_refused_with_exit_3)
+{
+    const char *out = out_dir("locked");
+    pt_rm_rf(out);
+    mkdir(out, 0755);
+    int fd = open(pt_join(out, "_kiln.lock"), O_RDWR | O_CREAT, 0644);
+    ck_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
+    const char *args[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "-q", NULL};
+    pt_run r = convert(3, args);
+    ck_assert_msg(strstr(r.err, "another kiln run"), "%s", r.err);
+    close(fd);
+    pt_run r2 = convert(0, args);
+    pt_run_free(&r);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(stale_temporary_folders_of_killed_runs_are_removed)
+{
+    const char *out = out_dir("stale");
+    pt_rm_rf(out);
+    mkdir(out, 0755);
+    mkdir(pt_join(out, "_tmp-1-2"), 0755);
+    FILE *f = fopen(pt_join(out, "_tmp-1-2/spill-0"), "w");
+    fputs("junk", f);
+    fclose(f);
+    f = fopen(pt_join(out, ".manifest.json.kiln-tmp-1-0"), "w");
+    fputs("{", f);
+    fclose(f);
+    f = fopen(pt_join(out, "notes.txt"), "w"); /* not kiln's: left alone */
+    fputs("mine", f);
+    fclose(f);
+    const char *args[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "-q", NULL};
+    pt_run r = convert(0, args);
+    char what[512];
+    ck_assert_msg(no_leftovers(out, what, sizeof what), "left over: %s", what);
+    ck_assert(pt_exists(pt_join(out, "notes.txt")));
+    pt_run_free(&r);
+}
+END_TEST
+
+START_TEST(output_is_the_same_whatever_the_threads_and_morsel_size)
+{
+    const char *a = out_dir("t1"), *b = out_dir("t2");
+    pt_rm_rf(a);
+    pt_rm_rf(b);
+    const char *args1[] = {"convert", orders_dir, "-o", a, "--schema", orders_schema, "--partition-by", "region",
+                           "--sort-by", "amount,order_id", "--slices", "2", "--target-file-size", "256KiB",
+                           "--threads", "1", "--morsel-size", "256KiB", "-q", NULL};
+    const char *args2[] = {"convert", orders_dir, "-o", b, "--schema", orders_schema, "--partition-by", "region",
+                           "--sort-by", "amount,order_id", "--slices", "2", "--target-file-size", "256KiB",
+                           "--threads", "2", "--morsel-size", "1MiB", "--memory-limit", "3MiB", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+    char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts);
+    ck_assert_msg(!strcmp(da, db), "1 thread and 2 threads wrote different files");
+    free(da);
+    free(db);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(bad_layout_options_exit_1_before_anything_is_created)
+{
+    const char *out = out_dir("bad");
+    pt_rm_rf(out);
+    const char *cases[][12] = {
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by", "nope", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by", "hour(region)", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--drop-partition-columns", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--sort-by", "nope", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--merge-key", "nope", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--mode", "sometimes", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--memory-limit", "10KiB", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--slices", "0", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pt_run r = convert(1, cases[i]);
+        ck_assert_msg(strstr(r.err, "kiln: error:"), "case %zu: %s", i, r.err);
+        ck_assert_msg(!pt_exists(out), "case %zu created the output folder", i);
+        pt_run_free(&r);
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void setup_inputs(void) {
+    snprintf(work, sizeof work, "%s/tests/partition/work", KN_TEST_BINARY_DIR);
+    pt_rm_rf(work);
+    mkdir(work, 0755);
+    snprintf(orders_dir, sizeof orders_dir, "%s/orders", work);
+    snprintf(orders_schema, sizeof orders_schema, "%s/bench/orders.schema.yaml", KN_TEST_SOURCE_DIR);
+    snprintf(keyed_input, sizeof keyed_input, "%s/keyed.ndjson", work);
+    snprintf(keyed_schema, sizeof keyed_schema, "%s/keyed.schema.yaml", work);
+    if (!pt_gen_orders(orders_dir, ORDERS_ROWS, 5, 2)) {
+        fprintf(stderr, "test_partition: FAIL: cannot run the generator %s\n", KN_TEST_GEN);
+        exit(1);
+    }
+    pt_files shards;
+    pt_walk(orders_dir, &shards);
+    if (shards.n != 2) {
+        fprintf(stderr, "test_partition: FAIL: expected 2 generated shards in %s\n", orders_dir);
+        exit(1);
+    }
+    snprintf(orders_shard0, sizeof orders_shard0, "%s/%s", orders_dir, shards.rel[0]);
+    snprintf(orders_shard1, sizeof orders_shard1, "%s/%s", orders_dir, shards.rel[1]);
+    pt_files_free(&shards);
+    pt_write_keyed(keyed_input, KEYED_ROWS, KEYS);
+    pt_write_keyed_schema(keyed_schema);
+}
+
+int main(void) {
+    setup_inputs();
+    Suite *s = suite_create("partition");
+    TCase *tc = tcase_create("convert");
+    tcase_set_timeout(tc, 1200);
+    tcase_add_test(tc, partition_folders_hold_only_their_values);
+    tcase_add_test(tc, thousands_of_partitions_stay_within_the_memory_bound_through_spill_files);
+    tcase_add_test(tc, sort_by_gives_sorted_non_overlapping_row_groups);
+    tcase_add_test(tc, slices_give_file_counts_in_multiples_with_even_sizes);
+    tcase_add_test(tc, manifest_lists_every_data_file_once_with_its_exact_size);
+    tcase_add_test(tc, overwrite_twice_gives_byte_identical_trees_and_no_leftovers);
+    tcase_add_test(tc, append_adds_new_names_and_a_manifest_of_only_them);
+    tcase_add_test(tc, error_if_exists_refuses_kiln_output_and_leaves_it_whole);
+    tcase_add_test(tc, sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds);
+    tcase_add_test(tc, drop_partition_columns_leaves_identity_columns_out_of_the_files);
+    tcase_add_test(tc, a_locked_output_folder_is_refused_with_exit_3);
+    tcase_add_test(tc, stale_temporary_folders_of_killed_runs_are_removed);
+    tcase_add_test(tc, output_is_the_same_whatever_the_threads_and_morsel_size);
+    tcase_add_test(tc, bad_layout_options_exit_1_before_anything_is_created);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
