@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kn_types.h"
 
@@ -127,6 +128,104 @@ static inline kn_num_status kn_parse_double_inline(const char *s, size_t n, doub
         }
     }
     return kn_parse_double(s, n, out);
+}
+
+/* ---- word-at-a-time forms for short numbers ------------------------------------------------
+ * Prices, quantities and ids are mostly 1 to 8 characters. A loop over their digits ends at a
+ * different count from one value to the next, and the mispredicted exit costs more than the
+ * parse; these read the number as one 8-byte word instead. They need s[0..n + 8) readable
+ * (the bytes past n are ignored) and give exactly the results of the functions above, to
+ * which they hand everything but the short shapes. */
+
+/* Per byte of x: zero when it is an ASCII digit, nonzero (in the high nibble) otherwise. Adding
+ * 6 to a byte of 0xFA or more carries into the next byte, but such a byte is nonzero here
+ * already, and only the first nonzero byte is ever used. */
+static inline uint64_t kn__swar_nondigits(uint64_t x) {
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
+    return ((x & hi) ^ threes) | (((x + 0x0606060606060606ull) & hi) ^ threes);
+}
+
+/* The value of the first `len` (1..8) bytes of x, all ASCII digits, first byte most
+ * significant: shifted up so missing digits read as leading zeros, then pairs, quads and
+ * octets are combined by three multiplies. */
+static inline uint64_t kn__swar_digits_value(uint64_t x, size_t len) {
+    x <<= 8 * (8 - len);
+    x = ((x & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+    x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+    return ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+
+/* s[0..m), m 1..8 (8 bytes readable), as digits[.digits] in the JSON grammar (no leading zero
+ * in a longer integer part, a digit on each side of a dot): its digits' value with the dot
+ * left out, and how many follow the dot. False for any other text. */
+static inline bool kn__swar_short_number(const char *s, size_t m, uint64_t *value, size_t *frac_len) {
+    uint64_t x;
+    memcpy(&x, s, 8);
+    uint64_t keep = m == 8 ? ~0ull : (1ull << (8 * m)) - 1;
+    uint64_t nd = kn__swar_nondigits(x) & keep;
+    size_t i = nd ? (size_t)__builtin_ctzll(nd) / 8 : m; /* length of the integer part */
+    if (i == 0 || (i > 1 && s[0] == '0')) return false;
+    if (i == m) {
+        *value = kn__swar_digits_value(x, m);
+        *frac_len = 0;
+        return true;
+    }
+    /* One dot, then at least one digit and nothing else. */
+    if (s[i] != '.' || i + 1 == m || (nd & ~(0xFFull << (8 * i))) != 0) return false;
+    uint64_t low = (1ull << (8 * i)) - 1;
+    *value = kn__swar_digits_value((x & low) | ((x >> 8) & ~low), m - 1);
+    *frac_len = m - 1 - i;
+    return true;
+}
+
+static inline kn_num_status kn_parse_int_wide(const char *s, size_t n, int64_t min, int64_t max, int64_t *out) {
+    size_t neg = n && s[0] == '-';
+    uint64_t v;
+    size_t f;
+    if (n - neg >= 1 && n - neg <= 8 && kn__swar_short_number(s + neg, n - neg, &v, &f) && f == 0) {
+        int64_t x = neg ? -(int64_t)v : (int64_t)v;
+        if (x >= min && x <= max) {
+            *out = x;
+            return KN_NUM_OK;
+        }
+    }
+    return kn_parse_int_inline(s, n, min, max, out);
+}
+
+static inline kn_num_status kn_parse_decimal64_wide(const char *s, size_t n, int precision, int scale, int64_t *out) {
+    static const uint64_t p10[19] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+                                     100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+                                     10000000000000ull, 100000000000000ull, 1000000000000000ull,
+                                     10000000000000000ull, 100000000000000000ull, 1000000000000000000ull};
+    size_t neg = n && s[0] == '-';
+    uint64_t v;
+    size_t f;
+    /* At most 8 digits times 10^(scale - f) stays below 10^18 when scale <= 10. */
+    if (n - neg >= 1 && n - neg <= 8 && precision >= 1 && precision <= 18 && scale >= 0 && scale <= 10 &&
+        scale <= precision &&
+        kn__swar_short_number(s + neg, n - neg, &v, &f) && f <= (size_t)scale) {
+        v *= p10[scale - (int)f];
+        if (v < p10[precision]) {
+            *out = neg ? -(int64_t)v : (int64_t)v;
+            return KN_NUM_OK;
+        }
+    }
+    return kn_parse_decimal64_inline(s, n, precision, scale, out);
+}
+
+static inline kn_num_status kn_parse_double_wide(const char *s, size_t n, double *out) {
+    static const double p10[8] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+    size_t neg = n && s[0] == '-';
+    uint64_t v;
+    size_t f;
+    /* At most 8 digits are exact in a double, and so is 10^f: one division rounds correctly,
+     * as in kn_parse_double_inline. */
+    if (n - neg >= 1 && n - neg <= 8 && kn__swar_short_number(s + neg, n - neg, &v, &f)) {
+        double d = (double)v / p10[f];
+        *out = neg ? -d : d;
+        return KN_NUM_OK;
+    }
+    return kn_parse_double_inline(s, n, out);
 }
 
 /* kn_parse_double: finite results only: a value beyond the float64 range is KN_NUM_RANGE; one

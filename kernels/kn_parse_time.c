@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-int64_t kn_days_from_civil(int64_t y, unsigned m, unsigned d) {
+/* Inlined into the parsers below; kn_days_from_civil is its public face. */
+static inline int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     /* Shift the year to start in March so the leap day is the last day of the "year". */
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -18,6 +19,8 @@ int64_t kn_days_from_civil(int64_t y, unsigned m, unsigned d) {
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
 }
+
+int64_t kn_days_from_civil(int64_t y, unsigned m, unsigned d) { return days_from_civil(y, m, d); }
 
 unsigned kn_days_in_month(int64_t year, unsigned month) {
     static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -169,7 +172,7 @@ static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
     if (d1 > 9 || d2 > 9) return false;
     unsigned d = d1 * 10 + d2;
     if (m < 1 || m > 12 || d < 1 || d > kn_days_in_month(y, m)) return false;
-    *days = kn_days_from_civil(y, m, d);
+    *days = days_from_civil(y, m, d);
     return true;
 }
 
@@ -211,7 +214,7 @@ static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *ou
         out->has_offset = true;
     }
     out->has_time = true;
-    out->wall_micros = kn_days_from_civil(y, mo, d) * 86400000000LL +
+    out->wall_micros = days_from_civil(y, mo, d) * 86400000000LL +
                        ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000LL + micros;
     return true;
 }

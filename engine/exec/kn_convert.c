@@ -30,6 +30,7 @@
 #include "kn_partition.h"
 #include "kn_progress.h"
 #include "kn_sort_key.h"
+#include "kn_sort_rows.h"
 #include "kn_sort_spill.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {
@@ -114,6 +115,7 @@ typedef struct worker {
     kn_exec_reader *reader;
     kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
     kn_batch *batch;   /* == kb.batch */
+    kn_keyed_batch spare; /* clustering: the other half of the sort's double buffer */
     reject *rejects;
     size_t num_rejects, cap_rejects;
     uint64_t records;
@@ -154,6 +156,10 @@ static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, wor
     worker_clear_rejects(w);
     w->records = 0;
     w->fatal = KN_OK;
+    if (!w->kb.batch && w->spare.batch) {
+        w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
+        memset(&w->spare, 0, sizeof w->spare);
+    }
     if (!w->kb.batch) w->fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->fatal_error);
     w->batch = w->kb.batch;
     if (w->fatal != KN_OK) return;
@@ -564,10 +570,18 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
                 if (!atomic_load(&stop) && wst == KN_OK) {
                     morsel_range(fmt, in, morsels[m].index_in_file, opt->morsel_bytes, &start, &end);
                     parse_morsel(fmt, schema, &w, in, start, end, keep_going);
-                    /* Keys are made here, on every core; the ordered part only counts and hands
-                     * the batch over. */
-                    if (w.fatal == KN_OK && r.clustered)
+                    /* Keys are made and the morsel's rows sorted here, on every core; the ordered
+                     * part only counts and hands the sorted batch to the merge. */
+                    if (w.fatal == KN_OK && r.clustered) {
                         w.fatal = kn_sort_keys_build(&r.key_spec, &w.kb, m, &w.fatal_error);
+                        if (w.fatal == KN_OK) w.fatal = kn_sort_rows(&w.kb, &w.spare, &w.fatal_error);
+                        if (w.fatal == KN_OK) {
+                            kn_keyed_batch t = w.kb;
+                            w.kb = w.spare;
+                            w.spare = t;
+                            w.batch = w.kb.batch;
+                        }
+                    }
                 }
 #pragma omp ordered
                 {
@@ -589,6 +603,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             worker_clear_rejects(&w);
             kn_free(w.rejects);
             kn__keyed_release(&w.kb);
+            kn__keyed_release(&w.spare);
             if (w.reader) fmt->free(w.reader);
         }
         kn_progress_finish(&r.progress);

@@ -11,14 +11,6 @@
 #include "kn_file.h"
 #include "kn_spill_block.h"
 
-/* One row of the in-memory run: the key's first 8 bytes (big-endian, so integer order is byte
- * order and most comparisons end here) and where the row lives. */
-typedef struct entry {
-    uint64_t prefix;
-    uint32_t chunk;
-    uint32_t row;
-} entry;
-
 typedef struct spill_file {
     char *path;
     uint64_t size;
@@ -28,8 +20,9 @@ enum { CURSOR_MEMORY, CURSOR_FILE };
 
 typedef struct cursor {
     int kind;
-    /* memory: the sorted run */
     const struct kn_sorter *owner;
+    /* memory: one sorted batch of the run */
+    const kn_keyed_batch *chunk;
     size_t pos;
     /* file */
     kn_source *src;
@@ -51,12 +44,11 @@ struct kn_sorter {
     size_t block_bytes; /* a spill block's target size */
     size_t fan_in;      /* spill files merged at once */
 
-    /* The in-memory run. */
+    /* The in-memory run: batches each sorted by key. */
     kn_keyed_batch *chunks;
     size_t num_chunks, cap_chunks;
     uint64_t run_rows;
     size_t run_bytes;
-    entry *entries; /* sorted, run_rows of them, once the run is sorted */
 
     spill_file *files;
     size_t num_files, cap_files;
@@ -72,7 +64,7 @@ struct kn_sorter {
     bool finished;
 };
 
-/* ---- keys and the run's sort --------------------------------------------------------------- */
+/* ---- keys ------------------------------------------------------------------------------------ */
 
 static inline int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
     int c = memcmp(a, b, alen < blen ? alen : blen);
@@ -80,85 +72,11 @@ static inline int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_
     return alen < blen ? -1 : alen > blen;
 }
 
-static inline const uint8_t *entry_key(const kn_sorter *s, const entry *e, size_t *len) {
-    const kn_keyed_batch *kb = &s->chunks[e->chunk];
-    uint32_t a = kb->key_offs[e->row], b = kb->key_offs[e->row + 1];
-    *len = b - a;
-    return kb->keys.data + a;
-}
-
-static inline bool entry_less(const kn_sorter *s, const entry *a, const entry *b) {
-    if (a->prefix != b->prefix) return a->prefix < b->prefix;
-    size_t al, bl;
-    const uint8_t *ak = entry_key(s, a, &al), *bk = entry_key(s, b, &bl);
-    return key_cmp(ak, al, bk, bl) < 0;
-}
-
-static uint64_t key_prefix(const uint8_t *k, size_t len) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < len ? k[i] : 0);
-    return v;
-}
-
-/* Bottom-up merge sort: O(n log n) whatever the input, and its buffer comes from kn_alloc, so
- * the run's accounting sees it (the C library's qsort may malloc behind the allocator's back). */
-static kn_status sort_entries(const kn_sorter *s, entry *a, size_t n, kn_error *err) {
-    const size_t small = 16;
-    for (size_t lo = 0; lo < n; lo += small) {
-        size_t hi = lo + small < n ? lo + small : n;
-        for (size_t i = lo + 1; i < hi; i++) {
-            entry x = a[i];
-            size_t j = i;
-            while (j > lo && entry_less(s, &x, &a[j - 1])) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = x;
-        }
-    }
-    if (n <= small) return KN_OK;
-    entry *tmp = kn_malloc(n * sizeof *tmp);
-    if (!tmp) return kn_error_set(err, KN_E_NOMEM, "out of memory sorting %zu rows", n);
-    entry *from = a, *to = tmp;
-    for (size_t width = small; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) to[k++] = entry_less(s, &from[j], &from[i]) ? from[j++] : from[i++];
-            while (i < mid) to[k++] = from[i++];
-            while (j < hi) to[k++] = from[j++];
-        }
-        entry *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != a) memcpy(a, from, n * sizeof *a);
-    kn_free(tmp);
-    return KN_OK;
-}
-
-static kn_status sort_run(kn_sorter *s, kn_error *err) {
-    kn_free(s->entries);
-    s->entries = kn_malloc((s->run_rows ? s->run_rows : 1) * sizeof *s->entries);
-    if (!s->entries) return kn_error_set(err, KN_E_NOMEM, "out of memory sorting the run");
-    size_t k = 0;
-    for (size_t c = 0; c < s->num_chunks; c++) {
-        const kn_keyed_batch *kb = &s->chunks[c];
-        for (size_t r = 0; r < kb->batch->num_rows; r++) {
-            uint32_t a = kb->key_offs[r], b = kb->key_offs[r + 1];
-            s->entries[k++] = (entry){key_prefix(kb->keys.data + a, b - a), (uint32_t)c, (uint32_t)r};
-        }
-    }
-    return sort_entries(s, s->entries, (size_t)s->run_rows, err);
-}
-
 static void free_run(kn_sorter *s) {
     for (size_t c = 0; c < s->num_chunks; c++) kn__keyed_release(&s->chunks[c]);
     s->num_chunks = 0;
     s->run_rows = 0;
     s->run_bytes = 0;
-    kn_free(s->entries);
-    s->entries = NULL;
 }
 
 /* ---- writing spill files ------------------------------------------------------------------- */
@@ -245,33 +163,15 @@ static void bw_release(block_writer *bw) {
     kn_free(bw->file.path);
 }
 
-static kn_status spill_run(kn_sorter *s, kn_error *err) {
-    KN_TRY(sort_run(s, err));
-    block_writer bw;
-    kn_status st = bw_open(s, &bw, err);
-    for (uint64_t i = 0; st == KN_OK && i < s->run_rows; i++) {
-        const entry *e = &s->entries[i];
-        size_t len;
-        const uint8_t *key = entry_key(s, e, &len);
-        st = bw_add(&bw, s->chunks[e->chunk].batch, e->row, key, len, err);
-    }
-    if (st == KN_OK) st = bw_close(&bw, err);
-    bw_release(&bw);
-    if (st == KN_OK) {
-        s->spill_runs++;
-        free_run(s);
-    }
-    return st;
-}
-
 /* ---- cursors and the heap ------------------------------------------------------------------ */
 
 static void cursor_set_memory_row(cursor *c) {
-    const kn_sorter *s = c->owner;
-    const entry *e = &s->entries[c->pos];
-    c->cur.batch = s->chunks[e->chunk].batch;
-    c->cur.row = e->row;
-    c->cur.key = entry_key(s, e, &c->cur.key_len);
+    const kn_keyed_batch *kb = c->chunk;
+    size_t r = c->pos;
+    c->cur.batch = kb->batch;
+    c->cur.row = r;
+    c->cur.key = kb->keys.data + kb->key_offs[r];
+    c->cur.key_len = kb->key_offs[r + 1] - kb->key_offs[r];
 }
 
 static void cursor_set_file_row(cursor *c) {
@@ -308,7 +208,7 @@ static kn_status cursor_load_block(cursor *c, bool *ok, kn_error *err) {
 static kn_status cursor_advance(cursor *c, bool first, bool *ok, kn_error *err) {
     if (c->kind == CURSOR_MEMORY) {
         if (!first) c->pos++;
-        *ok = c->pos < c->owner->run_rows;
+        *ok = c->pos < c->chunk->batch->num_rows;
         if (*ok) cursor_set_memory_row(c);
         return KN_OK;
     }
@@ -365,11 +265,11 @@ static kn_status heap_advance_top(heap *h, kn_error *err) {
     return KN_OK;
 }
 
-/* Opens cursors on `files` (and the memory run when `with_memory`), primes them, builds the
- * heap. */
+/* Opens cursors on `files` (and on every batch of the memory run when `with_memory`), primes
+ * them, builds the heap. */
 static kn_status merge_open(kn_sorter *s, const spill_file *files, size_t nfiles, bool with_memory,
                             cursor **out_cursors, size_t *out_n, heap *h, kn_error *err) {
-    size_t n = nfiles + (with_memory ? 1 : 0);
+    size_t n = nfiles + (with_memory ? s->num_chunks : 0);
     cursor *cs = kn_calloc(n ? n : 1, sizeof *cs);
     h->items = kn_calloc(n ? n : 1, sizeof *h->items);
     h->n = 0;
@@ -380,9 +280,10 @@ static kn_status merge_open(kn_sorter *s, const spill_file *files, size_t nfiles
         (*out_n)++;
         KN_TRY(cursor_open_file(s, &cs[i], &files[i], err));
     }
-    if (with_memory) {
-        cs[nfiles].kind = CURSOR_MEMORY;
-        cs[nfiles].owner = s;
+    for (size_t i = 0; with_memory && i < s->num_chunks; i++) {
+        cs[nfiles + i].kind = CURSOR_MEMORY;
+        cs[nfiles + i].owner = s;
+        cs[nfiles + i].chunk = &s->chunks[i];
         (*out_n)++;
     }
     for (size_t i = 0; i < n; i++) {
@@ -428,6 +329,29 @@ static kn_status merge_pass(kn_sorter *s, size_t k, kn_error *err) {
     return KN_OK;
 }
 
+/* Merges the batches of the memory run into a new spill file and frees them. */
+static kn_status spill_run(kn_sorter *s, kn_error *err) {
+    cursor *cs = NULL;
+    size_t ncs = 0;
+    heap h = {NULL, 0};
+    block_writer bw;
+    kn_status st = bw_open(s, &bw, err);
+    if (st == KN_OK) st = merge_open(s, NULL, 0, true, &cs, &ncs, &h, err);
+    while (st == KN_OK && h.n) {
+        const kn_sorter_row *r = &h.items[0]->cur;
+        st = bw_add(&bw, r->batch, r->row, r->key, r->key_len, err);
+        if (st == KN_OK) st = heap_advance_top(&h, err);
+    }
+    merge_close(cs, ncs, &h);
+    if (st == KN_OK) st = bw_close(&bw, err);
+    bw_release(&bw);
+    if (st == KN_OK) {
+        s->spill_runs++;
+        free_run(s);
+    }
+    return st;
+}
+
 /* ---- the API ------------------------------------------------------------------------------- */
 
 kn_status kn_sorter_create(const kn_sorter_options *opt, kn_sorter **out, kn_error *err) {
@@ -468,8 +392,8 @@ kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err) {
     memset(kb, 0, sizeof *kb);
     s->run_rows += rows;
     s->total_rows += rows;
-    /* The sort index and its merge buffer: 2 entries a row. */
-    s->run_bytes += kn__keyed_mem_bytes(&s->chunks[s->num_chunks - 1]) + rows * 2 * sizeof(entry) + sizeof(kn_keyed_batch);
+    /* The batch, and the merge's cursor and heap slot for it. */
+    s->run_bytes += kn__keyed_mem_bytes(&s->chunks[s->num_chunks - 1]) + sizeof(kn_keyed_batch) + sizeof(cursor) + sizeof(cursor *);
     if (s->run_bytes >= s->opt.memory_limit) return spill_run(s, err);
     return KN_OK;
 }
@@ -477,7 +401,6 @@ kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err) {
 kn_status kn_sorter_finish(kn_sorter *s, kn_error *err) {
     KN_RETURN_ERROR_IF(s->finished, err, KN_E_INTERNAL, "the sort was finished twice");
     s->finished = true;
-    KN_TRY(sort_run(s, err));
     while (s->num_files > s->fan_in) KN_TRY(merge_pass(s, s->fan_in, err));
     return merge_open(s, s->files, s->num_files, s->run_rows > 0, &s->cursors, &s->num_cursors, &s->heap, err);
 }

@@ -1,14 +1,14 @@
 /* engine/exec/kn_sort_spill.h: the external sort of the clustered write ("spill and cluster").
  *
- * Rows arrive as keyed batches (kn_col_copy.h, keys from kn_sort_key.h) in input order. The
- * sorter keeps them as they came, a list of batches, until they would hold `memory_limit`
- * bytes (batches' arrays, keys, and 32 bytes a row for the sort index); then it sorts that run
- * by key and writes it to `spill_dir`/spill-N as blocks of at most KN_SPILL_BLOCK_ROWS rows
- * (kn_spill_block.h), and frees it. At the end the last run is sorted in memory (with no spill
- * at all when everything fit) and a k-way merge over it and the spill files hands the rows back
- * one at a time in key order. When there are more spill files than the merge may hold open at
- * once, groups of them are first merged into longer spill files, so the merge's block buffers
- * stay within memory_limit / 4.
+ * Rows arrive as keyed batches (kn_col_copy.h, keys from kn_sort_key.h), each already sorted
+ * by key (kn_sort_rows.h, done by the parse workers in parallel). The sorter keeps them as they
+ * came, a list of batches (the run), until they would hold `memory_limit` bytes (the batches'
+ * arrays and keys); then it merges the run's batches into `spill_dir`/spill-N as blocks of at
+ * most KN_SPILL_BLOCK_ROWS rows (kn_spill_block.h), and frees them. At the end a k-way merge
+ * over the last run's batches (with no spill at all when everything fit) and the spill files
+ * hands the rows back one at a time in key order, reading every source front to back. When
+ * there are more spill files than the merge may hold open at once, groups of them are first
+ * merged into longer spill files, so the merge's block buffers stay within memory_limit / 4.
  *
  * Memory: at most memory_limit for the run (+ one incoming batch, + one block being written),
  * and during the merge the last run plus about memory_limit / 4 of block buffers.
@@ -44,8 +44,8 @@ typedef struct kn_sorter_row {
 
 kn_status kn_sorter_create(const kn_sorter_options *opt, kn_sorter **out, kn_error *err);
 
-/* Takes the batch, keys and offsets of `kb` (which is left zeroed; give the producer a new
- * batch). Spills the run when it is full. */
+/* Takes the batch, keys and offsets of `kb`, whose rows must be sorted by key (`kb` is left
+ * zeroed; give the producer a new batch). Spills the run when it is full. */
 kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err);
 
 /* Ends the input: sorts the last run and opens the merge. */

@@ -945,30 +945,32 @@ static inline bool put_iso_time(const field_info *fi, kn_column *c, const uint8_
 }
 
 /* A JSON number's text into a number column, as store_number stores it; false when the
- * column is no number column or the text does not fit it. */
-static inline bool put_plain_number(const field_info *fi, kn_column *c, const char *s, size_t n) {
+ * column is no number column or the text does not fit it. `wide` says 8 bytes past the text
+ * may be read, for the word-at-a-time parsers. */
+static inline bool put_plain_number(const field_info *fi, kn_column *c, const char *s, size_t n, bool wide) {
+    kn_num_status ns;
     switch (fi->kind) {
-    case F_I64: {
-        int64_t v;
-        if (kn_parse_int_inline(s, n, INT64_MIN, INT64_MAX, &v) != KN_NUM_OK) return false;
-        put_i64(c, v);
-        return true;
-    }
+    case F_I64:
     case F_I32: {
-        int64_t v;
-        if (kn_parse_int_inline(s, n, INT32_MIN, INT32_MAX, &v) != KN_NUM_OK) return false;
-        put_i32(c, (int32_t)v);
+        int64_t v, lo = fi->kind == F_I64 ? INT64_MIN : INT32_MIN, hi = fi->kind == F_I64 ? INT64_MAX : INT32_MAX;
+        ns = wide ? kn_parse_int_wide(s, n, lo, hi, &v) : kn_parse_int_inline(s, n, lo, hi, &v);
+        if (ns != KN_NUM_OK) return false;
+        if (fi->kind == F_I64) put_i64(c, v);
+        else put_i32(c, (int32_t)v);
         return true;
     }
     case F_F64: {
         double v;
-        if (kn_parse_double_inline(s, n, &v) != KN_NUM_OK) return false;
+        ns = wide ? kn_parse_double_wide(s, n, &v) : kn_parse_double_inline(s, n, &v);
+        if (ns != KN_NUM_OK) return false;
         put_f64(c, v);
         return true;
     }
     case F_DEC64: {
         int64_t v;
-        if (kn_parse_decimal64_inline(s, n, fi->precision, fi->scale, &v) != KN_NUM_OK) return false;
+        ns = wide ? kn_parse_decimal64_wide(s, n, fi->precision, fi->scale, &v)
+                  : kn_parse_decimal64_inline(s, n, fi->precision, fi->scale, &v);
+        if (ns != KN_NUM_OK) return false;
         put_i64(c, v);
         return true;
     }
@@ -1011,7 +1013,7 @@ static inline __attribute__((always_inline)) bool store_fast(kn_ndjson_reader *r
     if (ch == '{' || ch == '[' || ch == '}' || ch == ']' || ch == '\n') return false;
     size_t e = atom_end_indexed(w, p, ix[ti + 1]), n = e - p;
     if (ch == '-' || (unsigned)(ch - '0') < 10) {
-        if (!put_plain_number(fi, c, (const char *)w + p, n)) return false;
+        if (!put_plain_number(fi, c, (const char *)w + p, n, e + 8 <= r->win_len)) return false;
     } else if (fi->kind == F_BOOL && n == 4 && memcmp(w + p, "true", 4) == 0) {
         put_bool(c, true);
     } else if (fi->kind == F_BOOL && n == 5 && memcmp(w + p, "false", 5) == 0) {

@@ -275,6 +275,81 @@ START_TEST(iso_timestamps_and_dates)
 }
 END_TEST
 
+/* Writes a timestamp-like string built from random parts, mostly valid, often near a limit,
+ * sometimes damaged; returns its length. */
+static size_t random_timestamp(char *buf, size_t cap) {
+    static const char *const seps[] = {"T", "T", "t", " ", "X", ""};
+    static const char *const tails[] = {"", "Z", "Z", "z", "+01:00", "-0530", "+05", "+25:00", "Zjunk", " ", "ZZ", "-", "+"};
+    unsigned y = rnd() % 4 == 0 ? (unsigned)(rnd() % 10000) : 1896 + (unsigned)(rnd() % 210);
+    unsigned mo = (unsigned)(rnd() % 14), d = (unsigned)(rnd() % 33), h = (unsigned)(rnd() % 26);
+    unsigned mi = (unsigned)(rnd() % 62), sec = (unsigned)(rnd() % 62);
+    if (rnd() % 3) mo = 1 + mo % 12, h %= 24, mi %= 60, sec %= 60;
+    if (rnd() % 4 == 0) mo = 2, d = 28 + (unsigned)(rnd() % 3); /* leap days, and Feb 30 */
+    int n = snprintf(buf, cap, "%04u-%02u-%02u%s%02u:%02u:%02u", y, mo, d, seps[rnd() % 6], h, mi, sec);
+    if (rnd() % 2) {
+        buf[n++] = rnd() % 4 ? '.' : ',';
+        for (unsigned k = (unsigned)(rnd() % 12); k > 0; k--) buf[n++] = (char)('0' + rnd() % 10);
+    }
+    n += snprintf(buf + n, cap - (size_t)n, "%s", tails[rnd() % 13]);
+    if (rnd() % 5 == 0) buf[rnd() % (unsigned)n] = "0123456789-:T.Z +a"[rnd() % 18];
+    if (rnd() % 6 == 0) n = (int)(rnd() % ((unsigned)n + 1));
+    return (size_t)n;
+}
+
+START_TEST(iso_fast_paths_agree_with_the_general_parsers)
+{
+    /* The word-at-a-time shapes must give the same status and value as the field-by-field
+     * parser on every input: valid ones, leap days (2024-02-29, 2000-02-29 exist; 2023-02-29,
+     * 1900-02-29 do not), hour 24, minute and second 60, ten fraction digits, offsets, junk. */
+    const char *edge[] = {"2024-02-29T00:00:00Z", "2000-02-29T00:00:00", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00",
+                          "2024-03-05T24:00:00Z", "2024-03-05T23:60:00", "2024-03-05T23:59:60", "2024-12-31T23:59:59.999999999Z",
+                          "2024-03-05T12:34:56.1234567891Z", "2024-03-05T12:34:56.Z", "2024-03-05T12:34:56,5z",
+                          "0000-01-01T00:00:00", "9999-12-31T23:59:59Z", "2024-00-10T00:00:00", "2024-04-31T00:00:00",
+                          "2024-03-05T12:34:56+00:00", "2024-03-05T12:34", "2024-03-05", "2024-02-29", "2023-02-29",
+                          "2024-3-05T12:34:56", "2024-03-05T12:34:5", "2024-03-05T12:34:56ZZ", "2024-03-05T12:34:56 ",
+                          "\xff" "024-03-05T12:34:56Z", "2024-03-05T12:34:56\xa0"};
+    char buf[96];
+    for (int i = 0; i < 400000; i++) {
+        size_t n;
+        if (i < (int)(sizeof edge / sizeof edge[0])) {
+            n = strlen(edge[i]);
+            memcpy(buf, edge[i], n);
+        } else {
+            n = random_timestamp(buf, sizeof buf);
+        }
+        kn_time_value a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        bool allow_date = i % 2;
+        kn_time_status s1 = kn_parse_iso_timestamp(buf, n, allow_date, &a);
+        kn_time_status s2 = kn__parse_iso_timestamp_general(buf, n, allow_date, &b);
+        ck_assert_msg(s1 == s2, "%.*s: %d vs %d", (int)n, buf, s1, s2);
+        if (s1 == KN_TIME_OK)
+            ck_assert_msg(a.wall_micros == b.wall_micros && a.offset_seconds == b.offset_seconds &&
+                              a.has_offset == b.has_offset && a.has_time == b.has_time,
+                          "%.*s", (int)n, buf);
+        /* The date parser on the first 10 bytes (a date, or a damaged one) and on all of it. */
+        for (size_t len = n < 10 ? n : 10; len <= n; len += n > 10 ? n - 10 : 1) {
+            int32_t d1 = 0, d2 = 0;
+            s1 = kn_parse_iso_date(buf, len, &d1);
+            s2 = kn__parse_iso_date_general(buf, len, &d2);
+            ck_assert_msg(s1 == s2 && (s1 != KN_TIME_OK || d1 == d2), "%.*s", (int)len, buf);
+            if (len == n) break;
+        }
+    }
+    /* Leap-year rules, spelled out. */
+    int32_t d;
+    ck_assert_int_eq(kn_parse_iso_date("2000-02-29", 10, &d), KN_TIME_OK);
+    ck_assert_int_eq(kn_parse_iso_date("1900-02-29", 10, &d), KN_TIME_RANGE);
+    ck_assert_int_eq(kn_parse_iso_date("2023-02-29", 10, &d), KN_TIME_RANGE);
+    kn_time_value tv;
+    ck_assert_int_eq(kn_parse_iso_timestamp("2023-02-29T10:00:00Z", 20, true, &tv), KN_TIME_RANGE);
+    ck_assert_int_eq(kn_parse_iso_timestamp("2024-03-05T24:00:00Z", 20, true, &tv), KN_TIME_RANGE);
+    ck_assert_int_eq(kn_parse_iso_timestamp("2024-02-29T23:59:59.5Z", 22, true, &tv), KN_TIME_OK);
+    ck_assert(tv.wall_micros == (19782LL * 86400 + 86399) * 1000000 + 500000 && tv.has_offset);
+}
+END_TEST
+
 START_TEST(formatted_times_follow_their_format)
 {
     kn_time_value tv;
@@ -370,6 +445,7 @@ int main(void) {
     tcase_add_test(tc, doubles_ignore_the_process_locale);
     tcase_add_test(tc, inline_fast_paths_agree_with_the_general_parsers);
     tcase_add_test(tc, iso_timestamps_and_dates);
+    tcase_add_test(tc, iso_fast_paths_agree_with_the_general_parsers);
     tcase_add_test(tc, formatted_times_follow_their_format);
     tcase_add_test(tc, utf8_validation_finds_the_first_bad_byte);
     tcase_add_test(tc, utf8_twins_agree_on_random_text);
