@@ -201,10 +201,11 @@ int main(int argc, char **argv) {
         if (m == 1 && !kn_cpu()->avx2) continue;
         double t0 = now();
         size_t tokens = 0;
+        bool ascii;
         for (size_t off = 0; off < len;) {
             size_t end = kn_ndjson_record_end((const uint8_t *)data, len, off + win < len ? off + win : len - 1);
             if (m < 2)
-                tokens += (m ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar)((const uint8_t *)data + off, end - off, pos, bs);
+                tokens += (m ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar)((const uint8_t *)data + off, end - off, pos, bs, &ascii);
             else
                 tokens += kn_utf8_validate((const uint8_t *)data + off, end - off);
             off = end;

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "kn_parse_number.h"
+
 /* Inlined into the parsers below; kn_days_from_civil is its public face. */
 static inline int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     /* Shift the year to start in March so the leap day is the last day of the "year". */
@@ -136,8 +138,6 @@ kn_time_status kn__parse_iso_timestamp_general(const char *s, size_t n, bool all
 
 /* ---- the fast shapes --------------------------------------------------------------------- */
 
-/* Byte i of a little-endian word as a digit's value (valid once the word is checked). */
-#define DIGIT(x, i) ((unsigned)((x) >> (8 * (i))) & 0x0F)
 
 static inline uint64_t load8(const char *s) {
     uint64_t x;
@@ -155,12 +155,43 @@ static inline bool word_matches(uint64_t x, uint64_t digit_mask, uint64_t fixed_
     return ((bad & digit_mask) | ((x ^ fixed) & fixed_mask)) == 0;
 }
 
+/* For a word of checked digits: byte i of the result is the two-digit number written at bytes
+ * i and i + 1 (each byte times ten plus the next; no byte exceeds 99, so nothing carries).
+ * Only the bytes where a pair starts are read. */
+static inline uint64_t digit_pairs(uint64_t x) {
+    uint64_t t = x & 0x0F0F0F0F0F0F0F0Full;
+    return t * 10 + (t >> 8);
+}
+
+/* The byte at i of a digit_pairs word: the value of the pair starting there. */
+#define PAIR(p, i) ((unsigned)((p) >> (8 * (i))) & 0xFF)
+
 /* "YYYY-MM-" in the 8 bytes at s: the year and month, when the digits and dashes are there. */
 static inline bool year_month(uint64_t a, unsigned *y, unsigned *m) {
     if (!word_matches(a, 0x00FFFF00FFFFFFFFull, 0xFF0000FF00000000ull, 0x2D00002D00000000ull)) return false;
-    *y = DIGIT(a, 0) * 1000 + DIGIT(a, 1) * 100 + DIGIT(a, 2) * 10 + DIGIT(a, 3);
-    *m = DIGIT(a, 5) * 10 + DIGIT(a, 6);
+    uint64_t p = digit_pairs(a);
+    *y = PAIR(p, 0) * 100 + PAIR(p, 2);
+    *m = PAIR(p, 5);
     return true;
+}
+
+/* Whether day d exists in month m (1..12) of year y (0..9999): only days past the 28th need
+ * the month's length, and only February 29th the leap-year rule. */
+static inline bool day_exists(unsigned y, unsigned m, unsigned d) {
+    static const unsigned char days[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (d < 1 || d > days[m]) return false;
+    return m != 2 || d != 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* Days since 1970-01-01 of a valid date with year 0..9999, as days_from_civil computes them,
+ * in unsigned arithmetic: years start in March (so the leap day ends the year), and 400 years
+ * (146097 days, one whole Gregorian cycle) are added so that year 0's January and February do
+ * not go negative; every division is then a plain floor. */
+static inline int64_t days_from_civil_0_9999(unsigned y, unsigned m, unsigned d) {
+    static const unsigned short march_doy[13] = {0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275};
+    unsigned yy = y + 400 - (m <= 2);
+    unsigned days = yy * 365 + yy / 4 - yy / 100 + yy / 400 + march_doy[m] + d - 1;
+    return (int64_t)days - 719468 - 146097;
 }
 
 /* YYYY-MM-DD (exactly 10 bytes) into days; false for any other shape or a day that does not
@@ -171,14 +202,41 @@ static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
     unsigned d1 = (unsigned)(s[8] - '0'), d2 = (unsigned)(s[9] - '0');
     if (d1 > 9 || d2 > 9) return false;
     unsigned d = d1 * 10 + d2;
-    if (m < 1 || m > 12 || d < 1 || d > kn_days_in_month(y, m)) return false;
-    *days = days_from_civil(y, m, d);
+    if (m < 1 || m > 12 || !day_exists(y, m, d)) return false;
+    *days = days_from_civil_0_9999(y, m, d);
+    return true;
+}
+
+/* The fraction of a second in s[19..end), end > 19: '.' or ',' then 1 to 9 digits, truncated
+ * to microseconds. The word of the 8 bytes before `end` holds up to 8 of the digits in its
+ * top bytes, so they are checked and read at once (with the bytes before them masked to
+ * zeros, which read as leading zeros) instead of in a loop. */
+static inline bool fraction_micros(const char *s, size_t end, unsigned *micros) {
+    size_t k = end - 20;
+    if ((s[19] != '.' && s[19] != ',') || k < 1 || k > 9) return false;
+    uint64_t x = load8(s + end - 8);
+    uint64_t digits = k >= 8 ? ~0ull : ~((1ull << (8 * (8 - k))) - 1);
+    if (kn__swar_nondigits(x) & digits) return false;
+    uint64_t v = kn__swar_digits_value(x & digits, 8);
+    if (k == 9) {
+        unsigned first = (unsigned)(s[20] - '0');
+        if (first > 9) return false;
+        v += first * 100000000ull;
+    }
+    static const unsigned up[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+    switch (k) {
+    case 7: *micros = (unsigned)(v / 10); break;
+    case 8: *micros = (unsigned)(v / 100); break;
+    case 9: *micros = (unsigned)(v / 1000); break;
+    default: *micros = (unsigned)v * up[k]; break;
+    }
     return true;
 }
 
 /* YYYY-MM-DD(T|t| )HH:MM:SS[(.|,)F{1,9}][Z|z]; false for any other shape (offsets, no
  * seconds) or any field out of range. Three overlapping 8-byte words cover the 19 fixed bytes:
- * s[0..8) "YYYY-MM-", s[8..16) "DDTHH:MM", s[11..19) "HH:MM:SS". */
+ * s[0..8) "YYYY-MM-", s[8..16) "DDTHH:MM", s[11..19) "HH:MM:SS". The length tells where the
+ * fraction ends. */
 static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *out) {
     if (n < 19) return false;
     unsigned y, mo;
@@ -190,31 +248,17 @@ static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *ou
     if (!word_matches(c, 0xFFFF00FFFF00FFFFull, 0x0000FF0000FF0000ull, 0x00003A00003A0000ull)) return false;
     char sep = s[10];
     if (sep != 'T' && sep != 't' && sep != ' ') return false;
-    unsigned d = DIGIT(b, 0) * 10 + DIGIT(b, 1), hh = DIGIT(b, 3) * 10 + DIGIT(b, 4);
-    unsigned mi = DIGIT(b, 6) * 10 + DIGIT(b, 7), ss = DIGIT(c, 6) * 10 + DIGIT(c, 7);
-    if (mo < 1 || mo > 12 || d < 1 || d > kn_days_in_month(y, mo) || hh > 23 || mi > 59 || ss > 59) return false;
-    size_t i = 19;
+    uint64_t pb = digit_pairs(b);
+    unsigned d = PAIR(pb, 0), hh = PAIR(pb, 3), mi = PAIR(pb, 6), ss = PAIR(digit_pairs(c), 6);
+    if (mo < 1 || mo > 12 || !day_exists(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;
+    bool zulu = s[n - 1] == 'Z' || s[n - 1] == 'z';
+    size_t end = n - zulu; /* where the fraction, if any, ends */
     unsigned micros = 0;
-    if (i < n && (s[i] == '.' || s[i] == ',')) {
-        /* 1 to 9 digits; the first six are microseconds, the rest are truncated. */
-        size_t start = ++i;
-        while (i < n && i - start < 9 && (unsigned)(s[i] - '0') < 10) {
-            if (i - start < 6) micros = micros * 10 + (unsigned)(s[i] - '0');
-            i++;
-        }
-        size_t k = i - start;
-        if (k == 0) return false;
-        static const unsigned scale[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
-        micros *= scale[k < 6 ? k : 6];
-    }
+    if (end > 19 && !fraction_micros(s, end, &micros)) return false;
     out->offset_seconds = 0;
-    out->has_offset = false;
-    if (i < n) {
-        if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
-        out->has_offset = true;
-    }
+    out->has_offset = zulu;
     out->has_time = true;
-    out->wall_micros = days_from_civil(y, mo, d) * 86400000000LL +
+    out->wall_micros = days_from_civil_0_9999(y, mo, d) * 86400000000LL +
                        ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000LL + micros;
     return true;
 }

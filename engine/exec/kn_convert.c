@@ -3,7 +3,6 @@
  * file at a time), then commit. See kn_convert.h for the shape and the guarantees. */
 #include "kn_convert.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <omp.h>

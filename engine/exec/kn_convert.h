@@ -9,21 +9,23 @@
  *
  * With --partition-by, --sort-by or --slices the write phase clusters instead of streaming
  * (kn_sort_spill.h): every row gets a memcmp-able key (partition folder, sort columns, input
- * ordinal), rows gather in memory runs up to `memory_limit` and spill sorted to the run's
- * temporary folder when a run is full, and a k-way merge then streams the rows in key order into
- * one open Parquet file at a time (kn_part_sink.h). Memory therefore does not grow with the
- * number of partitions:
+ * ordinal; kn_sort_key.h), each parse worker sorts its morsel's rows by key, the sorted batches
+ * gather in memory up to `memory_limit` and are merged into a spill file in the run's temporary
+ * folder when that is full, and a k-way merge then streams the rows in key order into one open
+ * Parquet file at a time (kn_part_sink.h), each partition's files planned from the row and byte
+ * counts taken while reading. Memory therefore does not grow with the number of partitions.
+ * The stated bound on kiln's allocator peak (the result's peak_memory_bytes):
  *
- *   peak ~ memory_limit                       (the in-memory run, its sort index included)
- *        + memory_limit / 4                   (merge block buffers, only after a spill)
- *        + row_group_bytes + columns x (page_bytes + 2 x dictionary_page_bytes)
- *                                             (the one open Parquet writer)
- *        + threads x 3 x morsel_bytes         (batches being parsed)
- *        + about 200 bytes per partition and per output file (sizes, names, manifest).
+ *   peak <= 1.25 x memory_limit                 (the in-memory run, then the merge's block
+ *                                                buffers, at most memory_limit / 4)
+ *         + row_group_bytes + columns x (page_bytes + 2 x dictionary_page_bytes)
+ *                                               (the one open Parquet writer)
+ *         + threads x 3 x morsel_bytes          (batches being parsed and sorted)
+ *         + 256 bytes x (partitions + files)    (counts, names, the manifest's list)
  *
- * The output never depends on the thread count, the morsel size or memory_limit: keys are
- * unique (the input ordinal breaks ties), and file sizing is planned from per-partition
- * counts, not from when runs spilled.
+ * The streaming path needs the same but the first term. The output never depends on the
+ * thread count, the morsel size or memory_limit: keys are unique (the input ordinal breaks
+ * ties), and file sizing is planned from per-partition counts, not from when runs spilled.
  *
  * Commit (kn_commit.h): an exclusive lock on OUTDIR/_kiln.lock for the whole run; data files
  * are written under OUTDIR/_tmp-<run>/ and renamed into place only when complete; then the

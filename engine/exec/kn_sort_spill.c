@@ -1,4 +1,4 @@
-/* engine/exec/kn_sort_spill.c: runs, their sort, spill files, and the k-way merge
+/* engine/exec/kn_sort_spill.c: in-memory runs of sorted batches, spill files, and the k-way merge
  * (kn_sort_spill.h). */
 #include "kn_sort_spill.h"
 

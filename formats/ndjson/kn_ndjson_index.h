@@ -40,11 +40,12 @@ typedef struct kn__ndjson_scan_state {
 
 /* Indexes buf[0..len) into pos[] (capacity kn__ndjson_index_bound(len)) and sets bit b of
  * bs[] (kn__ndjson_bs_words(len) words, all written) when block b (bytes 64b..64b+63) holds a
- * backslash. Returns the number of tokens. `len` < 2^32. */
-typedef size_t (*kn__ndjson_index_fn)(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs);
+ * backslash. Sets *ascii when no byte is 0x80 or above, so the reader can skip UTF-8
+ * validation while the bytes are in cache anyway. Returns the number of tokens. `len` < 2^32. */
+typedef size_t (*kn__ndjson_index_fn)(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
 
-size_t kn__ndjson_index_scalar(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs);
-size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs);
+size_t kn__ndjson_index_scalar(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
+size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
 
 /* The byte machine over buf[start..end), appending to pos[n..]; returns the new count. Shared
  * by the AVX2 twin for its fallback blocks. Does not touch bs[]. */

@@ -76,11 +76,12 @@ static inline size_t flatten(uint32_t *pos, size_t n, uint32_t base, uint64_t bi
     return (size_t)(o - pos);
 }
 
-size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs_words) {
+size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs_words, bool *ascii) {
     memset(bs_words, 0, kn__ndjson_bs_words(len) * sizeof *bs_words);
     pthread_once(&bit_rows_once, make_bit_rows);
     size_t n = 0;
     uint64_t esc_carry = 0, str_carry = 0, other_carry = 0;
+    __m256i high = _mm256_setzero_si256(); /* the OR of every byte: its top bits say non-ASCII */
     /* Class bits: 0 '[' ']' '{' '}'; 1 ':'; 2 ','; 3 ' '; 4 '\t' '\r'; 5 '\n'; 6 '"'; 7 '\\'.
      * A byte is in a class when both its low-nibble and high-nibble entries have the bit. */
     const __m256i lo_table = _mm256_setr_epi8(8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0,
@@ -101,6 +102,7 @@ size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint
         }
         __m256i lo = _mm256_loadu_si256((const __m256i *)p);
         __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+        high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
         /* Classify by nibbles: class = LO[low nibble] & HI[high nibble], one bit per class
          * (see the tables), so two shuffles replace a dozen compares. */
         __m256i lo_n = _mm256_and_si256(lo, x0f), hi_n = _mm256_and_si256(hi, x0f);
@@ -146,10 +148,11 @@ size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint
         if (__builtin_expect(avail < 64, 0)) tokens &= (1ull << avail) - 1;
         n = flatten(pos, n, (uint32_t)off, tokens);
     }
+    *ascii = _mm256_movemask_epi8(high) == 0;
     return n;
 }
 #else
-size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs) {
-    return kn__ndjson_index_scalar(buf, len, pos, bs);
+size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii) {
+    return kn__ndjson_index_scalar(buf, len, pos, bs, ascii);
 }
 #endif

@@ -60,8 +60,11 @@ size_t kn__ndjson_index_bytes(const uint8_t *buf, size_t start, size_t end, kn__
     return n;
 }
 
-size_t kn__ndjson_index_scalar(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs) {
+size_t kn__ndjson_index_scalar(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii) {
     memset(bs, 0, kn__ndjson_bs_words(len) * sizeof *bs);
+    uint8_t high = 0;
+    for (size_t i = 0; i < len; i++) high |= buf[i];
+    *ascii = high < 0x80;
     for (const uint8_t *p = memchr(buf, '\\', len); p; p = memchr(p + 1, '\\', len - (size_t)(p + 1 - buf))) {
         size_t b = (size_t)(p - buf) >> 6;
         bs[b >> 6] |= 1ull << (b & 63);

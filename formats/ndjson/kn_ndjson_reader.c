@@ -22,6 +22,7 @@
 #include "kn_alloc.h"
 #include "kn_cpu.h"
 #include "kn_ndjson.h"
+#include "kn_ndjson_fast.h"
 #include "kn_ndjson_index.h"
 #include "kn_ndjson_string.h"
 #include "kn_parse_number.h"
@@ -62,6 +63,18 @@ typedef struct key_guess {
     const uint8_t *pat;
 } key_guess;
 
+/* What the member loop reads for every field, copied out of the reader once per record. Every
+ * byte the loop stores into a column might alias the reader as far as the compiler knows, so
+ * anything read through the reader would be loaded again after every value. */
+typedef struct hot_view {
+    const uint8_t *w;
+    const uint32_t *ix;
+    size_t win_len;
+    bool has_bs; /* the window holds a backslash */
+    const field_info *fields;
+    kn_column *cols;
+} hot_view;
+
 struct kn_ndjson_reader {
     const kn_schema *schema;
     size_t nfields;
@@ -72,9 +85,9 @@ struct kn_ndjson_reader {
     key_guess guess[KN_GUESS_MAX]; /* what the k-th member of the last record matched */
     uint32_t *seen;              /* == gen when the field got a value in this record */
     uint32_t gen;
-    size_t nseen;
     kn__ndjson_index_fn index_fn;
     const char *simd_name;
+    bool fast; /* the fast paths are on (tests turn them off) */
 
     /* the morsel */
     const uint8_t *data;
@@ -158,6 +171,17 @@ static void set_key_pattern(field_info *fi, uint8_t *at) {
     fi->patmask8[1] = k1 == 8 ? ~0ull : (1ull << (8 * k1)) - 1;
 }
 
+/* Points guess slot kg at field f (fi; -1 and NULL for none), copying its key pattern. */
+static void set_guess(key_guess *kg, long f, const field_info *fi) {
+    *kg = (key_guess){.field = (int32_t)f};
+    if (fi && fi->pat_len) {
+        kg->pat_len = (uint32_t)fi->pat_len;
+        memcpy(kg->pat8, fi->pat8, sizeof kg->pat8);
+        memcpy(kg->patmask8, fi->patmask8, sizeof kg->patmask8);
+        kg->pat = fi->pat;
+    }
+}
+
 kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_options *opt,
                                   kn_ndjson_reader **out, kn_error *err) {
     *out = NULL;
@@ -174,9 +198,10 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
     bool avx2 = opt->simd == KN_NDJSON_SIMD_AVX2 || (opt->simd == KN_NDJSON_SIMD_AUTO && cpu->avx2);
     r->index_fn = avx2 ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar;
     r->simd_name = avx2 ? "avx2" : "scalar";
+    r->fast = true;
     r->schema = schema;
     r->nfields = schema ? schema->num_fields : 0;
-    for (size_t k = 0; k < KN_GUESS_MAX; k++) r->guess[k] = (key_guess){.field = -1};
+    for (size_t k = 0; k < KN_GUESS_MAX; k++) set_guess(&r->guess[k], -1, NULL);
     size_t hsize = 16;
     while (hsize < 2 * r->nfields) hsize *= 2;
     size_t pat_total = 1;
@@ -246,6 +271,8 @@ void kn_ndjson_reader_free(kn_ndjson_reader *r) {
 
 const char *kn_ndjson_reader_simd_name(const kn_ndjson_reader *r) { return r->simd_name; }
 
+void kn__ndjson_reader_set_fast_paths(kn_ndjson_reader *r, bool on) { r->fast = on; }
+
 void kn_ndjson_reader_reset(kn_ndjson_reader *r, const uint8_t *data, size_t len, const char *name,
                             uint64_t base_offset, bool at_file_start) {
     r->data = data;
@@ -279,48 +306,60 @@ size_t kn_ndjson_record_end(const uint8_t *data, size_t len, size_t pos) {
 
 /* ---- windows ----------------------------------------------------------------------------- */
 
-static kn_status build_window(kn_ndjson_reader *r, kn_error *err) {
-    const uint8_t *d = r->data;
-    size_t s = r->pos, rem = r->len - s, e;
-    if (rem <= KN_WINDOW_BYTES) {
-        e = r->len;
-    } else {
-        const uint8_t *nl = memrchr(d + s, '\n', KN_WINDOW_BYTES);
-        if (!nl) nl = memchr(d + s + KN_WINDOW_BYTES, '\n', rem - KN_WINDOW_BYTES);
-        e = nl ? (size_t)(nl - d) + 1 : r->len;
-    }
-    r->win_off = s;
-    if (d[e - 1] != '\n') {
-        const uint8_t *nl = memrchr(d + s, '\n', e - s);
-        if (nl) {
-            e = (size_t)(nl - d) + 1; /* whole lines now; the unterminated one gets its own window */
-        } else {
-            KN_TRY(grow((void **)&r->tail, &r->tail_cap, e - s + 1, 1, err));
-            memcpy(r->tail, d + s, e - s);
-            r->tail[e - s] = '\n';
-            r->win = r->tail;
-            r->win_len = e - s + 1;
-            r->pos = e;
-            goto index;
-        }
-    }
-    r->win = d + s;
-    r->win_len = e - s;
-    r->pos = e;
-index:
+/* Indexes r->win[0..r->win_len) (window start s in the morsel, for the message). */
+static kn_status index_window(kn_ndjson_reader *r, size_t s, bool *ascii, kn_error *err) {
     if (r->win_len >= (size_t)UINT32_MAX - 256) {
         kn_error_locate(err, r->name, -1, -1, (int64_t)(r->base + s));
         return kn_error_set(err, KN_E_UNSUPPORTED, "a line longer than 4 GiB");
     }
     KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__ndjson_index_bound(r->win_len), sizeof *r->idx, err));
     KN_TRY(grow((void **)&r->bs, &r->bs_cap, kn__ndjson_bs_words(r->win_len), sizeof *r->bs, err));
-    r->ntok = r->index_fn(r->win, r->win_len, r->idx, r->bs);
+    r->ntok = r->index_fn(r->win, r->win_len, r->idx, r->bs, ascii);
+    return KN_OK;
+}
+
+/* The next window: the whole lines within KN_WINDOW_BYTES from r->pos (or one longer line),
+ * indexed. It indexes first and cuts after, at the last line-feed token: that reads the bytes
+ * once, front to back (finding the cut with a backward search first touched the far end of
+ * every window before its start, a cache miss each time). The tokens kept are the ones a
+ * window cut first would give, since a line's tokens never depend on the bytes after it. */
+static kn_status build_window(kn_ndjson_reader *r, kn_error *err) {
+    const uint8_t *d = r->data;
+    size_t s = r->pos, rem = r->len - s;
+    bool ascii;
+    r->win_off = s;
+    r->win = d + s;
+    r->win_len = rem < KN_WINDOW_BYTES ? rem : KN_WINDOW_BYTES;
+    KN_TRY(index_window(r, s, &ascii, err));
+    size_t k = r->ntok;
+    while (k > 0 && r->win[r->idx[k - 1]] != '\n') k--;
+    if (k > 0) {
+        r->ntok = k;
+        r->win_len = r->idx[k - 1] + 1;
+        r->pos = s + r->win_len;
+    } else {
+        /* No line end in the first KN_WINDOW_BYTES: a longer line gets a window of its own, and a
+         * last line without a line feed is copied with one added. */
+        const uint8_t *nl = r->win_len < rem ? memchr(d + s + r->win_len, '\n', rem - r->win_len) : NULL;
+        if (nl) {
+            r->win_len = (size_t)(nl - d) + 1 - s;
+            r->pos = s + r->win_len;
+        } else {
+            KN_TRY(grow((void **)&r->tail, &r->tail_cap, rem + 1, 1, err));
+            memcpy(r->tail, d + s, rem);
+            r->tail[rem] = '\n';
+            r->win = r->tail;
+            r->win_len = rem + 1;
+            r->pos = r->len;
+        }
+        KN_TRY(index_window(r, s, &ascii, err));
+    }
     r->win_has_bs = false;
     for (size_t i = 0; i < kn__ndjson_bs_words(r->win_len); i++) r->win_has_bs |= r->bs[i] != 0;
     r->ti = 0;
     r->line_start = 0;
     r->utf8_from = 0;
-    size_t u = kn_utf8_validate(r->win, r->win_len);
+    size_t u = ascii ? r->win_len : kn_utf8_validate(r->win, r->win_len);
     r->utf8_bad = u == r->win_len ? KN_NO_BAD : u;
     return KN_OK;
 }
@@ -397,16 +436,7 @@ static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, siz
         long g = r->guess[k].field;
         if (g >= 0 && key_is(r, &r->fields[g], key, n)) return g;
         long f = hash_lookup(r, key, n);
-        key_guess *kg = &r->guess[k];
-        kg->field = (int32_t)f;
-        kg->pat_len = 0;
-        if (f >= 0) {
-            const field_info *fi = &r->fields[f];
-            kg->pat_len = (uint32_t)fi->pat_len;
-            memcpy(kg->pat8, fi->pat8, sizeof kg->pat8);
-            memcpy(kg->patmask8, fi->patmask8, sizeof kg->patmask8);
-            kg->pat = fi->pat;
-        }
+        set_guess(&r->guess[k], f, f >= 0 ? &r->fields[f] : NULL);
         return f;
     }
     return hash_lookup(r, key, n);
@@ -419,17 +449,18 @@ static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, siz
  * must escape, so no token can sit inside it and the index ends the key where the pattern
  * does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). Returns -1 when anything
  * differs; the general path then decides, with its own messages. */
-static inline long key_matches_guess(const kn_ndjson_reader *r, size_t k, const uint8_t *w, const uint32_t *ix,
-                                     size_t ti) {
+static inline long key_matches_guess(const kn_ndjson_reader *r, const hot_view *v, size_t k, size_t ti) {
     if (k >= KN_GUESS_MAX) return -1;
     const key_guess *kg = &r->guess[k];
+    const uint8_t *w = v->w;
+    const uint32_t *ix = v->ix;
     size_t p = ix[ti], n = kg->pat_len;
-    if (n == 0 || p + (n > 16 ? n : 16) > r->win_len) return -1;
+    if (n == 0 || p + 16 > v->win_len) return -1;
     uint64_t a, b;
     memcpy(&a, w + p, 8);
     memcpy(&b, w + p + 8, 8);
     if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return -1;
-    if (n > 16 && memcmp(w + p + 16, kg->pat + 16, n - 16) != 0) return -1;
+    if (n > 16 && (p + n > v->win_len || memcmp(w + p + 16, kg->pat + 16, n - 16) != 0)) return -1;
     /* Only now is token ti + 2 known to exist (the closing quote was a token before it). */
     return ix[ti + 2] == p + n ? kg->field : -1;
 }
@@ -807,14 +838,30 @@ static kn_status store_string_as(kn_ndjson_reader *r, long f, size_t at, const u
 }
 
 /* Field f gets a value in this record; when its key came before, the last value wins, so the
- * earlier one is dropped (each record adds at most one row to a column). */
-static inline void claim_field(kn_ndjson_reader *r, long f) {
-    if (r->seen[f] == r->gen) {
-        truncate_column(&r->cols[f], r->row0);
+ * earlier one is dropped (each record adds at most one row to a column). The set of claimed
+ * fields lives in locals of parse_record that stay in registers: a bit per field in
+ * seen->low for the first 64, generation numbers in r->seen for the rest, and a count. */
+typedef struct claimed_set {
+    uint64_t low;
+    size_t count;
+} claimed_set;
+
+static inline void claim_field(kn_ndjson_reader *r, claimed_set *seen, long f) {
+    bool again;
+    if (f < 64) {
+        uint64_t bit = 1ull << f;
+        again = (seen->low & bit) != 0;
+        seen->low |= bit;
     } else {
+        again = r->seen[f] == r->gen;
         r->seen[f] = r->gen;
-        r->nseen++;
     }
+    seen->count += !again;
+    if (again) truncate_column(&r->cols[f], r->row0);
+}
+
+static inline bool was_claimed(const kn_ndjson_reader *r, const claimed_set *seen, size_t f) {
+    return f < 64 ? (seen->low >> f) & 1 : r->seen[f] == r->gen;
 }
 
 /* The value at token *ti into column f (claimed); moves *ti past it and sets *vend just past
@@ -990,17 +1037,19 @@ static inline bool put_plain_number(const field_info *fi, kn_column *c, const ch
  * what store_value would, with the fewest checks, and moves *pti and *pvend the same way.
  * Returns false, having changed nothing, for anything else, including anything wrong: then
  * store_value does it the general way, faults and messages included. */
-static inline __attribute__((always_inline)) bool store_fast(kn_ndjson_reader *r, long f, const uint8_t *w,
-                                                             const uint32_t *ix, size_t *pti, size_t *pvend) {
-    const field_info *fi = &r->fields[f];
-    kn_column *c = &r->cols[f];
+static inline __attribute__((always_inline)) bool store_fast(const kn_ndjson_reader *r, const hot_view *v, long f,
+                                                             size_t *pti, size_t *pvend) {
+    const field_info *fi = &v->fields[f];
+    kn_column *c = &v->cols[f];
+    const uint8_t *w = v->w;
+    const uint32_t *ix = v->ix;
     size_t ti = *pti, p = ix[ti];
     uint8_t ch = w[p];
     if (ch == '"') {
         size_t close = ix[ti + 1], a = p + 1;
-        if (w[close] != '"' || span_has_backslash(r, a, close)) return false;
+        if (w[close] != '"' || (v->has_bs && span_has_backslash(r, a, close))) return false;
         if (fi->kind == F_STRING) {
-            if (a + 32 > r->win_len || !put_short_str(c, w + a, close - a)) return false;
+            if (a + 32 > v->win_len || !put_short_str(c, w + a, close - a)) return false;
         } else if (fi->kind == F_TS || fi->kind == F_DATE) {
             if (fi->format || !put_iso_time(fi, c, w + a, close - a)) return false;
         } else {
@@ -1013,7 +1062,7 @@ static inline __attribute__((always_inline)) bool store_fast(kn_ndjson_reader *r
     if (ch == '{' || ch == '[' || ch == '}' || ch == ']' || ch == '\n') return false;
     size_t e = atom_end_indexed(w, p, ix[ti + 1]), n = e - p;
     if (ch == '-' || (unsigned)(ch - '0') < 10) {
-        if (!put_plain_number(fi, c, (const char *)w + p, n, e + 8 <= r->win_len)) return false;
+        if (!put_plain_number(fi, c, (const char *)w + p, n, e + 8 <= v->win_len)) return false;
     } else if (fi->kind == F_BOOL && n == 4 && memcmp(w + p, "true", 4) == 0) {
         put_bool(c, true);
     } else if (fi->kind == F_BOOL && n == 5 && memcmp(w + p, "false", 5) == 0) {
@@ -1109,7 +1158,9 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         memset(r->seen, 0, r->nfields * sizeof *r->seen);
         r->gen = 1;
     }
-    r->nseen = 0;
+    claimed_set seen = {0, 0};
+    const hot_view hv = {w, ix, r->win_len, r->win_has_bs, r->fields, r->cols};
+    const bool fast = r->fast && !r->scan_fn;
     if (w[p] != '{' || g != 0) {
         st = fault(r, err, g ? at : p, -1, g == 0 && w[p] == '[' ? "a record must be a JSON object, not an array"
                                           : g == 0 && w[p] == '"' ? "a record must be a JSON object, not a string"
@@ -1128,18 +1179,20 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         goto bad;
     } else {
         for (size_t k = 0;; k++) {
-            p = ix[ti];
-            if (w[p] != '"') {
-                st = fault(r, err, p, -1, w[p] == '}' ? "a comma before '}' (trailing commas are not JSON)"
-                                                      : "expected a key (a string) in the object");
-                goto bad;
-            }
-            /* Copies for the calls that take addresses, so ti and vend can stay in registers. */
-            size_t t2 = ti, v2 = vend;
-            long f = r->scan_fn ? -1 : key_matches_guess(r, k, w, ix, ti);
+            /* The fast path first: the key the k-th member had last time, and a value of a
+             * common shape. Either may hand over to the general path below. */
+            long f = fast ? key_matches_guess(r, &hv, k, ti) : -1;
             if (f >= 0) {
                 ti += 2; /* past the key's quotes, to the value */
+                claim_field(r, &seen, f);
+                if (store_fast(r, &hv, f, &ti, &vend)) goto next;
             } else {
+                p = ix[ti];
+                if (w[p] != '"') {
+                    st = fault(r, err, p, -1, w[p] == '}' ? "a comma before '}' (trailing commas are not JSON)"
+                                                          : "expected a key (a string) in the object");
+                    goto bad;
+                }
                 size_t close = 0;
                 if ((st = string_end(r, ti, &close, err)) != KN_OK) goto bad;
                 const uint8_t *key = w + p + 1;
@@ -1157,26 +1210,33 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
                     st = fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
                     goto bad;
                 }
-                t2 = ti;
                 if (r->scan_fn) {
+                    size_t t2 = ti, v2 = vend; /* copies, so ti and vend can stay in registers */
                     st = scan_value(r, key, key_len, &t2, &v2, err);
-                    goto stored;
+                    ti = t2;
+                    vend = v2;
+                    if (st != KN_OK) goto bad;
+                    goto next;
                 }
                 f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
                 if (f < 0) {
                     /* An unknown key: its value is still validated, then dropped. */
+                    size_t t2 = ti, v2 = vend;
                     st = skip_nested(r, &t2, &v2, err);
-                    goto stored;
+                    ti = t2;
+                    vend = v2;
+                    if (st != KN_OK) goto bad;
+                    goto next;
                 }
+                claim_field(r, &seen, f);
             }
-            claim_field(r, f);
-            if (store_fast(r, f, w, ix, &ti, &vend)) goto next;
-            t2 = ti;
-            st = store_value(r, f, &t2, &v2, err);
-        stored:
-            if (st != KN_OK) goto bad;
-            ti = t2;
-            vend = v2;
+            {
+                size_t t2 = ti, v2 = vend;
+                st = store_value(r, f, &t2, &v2, err);
+                ti = t2;
+                vend = v2;
+                if (st != KN_OK) goto bad;
+            }
         next:
             p = ix[ti];
             g = p == vend + 1 && w[vend] == ',' ? ',' : gap(w, vend, p, &at);
@@ -1197,9 +1257,9 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         st = fault(r, err, g ? at : p, -1, "unexpected text after the record's closing '}'");
         goto bad;
     }
-    if (!r->scan_fn && r->nseen != r->nfields) {
+    if (!r->scan_fn && seen.count != r->nfields) {
         for (size_t f = 0; f < r->nfields; f++) {
-            if (r->seen[f] == r->gen) continue;
+            if (was_claimed(r, &seen, f)) continue;
             if (!r->fields[f].nullable) {
                 st = fault(r, err, record_open, (long)f, "the key is missing and the column is not nullable");
                 goto bad;

@@ -229,6 +229,56 @@ START_TEST(inline_fast_paths_agree_with_the_general_parsers)
 }
 END_TEST
 
+START_TEST(word_at_a_time_parsers_agree_with_the_general_parsers)
+{
+    /* The _wide parsers read the number as one word, with whatever bytes follow it; they must
+     * give the same status and value as the out-of-line parsers, whatever those bytes are,
+     * for every length around their 8-byte limit, leading zeros, lone dots, signs, limits. */
+    static const char alphabet[] = "0123456789.-e+0";
+    static const char *const edge[] = {"0", "-0", "00", "01", "-01", "1.", ".5", "-", "-.", "1..2", "12345678", "123456789",
+                                       "1234567.8", "-1234567", "-12345678", "0.0000001", "99999999", "9.9999999",
+                                       "2147483647", "2147483648", "-2147483648", "0.5", "10.25", "1.000", "7e2", "-0.0"};
+    char buf[48];
+    for (int i = 0; i < 600000; i++) {
+        size_t n;
+        if (i < (int)(sizeof edge / sizeof edge[0])) {
+            n = strlen(edge[i]);
+            memcpy(buf, edge[i], n);
+        } else {
+            n = 1 + rnd() % 11;
+            for (size_t k = 0; k < n; k++) buf[k] = alphabet[rnd() % (i % 2 ? 10 : sizeof alphabet - 1)];
+            if (i % 3 == 0) buf[rnd() % n] = '.';
+            if (i % 5 == 0) buf[0] = '-';
+        }
+        /* The bytes after the number: digits, dots or anything, which must not matter. */
+        for (size_t k = n; k < n + 8; k++) buf[k] = (char)(i % 4 == 0 ? alphabet[rnd() % 11] : (char)rnd());
+        int64_t a = 0, b = 0;
+        ck_assert_int_eq(kn_parse_int_wide(buf, n, INT64_MIN, INT64_MAX, &a), kn_parse_int(buf, n, INT64_MIN, INT64_MAX, &b));
+        ck_assert(a == b);
+        kn_num_status s1 = kn_parse_int_wide(buf, n, -99999, 99999, &a), s2 = kn_parse_int(buf, n, -99999, 99999, &b);
+        ck_assert_msg(s1 == s2 && (s1 != KN_NUM_OK || a == b), "%.*s", (int)n, buf);
+        int prec = 1 + (int)(rnd() % 18), sc = (int)(rnd() % 12);
+        if (sc > prec) sc = prec;
+        s1 = kn_parse_decimal64_wide(buf, n, prec, sc, &a);
+        s2 = kn_parse_decimal64(buf, n, prec, sc, &b);
+        ck_assert_msg(s1 == s2 && (s1 != KN_NUM_OK || a == b), "%.*s decimal(%d,%d): %d vs %d", (int)n, buf, prec, sc, s1, s2);
+        double x = 0, y = 0;
+        s1 = kn_parse_double_wide(buf, n, &x);
+        s2 = kn_parse_double(buf, n, &y);
+        ck_assert_int_eq(s1, s2);
+        if (s1 == KN_NUM_OK) ck_assert_msg(memcmp(&x, &y, sizeof x) == 0, "%.*s", (int)n, buf);
+    }
+    /* The word arithmetic itself, on every length. */
+    for (int i = 0; i < 100000; i++) {
+        uint64_t v = rnd() % 100000000;
+        size_t len = (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+        uint64_t w;
+        memcpy(&w, buf, 8);
+        ck_assert(kn__swar_digits_value(w, len) == v);
+    }
+}
+END_TEST
+
 static int64_t ts(const char *s, bool utc) {
     kn_time_value tv;
     kn_time_status st = kn_parse_iso_timestamp(s, strlen(s), true, &tv);
@@ -444,6 +494,7 @@ int main(void) {
     tcase_add_test(tc, doubles_round_like_strtod);
     tcase_add_test(tc, doubles_ignore_the_process_locale);
     tcase_add_test(tc, inline_fast_paths_agree_with_the_general_parsers);
+    tcase_add_test(tc, word_at_a_time_parsers_agree_with_the_general_parsers);
     tcase_add_test(tc, iso_timestamps_and_dates);
     tcase_add_test(tc, iso_fast_paths_agree_with_the_general_parsers);
     tcase_add_test(tc, formatted_times_follow_their_format);

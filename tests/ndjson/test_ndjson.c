@@ -15,6 +15,7 @@
 #include "kn_cpu.h"
 #include "kn_exec_reader.h"
 #include "kn_ndjson.h"
+#include "kn_ndjson_fast.h"
 #include "kn_ndjson_index.h"
 #include "kn_schema_file.h"
 
@@ -61,6 +62,10 @@ typedef struct result {
     uint64_t records;
 } result;
 
+/* Whether read_with leaves the reader's fast paths on (the default) or sends everything through
+ * the general path. */
+static bool fast_paths = true;
+
 static void read_with(kn_ndjson_simd simd, const kn_schema *s, const void *data, size_t len, uint64_t base,
                       bool at_start, result *out) {
     memset(out, 0, sizeof *out);
@@ -70,6 +75,7 @@ static void read_with(kn_ndjson_simd simd, const kn_schema *s, const void *data,
     kn_ndjson_reader *r;
     kn_error e;
     ck_assert_int_eq(kn_ndjson_reader_create(s, &opt, &r, &e), KN_OK);
+    kn__ndjson_reader_set_fast_paths(r, fast_paths);
     ck_assert_int_eq(kn_batch_create(s, 4, &out->batch, &e), KN_OK);
     kn_ndjson_reader_reset(r, data, len, "in.ndjson", base, at_start);
     for (int guard = 0; guard < 1000000; guard++) {
@@ -730,9 +736,14 @@ START_TEST(scanner_twins_build_identical_indexes)
         } else {
             n = random_ndjson(buf, 1 + rnd() % cap, iter % 3 == 1 ? 300 : 0);
         }
-        size_t k1 = kn__ndjson_index_scalar((const uint8_t *)buf, n, p1, b1);
-        size_t k2 = kn__ndjson_index_avx2((const uint8_t *)buf, n, p2, b2);
+        bool a1, a2;
+        size_t k1 = kn__ndjson_index_scalar((const uint8_t *)buf, n, p1, b1, &a1);
+        size_t k2 = kn__ndjson_index_avx2((const uint8_t *)buf, n, p2, b2, &a2);
         ck_assert_uint_eq(k1, k2);
+        ck_assert(a1 == a2);
+        bool ascii = true;
+        for (size_t i = 0; i < n; i++) ascii &= (uint8_t)buf[i] < 0x80;
+        ck_assert(a1 == ascii);
         ck_assert(memcmp(p1, p2, k1 * 4) == 0);
         ck_assert(memcmp(b1, b2, kn__ndjson_bs_words(n) * 8) == 0);
     }
@@ -741,6 +752,86 @@ START_TEST(scanner_twins_build_identical_indexes)
     free(p2);
     free(b1);
     free(b2);
+}
+END_TEST
+
+/* Records shaped like real ones (the same keys in the same order, mostly) with every kind of
+ * deviation the fast paths must hand to the general path: keys reordered, missing, repeated,
+ * unknown, escaped or spaced; values of every shape and of the wrong type; nulls; timestamps
+ * and dates of every form, valid or not (2023-02-29, 24:00, offsets, long fractions); numbers
+ * short and long, with exponents and leading zeros; strings with escapes; nested values. */
+static size_t random_records(char *buf, size_t cap) {
+    static const char *const keys[] = {"id", "q", "ts", "tz", "day", "price", "big", "x", "ok", "s", "n", "longer_key_name_here_x"};
+    static const char *const vals[][12] = {
+        {"10000001", "-7", "0", "-0", "123456789012", "9223372036854775807", "9223372036854775808", "1.0", "1e3", "01", "\"42\"", "1.5"},
+        {"3", "-2147483648", "2147483648", "12", "0", "7.0", "\" 5 \"", "-", "1.", "true", "null", "99999999"},
+        {"\"2024-05-30T03:10:13.495Z\"", "\"2024-02-29T00:00:00Z\"", "\"2023-02-29T00:00:00Z\"", "\"2024-03-05T24:00:00Z\"",
+         "\"2024-03-05T12:34:56.1234567891Z\"", "\"2024-03-05T12:34:56+02:00\"", "\"2024-03-05 12:34:56\"", "\"2024-03-05\"",
+         "\"2024-03-05T12:34\"", "\"2024-03-05T12:34:56\\u005A\"", "12", "\"2024-12-31T23:59:59.999999z\""},
+        {"\"2024-05-30T03:10:13Z\"", "\"2024-05-30T03:10:13-05:30\"", "\"1969-12-31T23:59:59.5Z\"", "\"2024-05-30T03:10:13,25Z\"",
+         "null", "\"x\"", "\"\"", "\"2024-05-30T03:60:13Z\"", "\"0000-01-01T00:00:00Z\"", "\"9999-12-31T23:59:59Z\"",
+         "\" 2024-05-30T03:10:13Z \"", "\"2024-05-30T03:10:13.Z\""},
+        {"\"2024-02-29\"", "\"2023-02-29\"", "\"2024-13-01\"", "\"2024-1-01\"", "\"1900-02-29\"", "\"2000-02-29\"",
+         "\"2024-03-05T10:00:00Z\"", "null", "20240305", "\"2024-03-05 \"", "\"2024-04-31\"", "\"2024-04-30\""},
+        {"33.57", "833.64", "0.5", "-12.3", "12.345", "12.340", "99999999.99", "100000000.00", "1e2", "0.004", "\"7.25\"", "00.5"},
+        {"1.5", "-0.0001", "123456789012345678901234.5678", "1e30", "0.00005", "7", "\"-3\"", "null", "1.23456", "12.", ".1", "5"},
+        {"0.04", "-1.5", "1e308", "1e309", "0.1", "3", "12345678.9", "-0", "\"nan\"", "\"-inf\"", "2.2250738585072014e-308", "0.30000000000000004"},
+        {"true", "false", "0", "1", "fAlse", "\"T\"", "\"false\"", "null", "tru", "falsey", "\" 1 \"", "nulL"},
+        {"\"beauty\"", "\"\"", "\"a \\\"quoted\\\" one\"", "\"caf\xC3\xA9\"", "\"\\u00e9\\ud83d\\ude00\"", "12",
+         "true", "[1,{\"a\":[]}]", "{\"k\":\"v\"}", "null", "\"0123456789012345678901234567890123456789\"", "\"tab\\tx\""},
+        {"\"x\"", "null", "\"\"", "5", "\"leave at door\"", "\"y\"", "\"z\"", "\"w\"", "false", "\"v\"", "\"u\"", "\"t\""},
+        {"1", "\"k\"", "null", "[]", "{}", "2", "3", "4", "5", "6", "7", "8"},
+    };
+    size_t nkeys = sizeof keys / sizeof keys[0];
+    size_t n = 0;
+    while (n + 2000 < cap) {
+        buf[n++] = '{';
+        size_t members = rnd() % 8 == 0 ? rnd() % (nkeys + 3) : nkeys - rnd() % 2;
+        for (size_t m = 0; m < members; m++) {
+            size_t k = m % nkeys;
+            if (rnd() % 16 == 0) k = rnd() % nkeys;             /* out of order, or repeated */
+            if (m) n += (size_t)snprintf(buf + n, cap - n, rnd() % 25 == 0 ? " , " : ",");
+            unsigned how = (unsigned)(rnd() % 40);
+            if (how == 0) n += (size_t)snprintf(buf + n, cap - n, "\"%s\" : ", keys[k]);      /* spaced */
+            else if (how == 1) n += (size_t)snprintf(buf + n, cap - n, "\"%s_\":", keys[k]);  /* unknown */
+            else if (how == 2) n += (size_t)snprintf(buf + n, cap - n, "\"\\u00%02x%s\":", keys[k][0], keys[k] + 1);
+            else if (how == 3) n += (size_t)snprintf(buf + n, cap - n, "\"%.*s\":", (int)(strlen(keys[k]) - 1), keys[k]);
+            else if (how == 4) n += (size_t)snprintf(buf + n, cap - n, "\"%s\":\t", keys[k]);
+            else if (how == 5) n += (size_t)snprintf(buf + n, cap - n, "\"%s\":%s", keys[k], rnd() % 2 ? "," : ":");
+            else n += (size_t)snprintf(buf + n, cap - n, "\"%s\":", keys[k]);
+            n += (size_t)snprintf(buf + n, cap - n, "%s", rnd() % 3 ? vals[k][0] : vals[k][rnd() % 12]);
+        }
+        n += (size_t)snprintf(buf + n, cap - n, rnd() % 30 == 0 ? "} \r\n" : "}\n");
+        if (rnd() % 200 == 0) buf[n - 1 - rnd() % 30] = "\"\\{}[]:,\n x0."[rnd() % 14]; /* damage */
+    }
+    return n;
+}
+
+START_TEST(fast_paths_store_what_the_general_path_stores)
+{
+    /* The key-pattern check and the value fast paths (short strings, ISO times, word-at-a-time
+     * numbers, bools, nulls) must leave batches, bad records, messages and offsets exactly as
+     * the general path does, for both scanners. */
+    kn_schema *s = schema_of("id:int64;q:int32;ts:timestamp;tz:timestamptz;day:date;price:decimal(10,2);big:decimal(30,4);"
+                             "x:float64;ok:bool;s:string;n:string!;longer_key_name_here_x:int64");
+    size_t cap = 1 << 18;
+    char *buf = malloc(cap);
+    for (int iter = 0; iter < 24; iter++) {
+        size_t n = random_records(buf, cap);
+        kn_ndjson_simd simd = iter % 2 || !kn_cpu()->avx2 ? KN_NDJSON_SIMD_SCALAR : KN_NDJSON_SIMD_AVX2;
+        result fast, general;
+        fast_paths = true;
+        read_with(simd, s, buf, n, 7, true, &fast);
+        fast_paths = false;
+        read_with(simd, s, buf, n, 7, true, &general);
+        fast_paths = true;
+        assert_results_equal(&fast, &general, "fast vs general");
+        ck_assert(fast.batch->num_rows > 100 && fast.nbad > 10);
+        result_free(&fast);
+        result_free(&general);
+    }
+    free(buf);
+    kn_schema_free(s);
 }
 END_TEST
 
@@ -998,6 +1089,7 @@ int main(void) {
     tcase_add_test(tc, long_lines_and_unterminated_last_lines_cross_windows);
     tcase_add_test(tc, scanner_twins_build_identical_indexes);
     tcase_add_test(tc, reader_twins_agree_on_random_input);
+    tcase_add_test(tc, fast_paths_store_what_the_general_path_stores);
     tcase_add_test(tc, inference_types_widening_and_order);
     tcase_add_test(tc, format_table_finds_ndjson);
     tcase_add_test(tc, jsontestsuite_conformance);
