@@ -59,6 +59,8 @@ typedef struct field_info {
 typedef struct key_guess {
     int32_t field;
     uint32_t pat_len; /* 0: never matches raw */
+    const field_info *fi; /* &fields[field], or NULL */
+    uint64_t bit;         /* 1 << field for the first 64 fields (see claim_field), else 0 */
     uint64_t pat8[2], patmask8[2];
     const uint8_t *pat;
 } key_guess;
@@ -71,7 +73,6 @@ typedef struct hot_view {
     const uint32_t *ix;
     size_t win_len;
     bool has_bs; /* the window holds a backslash */
-    const field_info *fields;
     kn_column *cols;
 } hot_view;
 
@@ -173,7 +174,7 @@ static void set_key_pattern(field_info *fi, uint8_t *at) {
 
 /* Points guess slot kg at field f (fi; -1 and NULL for none), copying its key pattern. */
 static void set_guess(key_guess *kg, long f, const field_info *fi) {
-    *kg = (key_guess){.field = (int32_t)f};
+    *kg = (key_guess){.field = (int32_t)f, .fi = fi, .bit = f >= 0 && f < 64 ? 1ull << f : 0};
     if (fi && fi->pat_len) {
         kg->pat_len = (uint32_t)fi->pat_len;
         memcpy(kg->pat8, fi->pat8, sizeof kg->pat8);
@@ -447,22 +448,22 @@ static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, siz
  * starts right after the colon, that field is the answer: no hashing, and no separate checks
  * of the closing quote, escapes or colon. This is sound because such a name holds no byte JSON
  * must escape, so no token can sit inside it and the index ends the key where the pattern
- * does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). Returns -1 when anything
- * differs; the general path then decides, with its own messages. */
-static inline long key_matches_guess(const kn_ndjson_reader *r, const hot_view *v, size_t k, size_t ti) {
-    if (k >= KN_GUESS_MAX) return -1;
+ * does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). Returns that guess, or NULL
+ * when anything differs: the general path then decides, with its own messages. */
+static inline const key_guess *key_matches_guess(const kn_ndjson_reader *r, const hot_view *v, size_t k, size_t ti) {
+    if (k >= KN_GUESS_MAX) return NULL;
     const key_guess *kg = &r->guess[k];
     const uint8_t *w = v->w;
     const uint32_t *ix = v->ix;
     size_t p = ix[ti], n = kg->pat_len;
-    if (n == 0 || p + 16 > v->win_len) return -1;
+    if (n == 0 || p + 16 > v->win_len) return NULL;
     uint64_t a, b;
     memcpy(&a, w + p, 8);
     memcpy(&b, w + p + 8, 8);
-    if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return -1;
-    if (n > 16 && (p + n > v->win_len || memcmp(w + p + 16, kg->pat + 16, n - 16) != 0)) return -1;
+    if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return NULL;
+    if (n > 16 && (p + n > v->win_len || memcmp(w + p + 16, kg->pat + 16, n - 16) != 0)) return NULL;
     /* Only now is token ti + 2 known to exist (the closing quote was a token before it). */
-    return ix[ti + 2] == p + n ? kg->field : -1;
+    return ix[ti + 2] == p + n ? kg : NULL;
 }
 
 /* ---- value checks shared by every mode --------------------------------------------------- */
@@ -1038,8 +1039,7 @@ static inline bool put_plain_number(const field_info *fi, kn_column *c, const ch
  * Returns false, having changed nothing, for anything else, including anything wrong: then
  * store_value does it the general way, faults and messages included. */
 static inline __attribute__((always_inline)) bool store_fast(const kn_ndjson_reader *r, const hot_view *v, long f,
-                                                             size_t *pti, size_t *pvend) {
-    const field_info *fi = &v->fields[f];
+                                                             const field_info *fi, size_t *pti, size_t *pvend) {
     kn_column *c = &v->cols[f];
     const uint8_t *w = v->w;
     const uint32_t *ix = v->ix;
@@ -1125,6 +1125,97 @@ static kn_status scan_value(kn_ndjson_reader *r, const uint8_t *key, size_t key_
 
 /* ---- records ----------------------------------------------------------------------------- */
 
+/* Where parse_record is among the members of a record. */
+typedef struct member_cursor {
+    size_t k;          /* the member's index in the record */
+    size_t ti;         /* the token the next step starts at */
+    size_t vend;       /* window position just past the last value */
+    claimed_set seen;  /* the fields the record has set */
+    long f;            /* FAST_VALUE: the member's field, claimed */
+} member_cursor;
+
+/* Where fast_members stopped, and what m->ti is then. */
+typedef enum fast_stop {
+    FAST_KEY,    /* member k's key needs the general path; ti is its opening quote */
+    FAST_VALUE,  /* member k's key matched field f, but its value needs store_value; ti is the value */
+    FAST_AFTER,  /* member k's value is stored, but what follows needs the full check; ti is the next token */
+    FAST_CLOSED  /* member k was the last: ti is the record's '}', right after its value */
+} fast_stop;
+
+/* Runs members k, k + 1, ... through the fast paths for as long as each has the key its
+ * position had in the last record, a value of a common shape, and a ',' right after it. A
+ * function of its own, with the cursor in locals, so that the general path's many variables
+ * do not crowd the registers of this loop, which runs for nearly every member of every
+ * record. */
+static fast_stop fast_members(kn_ndjson_reader *r, const hot_view *v, member_cursor *m) {
+    size_t k = m->k, ti = m->ti, vend = m->vend;
+    claimed_set seen = m->seen;
+    fast_stop stop;
+    for (;; k++) {
+        const key_guess *kg = key_matches_guess(r, v, k, ti);
+        if (!kg) {
+            stop = FAST_KEY;
+            break;
+        }
+        /* claim_field, with the common case (a first value for one of the first 64 fields)
+         * done here from the precomputed bit. */
+        if (kg->bit && !(seen.low & kg->bit)) {
+            seen.low |= kg->bit;
+            seen.count++;
+        } else {
+            claim_field(r, &seen, kg->field);
+        }
+        ti += 2; /* past the key's quotes, to the value */
+        if (!store_fast(r, v, kg->field, kg->fi, &ti, &vend)) {
+            m->f = kg->field;
+            stop = FAST_VALUE;
+            break;
+        }
+        size_t p = v->ix[ti];
+        if (p == vend + 1 && v->w[vend] == ',') continue;
+        stop = p == vend && v->w[p] == '}' ? FAST_CLOSED : FAST_AFTER;
+        break;
+    }
+    m->k = k;
+    m->ti = ti;
+    m->vend = vend;
+    m->seen = seen;
+    return stop;
+}
+
+/* Member m->k (its key's opening quote at m->ti) the general way: any key (escaped, spaced,
+ * unknown), then its value into its column, to the callback in scan mode, or validated and
+ * dropped for an unknown key. Leaves m->ti at the token after the value. */
+static kn_status general_member(kn_ndjson_reader *r, member_cursor *m, kn_error *err) {
+    const uint8_t *w = r->win;
+    const uint32_t *ix = r->idx;
+    size_t ti = m->ti, p = ix[ti], at = 0;
+    if (w[p] != '"')
+        return fault(r, err, p, -1, w[p] == '}' ? "a comma before '}' (trailing commas are not JSON)"
+                                                : "expected a key (a string) in the object");
+    size_t close = 0;
+    KN_TRY(string_end(r, ti, &close, err));
+    const uint8_t *key = w + p + 1;
+    size_t key_len = close - p - 1;
+    bool esc = span_has_backslash(r, p + 1, close);
+    if (esc) {
+        KN_TRY(grow((void **)&r->key_scratch, &r->key_cap, key_len + 1, 1, err));
+        KN_TRY(unescape(r, p + 1, close, r->key_scratch, &key_len, -1, err));
+        key = r->key_scratch;
+    }
+    m->ti = ti + 2;
+    p = ix[m->ti];
+    /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
+    int g;
+    if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':')
+        return fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
+    if (r->scan_fn) return scan_value(r, key, key_len, &m->ti, &m->vend, err);
+    long f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, m->k);
+    if (f < 0) return skip_nested(r, &m->ti, &m->vend, err); /* unknown: validated, then dropped */
+    claim_field(r, &m->seen, f);
+    return store_value(r, f, &m->ti, &m->vend, err);
+}
+
 /* Parses the record whose first token is r->ti. Returns KN_OK (also for a blank line, which
  * is no record), KN_E_DATA for a bad record (rolled back, skipped, and remembered for
  * bad_record) or a fatal status. */
@@ -1159,7 +1250,7 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         r->gen = 1;
     }
     claimed_set seen = {0, 0};
-    const hot_view hv = {w, ix, r->win_len, r->win_has_bs, r->fields, r->cols};
+    const hot_view hv = {w, ix, r->win_len, r->win_has_bs, r->cols};
     const bool fast = r->fast && !r->scan_fn;
     if (w[p] != '{' || g != 0) {
         st = fault(r, err, g ? at : p, -1, g == 0 && w[p] == '[' ? "a record must be a JSON object, not an array"
@@ -1178,78 +1269,26 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
         st = fault(r, err, at, -1, "expected a key (a string) in the object");
         goto bad;
     } else {
-        for (size_t k = 0;; k++) {
-            /* The fast path first: the key the k-th member had last time, and a value of a
-             * common shape. Either may hand over to the general path below. */
-            long f = fast ? key_matches_guess(r, &hv, k, ti) : -1;
-            if (f >= 0) {
-                ti += 2; /* past the key's quotes, to the value */
-                claim_field(r, &seen, f);
-                if (store_fast(r, &hv, f, &ti, &vend)) goto next;
-            } else {
-                p = ix[ti];
-                if (w[p] != '"') {
-                    st = fault(r, err, p, -1, w[p] == '}' ? "a comma before '}' (trailing commas are not JSON)"
-                                                          : "expected a key (a string) in the object");
-                    goto bad;
-                }
-                size_t close = 0;
-                if ((st = string_end(r, ti, &close, err)) != KN_OK) goto bad;
-                const uint8_t *key = w + p + 1;
-                size_t key_len = close - p - 1;
-                bool esc = span_has_backslash(r, p + 1, close);
-                if (esc) {
-                    if ((st = grow((void **)&r->key_scratch, &r->key_cap, key_len + 1, 1, err)) != KN_OK) goto bad;
-                    if ((st = unescape(r, p + 1, close, r->key_scratch, &key_len, -1, err)) != KN_OK) goto bad;
-                    key = r->key_scratch;
-                }
-                ti += 2;
-                p = ix[ti];
-                /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
-                if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':') {
-                    st = fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
-                    goto bad;
-                }
-                if (r->scan_fn) {
-                    size_t t2 = ti, v2 = vend; /* copies, so ti and vend can stay in registers */
-                    st = scan_value(r, key, key_len, &t2, &v2, err);
-                    ti = t2;
-                    vend = v2;
-                    if (st != KN_OK) goto bad;
-                    goto next;
-                }
-                f = esc ? hash_lookup(r, key, key_len) : lookup(r, key, key_len, k);
-                if (f < 0) {
-                    /* An unknown key: its value is still validated, then dropped. */
-                    size_t t2 = ti, v2 = vend;
-                    st = skip_nested(r, &t2, &v2, err);
-                    ti = t2;
-                    vend = v2;
-                    if (st != KN_OK) goto bad;
-                    goto next;
-                }
-                claim_field(r, &seen, f);
-            }
-            {
-                size_t t2 = ti, v2 = vend;
-                st = store_value(r, f, &t2, &v2, err);
-                ti = t2;
-                vend = v2;
-                if (st != KN_OK) goto bad;
-            }
-        next:
-            p = ix[ti];
-            g = p == vend + 1 && w[vend] == ',' ? ',' : gap(w, vend, p, &at);
+        member_cursor m = {.k = 0, .ti = ti, .vend = vend, .seen = {0, 0}, .f = -1};
+        for (;; m.k++) {
+            /* The fast path first; where it stops, the general path takes the member over. */
+            fast_stop stop = fast ? fast_members(r, &hv, &m) : FAST_KEY;
+            if (stop == FAST_CLOSED) break;
+            if (stop == FAST_KEY) st = general_member(r, &m, err);
+            else if (stop == FAST_VALUE) st = store_value(r, m.f, &m.ti, &m.vend, err);
+            if (st != KN_OK) goto bad;
+            p = ix[m.ti];
+            g = p == m.vend + 1 && w[m.vend] == ',' ? ',' : gap(w, m.vend, p, &at);
             if (g == ',') continue;
-            if (g == 0 && w[p] == '}') {
-                ti++;
-                vend = p + 1;
-                break;
-            }
+            if (g == 0 && w[p] == '}') break;
             st = fault(r, err, g ? at : p, -1, g == 0 && w[p] == '\n' ? "the object is not closed before the line ends"
                                                                       : "expected ',' or '}' after a value");
             goto bad;
         }
+        /* m.ti is the closing '}'. */
+        vend = ix[m.ti] + 1;
+        ti = m.ti + 1;
+        seen = m.seen;
     }
     p = ix[ti];
     g = gap(w, vend, p, &at);
