@@ -13,7 +13,16 @@
  * Each record appends at most one value to each column, so a bad record is rolled back by
  * truncating every column to the row count it had when the record began (and a repeated key
  * by truncating its one column). Values are written straight into the column arrays after one
- * capacity check per record; strings without escapes are copied from the input as they are. */
+ * capacity check per record; strings without escapes are copied from the input as they are.
+ *
+ * Two paths. Records of one file nearly always list the same keys in the same order, in
+ * compact JSON, with values of a few plain shapes; the fast path (fast_members) checks each
+ * key against the one its position had in the last record with a single 16-byte compare and
+ * stores the common value shapes with the fewest checks (store_fast). Anything else, from a
+ * space after a colon to an escape, a new key order or a value that does not parse, goes to
+ * the general path from that member on, which alone reports faults. The fast path never
+ * accepts what the general path would refuse, nor stores a different value: tests run both
+ * on the same random inputs and compare everything (kn_ndjson_fast.h turns it off). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -1206,7 +1215,7 @@ static kn_status general_member(kn_ndjson_reader *r, member_cursor *m, kn_error 
     m->ti = ti + 2;
     p = ix[m->ti];
     /* Compact JSON puts the ':' right after the key; anything else takes the full check. */
-    int g;
+    int g = 0;
     if (!(p == close + 2 && w[close + 1] == ':') && (g = gap(w, close + 1, p, &at)) != ':')
         return fault(r, err, g == 0 ? p : at, -1, "expected ':' after a key");
     if (r->scan_fn) return scan_value(r, key, key_len, &m->ti, &m->vend, err);

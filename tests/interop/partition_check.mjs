@@ -82,8 +82,8 @@ await tally.run(`generate ${ROWS} order rows (NDJSON, 3 shards)`, () => {
   return r.status === 0 ? [] : [`exit ${r.status}: ${r.stderr}`];
 });
 
-await tally.run('kiln converts them partitioned by region and year(ts), sorted by ts, through spill files', () => {
-  const r = spawnSync(KILN, ['convert', inDir, '-o', outDir, '--schema', SCHEMA, '--partition-by', 'region,year(ts)',
+await tally.run('kiln converts them partitioned by year(ts),month(ts), sorted by ts, through spill files', () => {
+  const r = spawnSync(KILN, ['convert', inDir, '-o', outDir, '--schema', SCHEMA, '--partition-by', 'year(ts),month(ts)',
     '--sort-by', 'ts', '--memory-limit', '24MiB', '--target-file-size', '4MiB', '--row-group-size', '1MiB',
     '--morsel-size', '4MiB', '-q'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const p = [];
@@ -119,9 +119,9 @@ const con = await duckdbConnection();
 const abs = (f) => path.join(outDir, f);
 const fileList = () => `[${files.map((f) => sqlString(abs(f))).join(', ')}]`;
 
-await tally.run('DuckDB: every row sits in the folder of its region and year(ts)', async () => {
+await tally.run('DuckDB: every row sits in the folder of its year(ts) and month(ts)', async () => {
   const res = await readDuckdbSql(con, `SELECT count(*)::BIGINT AS bad FROM read_parquet(${fileList()}, filename = true)
-    WHERE filename NOT LIKE '%/region=' || region || '/year=' || year(ts) || '/part-%'`);
+    WHERE filename NOT LIKE '%/year=' || year(ts AT TIME ZONE 'UTC') || '/month=' || month(ts AT TIME ZONE 'UTC') || '/part-%'`);
   return res.data[0][0] === '0' ? [] : [`${res.data[0][0]} rows sit in another partition's folder`];
 });
 

@@ -536,6 +536,48 @@ START_TEST(duplicate_keys_keep_the_last_value)
 }
 END_TEST
 
+START_TEST(schemas_past_64_fields_track_every_field)
+{
+    /* The reader tracks the first 64 fields of a record with a bit each and the rest another
+     * way: duplicates, missing keys and non-nullable columns must behave the same on both
+     * sides of that line, and the same with the fast paths on and off. */
+    char spec[2048] = "", *o = spec;
+    for (int f = 0; f < 70; f++) o += sprintf(o, "%sf%d:int64%s", f ? ";" : "", f, f == 66 ? "!" : "");
+    kn_schema *s = schema_of(spec);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    /* Record 0: every field, f65 twice (the last wins). Record 1: f67 missing (null). Record
+     * 2: f66 missing (bad). Then records in random orders, with repeats and gaps. */
+    for (int rec = 0; rec < 60; rec++) {
+        buf[n++] = '{';
+        for (int m = 0; m < 72; m++) {
+            int f = rec >= 3 && rnd() % 4 == 0 ? (int)(rnd() % 70) : m;
+            if (m >= 70) f = rec == 0 && m == 70 ? 65 : rec >= 3 ? (int)(rnd() % 70) : -1;
+            if (f < 0 || (rec == 1 && f == 67) || (rec == 2 && f == 66)) continue;
+            n += (size_t)snprintf(buf + n, cap - n, "%s\"f%d\":%d", buf[n - 1] == '{' ? "" : ",", f, rec * 1000 + m);
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "}\n");
+    }
+    result fast, general;
+    read_with(KN_NDJSON_SIMD_AUTO, s, buf, n, 0, true, &fast);
+    fast_paths = false;
+    read_with(KN_NDJSON_SIMD_AUTO, s, buf, n, 0, true, &general);
+    fast_paths = true;
+    assert_results_equal(&fast, &general, "past 64 fields");
+    const kn_batch *b = fast.batch;
+    ck_assert(kn_column_i64(&b->columns[65])[0] == 70);  /* the repeat, written last */
+    ck_assert(kn_column_i64(&b->columns[69])[0] == 69);
+    ck_assert(!kn_column_is_valid(&b->columns[67], 1));  /* missing: null */
+    ck_assert(kn_column_i64(&b->columns[68])[1] == 1068);
+    ck_assert(fast.nbad >= 1 && strstr(fast.err[0].what, "missing") && strcmp(fast.err[0].field, "f66") == 0);
+    ck_assert_uint_eq(fast.bad_off[0], (uint64_t)(strchr(strchr(buf, '\n') + 1, '\n') + 1 - buf));
+    result_free(&fast);
+    result_free(&general);
+    free(buf);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(each_line_must_be_one_object)
 {
     kn_schema *s = schema_of("a:int64");
@@ -1083,6 +1125,7 @@ int main(void) {
     tcase_add_test(tc, nested_values_become_their_exact_text);
     tcase_add_test(tc, strings_cast_into_typed_columns_like_a_database);
     tcase_add_test(tc, duplicate_keys_keep_the_last_value);
+    tcase_add_test(tc, schemas_past_64_fields_track_every_field);
     tcase_add_test(tc, each_line_must_be_one_object);
     tcase_add_test(tc, crlf_bom_and_blank_lines_are_accepted);
     tcase_add_test(tc, a_bad_record_mid_batch_leaves_no_trace);
