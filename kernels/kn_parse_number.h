@@ -131,11 +131,12 @@ static inline kn_num_status kn_parse_double_inline(const char *s, size_t n, doub
 }
 
 /* ---- word-at-a-time forms for short numbers ------------------------------------------------
- * Prices, quantities and ids are mostly 1 to 8 characters. A loop over their digits ends at a
- * different count from one value to the next, and the mispredicted exit costs more than the
- * parse; these read the number as one 8-byte word instead. They need s[0..n + 8) readable
- * (the bytes past n are ignored) and give exactly the results of the functions above, to
- * which they hand everything but the short shapes. */
+ * Prices and quantities are mostly 1 to 8 characters, ids up to 16 digits. A loop over their
+ * digits ends at a different count from one value to the next, and the mispredicted exit
+ * costs more than the parse; these read the number as one 8-byte word (an integer of 9 to 16
+ * digits as two) instead. They need s[0..n + 8) readable (the bytes past n are ignored) and
+ * give exactly the results of the functions above, to which they hand everything but these
+ * shapes. */
 
 /* Per byte of x: zero when it is an ASCII digit, nonzero (in the high nibble) otherwise. Adding
  * 6 to a byte of 0xFA or more carries into the next byte, but such a byte is nonzero here
@@ -178,11 +179,28 @@ static inline bool kn__swar_short_number(const char *s, size_t m, uint64_t *valu
     return true;
 }
 
+/* s[0..m), m 9..16 (16 bytes readable), as 9 to 16 digits with no leading zero (ids, mostly):
+ * the first 8 and the rest as two words. */
+static inline bool kn__swar_long_digits(const char *s, size_t m, uint64_t *value) {
+    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    uint64_t hi, lo;
+    memcpy(&hi, s, 8);
+    memcpy(&lo, s + 8, 8);
+    size_t rest = m - 8;
+    uint64_t keep = rest == 8 ? ~0ull : (1ull << (8 * rest)) - 1;
+    if (s[0] == '0' || kn__swar_nondigits(hi) != 0 || (kn__swar_nondigits(lo) & keep) != 0) return false;
+    *value = kn__swar_digits_value(hi, 8) * p10[rest] + kn__swar_digits_value(lo, rest);
+    return true;
+}
+
 static inline kn_num_status kn_parse_int_wide(const char *s, size_t n, int64_t min, int64_t max, int64_t *out) {
-    size_t neg = n && s[0] == '-';
+    size_t neg = n && s[0] == '-', m = n - neg;
     uint64_t v;
     size_t f;
-    if (n - neg >= 1 && n - neg <= 8 && kn__swar_short_number(s + neg, n - neg, &v, &f) && f == 0) {
+    /* Up to 16 digits stay below 2^63, so the sign and the range check cannot overflow; for 9
+     * or more, the 16 bytes read from s + neg lie within s[0..n + 8). */
+    if (m >= 1 && ((m <= 8 && kn__swar_short_number(s + neg, m, &v, &f) && f == 0) ||
+                   (m > 8 && m <= 16 && kn__swar_long_digits(s + neg, m, &v)))) {
         int64_t x = neg ? -(int64_t)v : (int64_t)v;
         if (x >= min && x <= max) {
             *out = x;

@@ -138,21 +138,26 @@ kn_time_status kn__parse_iso_timestamp_general(const char *s, size_t n, bool all
 
 /* ---- the fast shapes --------------------------------------------------------------------- */
 
-
 static inline uint64_t load8(const char *s) {
     uint64_t x;
     memcpy(&x, s, 8);
     return x;
 }
 
-/* True when every byte of `x` under `digit_mask` (0xFF per byte) is an ASCII digit and every
- * byte under `fixed_mask` equals the same byte of `fixed`. A byte is a digit when its high
- * nibble is 3 and adding 6 keeps it so (low nibble <= 9). Adding 6 to a byte of 0xFA or more
- * carries into the next byte, but such a byte already fails its own check. */
-static inline bool word_matches(uint64_t x, uint64_t digit_mask, uint64_t fixed_mask, uint64_t fixed) {
+/* Nonzero unless every byte of `x` under `digit_mask` (0xFF per byte) is an ASCII digit and
+ * every byte under `fixed_mask` equals the same byte of `fixed`. A byte is a digit when its
+ * high nibble is 3 and adding 6 keeps it so (low nibble <= 9). Adding 6 to a byte of 0xFA or
+ * more carries into the next byte, but such a byte already fails its own check. Callers OR
+ * several words' results and branch once. */
+static inline uint64_t word_mismatch(uint64_t x, uint64_t digit_mask, uint64_t fixed_mask, uint64_t fixed) {
     const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull, sixes = 0x0606060606060606ull;
     uint64_t bad = ((x & hi) ^ threes) | (((x + sixes) & hi) ^ threes);
-    return ((bad & digit_mask) | ((x ^ fixed) & fixed_mask)) == 0;
+    return (bad & digit_mask) | ((x ^ fixed) & fixed_mask);
+}
+
+/* "YYYY-MM-": digits at bytes 0-3 and 5-6, dashes at 4 and 7. */
+static inline uint64_t year_month_mismatch(uint64_t a) {
+    return word_mismatch(a, 0x00FFFF00FFFFFFFFull, 0xFF0000FF00000000ull, 0x2D00002D00000000ull);
 }
 
 /* For a word of checked digits: byte i of the result is the two-digit number written at bytes
@@ -166,13 +171,11 @@ static inline uint64_t digit_pairs(uint64_t x) {
 /* The byte at i of a digit_pairs word: the value of the pair starting there. */
 #define PAIR(p, i) ((unsigned)((p) >> (8 * (i))) & 0xFF)
 
-/* "YYYY-MM-" in the 8 bytes at s: the year and month, when the digits and dashes are there. */
-static inline bool year_month(uint64_t a, unsigned *y, unsigned *m) {
-    if (!word_matches(a, 0x00FFFF00FFFFFFFFull, 0xFF0000FF00000000ull, 0x2D00002D00000000ull)) return false;
+/* The year and month of a checked "YYYY-MM-" word. */
+static inline void year_month(uint64_t a, unsigned *y, unsigned *m) {
     uint64_t p = digit_pairs(a);
     *y = PAIR(p, 0) * 100 + PAIR(p, 2);
     *m = PAIR(p, 5);
-    return true;
 }
 
 /* Whether day d exists in month m (1..12) of year y (0..9999): only days past the 28th need
@@ -189,16 +192,19 @@ static inline bool day_exists(unsigned y, unsigned m, unsigned d) {
  * not go negative; every division is then a plain floor. */
 static inline int64_t days_from_civil_0_9999(unsigned y, unsigned m, unsigned d) {
     static const unsigned short march_doy[13] = {0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275};
-    unsigned yy = y + 400 - (m <= 2);
-    unsigned days = yy * 365 + yy / 4 - yy / 100 + yy / 400 + march_doy[m] + d - 1;
+    unsigned yy = y + 400 - (m <= 2), centuries = yy / 100;
+    unsigned days = yy * 365 + yy / 4 - centuries + centuries / 4 + march_doy[m] + d - 1;
     return (int64_t)days - 719468 - 146097;
 }
 
 /* YYYY-MM-DD (exactly 10 bytes) into days; false for any other shape or a day that does not
  * exist. */
 static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
+    if (n != 10) return false;
+    uint64_t a = load8(s);
+    if (year_month_mismatch(a)) return false;
     unsigned y, m;
-    if (n != 10 || !year_month(load8(s), &y, &m)) return false;
+    year_month(a, &y, &m);
     unsigned d1 = (unsigned)(s[8] - '0'), d2 = (unsigned)(s[9] - '0');
     if (d1 > 9 || d2 > 9) return false;
     unsigned d = d1 * 10 + d2;
@@ -239,15 +245,16 @@ static inline bool fraction_micros(const char *s, size_t end, unsigned *micros) 
  * fraction ends. */
 static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *out) {
     if (n < 19) return false;
-    unsigned y, mo;
-    uint64_t b = load8(s + 8), c = load8(s + 11);
-    if (!year_month(load8(s), &y, &mo)) return false;
-    /* b: DD at 0-1, the date-time separator at 2, HH at 3-4, ':' at 5, MM at 6-7. */
-    if (!word_matches(b, 0xFFFF00FFFF00FFFFull, 0x0000FF0000000000ull, 0x00003A0000000000ull)) return false;
-    /* c: HH:MM:SS, digits at 0-1, 3-4, 6-7 and colons at 2 and 5. */
-    if (!word_matches(c, 0xFFFF00FFFF00FFFFull, 0x0000FF0000FF0000ull, 0x00003A00003A0000ull)) return false;
+    uint64_t a = load8(s), b = load8(s + 8), c = load8(s + 11);
+    /* b: DD at 0-1, the date-time separator at 2, HH at 3-4, ':' at 5, MM at 6-7; c: HH:MM:SS,
+     * digits at 0-1, 3-4, 6-7 and colons at 2 and 5. */
+    if (year_month_mismatch(a) | word_mismatch(b, 0xFFFF00FFFF00FFFFull, 0x0000FF0000000000ull, 0x00003A0000000000ull) |
+        word_mismatch(c, 0xFFFF00FFFF00FFFFull, 0x0000FF0000FF0000ull, 0x00003A00003A0000ull))
+        return false;
     char sep = s[10];
     if (sep != 'T' && sep != 't' && sep != ' ') return false;
+    unsigned y, mo;
+    year_month(a, &y, &mo);
     uint64_t pb = digit_pairs(b);
     unsigned d = PAIR(pb, 0), hh = PAIR(pb, 3), mi = PAIR(pb, 6), ss = PAIR(digit_pairs(c), 6);
     if (mo < 1 || mo > 12 || !day_exists(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;

@@ -412,11 +412,15 @@ static inline void truncate_column(kn_column *c, size_t rows) {
 
 /* ---- lookups ----------------------------------------------------------------------------- */
 
+static inline bool block_has_backslash(const kn_ndjson_reader *r, size_t x) { return (r->bs[x >> 6] >> (x & 63)) & 1; }
+
 static inline bool span_has_backslash(const kn_ndjson_reader *r, size_t a, size_t b) {
     if (!r->win_has_bs || b <= a) return false;
-    for (size_t x = a >> 6, last = (b - 1) >> 6; x <= last; x++)
-        if ((r->bs[x >> 6] >> (x & 63)) & 1) return memchr(r->win + a, '\\', b - a) != NULL;
-    return false;
+    size_t x = a >> 6, last = (b - 1) >> 6;
+    /* Most strings lie in one or two blocks: two bit tests, no loop. */
+    bool maybe = block_has_backslash(r, x) || block_has_backslash(r, last);
+    for (x++; !maybe && x < last; x++) maybe = block_has_backslash(r, x);
+    return maybe && memchr(r->win + a, '\\', b - a) != NULL;
 }
 
 /* Whether the key at window bytes key[0..n) is field fi's name. Names up to 16 bytes compare
@@ -452,27 +456,25 @@ static inline long lookup(kn_ndjson_reader *r, const uint8_t *key, size_t n, siz
     return hash_lookup(r, key, n);
 }
 
-/* The fast way to the k-th member's column. When the key at window position p is, byte for
- * byte, '"' name '"' ':' of the field the k-th key matched last time, and the value's token
- * starts right after the colon, that field is the answer: no hashing, and no separate checks
- * of the closing quote, escapes or colon. This is sound because such a name holds no byte JSON
- * must escape, so no token can sit inside it and the index ends the key where the pattern
- * does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). Returns that guess, or NULL
- * when anything differs: the general path then decides, with its own messages. */
-static inline const key_guess *key_matches_guess(const kn_ndjson_reader *r, const hot_view *v, size_t k, size_t ti) {
-    if (k >= KN_GUESS_MAX) return NULL;
-    const key_guess *kg = &r->guess[k];
+/* The fast way to a member's column: kg is what the member at its position had in the last
+ * record. When the key at token ti is, byte for byte, '"' name '"' ':' of that field, and the
+ * value's token starts right after the colon, that field is the answer: no hashing, and no
+ * separate checks of the closing quote, escapes or colon. This is sound because such a name
+ * holds no byte JSON must escape, so no token can sit inside it and the index ends the key
+ * where the pattern does (tokens ti, ti + 1 are its quotes; ti + 2 is the value). False when
+ * anything differs: the general path then decides, with its own messages. */
+static inline bool key_matches_guess(const key_guess *kg, const hot_view *v, size_t ti) {
     const uint8_t *w = v->w;
     const uint32_t *ix = v->ix;
     size_t p = ix[ti], n = kg->pat_len;
-    if (n == 0 || p + 16 > v->win_len) return NULL;
+    if (n == 0 || p + 16 > v->win_len) return false;
     uint64_t a, b;
     memcpy(&a, w + p, 8);
     memcpy(&b, w + p + 8, 8);
-    if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return NULL;
-    if (n > 16 && (p + n > v->win_len || memcmp(w + p + 16, kg->pat + 16, n - 16) != 0)) return NULL;
+    if ((((a ^ kg->pat8[0]) & kg->patmask8[0]) | ((b ^ kg->pat8[1]) & kg->patmask8[1])) != 0) return false;
+    if (n > 16 && (p + n > v->win_len || memcmp(w + p + 16, kg->pat + 16, n - 16) != 0)) return false;
     /* Only now is token ti + 2 known to exist (the closing quote was a token before it). */
-    return ix[ti + 2] == p + n ? kg : NULL;
+    return ix[ti + 2] == p + n;
 }
 
 /* ---- value checks shared by every mode --------------------------------------------------- */
@@ -1058,7 +1060,9 @@ static inline __attribute__((always_inline)) bool store_fast(const kn_ndjson_rea
         size_t close = ix[ti + 1], a = p + 1;
         if (w[close] != '"' || (v->has_bs && span_has_backslash(r, a, close))) return false;
         if (fi->kind == F_STRING) {
-            if (a + 32 > v->win_len || !put_short_str(c, w + a, close - a)) return false;
+            size_t n = close - a;
+            if (n <= 32 && a + 32 <= v->win_len ? !put_short_str(c, w + a, n) : put_str(c, w + a, n, NULL) != KN_OK)
+                return false;
         } else if (fi->kind == F_TS || fi->kind == F_DATE) {
             if (fi->format || !put_iso_time(fi, c, w + a, close - a)) return false;
         } else {
@@ -1160,9 +1164,9 @@ static fast_stop fast_members(kn_ndjson_reader *r, const hot_view *v, member_cur
     size_t k = m->k, ti = m->ti, vend = m->vend;
     claimed_set seen = m->seen;
     fast_stop stop;
-    for (;; k++) {
-        const key_guess *kg = key_matches_guess(r, v, k, ti);
-        if (!kg) {
+    const key_guess *kg = &r->guess[k < KN_GUESS_MAX ? k : KN_GUESS_MAX], *end = &r->guess[KN_GUESS_MAX];
+    for (;; k++, kg++) {
+        if (kg == end || !key_matches_guess(kg, v, ti)) {
             stop = FAST_KEY;
             break;
         }

@@ -236,16 +236,18 @@ START_TEST(word_at_a_time_parsers_agree_with_the_general_parsers)
      * for every length around their 8-byte limit, leading zeros, lone dots, signs, limits. */
     static const char alphabet[] = "0123456789.-e+0";
     static const char *const edge[] = {"0", "-0", "00", "01", "-01", "1.", ".5", "-", "-.", "1..2", "12345678", "123456789",
+                                       "100000000002", "-100000000002", "9999999999999999", "10000000000000000",
+                                       "0123456789", "1234567890123456", "-1234567890123456", "123456789a", "12345678901.5",
                                        "1234567.8", "-1234567", "-12345678", "0.0000001", "99999999", "9.9999999",
                                        "2147483647", "2147483648", "-2147483648", "0.5", "10.25", "1.000", "7e2", "-0.0"};
-    char buf[48];
+    char buf[64];
     for (int i = 0; i < 600000; i++) {
         size_t n;
         if (i < (int)(sizeof edge / sizeof edge[0])) {
             n = strlen(edge[i]);
             memcpy(buf, edge[i], n);
         } else {
-            n = 1 + rnd() % 11;
+            n = 1 + rnd() % (i % 7 == 0 ? 19 : 11);
             for (size_t k = 0; k < n; k++) buf[k] = alphabet[rnd() % (i % 2 ? 10 : sizeof alphabet - 1)];
             if (i % 3 == 0) buf[rnd() % n] = '.';
             if (i % 5 == 0) buf[0] = '-';
@@ -357,7 +359,7 @@ START_TEST(iso_fast_paths_agree_with_the_general_parsers)
                           "0000-01-01T00:00:00", "9999-12-31T23:59:59Z", "2024-00-10T00:00:00", "2024-04-31T00:00:00",
                           "2024-03-05T12:34:56+00:00", "2024-03-05T12:34", "2024-03-05", "2024-02-29", "2023-02-29",
                           "2024-3-05T12:34:56", "2024-03-05T12:34:5", "2024-03-05T12:34:56ZZ", "2024-03-05T12:34:56 ",
-                          "\xff" "024-03-05T12:34:56Z", "2024-03-05T12:34:56\xa0"};
+                          "\377024-03-05T12:34:56Z", "2024-03-05T12:34:56\xa0"};
     char buf[96];
     for (int i = 0; i < 400000; i++) {
         size_t n;
@@ -466,21 +468,54 @@ START_TEST(utf8_twins_agree_on_random_text)
         fprintf(stderr, "SKIP utf8_twins_agree_on_random_text: no AVX2 on this CPU (or KILN_NO_SIMD set)\n");
         return;
     }
-    static const char *pieces[] = {"a", "hello world ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xC3", "\xED\xA0\x80", "\xF4\x90\x80\x80"};
+    /* Valid pieces first (the limits of each length: U+0080, U+07FF, U+0800, U+D7FF, U+E000,
+     * U+FFFF, U+10000, U+10FFFF), then invalid ones: stray and extra continuations, cut-short
+     * sequences, overlongs, surrogates, past U+10FFFF, bytes never valid. */
+    static const char *pieces[] = {"a", "hello world ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC2\x80",
+                                   "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
+                                   "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF",
+                                   "\x80", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                   "\xC0\xAF", "\xC1\xBF", "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF", "\xF5\x80\x80\x80",
+                                   "\xFF", "\xBF\xBF", "\xC3\xA9\xA9"};
+    const size_t nvalid = 13, npieces = sizeof pieces / sizeof pieces[0];
     uint8_t buf[4096];
-    for (int iter = 0; iter < 20000; iter++) {
+    for (int iter = 0; iter < 40000; iter++) {
         size_t n = 0;
         int bad_allowed = iter % 3 == 0;
-        while (n < sizeof buf - 8) {
-            size_t k = rnd() % (bad_allowed ? 9 : 5);
-            if (rnd() % 8) k = rnd() % 2; /* mostly ASCII so both vector paths run */
-            size_t l = strlen(pieces[k]);
-            memcpy(buf + n, pieces[k], l);
-            n += l;
-            if (rnd() % 64 == 0) break;
+        if (iter % 7 == 0) {
+            /* Raw random bytes, mostly high ones. */
+            n = rnd() % 200;
+            for (size_t k = 0; k < n; k++) buf[k] = (uint8_t)(rnd() % 3 ? 0x80 + rnd() % 128 : rnd() % 128);
+        } else {
+            while (n < sizeof buf - 8) {
+                size_t k = rnd() % (bad_allowed ? npieces : nvalid);
+                if (rnd() % 4 == 0) k = rnd() % 2; /* runs of ASCII too, so both vector paths run */
+                size_t l = strlen(pieces[k]);
+                memcpy(buf + n, pieces[k], l);
+                n += l;
+                if (rnd() % 64 == 0) break;
+            }
         }
         ck_assert_uint_eq(kn_utf8_validate_avx2(buf, n), kn_utf8_validate_scalar(buf, n));
     }
+    /* Every lead byte with every second byte, and with a sample of third and fourth bytes (each
+     * boundary of the continuation range, ASCII, leads), placed across the 32-byte block
+     * boundary inside ASCII, ending the text or not. */
+    static const uint8_t later[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xE0, 0xF0, 0xFF};
+    memset(buf, 'x', 80);
+    for (uint32_t a = 0x80; a < 0x100; a++)
+        for (uint32_t b = 0; b < 0x100; b++)
+            for (size_t c = 0; c < (a >= 0xE0 ? sizeof later : 1); c++) {
+                for (size_t d = 0; d < (a >= 0xF0 ? sizeof later : 1); d++) {
+                    size_t at = 28 + (a + b + c + d) % 5, len = a >= 0xF0 ? 4 : a >= 0xE0 ? 3 : 2;
+                    buf[at] = (uint8_t)a, buf[at + 1] = (uint8_t)b, buf[at + 2] = later[c], buf[at + 3] = later[d];
+                    size_t n = at + len + (a & 1 ? 0 : 7);
+                    if (n > at + len) memset(buf + at + len, 'x', n - at - len);
+                    ck_assert_msg(kn_utf8_validate_avx2(buf, n) == kn_utf8_validate_scalar(buf, n), "%02x %02x %02x %02x at %zu",
+                                  a, b, later[c], later[d], at);
+                    memset(buf + at, 'x', 4);
+                }
+            }
 }
 END_TEST
 
