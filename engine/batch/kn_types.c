@@ -33,6 +33,8 @@ void kn_type_format(kn_type t, char *buf, size_t cap) {
         snprintf(buf, cap, "decimal(%u,%u)", t.precision, t.scale);
     else if (t.id == KN_TYPE_TIMESTAMP && t.utc)
         snprintf(buf, cap, "timestamptz");
+    else if (t.id == KN_TYPE_STRING && t.json)
+        snprintf(buf, cap, "json");
     else
         snprintf(buf, cap, "%s", kn_type_name(t.id));
 }
@@ -41,6 +43,7 @@ bool kn_type_equal(kn_type a, kn_type b) {
     if (a.id != b.id) return false;
     if (a.id == KN_TYPE_DECIMAL) return a.precision == b.precision && a.scale == b.scale;
     if (a.id == KN_TYPE_TIMESTAMP) return a.utc == b.utc;
+    if (a.id == KN_TYPE_STRING) return a.json == b.json;
     return true;
 }
 
@@ -69,21 +72,25 @@ bool kn_type_parse(const char *text, kn_type *out) {
         const char *name;
         kn_type_id id;
         bool utc;
+        bool json;
     } names[] = {
-        {"string", KN_TYPE_STRING, false},     {"varchar", KN_TYPE_STRING, false},
-        {"text", KN_TYPE_STRING, false},       {"bool", KN_TYPE_BOOL, false},
-        {"boolean", KN_TYPE_BOOL, false},      {"int32", KN_TYPE_INT32, false},
-        {"int", KN_TYPE_INT32, false},         {"integer", KN_TYPE_INT32, false},
-        {"int64", KN_TYPE_INT64, false},       {"bigint", KN_TYPE_INT64, false},
-        {"long", KN_TYPE_INT64, false},        {"float64", KN_TYPE_FLOAT64, false},
-        {"double", KN_TYPE_FLOAT64, false},    {"date", KN_TYPE_DATE, false},
-        {"timestamp", KN_TYPE_TIMESTAMP, false}, {"timestamptz", KN_TYPE_TIMESTAMP, true},
-        {"timestamp_utc", KN_TYPE_TIMESTAMP, true},
+        {"string", KN_TYPE_STRING, false, false},    {"varchar", KN_TYPE_STRING, false, false},
+        {"text", KN_TYPE_STRING, false, false},      {"bool", KN_TYPE_BOOL, false, false},
+        {"boolean", KN_TYPE_BOOL, false, false},     {"int32", KN_TYPE_INT32, false, false},
+        {"int", KN_TYPE_INT32, false, false},        {"integer", KN_TYPE_INT32, false, false},
+        {"int64", KN_TYPE_INT64, false, false},      {"bigint", KN_TYPE_INT64, false, false},
+        {"long", KN_TYPE_INT64, false, false},       {"float64", KN_TYPE_FLOAT64, false, false},
+        {"double", KN_TYPE_FLOAT64, false, false},   {"date", KN_TYPE_DATE, false, false},
+        {"timestamp", KN_TYPE_TIMESTAMP, false, false}, {"timestamptz", KN_TYPE_TIMESTAMP, true, false},
+        {"timestamp_utc", KN_TYPE_TIMESTAMP, true, false},
+        /* SUPER is what Redshift calls a column of JSON values. */
+        {"json", KN_TYPE_STRING, false, true},      {"super", KN_TYPE_STRING, false, true},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcasecmp(text, names[i].name) == 0) {
             *out = kn_type_make(names[i].id);
             out->utc = names[i].utc;
+            out->json = names[i].json;
             return true;
         }
     }

@@ -18,6 +18,7 @@ typedef struct job_parts {
     const char **sort_names;
     size_t *merge_cols;
     const char **merge_names;
+    bool *is_json; /* per column of spec->schema: a json column (SUPER in table.sql) */
     char table[160];
     char *base_url;
 } job_parts;
@@ -89,6 +90,7 @@ static void job_parts_free(job_parts *jp) {
     kn_free((void *)jp->sort_names);
     kn_free(jp->merge_cols);
     kn_free((void *)jp->merge_names);
+    kn_free(jp->is_json);
     kn_free(jp->base_url);
 }
 
@@ -97,6 +99,14 @@ static kn_status job_build(const kn_artifacts_spec *spec, job_parts *jp, kn_erro
     kn_rs_job *job = &jp->job;
     kn_rs_job_init(job);
     job->schema = spec->schema;
+    /* A json column holds JSON texts: the table declares it SUPER and Spectrum VARCHAR(65535)
+     * (kn_rs_types.h); the files hold it as a plain UTF-8 string either way. */
+    size_t nf = spec->schema->num_fields;
+    jp->is_json = kn_calloc(nf ? nf : 1, sizeof *jp->is_json);
+    if (!jp->is_json) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < nf; i++)
+        jp->is_json[i] = spec->schema->fields[i].type.id == KN_TYPE_STRING && spec->schema->fields[i].type.json;
+    job->is_json = jp->is_json;
     char *abs = absolute_base(spec->out_dir);
     if (!abs) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     default_table(abs, jp->table, sizeof jp->table);

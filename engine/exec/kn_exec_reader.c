@@ -4,10 +4,17 @@
  * Inference rules (NDJSON): columns in order of first appearance, all nullable. Per value:
  * integers that fit int64 -> int64; other numbers -> float64; true/false -> bool; strings ->
  * date (YYYY-MM-DD), timestamptz (ISO-8601 with Z or an offset), timestamp (ISO-8601 without),
- * else string; nested objects and arrays -> string (their JSON text). A column seen with two
- * types widens: int64 + float64 -> float64; date + timestamp -> timestamp; timestamp +
- * timestamptz (or date + timestamptz) -> timestamptz (values without an offset are then read
- * as UTC); anything else -> string. A column only ever null is a string. */
+ * else string; nested objects and arrays -> json (their JSON text; Redshift SUPER). A column
+ * seen with two types widens: int64 + float64 -> float64; date + timestamp -> timestamp;
+ * timestamp + timestamptz (or date + timestamptz) -> timestamptz (values without an offset are
+ * then read as UTC); json + anything -> json; anything else -> string. A column only ever null
+ * is a string.
+ *
+ * Why json wins over every scalar: a field that is sometimes nested cannot be typed by its
+ * scalars, and a json column stores every value as the JSON text written in the input (a
+ * string keeps its quotes, see kn_ndjson.h), so each value of such a mixed field is valid JSON
+ * and the whole column loads into SUPER. Making it a plain string instead would mix unquoted
+ * strings with JSON texts, which neither VARCHAR queries nor SUPER could read back reliably. */
 #include "kn_exec_reader.h"
 
 #include <inttypes.h>
@@ -81,7 +88,8 @@ typedef enum guess {
     G_DATE,
     G_TS,
     G_TSTZ,
-    G_STRING
+    G_STRING,
+    G_JSON /* nested values seen: wins over everything */
 } guess;
 
 typedef struct infer_col {
@@ -98,6 +106,7 @@ typedef struct infer_state {
 static guess widen(guess a, guess b) {
     if (a == G_NONE || a == b) return b;
     if (b == G_NONE) return a;
+    if (a == G_JSON || b == G_JSON) return G_JSON;
     if (a > b) {
         guess t = a;
         a = b;
@@ -128,6 +137,8 @@ static guess classify(const kn_ndjson_member *m) {
         if (kn_parse_iso_timestamp(m->text, m->text_len, false, &tv) == KN_TIME_OK) return tv.has_offset ? G_TSTZ : G_TS;
         return G_STRING;
     }
+    case KN_JSON_OBJECT:
+    case KN_JSON_ARRAY: return G_JSON;
     default: return G_STRING;
     }
 }
@@ -218,6 +229,7 @@ kn_status kn_exec_infer_schema(const kn_exec_format *format, const char *const *
         case G_DATE: t = kn_type_make(KN_TYPE_DATE); break;
         case G_TS: t = kn_type_timestamp(false); break;
         case G_TSTZ: t = kn_type_timestamp(true); break;
+        case G_JSON: t = kn_type_json(); break;
         default: t = kn_type_make(KN_TYPE_STRING); break;
         }
         st = kn_schema_add(schema, s.cols[i].name, t, true, err);

@@ -63,7 +63,7 @@ static kn_status parse_column(yaml_document_t *doc, yaml_node_t *col, const char
     kn_type type;
     if (!kn_type_parse(type_text, &type))
         return node_error(err, name, type_node,
-                          "unknown type (expected string, bool, int32, int64, float64, "
+                          "unknown type (expected string, json, bool, int32, int64, float64, "
                           "decimal(p,s) with p <= 38, date, timestamp or timestamptz)",
                           type_text);
     const char *format = scalar(format_node);

@@ -14,8 +14,15 @@
  *   - Keys match column names exactly (byte for byte, after unescaping). Unknown keys are
  *     ignored but their values are still fully validated. A missing key is null. When a key
  *     appears twice the last value wins.
- *   - A nested object or array becomes its JSON text, exactly as written, in a string column
- *     (what Redshift SUPER loads); numbers and true/false into a string column keep their text.
+ *   - A nested object or array becomes its JSON text, exactly as written, in a string column;
+ *     numbers and true/false into a string column keep their text; a JSON string is stored
+ *     unescaped (its content, without quotes).
+ *   - A json column (kn_type.json, what Redshift SUPER loads) stores every non-null value as
+ *     its JSON text exactly as written in the input, so every stored value is itself valid
+ *     JSON: objects and arrays as in a string column, a string WITH its quotes and escapes as
+ *     written ("a\"b" stays the 6 bytes "a\"b"), numbers and true/false as their text. Escapes
+ *     are still checked (a lone surrogate is a bad record, as in a string column). JSON null is
+ *     a SQL null, not the text null.
  *   - Numbers load exactly (see kernels/kn_parse_number.h): integers must be integral and in
  *     range (1.0 and 2e3 are integral, 1.5 is refused); a decimal(p,s) keeps the digits as
  *     written and refuses more nonzero fraction digits than s ("12.345" into decimal(12,2) is a

@@ -51,6 +51,7 @@ typedef struct field_info {
     fkind kind;
     uint8_t precision, scale;
     bool utc;
+    bool json;     /* F_STRING whose values stay JSON texts: strings keep their quotes and escapes */
     bool nullable;
     const char *format; /* borrowed from the schema; NULL = ISO-8601 */
     uint64_t name8[2];  /* the first 16 bytes of the name, zero-padded, and which of them count */
@@ -236,6 +237,7 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
         fi->precision = f->type.precision;
         fi->scale = f->type.scale;
         fi->utc = f->type.utc;
+        fi->json = f->type.id == KN_TYPE_STRING && f->type.json;
         uint8_t padded[16] = {0};
         memcpy(padded, fi->name, fi->name_len < 16 ? fi->name_len : 16);
         memcpy(fi->name8, padded, 16);
@@ -639,7 +641,11 @@ after_value:
 /* ---- storing values ---------------------------------------------------------------------- */
 
 static const char *type_text(const field_info *fi, char *buf, size_t cap) {
-    kn_type t = {KN_TYPE_STRING, fi->precision, fi->scale, fi->utc};
+    kn_type t = kn_type_make(KN_TYPE_STRING);
+    t.precision = fi->precision;
+    t.scale = fi->scale;
+    t.utc = fi->utc;
+    t.json = fi->json;
     static const kn_type_id ids[] = {KN_TYPE_STRING, KN_TYPE_BOOL, KN_TYPE_INT32, KN_TYPE_INT64, KN_TYPE_FLOAT64,
                                      KN_TYPE_DECIMAL, KN_TYPE_DECIMAL, KN_TYPE_DATE, KN_TYPE_TIMESTAMP};
     t.id = ids[fi->kind];
@@ -893,6 +899,13 @@ static kn_status store_value(kn_ndjson_reader *r, long f, size_t *pti, size_t *v
         *vend = close + 1;
         size_t a = p + 1, n = close - a;
         bool esc = span_has_backslash(r, a, close);
+        if (fi->json) {
+            /* A json column keeps the string as written, quotes and escapes included, so the
+             * value is still a JSON text that SUPER can load; the escapes are checked all the
+             * same, so a json column accepts exactly what a string column does. */
+            if (esc) KN_TRY(unescape(r, a, close, NULL, &(size_t){0}, f, err));
+            return put_str(c, w + p, close + 1 - p, err);
+        }
         if (fi->kind == F_STRING) {
             if (!esc) return put_str(c, w + a, n, err);
             uint8_t *d = str_room(c, n, err, &st);
@@ -1060,8 +1073,10 @@ static inline __attribute__((always_inline)) bool store_fast(const kn_ndjson_rea
         size_t close = ix[ti + 1], a = p + 1;
         if (w[close] != '"' || (v->has_bs && span_has_backslash(r, a, close))) return false;
         if (fi->kind == F_STRING) {
-            size_t n = close - a;
-            if (n <= 32 && a + 32 <= v->win_len ? !put_short_str(c, w + a, n) : put_str(c, w + a, n, NULL) != KN_OK)
+            /* A json column keeps the quotes, as store_value does: start one byte earlier and
+             * end one later. */
+            size_t q = fi->json, s0 = a - q, n = close - a + 2 * q;
+            if (n <= 32 && s0 + 32 <= v->win_len ? !put_short_str(c, w + s0, n) : put_str(c, w + s0, n, NULL) != KN_OK)
                 return false;
         } else if (fi->kind == F_TS || fi->kind == F_DATE) {
             if (fi->format || !put_iso_time(fi, c, w + a, close - a)) return false;

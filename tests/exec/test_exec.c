@@ -26,11 +26,13 @@ START_TEST(schema_file_reads_every_type)
                        "  - name: ok\n    type: bool\n"
                        "  - name: n\n    type: int32\n"
                        "  - name: f\n    type: double\n"
-                       "  - name: s\n    type: string\n";
+                       "  - name: s\n    type: string\n"
+                       "  - name: payload\n    type: json\n"
+                       "  - name: attrs\n    type: SUPER\n";
     kn_schema *s;
     kn_error e;
     ck_assert_int_eq(parse(text, &s, &e), KN_OK);
-    ck_assert_uint_eq(s->num_fields, 9);
+    ck_assert_uint_eq(s->num_fields, 11);
     ck_assert_str_eq(s->fields[0].name, "id");
     ck_assert(!s->fields[0].nullable);
     ck_assert(s->fields[1].nullable);
@@ -38,6 +40,12 @@ START_TEST(schema_file_reads_every_type)
     ck_assert(s->fields[2].type.id == KN_TYPE_TIMESTAMP && s->fields[2].type.utc);
     ck_assert(s->fields[3].type.id == KN_TYPE_TIMESTAMP && !s->fields[3].type.utc);
     ck_assert_int_eq(s->fields[7].type.id, KN_TYPE_FLOAT64);
+    /* json (and Redshift's own name for it, SUPER) is a string column of JSON texts; a plain
+     * string is not json, and the two are different types. */
+    ck_assert(s->fields[8].type.id == KN_TYPE_STRING && !s->fields[8].type.json);
+    ck_assert(s->fields[9].type.id == KN_TYPE_STRING && s->fields[9].type.json);
+    ck_assert(kn_type_equal(s->fields[10].type, kn_type_json()));
+    ck_assert(!kn_type_equal(s->fields[8].type, s->fields[9].type));
 
     /* What kn_schema_file_write prints reads back to the same schema. */
     char *buf = NULL;
@@ -45,6 +53,9 @@ START_TEST(schema_file_reads_every_type)
     FILE *f = open_memstream(&buf, &len);
     kn_schema_file_write(s, f);
     fclose(f);
+    /* A json column is written as "json" (SUPER is only an alias on the way in). */
+    ck_assert_msg(strstr(buf, "  - name: payload\n    type: json\n") && strstr(buf, "  - name: attrs\n    type: json\n"),
+                  "%s", buf);
     kn_schema *back;
     ck_assert_int_eq(kn_schema_file_parse(buf, len, "w.yaml", &back, &e), KN_OK);
     ck_assert_uint_eq(back->num_fields, s->num_fields);

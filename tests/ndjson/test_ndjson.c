@@ -490,6 +490,61 @@ START_TEST(nested_values_become_their_exact_text)
 }
 END_TEST
 
+START_TEST(json_columns_keep_every_value_as_its_written_json_text)
+{
+    /* A json column (Redshift SUPER) stores each value exactly as the input wrote it, so each
+     * stored value is itself JSON: a string keeps its quotes and escapes (a string column would
+     * unescape it and drop the quotes), numbers and true/false keep their text, null is SQL
+     * null. Fast and general paths must agree on every value. */
+    kn_schema *s = schema_of("j:json;s:string");
+    const char *text =
+        "{\"j\":{\"a\":[1,{\"b\":\"x\\\"y\"}],\"c\":null},\"s\":\"a\\\"b\\u00e9\"}\n"
+        "{\"j\":[1, \"two\" ,[3]],\"s\":[1]}\n"
+        "{\"j\":\"a\\\"b\\u00e9\\n\",\"s\":\"plain\"}\n"
+        "{\"j\":\"plain\",\"s\":\"x\"}\n"
+        "{\"j\":-12.50e+3,\"s\":-12.50e+3}\n"
+        "{\"j\":true,\"s\":false}\n"
+        "{\"j\":null,\"s\":null}\n"
+        "{\"j\":\"\",\"s\":\"\"}\n"
+        "{\"s\":\"missing j\"}\n"
+        "{\"j\" : \"spaced \\/ key\", \"s\":\"y\"}\n"
+        "{\"j\":\"\\ud800\",\"s\":\"lone surrogate: bad\"}\n";
+    result r[2];
+    for (int k = 0; k < 2; k++) {
+        fast_paths = k == 0;
+        read_text(s, text, &r[k]);
+        fast_paths = true;
+        ck_assert_uint_eq(r[k].nbad, 1);
+        ck_assert_ptr_nonnull(strstr(r[k].err[0].what, "surrogate"));
+        ck_assert_str_eq(r[k].err[0].field, "j");
+        const kn_column *j = &r[k].batch->columns[0], *st = &r[k].batch->columns[1];
+        ck_assert_uint_eq(r[k].batch->num_rows, 10);
+        ck_assert(STR_IS(j, 0, "{\"a\":[1,{\"b\":\"x\\\"y\"}],\"c\":null}"));
+        ck_assert(STR_IS(j, 1, "[1, \"two\" ,[3]]"));
+        ck_assert(STR_IS(j, 2, "\"a\\\"b\\u00e9\\n\""));
+        ck_assert(STR_IS(j, 3, "\"plain\""));
+        ck_assert(STR_IS(j, 4, "-12.50e+3"));
+        ck_assert(STR_IS(j, 5, "true"));
+        ck_assert(!kn_column_is_valid(j, 6));
+        ck_assert(STR_IS(j, 7, "\"\""));
+        ck_assert(!kn_column_is_valid(j, 8));
+        ck_assert(STR_IS(j, 9, "\"spaced \\/ key\""));
+        ck_assert_uint_eq(j->null_count, 2);
+        /* The string column beside it keeps today's behaviour. */
+        ck_assert(STR_IS(st, 0, "a\"b\xC3\xA9"));
+        ck_assert(STR_IS(st, 1, "[1]"));
+        ck_assert(STR_IS(st, 2, "plain"));
+        ck_assert(STR_IS(st, 4, "-12.50e+3"));
+        ck_assert(STR_IS(st, 5, "false"));
+        ck_assert(STR_IS(st, 7, ""));
+    }
+    assert_results_equal(&r[0], &r[1], "json fast vs general");
+    result_free(&r[0]);
+    result_free(&r[1]);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(strings_cast_into_typed_columns_like_a_database)
 {
     kn_schema *s = schema_of("b:bool;i:int32;d:decimal(6,2);f:float64");
@@ -854,11 +909,16 @@ START_TEST(fast_paths_store_what_the_general_path_stores)
     /* The key-pattern check and the value fast paths (short strings, ISO times, word-at-a-time
      * numbers, bools, nulls) must leave batches, bad records, messages and offsets exactly as
      * the general path does, for both scanners. */
-    kn_schema *s = schema_of("id:int64;q:int32;ts:timestamp;tz:timestamptz;day:date;price:decimal(10,2);big:decimal(30,4);"
-                             "x:float64;ok:bool;s:string;n:string!;longer_key_name_here_x:int64");
+    kn_schema *plain = schema_of("id:int64;q:int32;ts:timestamp;tz:timestamptz;day:date;price:decimal(10,2);big:decimal(30,4);"
+                                 "x:float64;ok:bool;s:string;n:string!;longer_key_name_here_x:int64");
+    /* The same records with the string-like columns as json: values kept as written, strings
+     * with their quotes, short ones through the 32-byte copy and long ones (40 bytes) not. */
+    kn_schema *json = schema_of("id:int64;q:int32;ts:timestamp;tz:timestamptz;day:date;price:decimal(10,2);big:decimal(30,4);"
+                                "x:float64;ok:bool;s:json;n:json!;longer_key_name_here_x:json");
     size_t cap = 1 << 18;
     char *buf = malloc(cap);
     for (int iter = 0; iter < 24; iter++) {
+        const kn_schema *s = iter % 4 < 2 ? plain : json;
         size_t n = random_records(buf, cap);
         kn_ndjson_simd simd = iter % 2 || !kn_cpu()->avx2 ? KN_NDJSON_SIMD_SCALAR : KN_NDJSON_SIMD_AVX2;
         result fast, general;
@@ -873,7 +933,8 @@ START_TEST(fast_paths_store_what_the_general_path_stores)
         result_free(&general);
     }
     free(buf);
-    kn_schema_free(s);
+    kn_schema_free(plain);
+    kn_schema_free(json);
 }
 END_TEST
 
@@ -921,21 +982,25 @@ START_TEST(inference_types_widening_and_order)
                                 "{\"id\":1,\"price\":1,\"ok\":true,\"day\":\"2024-01-01\",\"ts\":\"2024-01-01T00:00:00\",\"nul\":null,"
                                 "\"tz\":\"2024-01-01T00:00:00Z\",\"mix\":1,\"obj\":{\"a\":1}}\n"
                                 "{\"id\":2,\"price\":2.5,\"ok\":false,\"day\":\"2024-01-02\",\"ts\":\"2024-01-02\",\"mix\":\"x\","
-                                "\"arr\":[1],\"tz\":\"2024-01-01T00:00:00\",\"late\":\"s\"}\n");
+                                "\"arr\":[1],\"tz\":\"2024-01-01T00:00:00\",\"late\":\"s\"}\n"
+                                "{\"mixj\":\"s\",\"mixn\":{\"k\":[]}}\n{\"mixj\":[2],\"mixn\":7}\n");
     const char *p2 = write_file("b.ndjson", "\n{\"id\":3,\"new\":1e3,\"big\":123456789012345678901}\n");
     const char *paths[] = {p1, p2};
     kn_schema *s;
     kn_error e;
     kn_error_reset(&e);
     ck_assert_int_eq(kn_exec_infer_schema(kn_exec_format_find("ndjson"), paths, 2, 100, &s, &e), KN_OK);
-    const char *names[] = {"id", "price", "ok", "day", "ts", "nul", "tz", "mix", "obj", "arr", "late", "new", "big"};
+    /* Nested fields infer as json; so do fields mixing nested values with strings or numbers
+     * (mixj, mixn), since a json column keeps every value as JSON text. */
+    const char *names[] = {"id",  "price", "ok",   "day",  "ts",   "nul",  "tz", "mix",
+                           "obj", "arr",   "late", "mixj", "mixn", "new",  "big"};
     kn_type types[] = {kn_type_make(KN_TYPE_INT64), kn_type_make(KN_TYPE_FLOAT64), kn_type_make(KN_TYPE_BOOL),
                        kn_type_make(KN_TYPE_DATE),  kn_type_timestamp(false),       kn_type_make(KN_TYPE_STRING),
-                       kn_type_timestamp(true),     kn_type_make(KN_TYPE_STRING),  kn_type_make(KN_TYPE_STRING),
-                       kn_type_make(KN_TYPE_STRING), kn_type_make(KN_TYPE_STRING), kn_type_make(KN_TYPE_FLOAT64),
-                       kn_type_make(KN_TYPE_FLOAT64)};
-    ck_assert_uint_eq(s->num_fields, 13);
-    for (size_t i = 0; i < 13; i++) {
+                       kn_type_timestamp(true),     kn_type_make(KN_TYPE_STRING),  kn_type_json(),
+                       kn_type_json(),              kn_type_make(KN_TYPE_STRING), kn_type_json(),
+                       kn_type_json(),              kn_type_make(KN_TYPE_FLOAT64), kn_type_make(KN_TYPE_FLOAT64)};
+    ck_assert_uint_eq(s->num_fields, 15);
+    for (size_t i = 0; i < 15; i++) {
         ck_assert_str_eq(s->fields[i].name, names[i]);
         char t1[32], t2[32];
         kn_type_format(s->fields[i].type, t1, sizeof t1);
@@ -951,7 +1016,13 @@ START_TEST(inference_types_widening_and_order)
     fclose(f);
     read_with(KN_NDJSON_SIMD_AUTO, s, text, n, 0, true, &r);
     ck_assert_uint_eq(r.nbad, 0);
-    ck_assert_uint_eq(r.batch->num_rows, 2);
+    ck_assert_uint_eq(r.batch->num_rows, 4);
+    ck_assert(STR_IS(&r.batch->columns[8], 0, "{\"a\":1}"));
+    ck_assert(STR_IS(&r.batch->columns[11], 2, "\"s\""));
+    ck_assert(STR_IS(&r.batch->columns[11], 3, "[2]"));
+    ck_assert(STR_IS(&r.batch->columns[12], 2, "{\"k\":[]}"));
+    ck_assert(STR_IS(&r.batch->columns[12], 3, "7"));
+    ck_assert(STR_IS(&r.batch->columns[10], 1, "s"));
     result_free(&r);
     kn_schema_free(s);
 
@@ -1123,6 +1194,7 @@ int main(void) {
     tcase_add_test(tc, schema_files_read_and_write_formats);
     tcase_add_test(tc, missing_keys_are_null_and_unknown_keys_are_ignored_but_validated);
     tcase_add_test(tc, nested_values_become_their_exact_text);
+    tcase_add_test(tc, json_columns_keep_every_value_as_its_written_json_text);
     tcase_add_test(tc, strings_cast_into_typed_columns_like_a_database);
     tcase_add_test(tc, duplicate_keys_keep_the_last_value);
     tcase_add_test(tc, schemas_past_64_fields_track_every_field);

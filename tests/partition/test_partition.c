@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kn_partition.h"
+#include "kn_pq_format.h"
 #include "part_test_units.h"
 #include "part_test_util.h"
 
@@ -671,6 +672,62 @@ START_TEST(bad_layout_options_exit_1_before_anything_is_created)
 }
 END_TEST
 
+START_TEST(nested_fields_become_super_in_table_sql_and_json_text_in_the_files)
+{
+    /* Inferred without --schema: attrs (objects) and tags (arrays, once a string) are json, so
+     * table.sql declares them SUPER, which COPY fills by parsing each value's JSON text; Spectrum
+     * cannot declare SUPER over a Parquet string and keeps VARCHAR(65535). The files hold the
+     * values as plain UTF-8 strings, a JSON string with its quotes. */
+    const char *in = pt_join(work, "nested.ndjson");
+    FILE *f = fopen(in, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"id\":1,\"name\":\"a\",\"attrs\":{\"k\":[1,2],\"q\":\"x\\\"y\"},\"tags\":[\"p\",\"q\"]}\n"
+          "{\"id\":2,\"name\":\"b\",\"attrs\":{\"k\":null},\"tags\":\"solo\"}\n"
+          "{\"id\":3,\"name\":\"c\",\"attrs\":null,\"tags\":[]}\n",
+          f);
+    fclose(f);
+    const char *out = out_dir("nested");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", in, "-o", out, "-q", NULL};
+    pt_run r = convert(0, args);
+    char *table = pt_read_text(pt_join(out, "table.sql"), NULL);
+    char *spectrum = pt_read_text(pt_join(out, "spectrum.sql"), NULL);
+    ck_assert(table && spectrum);
+    ck_assert_msg(strstr(table, "attrs SUPER") && strstr(table, "tags SUPER"), "%s", table);
+    ck_assert_msg(strstr(table, "name VARCHAR(16)") && strstr(table, "id BIGINT"), "%s", table);
+    ck_assert_msg(strstr(spectrum, "attrs VARCHAR(65535)") && strstr(spectrum, "tags VARCHAR(65535)"), "%s", spectrum);
+    ck_assert_msg(!strstr(spectrum, "SUPER"), "%s", spectrum);
+    pt_files files;
+    pt_data_files(out, &files);
+    ck_assert_uint_eq(files.n, 1);
+    kn_pqr_meta *m = pt_footer(pt_join(out, files.rel[0]));
+    ck_assert(m);
+    long tags = pt_leaf(m, "tags");
+    ck_assert(tags >= 0);
+    const kn_pqr_schema_element *e = &m->schema[m->leaves[tags].element];
+    ck_assert(e->has_type && e->type == KN_PQ_BYTE_ARRAY && e->has_converted_type && e->converted_type == KN_PQ_CT_UTF8);
+    /* min and max (unsigned bytes) over "solo" (quoted), [] and ["p","q"]: '"' sorts before
+     * '[', so the minimum shows the string kept its quotes. */
+    kn_pqr_bytes min, max;
+    ck_assert(pt_stats(m, 0, (size_t)tags, &min, &max));
+    ck_assert_msg(min.len == 6 && memcmp(min.data, "\"solo\"", 6) == 0, "min %.*s", (int)min.len, (const char *)min.data);
+    ck_assert_msg(max.len == 2 && memcmp(max.data, "[]", 2) == 0, "max %.*s", (int)max.len, (const char *)max.data);
+    kn_pqr_meta_free(m);
+    pt_files_free(&files);
+    /* A SUPER column cannot be a Redshift sort key: refused before anything is written. */
+    const char *out2 = out_dir("nested-sort");
+    pt_rm_rf(out2);
+    const char *args2[] = {"convert", in, "-o", out2, "--sort-by", "attrs", "-q", NULL};
+    pt_run r2 = convert(1, args2);
+    ck_assert_msg(strstr(r2.err, "sort key"), "%s", r2.err);
+    ck_assert(!pt_exists(out2));
+    free(table);
+    free(spectrum);
+    pt_run_free(&r);
+    pt_run_free(&r2);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static void setup_inputs(void) {
@@ -717,6 +774,7 @@ int main(void) {
     tcase_add_test(tc, stale_temporary_folders_of_killed_runs_are_removed);
     tcase_add_test(tc, output_is_the_same_whatever_the_threads_and_morsel_size);
     tcase_add_test(tc, bad_layout_options_exit_1_before_anything_is_created);
+    tcase_add_test(tc, nested_fields_become_super_in_table_sql_and_json_text_in_the_files);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, pt_units_tcase());
     SRunner *sr = srunner_create(s);

@@ -111,7 +111,7 @@ START_TEST(every_kiln_type_maps_to_its_redshift_type)
     char out[KN_RS_TYPE_TEXT_MAX];
     kn_type bad = kn_type_decimal(39, 0);
     ck_assert_int_eq(kn_rs_type_text(bad, 0, false, T, out, NULL), KN_E_UNSUPPORTED);
-    kn_type unknown = {KN_TYPE_COUNT_, 0, 0, false};
+    kn_type unknown = {KN_TYPE_COUNT_, 0, 0, false, false};
     ck_assert_int_eq(kn_rs_type_text(unknown, 0, false, T, out, NULL), KN_E_UNSUPPORTED);
 }
 END_TEST
