@@ -1,14 +1,26 @@
-// bench/bench_duckdb.mjs: DuckDB's side of bench_convert.sh, and the check that two Parquet
-// outputs hold the same data.
+// bench/bench_duckdb.mjs: DuckDB's side of bench.sh, and the check that two Parquet outputs hold
+// the same data.
 //
 //   node bench_duckdb.mjs convert --input GLOB --schema YAML --out FILE --codec zstd|snappy --threads N [--level L]
 //     Runs COPY (SELECT * FROM read_json(GLOB, columns={...}, format='newline_delimited'))
-//     TO FILE (FORMAT parquet, COMPRESSION codec[, COMPRESSION_LEVEL L (zstd, default 3)]) with the columns taken from the kiln schema
-//     file, so both engines parse the same types. Prints one JSON line: rows, seconds.
+//     TO FILE (FORMAT parquet, COMPRESSION codec[, COMPRESSION_LEVEL L (zstd, default 3)]) with
+//     the columns taken from the kiln schema file, so both engines parse the same types.
 //
-//   node bench_duckdb.mjs compare --a GLOB --b GLOB
+//   node bench_duckdb.mjs partition --input GLOB --schema YAML --out DIR --codec C --threads N [--level L]
+//     The same rows written Hive-style under DIR: COPY (SELECT *, year(ts) AS year, month(ts) AS
+//     month FROM read_json(...)) TO DIR (FORMAT parquet, PARTITION_BY (year, month), ...).
+//     DuckDB leaves the partition columns out of the files (WRITE_PARTITION_COLUMNS is false by
+//     default), so the files hold the 15 schema columns, like kiln's for year(ts),month(ts).
+//     TimeZone is set to UTC so year()/month() of a TIMESTAMPTZ are the UTC ones, as in kiln.
+//
+//   Both print one JSON line: rows, seconds (inside the process), the query.
+//
+//   node bench_duckdb.mjs compare --a GLOB --b GLOB [--partitioned 1]
 //     Reads both Parquet sets and compares row count, column names and types, and per-column
-//     aggregates (count, min, max, sums / hashes). Prints one JSON line; exits 1 if they differ.
+//     aggregates (count, min, max, sums of value hashes). With --partitioned 1 it also reads the
+//     year=/month= folders: both sets must have the same rows per partition and no row may sit
+//     in a folder other than its ts's UTC year and month. Prints one JSON line; exits 1 if they
+//     differ.
 import fs from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -44,14 +56,17 @@ function duckColumns(yamlPath) {
 
 const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
+await con.run("SET TimeZone = 'UTC'");
 
-if (cmd === 'convert') {
+if (cmd === 'convert' || cmd === 'partition') {
   const codec = (opt.codec || 'snappy').toLowerCase();
   if (!['snappy', 'zstd'].includes(codec)) throw new Error(`--codec ${codec}: snappy or zstd`);
   const threads = Number(opt.threads || 1);
   await con.run(`SET threads = ${threads}`);
-  const q = `COPY (SELECT * FROM read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, ` +
-    `format = 'newline_delimited')) TO ${sql(opt.out)} (FORMAT parquet, COMPRESSION ${codec}` +
+  const scan = `read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, format = 'newline_delimited')`;
+  const select = cmd === 'convert' ? `SELECT * FROM ${scan}` : `SELECT *, year(ts) AS year, month(ts) AS month FROM ${scan}`;
+  const q = `COPY (${select}) TO ${sql(opt.out)} (FORMAT parquet, ` +
+    `${cmd === 'partition' ? 'PARTITION_BY (year, month), ' : ''}COMPRESSION ${codec}` +
     // kiln's zstd level is 3 unless told otherwise; say the same to DuckDB rather than trust
     // that its default matches.
     `${codec === 'zstd' ? `, COMPRESSION_LEVEL ${Number(opt.level || 3)}` : ''})`;
@@ -59,9 +74,12 @@ if (cmd === 'convert') {
   const res = await con.run(q);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const rows = Number(res.rowsChanged);
-  console.log(JSON.stringify({ engine: 'duckdb', rows, seconds, threads, codec, query: q }));
+  const version = (await con.runAndReadAll('SELECT version()')).getRows()[0][0];
+  console.log(JSON.stringify({ engine: 'duckdb', version, rows, seconds, threads, codec, query: q }));
 } else if (cmd === 'compare') {
-  const desc = async (g) => (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sql(g)})`)).getRows()
+  // hive_partitioning = false: compare the columns the files hold, not folder names.
+  const src = (g) => `read_parquet(${sql(g)}, hive_partitioning = false)`;
+  const desc = async (g) => (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src(g)}`)).getRows()
     .map((r) => `${r[0]}:${r[1]}`);
   const da = await desc(opt.a);
   const db2 = await desc(opt.b);
@@ -74,15 +92,33 @@ if (cmd === 'convert') {
     aggs.push(`count(${c})::VARCHAR`, `min(${c})::VARCHAR`, `max(${c})::VARCHAR`,
       `sum(hash(${c}::VARCHAR) % 1000000007)::VARCHAR`);
   }
-  const agg = async (g) => (await con.runAndReadAll(`SELECT ${aggs.join(', ')} FROM read_parquet(${sql(g)})`)).getRows()[0];
+  const agg = async (g) => (await con.runAndReadAll(`SELECT ${aggs.join(', ')} FROM ${src(g)}`)).getRows()[0];
   const a = await agg(opt.a);
   const b = await agg(opt.b);
   const diffs = [];
   if (da.join() !== db2.join()) diffs.push(`schema: ${da.join(' ')} vs ${db2.join(' ')}`);
   else for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(`${aggs[i]}: ${a[i]} vs ${b[i]}`);
-  console.log(JSON.stringify({ same: diffs.length === 0, rows: Number(a[0]), diffs: diffs.slice(0, 10) }));
+  const out = { same: false, rows: Number(a[0]) };
+  if (opt.partitioned === '1') {
+    // Rows per folder, and rows whose folder is not their ts's year and month.
+    const parts = async (g) => (await con.runAndReadAll(
+      `SELECT year::BIGINT AS y, month::BIGINT AS m, count(*) AS n, count(*) FILTER (WHERE year::BIGINT <> year(ts) OR month::BIGINT <> month(ts)) AS bad ` +
+      `FROM read_parquet(${sql(g)}, hive_partitioning = true) GROUP BY ALL ORDER BY ALL`)).getRows()
+      .map((r) => r.map(Number));
+    const pa = await parts(opt.a);
+    const pb = await parts(opt.b);
+    const misplaced = (p) => p.reduce((s, r) => s + r[3], 0);
+    if (misplaced(pa)) diffs.push(`a: ${misplaced(pa)} rows sit in a folder not of their ts`);
+    if (misplaced(pb)) diffs.push(`b: ${misplaced(pb)} rows sit in a folder not of their ts`);
+    const key = (p) => p.map((r) => `${r[0]}-${r[1]}:${r[2]}`).join(' ');
+    if (key(pa) !== key(pb)) diffs.push(`rows per partition differ: ${key(pa).slice(0, 200)} vs ${key(pb).slice(0, 200)}`);
+    out.partitions = pa.length;
+  }
+  out.same = diffs.length === 0;
+  out.diffs = diffs.slice(0, 10);
+  console.log(JSON.stringify(out));
   process.exitCode = diffs.length ? 1 : 0;
 } else {
-  console.error('usage: node bench_duckdb.mjs convert|compare --option value ... (see the header comment)');
+  console.error('usage: node bench_duckdb.mjs convert|partition|compare --option value ... (see the header comment)');
   process.exit(1);
 }

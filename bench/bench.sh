@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# bench/bench.sh: kiln, DuckDB (@duckdb/node-api) and Polars (nodejs-polars) side by side on the
+# same NDJSON order files, the same schema and the same codec, for (a) plain conversion to
+# Parquet and (b) conversion partitioned by year(ts),month(ts). Prints one table per mode:
+# median wall seconds, input MB/s, rows/s, peak RSS, output MB, and kiln's time as a ratio of
+# each peer's.
+#
+#   bench/bench.sh [--rows N] [--runs 3] [--threads "T..."] [--kiln-threads "1"]
+#                  [--engines "kiln duckdb polars"] [--modes "plain partitioned"]
+#                  [--codec zstd|snappy] [--level 3] [--cold] [--dir DIR] [--kiln PATH]
+#                  [--gen PATH] [--seed S] [--shards K] [--polars-batch-bytes B] [--no-check]
+#
+# Defaults: 30,000,000 rows (~9.8 GB; --rows 3000000 for a quick check), 3 runs, every engine at
+# `nproc` threads plus kiln alone at 1 thread, zstd level 3, warm page cache, /tmp/kiln-bench,
+# build/engine/cli/kiln, build/bench/kn_gen_orders, seed 42, 32 shards. See bench/README.md.
+#
+# The input (kn_gen_orders --dirty) is made once under DIR/input-N-sS-dirty-kK/ and reused while
+# the generator command is unchanged. Every run is one process timed from outside under
+# /usr/bin/time -v (peak RSS), after `sync` and with its output folder removed beforehand.
+# Each round runs the engines in a rotated order, so each takes each place in turn. Outputs go
+# to DIR/run-N-CODEC/out-ENGINE-tTHREADS-MODE/, the raw runs to DIR/results-N-CODEC.tsv, the
+# table to DIR/report-N-CODEC.txt; DIR/.bench.lock keeps a second bench.sh waiting.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+rows=30000000
+runs=3
+threads_list=$(nproc)
+kiln_threads=1
+engines="kiln duckdb polars"
+modes="plain partitioned"
+codec=zstd
+level=3
+cold=0
+dir=/tmp/kiln-bench
+kiln="$repo/build/engine/cli/kiln"
+gen="$repo/build/bench/kn_gen_orders"
+seed=42
+shards=32
+polars_batch=$((1 << 30))
+check=1
+
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) rows=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --threads) threads_list=$2; shift 2 ;;
+    --kiln-threads) kiln_threads=$2; shift 2 ;;
+    --engines) engines=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --codec) codec=$2; shift 2 ;;
+    --level) level=$2; shift 2 ;;
+    --cold) cold=1; shift ;;
+    --dir) dir=$2; shift 2 ;;
+    --kiln) kiln=$2; shift 2 ;;
+    --gen) gen=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --shards) shards=$2; shift 2 ;;
+    --polars-batch-bytes) polars_batch=$2; shift 2 ;;
+    --no-check) check=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1 (see --help)" >&2; exit 1 ;;
+  esac
+done
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+case "$codec" in zstd|snappy) ;; *) die "--codec is zstd or snappy" ;; esac
+for v in "$rows" "$runs" "$shards" "$level" "$seed" "$polars_batch"; do
+  [[ "$v" =~ ^[0-9]+$ ]] || die "--rows, --runs, --shards, --level, --seed and --polars-batch-bytes take whole numbers"
+done
+[ "$runs" -ge 1 ] && [ "$shards" -ge 1 ] && [ "$rows" -ge 1 ] || die "--rows, --runs and --shards must be at least 1"
+for t in $threads_list $kiln_threads; do [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "thread counts are whole numbers from 1"; done
+for e in $engines; do case "$e" in kiln|duckdb|polars) ;; *) die "--engines: kiln, duckdb, polars" ;; esac; done
+for m in $modes; do case "$m" in plain|partitioned) ;; *) die "--modes: plain, partitioned" ;; esac; done
+has() { [[ " $1 " == *" $2 "* ]]; }
+
+# ---- tools ---------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+  say "installing GNU time (for peak RSS)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+  fi
+  [ -x /usr/bin/time ] || die "/usr/bin/time is missing: apt-get install time"
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if has "$engines" polars && [ "$node_major" -lt 20 ]; then
+  say "nodejs-polars needs node >= 20 (this is node $node_major); running without Polars"
+  engines=$(echo "$engines" | tr ' ' '\n' | grep -vx polars | tr '\n' ' ')
+fi
+if { has "$engines" duckdb || has "$engines" polars || [ "$check" = 1 ]; } &&
+   { [ ! -d "$here/node_modules/@duckdb/node-api" ] || [ ! -d "$here/node_modules/nodejs-polars" ]; }; then
+  say "installing @duckdb/node-api and nodejs-polars (npm ci in bench/)"
+  # npm ci refuses a lock file that lacks some platform's optional binaries (a registry mirror
+  # may not carry them all); npm install --no-save then installs the same locked versions.
+  (cd "$here" && { npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-save --no-audit --no-fund --silent; })
+fi
+[ -x "$gen" ] || die "no generator at $gen: cmake --build build --target kn_gen_orders, or --gen PATH"
+if has "$engines" kiln && [ ! -x "$kiln" ]; then
+  die "no kiln at $kiln: cmake --build build --target kiln, or --kiln PATH (or leave kiln out of --engines)"
+fi
+read -r -a engine_words <<< "$engines"
+[ "${#engine_words[@]}" -gt 0 ] || die "no engine left to run"
+
+# ---- input ---------------------------------------------------------------------------------
+mkdir -p "$dir"
+# One bench.sh at a time per DIR: two would share the input, the output folders and, worse, the
+# cores, and both would report the other's load as their own time.
+exec 9> "$dir/.bench.lock"
+if ! flock -n 9; then
+  say "another bench.sh is running in $dir; waiting for it to finish"
+  flock 9
+fi
+input="$dir/input-$rows-s$seed-dirty-k$shards"
+schema="$here/orders.schema.yaml"
+gen_cmd="kn_gen_orders --rows $rows --seed $seed --dirty --shards $shards --format ndjson ($("$gen" --help | grep -o 'format version [0-9]*'))"
+if [ -f "$input/.generated" ] && [ "$(cat "$input/.generated")" = "$gen_cmd" ]; then
+  say "reusing $input ($gen_cmd)"
+else
+  rm -rf "$input"
+  say "generating $input: $gen_cmd"
+  "$gen" --rows "$rows" --seed "$seed" --dirty --shards "$shards" --format ndjson -o "$input"
+  echo "$gen_cmd" > "$input/.generated"
+fi
+in_files=("$input"/orders-*.ndjson)
+in_bytes=$(cat "${in_files[@]}" | wc -c)
+in_mb=$(awk -v b="$in_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+# Bytes of the input now in the page cache (fincore, util-linux).
+cached_bytes() {
+  if command -v fincore > /dev/null; then
+    fincore --bytes --noheadings --output RES "${in_files[@]}" | awk '{ s += $1 } END { printf "%.0f\n", s }'
+  else
+    echo 0
+  fi
+}
+warm() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  cat "${in_files[@]}" > /dev/null
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v mb="$in_mb" 'BEGIN { printf "%s MB read in %.2f s", mb, b - a }'
+}
+drop_caches() {
+  sync
+  { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null
+}
+if [ "$cold" = 1 ]; then
+  if drop_caches; then
+    say "--cold: the page cache is dropped before every run (input, node and libraries come from disk each time)"
+  else
+    say "--cold: could not drop the page cache (needs root and a writable /proc/sys/vm/drop_caches); runs are warm"
+    cold=0
+  fi
+fi
+if [ "$cold" = 0 ]; then
+  say "warm runs: the input is read once into the page cache ($(warm)) and read again before a run if any of it left"
+fi
+
+# ---- runs ----------------------------------------------------------------------------------
+tag="$rows-$codec"
+work="$dir/run-$tag"
+rm -rf "$work"
+mkdir -p "$work"
+results="$dir/results-$tag.tsv"
+: > "$results"
+log="$work/bench.log"
+: > "$log"
+declare -A cmd_shown=()
+
+# out_dir ENGINE THREADS MODE
+out_dir() { echo "$work/out-$1-t$2-$3"; }
+# data_glob MODE: the Parquet files of an output folder, relative to it.
+data_glob() { if [ "$1" = plain ]; then echo '*.parquet'; else echo '*/*/*.parquet'; fi; }
+
+# run_one ENGINE THREADS MODE ROUND: one timed process; appends a line to $results.
+run_one() {
+  local engine=$1 t=$2 mode=$3 r=$4 tf="$work/time.txt" out json="$work/last.json" t0 t1 rss secs cpu nrows obytes load shown
+  out=$(out_dir "$engine" "$t" "$mode")
+  rm -rf "$out"
+  if [ "$cold" = 1 ]; then
+    drop_caches
+  else
+    sync
+    local cached
+    cached=$(cached_bytes)
+    if [ "$cached" -lt "$in_bytes" ] && command -v fincore > /dev/null; then
+      say "$(awk -v c="$cached" 'BEGIN { printf "%.1f", c / 1e6 }') of $in_mb MB of input in the page cache; reading it again ($(warm))"
+    fi
+  fi
+  local -a cmd env_cmd=()
+  case "$engine" in
+    kiln)
+      cmd=("$kiln" convert -o "$out" --schema "$schema" --compression "$codec" --threads "$t" --mode overwrite -q)
+      [ "$codec" = zstd ] && cmd+=(--compression-level "$level")
+      [ "$mode" = partitioned ] && cmd+=(--partition-by 'year(ts),month(ts)')
+      cmd+=("$input") ;;
+    duckdb)
+      local sub=convert target="$out/data.parquet"
+      [ "$mode" = partitioned ] && { sub=partition; target=$out; }
+      [ "$mode" = plain ] && mkdir -p "$out"
+      cmd=(node "$here/bench_duckdb.mjs" "$sub" --input "$input/orders-*.ndjson" --schema "$schema"
+           --out "$target" --codec "$codec" --level "$level" --threads "$t") ;;
+    polars)
+      local sub=convert target="$out/data.parquet"
+      [ "$mode" = partitioned ] && { sub=partition; target=$out; }
+      [ "$mode" = plain ] && mkdir -p "$out"
+      env_cmd=(env "POLARS_MAX_THREADS=$t")
+      cmd=(node "$here/bench_polars.mjs" "$sub" --input "$input/orders-*.ndjson" --out "$target"
+           --codec "$codec" --level "$level" --batch-bytes "$polars_batch") ;;
+  esac
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(date +%s%N)
+  if ! "${env_cmd[@]}" /usr/bin/time -v -o "$tf" "${cmd[@]}" > "$json" 2>> "$log"; then
+    t1=$(date +%s%N)
+    say "$engine ($mode, threads $t, run $r) FAILED: $(tail -n 3 "$log" | tr '\n' ' ')"
+    return 1
+  fi
+  t1=$(date +%s%N)
+  shown="$engine-$mode"
+  if [ -z "${cmd_shown[$shown]:-}" ]; then
+    cmd_shown[$shown]=1
+    say "$engine $mode: $(printf '%q ' "${env_cmd[@]}" "${cmd[@]}")"
+    [ "$engine" = duckdb ] && say "  DuckDB: SET threads = $t; $(grep -o '"query":".*"' "$json" | sed 's/^"query":"//; s/"$//')"
+    [ "$engine" = polars ] && say "  Polars: $(grep -o '"how":".*"' "$json" | sed 's/^"how":"//; s/"$//; s/\\"/"/g')"
+  fi
+  if [ "$engine" = kiln ]; then
+    nrows=$(tail -n 1 "$json" | grep -o '"rows_written": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
+  else
+    nrows=$(tail -n 1 "$json" | grep -o '"rows":[0-9]*' | grep -o '[0-9]*$' || echo 0)
+    grep -o '"version":"[^"]*"' "$json" | head -n 1 | sed "s/^\"version\":\"/$engine /; s/\"$//" > "$work/version-$engine.txt"
+  fi
+  obytes=$(cd "$out" && find . -name '*.parquet' -not -path '*/_*' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
+  cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$tf")
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  [ "$nrows" = "$rows" ] || say "WARNING: $engine ($mode) wrote $nrows rows, expected $rows"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$engine" "$t" "$r" "$secs" "$rss" "$nrows" "$obytes" "$load" "$cpu" >> "$results"
+  say "$mode $engine threads=$t run=$r: ${secs}s (CPU ${cpu}s), peak RSS $((rss / 1024)) MB, $nrows rows, $((obytes / 1000000)) MB out (load $load)"
+}
+
+# The entries of a round: every engine at every --threads count, then kiln alone at each
+# --kiln-threads count not already there.
+entries=()
+for t in $threads_list; do for e in "${engine_words[@]}"; do entries+=("$e:$t"); done; done
+if has "$engines" kiln; then
+  for t in $kiln_threads; do has "$threads_list" "$t" || entries+=("kiln:$t"); done
+fi
+n_entries=${#entries[@]}
+
+start_load=$(cut -d' ' -f1-3 /proc/loadavg)
+start_time=$(date -u '+%Y-%m-%d %H:%M UTC')
+say "$rows rows, $in_mb MB of NDJSON in ${#in_files[@]} files; $codec$([ "$codec" = zstd ] && echo " level $level"); modes: $modes; $runs rounds of: ${entries[*]}"
+say "load average at start: $start_load"
+for mode in $modes; do
+  for r in $(seq 1 "$runs"); do
+    for i in $(seq 0 $((n_entries - 1))); do
+      ent=${entries[$(((i + r - 1) % n_entries))]}
+      run_one "${ent%%:*}" "${ent##*:}" "$mode" "$r" || true
+    done
+  done
+done
+end_load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- checks --------------------------------------------------------------------------------
+# Every peer's last output must hold the same data as kiln's (same schema, counts, min/max and
+# value hashes per column; for partitioned output also the same rows per folder and no row in a
+# folder other than its ts's).
+declare -A verdict=()
+first_t=$(echo $threads_list | tr ' ' '\n' | sort -n | tail -n 1)  # ratios and checks at the most threads
+if [ "$check" = 1 ] && has "$engines" kiln; then
+  for mode in $modes; do
+    a="$(out_dir kiln "$first_t" "$mode")"
+    [ -d "$a" ] || continue
+    for e in "${engine_words[@]}"; do
+      [ "$e" = kiln ] && continue
+      b="$(out_dir "$e" "$first_t" "$mode")"
+      [ -d "$b" ] || continue
+      if res=$(node "$here/bench_duckdb.mjs" compare --a "$a/$(data_glob "$mode")" --b "$b/$(data_glob "$mode")" \
+               --partitioned "$([ "$mode" = partitioned ] && echo 1 || echo 0)" 2>&1); then
+        verdict[$mode-$e]="same data as kiln's"
+        say "$mode: $e's output holds the same data as kiln's: $res"
+      else
+        verdict[$mode-$e]="DIFFERS from kiln's"
+        say "$mode: $e's output DIFFERS from kiln's: $res"
+      fi
+    done
+  done
+fi
+
+# ---- table ---------------------------------------------------------------------------------
+commit=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$repo" status --porcelain 2>/dev/null | head -n 1)" ] && commit="$commit plus uncommitted work"
+versions="node $(node --version 2>/dev/null)$(cat "$work"/version-*.txt 2>/dev/null | sed 's/^/, /' | tr -d '\n')"
+report="$dir/report-$tag.txt"
+{
+  echo "kiln vs DuckDB vs Polars: $rows rows, $in_mb MB of dirty NDJSON in ${#in_files[@]} files -> Parquet $codec$([ "$codec" = zstd ] && echo " level $level")"
+  echo "$([ "$cold" = 1 ] && echo 'cold page cache (dropped before every run)' || echo 'warm page cache (input read into the page cache once before the runs)'); $runs runs each, engines in rotated order; median wall seconds of one process each"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
+  echo "kiln $kiln (tree at $commit); $versions"
+  echo "started $start_time; load average at start $start_load, at end $end_load"
+  for mode in $modes; do
+    echo
+    if [ "$mode" = plain ]; then echo "(a) plain conversion"; else echo "(b) partitioned by year(ts),month(ts)"; fi
+    awk -F'\t' -v M="$mode" '$1 == M' "$results" | awk -F'\t' -v mb="$in_mb" -v ROWS="$rows" -v T="$first_t" \
+      -v checks="$(for k in "${!verdict[@]}"; do [[ "$k" == "$mode-"* ]] && printf '%s=%s;' "${k#"$mode"-}" "${verdict[$k]}"; done)" '
+      { key = $2 "\t" $3; n[key]++; s[key, n[key]] = $5; c[key, n[key]] = $10; if ($6 > rss[key]) rss[key] = $6; out[key] = $8
+        if (n[key] == 1 || $9 < lmin[key]) lmin[key] = $9; if ($9 > lmax[key]) lmax[key] = $9
+        if (!(key in seen)) { seen[key] = 1; if (!($3 in tseen)) { tseen[$3] = 1; ts[++nt] = $3 } } }
+      function cmedian(key,   i, j, m, a, tmp) {
+        m = n[key]; for (i = 1; i <= m; i++) a[i] = c[key, i]
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { tmp = a[i]; a[i] = a[j]; a[j] = tmp }
+        return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+      function median(key,   i, j, m, a, tmp) {
+        m = n[key]; for (i = 1; i <= m; i++) a[i] = s[key, i]
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { tmp = a[i]; a[i] = a[j]; a[j] = tmp }
+        lo[key] = a[1]; hi[key] = a[m]
+        return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+      END {
+        nc = split(checks, cs, ";"); for (i = 1; i <= nc; i++) if (cs[i] != "") { split(cs[i], kv, "="); chk[kv[1]] = kv[2] }
+        # Rows: most threads first; kiln, duckdb, polars within a thread count.
+        for (i = 1; i <= nt; i++) for (j = i + 1; j <= nt; j++) if (ts[j] + 0 > ts[i] + 0) { tmp = ts[i]; ts[i] = ts[j]; ts[j] = tmp }
+        split("kiln duckdb polars", en, " ")
+        for (i = 1; i <= nt; i++) for (j = 1; j <= 3; j++) if ((en[j] "\t" ts[i]) in seen) order[++k] = en[j] "\t" ts[i]
+        for (i = 1; i <= k; i++) med[order[i]] = median(order[i])
+        printf "%-7s %7s %9s %15s %6s %8s %10s %9s %7s  %s\n", "engine", "threads", "median s", "(min-max)", "CPU s", "MB/s", "rows/s", "peak RSS", "out MB", "kiln time / this"
+        for (i = 1; i <= k; i++) {
+          key = order[i]; split(key, p, "\t"); m = med[key]; ratio = ""
+          kk = "kiln\t" p[2]
+          if (p[1] != "kiln" && (kk in med)) ratio = sprintf("%.2fx", med[kk] / m)
+          else if (p[1] == "kiln" && p[2] == T) ratio = "1.00x"
+          else if (p[1] == "kiln" && (("kiln\t" T) in med)) ratio = sprintf("(speed-up of %d threads over %d: %.2fx)", T, p[2], m / med["kiln\t" T])
+          if ((p[1] in chk) && p[2] == T) ratio = ratio "  " chk[p[1]]
+          printf "%-7s %7s %9.2f %15s %6.1f %8.1f %10.0f %6.0f MB %7.1f  %s\n", p[1], p[2], m, sprintf("(%.2f-%.2f)", lo[key], hi[key]),
+            cmedian(key), mb / m, ROWS / m, rss[key] / 1024, out[key] / 1e6, ratio
+        }
+      }'
+  done
+  echo
+  echo "kiln time / this: kiln's median at the same thread count over this engine's (below 1: kiln is faster)."
+  echo "CPU s: median user + system seconds of the process; peak RSS: the highest of the runs (/usr/bin/time -v);"
+  echo "DuckDB's and Polars' include node. MB/s and rows/s: input MB (10^6 bytes of NDJSON) and rows over the median."
+} | tee "$report"
+echo "raw runs: $results; engine logs: $log; this table: $report" >&2

@@ -1,0 +1,105 @@
+// bench/bench_polars.mjs: Polars' side of bench.sh (nodejs-polars), plain and partitioned.
+//
+//   POLARS_MAX_THREADS=T node bench_polars.mjs convert --input GLOB --out FILE --codec zstd|snappy [--level L]
+//     Lazily scans the NDJSON shards (pl.scanJson on the glob), casts the columns to the types of
+//     bench/orders.schema.yaml and streams the result into one Parquet file with sinkParquet.
+//
+//   POLARS_MAX_THREADS=T node bench_polars.mjs partition --input GLOB --out DIR --codec C [--level L]
+//                                              [--batch-bytes B]
+//     The same rows written Hive-style as DIR/year=Y/month=M/part-K.parquet, year and month taken
+//     from ts (UTC) and left out of the files (as DuckDB's PARTITION_BY and kiln do).
+//
+// Prints one JSON line: rows, seconds (inside the process), what it ran.
+//
+// Why it looks like this (nodejs-polars 0.24.1, the newest whose native package installs on
+// node 20):
+// - scanJson takes no schema, so Polars infers one from the first 100 records (ints as Int64,
+//   ts as String, unit_price and amount as Float64) and the plan casts to the kiln schema:
+//   ts through str.strptime with an offset (%#z takes the trailing Z) giving datetime[us, UTC],
+//   quantity to Int32, the prices to Decimal(10,2) and Decimal(12,2). DuckDB then reads the same
+//   schema and the same values from Polars' file as from kiln's (bench.sh checks it).
+// - There is no partitioned sink in nodejs-polars (Python's PartitionByKey is not exposed), and
+//   collecting 30M rows into one DataFrame takes ~20 GB. So `partition` collects the input in
+//   batches of whole files of about --batch-bytes (default 1 GiB) of NDJSON, splits each batch
+//   with DataFrame.partitionBy and sinks each piece: one file per partition per batch.
+import fs from 'node:fs';
+import path from 'node:path';
+import pl from 'nodejs-polars';
+
+const [cmd, ...rest] = process.argv.slice(2);
+const opt = {};
+for (let i = 0; i < rest.length; i += 2) {
+  if (!rest[i].startsWith('--') || i + 1 >= rest.length) {
+    console.error(`bench_polars: bad argument ${rest[i]}`);
+    process.exit(1);
+  }
+  opt[rest[i].slice(2)] = rest[i + 1];
+}
+if (!['convert', 'partition'].includes(cmd) || !opt.input || !opt.out) {
+  console.error('usage: node bench_polars.mjs convert|partition --input GLOB --out PATH --codec zstd|snappy [--level L] (see the header comment)');
+  process.exit(1);
+}
+const codec = (opt.codec || 'zstd').toLowerCase();
+if (!['snappy', 'zstd'].includes(codec)) throw new Error(`--codec ${codec}: snappy or zstd`);
+const sinkOptions = { compression: codec, ...(codec === 'zstd' ? { compressionLevel: Number(opt.level || 3) } : {}) };
+
+// The NDJSON shards the glob names (only a '*' in the file name part is supported, which is all
+// bench.sh passes), sorted like the shell sorts them.
+function expand(glob) {
+  const dir = path.dirname(glob);
+  const re = new RegExp(`^${path.basename(glob).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return fs.readdirSync(dir).filter((n) => re.test(n) && !n.startsWith('.')).sort().map((n) => path.join(dir, n));
+}
+
+// The scan with the kiln schema's types (see the header comment).
+const typed = (lf) => lf.withColumns(
+  pl.col('ts').str.strptime(pl.Datetime('ms'), '%Y-%m-%dT%H:%M:%S%.f%#z').alias('ts'),
+  pl.col('quantity').cast(pl.Int32),
+  pl.col('unit_price').cast(pl.Decimal(10, 2)),
+  pl.col('amount').cast(pl.Decimal(12, 2)),
+);
+
+const threads = process.env.POLARS_MAX_THREADS || 'default';
+const t0 = process.hrtime.bigint();
+let rows = 0;
+let files = 0;
+let how;
+if (cmd === 'convert') {
+  how = `scanJson(${opt.input}) + casts -> sinkParquet(${opt.out}, ${JSON.stringify(sinkOptions)})`;
+  await typed(pl.scanJson(opt.input)).sinkParquet(opt.out, sinkOptions).collect();
+  files = 1;
+} else {
+  const inputs = expand(opt.input);
+  if (!inputs.length) throw new Error(`no files match ${opt.input}`);
+  const budget = Number(opt['batch-bytes'] || 2 ** 30);
+  const batches = [];
+  let cur = [];
+  let curBytes = 0;
+  for (const f of inputs) {
+    const b = fs.statSync(f).size;
+    if (cur.length && curBytes + b > budget) { batches.push(cur); cur = []; curBytes = 0; }
+    cur.push(f);
+    curBytes += b;
+  }
+  if (cur.length) batches.push(cur);
+  how = `${batches.length} batches of <= ${budget} bytes: concat(scanJson per file) + casts + year/month -> collect -> ` +
+    `partitionBy(year, month) -> sinkParquet(DIR/year=Y/month=M/part-K.parquet, ${JSON.stringify(sinkOptions)})`;
+  fs.mkdirSync(opt.out, { recursive: true });
+  for (let k = 0; k < batches.length; k++) {
+    const lf = typed(pl.concat(batches[k].map((f) => pl.scanJson(f)), { how: 'vertical' }))
+      .withColumns(pl.col('ts').date.year().alias('year'), pl.col('ts').date.month().alias('month'));
+    const df = await lf.collect();
+    for (const part of df.partitionBy(['year', 'month'], true, true)) {
+      const dir = path.join(opt.out, `year=${part.getColumn('year').get(0)}`, `month=${part.getColumn('month').get(0)}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `part-${String(k).padStart(5, '0')}.parquet`);
+      await part.drop(['year', 'month']).lazy().sinkParquet(file, sinkOptions).collect();
+      rows += part.height;
+      files++;
+    }
+  }
+}
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+// Rows of the plain output from the Parquet footer (not timed: after `seconds`).
+if (cmd === 'convert') rows = Number((await pl.scanParquet(opt.out).select(pl.len().alias('n')).collect()).getColumn('n').get(0));
+console.log(JSON.stringify({ engine: 'polars', version: pl.version, rows, files, seconds, threads, codec, how }));
