@@ -29,7 +29,9 @@ static const char convert_usage[] =
     "      --infer-files N        files sampled when inferring (default 4)\n"
     "      --compression C        snappy (default), zstd, gzip, lz4_raw, none\n"
     "      --compression-level N  the codec's level (zstd 1-22, default 3; gzip 1-9, default 6)\n"
-    "      --row-group-size SIZE  uncompressed bytes per row group (default 128MiB)\n"
+    "      --row-group-size SIZE  uncompressed bytes per row group (default 128MiB; without\n"
+    "                             partitioning or sorting, at most half the target file size,\n"
+    "                             since files then roll between row groups)\n"
     "      --page-size SIZE       uncompressed bytes per data page (default 1MiB)\n"
     "      --target-file-size SIZE  files of about this size (default 256MiB): the next part\n"
     "                             file starts past it, or, when sorting, each partition's rows\n"
@@ -48,6 +50,10 @@ static const char convert_usage[] =
     "                             manifest.json, the SQL and _rejects/ describing only this run\n"
     "      --report FILE          also write the JSON result to FILE\n"
     "      --morsel-size SIZE     bytes of input per unit of parallel work (default 8MiB)\n"
+    "      --profile              add \"profile\" to the JSON result: the wall seconds and, per\n"
+    "                             stage (read, parse, transform, merge, encode, compress, write),\n"
+    "                             the CPU seconds all threads spent in it; idle: the seconds\n"
+    "                             threads waited for work\n"
     "  -q, --quiet                no progress or info lines on stderr\n"
     "  -h, --help                 this text\n";
 
@@ -83,7 +89,8 @@ enum {
     OPT_FORMAT = 256, OPT_SCHEMA, OPT_INFER_RECORDS, OPT_INFER_FILES, OPT_COMPRESSION,
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
     OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
-    OPT_MEMORY_LIMIT, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA
+    OPT_MEMORY_LIMIT, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
+    OPT_PROFILE
 };
 
 static const struct option convert_options[] = {
@@ -113,6 +120,7 @@ static const struct option convert_options[] = {
     {"iam-role", required_argument, NULL, OPT_IAM_ROLE},
     {"merge-key", required_argument, NULL, OPT_MERGE_KEY},
     {"external-schema", required_argument, NULL, OPT_EXTERNAL_SCHEMA},
+    {"profile", no_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -197,6 +205,7 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, c
         case OPT_IAM_ROLE: opt->iam_role = optarg; break;
         case OPT_MERGE_KEY: opt->merge_key = optarg; break;
         case OPT_EXTERNAL_SCHEMA: opt->external_schema = optarg; break;
+        case OPT_PROFILE: opt->profile = true; break;
         case '?':
         default:
             if (optopt && optopt < 256)

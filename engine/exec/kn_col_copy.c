@@ -1,6 +1,7 @@
 /* engine/exec/kn_col_copy.c: row copies between batches and the byte measures (kn_col_copy.h). */
 #include "kn_col_copy.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "kn_alloc.h"
@@ -36,6 +37,128 @@ kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, con
         KN_TRY(kn__col_copy_value(&dst->columns[c], &src->columns[map ? map[c] : c], row, err));
     dst->num_rows++;
     return KN_OK;
+}
+
+static inline bool bit_is_set(const uint8_t *bits, size_t i) { return (bits[i >> 3] >> (i & 7)) & 1u; }
+
+static kn_status col_copy_values(kn_column *dst, const kn_column *src, size_t row, size_t n, kn_error *err) {
+    size_t at = dst->length, width = kn_type_width(dst->type);
+    size_t nbytes = width ? 0 : (size_t)(src->offsets[row + n] - src->offsets[row]);
+    KN_RETURN_ERROR_IF(!width && nbytes > UINT32_MAX - dst->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
+    KN_TRY(kn_column_reserve(dst, n, nbytes, err));
+    if (width) {
+        memcpy((uint8_t *)dst->values + at * width, (const uint8_t *)src->values + row * width, n * width);
+    } else {
+        uint32_t base = src->offsets[row], to = (uint32_t)dst->bytes.len;
+        if (nbytes) memcpy(dst->bytes.data + to, src->bytes.data + base, nbytes);
+        for (size_t i = 0; i < n; i++) dst->offsets[at + 1 + i] = to + (src->offsets[row + 1 + i] - base);
+        dst->bytes.len += nbytes;
+    }
+    size_t nulls = 0;
+    if (src->validity && src->null_count)
+        for (size_t i = 0; i < n; i++) nulls += !bit_is_set(src->validity, row + i);
+    if (nulls && !dst->validity) {
+        /* The first null: the bitmap appears with every earlier value valid (kn_column.h). */
+        dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
+        if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+        for (size_t i = 0; i < at; i++) dst->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    if (dst->validity) {
+        for (size_t i = 0; i < n; i++) {
+            size_t d = at + i;
+            if (!nulls || bit_is_set(src->validity, row + i))
+                dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
+            else
+                dst->validity[d >> 3] &= (uint8_t)~(1u << (d & 7));
+        }
+    }
+    dst->null_count += nulls;
+    dst->length = at + n;
+    return KN_OK;
+}
+
+kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, size_t n, const size_t *map,
+                              kn_error *err) {
+    if (n == 0) return KN_OK;
+    size_t ncols = dst->schema->num_fields;
+    for (size_t c = 0; c < ncols; c++)
+        KN_TRY(col_copy_values(&dst->columns[c], &src->columns[map ? map[c] : c], row, n, err));
+    dst->num_rows += n;
+    return KN_OK;
+}
+
+static kn_status col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
+    size_t at = dst->length, width = kn_type_width(dst->type);
+    size_t nbytes = 0;
+    if (!width)
+        for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
+    KN_RETURN_ERROR_IF(!width && nbytes > UINT32_MAX - dst->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
+    KN_TRY(kn_column_reserve(dst, n, nbytes, err));
+    uint8_t *to = dst->values;
+    const uint8_t *from = src->values;
+    switch (width) {
+    case 0: {
+        uint32_t pos = (uint32_t)dst->bytes.len;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t a = src->offsets[rows[i]], len = src->offsets[rows[i] + 1] - a;
+            if (len) memcpy(dst->bytes.data + pos, src->bytes.data + a, len);
+            pos += len;
+            dst->offsets[at + 1 + i] = pos;
+        }
+        dst->bytes.len = pos;
+        break;
+    }
+    case 1:
+        for (size_t i = 0; i < n; i++) to[at + i] = from[rows[i]];
+        break;
+    case 4:
+        for (size_t i = 0; i < n; i++) memcpy(to + (at + i) * 4, from + (size_t)rows[i] * 4, 4);
+        break;
+    case 8:
+        for (size_t i = 0; i < n; i++) memcpy(to + (at + i) * 8, from + (size_t)rows[i] * 8, 8);
+        break;
+    default:
+        for (size_t i = 0; i < n; i++) memcpy(to + (at + i) * width, from + (size_t)rows[i] * width, width);
+        break;
+    }
+    size_t nulls = 0;
+    if (src->validity && src->null_count)
+        for (size_t i = 0; i < n; i++) nulls += !bit_is_set(src->validity, rows[i]);
+    if (nulls && !dst->validity) {
+        dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
+        if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+        for (size_t i = 0; i < at; i++) dst->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    if (dst->validity) {
+        for (size_t i = 0; i < n; i++) {
+            size_t d = at + i;
+            if (!nulls || bit_is_set(src->validity, rows[i]))
+                dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
+            else
+                dst->validity[d >> 3] &= (uint8_t)~(1u << (d & 7));
+        }
+    }
+    dst->null_count += nulls;
+    dst->length = at + n;
+    return KN_OK;
+}
+
+kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, kn_error *err) {
+    if (n == 0) return KN_OK;
+    for (size_t c = 0; c < dst->schema->num_fields; c++)
+        KN_TRY(col_gather(&dst->columns[c], &src->columns[c], rows, n, err));
+    dst->num_rows += n;
+    return KN_OK;
+}
+
+uint64_t kn__rows_plain_bytes(const kn_batch *b, size_t row, size_t n) {
+    uint64_t total = 0;
+    for (size_t c = 0; c < b->schema->num_fields; c++) {
+        const kn_column *col = &b->columns[c];
+        size_t width = kn_type_width(col->type);
+        total += width ? (uint64_t)width * n : 4u * (uint64_t)n + (uint64_t)(col->offsets[row + n] - col->offsets[row]);
+    }
+    return total;
 }
 
 size_t kn__batch_mem_bytes(const kn_batch *b) {

@@ -1,8 +1,10 @@
 /* engine/exec/kn_col_copy.h: moving single rows between batches of one schema, and the byte
  * measures the clustered write uses (memory held by a batch; a row's PLAIN-encoded size).
  *
- * The sort gathers rows one at a time from many batches (memory runs, spill blocks), so the copy
- * works per value; batches of a run are never concatenated, which keeps memory exact. */
+ * The sort gathers rows from many batches (memory runs, spill blocks); batches of a run are
+ * never concatenated, which keeps memory exact. Rows move one at a time (kn__batch_copy_row), as
+ * ranges when the merge hands back rows that sit together in one batch (kn__batch_copy_rows),
+ * or gathered column by column in sorted order (kn__batch_gather). */
 #ifndef KN_COL_COPY_H
 #define KN_COL_COPY_H
 
@@ -20,6 +22,20 @@ kn_status kn__col_copy_value(kn_column *dst, const kn_column *src, size_t row, k
  * (`map` NULL: the same column). Every column of `dst` gets one value. */
 kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, const size_t *map,
                              kn_error *err);
+
+/* Appends rows [row, row + n) of `src` to `dst` at once, column `map[i]` of `src` into column i
+ * of `dst` (`map` NULL: the same column): arrays copied as ranges, not value by value. The
+ * clustered write's merge hands back runs of rows that sit together in one batch. */
+kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, size_t n, const size_t *map,
+                              kn_error *err);
+/* Appends rows rows[0], rows[1], ... rows[n - 1] of `src` to `dst` (same schema), column by
+ * column: one pass over each column's arrays instead of a call per value. For putting a batch
+ * in sorted order. */
+kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, kn_error *err);
+
+/* The PLAIN size of rows [row, row + n) (the sum of kn__row_plain_bytes over them), in
+ * O(columns). */
+uint64_t kn__rows_plain_bytes(const kn_batch *b, size_t row, size_t n);
 
 /* Bytes the batch's arrays hold (capacities, not lengths): what it costs in memory. */
 size_t kn__batch_mem_bytes(const kn_batch *b);

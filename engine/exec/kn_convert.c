@@ -26,6 +26,9 @@
 #include "kn_log.h"
 #include "kn_part_sink.h"
 #include "kn_part_stats.h"
+#include "kn_pipeline.h"
+#include "kn_pq_rowgroup.h"
+#include "kn_profile.h"
 #include "kn_partition.h"
 #include "kn_progress.h"
 #include "kn_sort_key.h"
@@ -101,6 +104,18 @@ static void locate_line(input *in, size_t off, int64_t *line, int64_t *col) {
     }
 }
 
+/* Hands a parsed morsel's input pages back (kn_file_map_release), widened by RELEASE_MARGIN on
+ * both sides: finding a morsel's edges reads a few bytes of its neighbours, and a fault maps the
+ * whole page-cache folio it lands in (large folios reach megabytes), so pages of a neighbour
+ * already released come back; without the margin they would stay resident for good and the
+ * resident set would grow with the input. Releasing pages a neighbour still reads only costs it
+ * a fault. */
+#define RELEASE_MARGIN ((size_t)4 << 20)
+static void release_input(input *in, size_t start, size_t end) {
+    size_t lo = start > RELEASE_MARGIN ? start - RELEASE_MARGIN : 0;
+    kn_file_map_release(&in->map, lo, end + RELEASE_MARGIN - lo);
+}
+
 /* ---- per-morsel results, handed from the parse phase to the ordered write phase ---------- */
 
 typedef struct reject {
@@ -110,87 +125,112 @@ typedef struct reject {
     kn_error error;    /* what is wrong, with the absolute byte offset of the fault */
 } reject;
 
+/* What parsing one morsel gave besides its rows: its bad records and counts. */
+typedef struct morsel_out {
+    reject *rejects;
+    size_t num_rejects, cap_rejects;
+    uint64_t records;
+    kn_status fatal;   /* a non-data failure while parsing (or, streaming, a value the Parquet
+                          column cannot hold) */
+    kn_error fatal_error;
+} morsel_out;
+
+/* The clustered path's per-thread state. */
 typedef struct worker {
     kn_exec_reader *reader;
     kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
     kn_batch *batch;   /* == kb.batch */
     kn_keyed_batch spare; /* clustering: the other half of the sort's double buffer */
-    reject *rejects;
-    size_t num_rejects, cap_rejects;
-    uint64_t records;
-    kn_status fatal;   /* a non-data failure while parsing */
-    kn_error fatal_error;
+    morsel_out out;
 } worker;
 
-static void worker_clear_rejects(worker *w) {
-    for (size_t i = 0; i < w->num_rejects; i++) kn_free(w->rejects[i].record);
-    w->num_rejects = 0;
+static void out_clear_rejects(morsel_out *o) {
+    for (size_t i = 0; i < o->num_rejects; i++) kn_free(o->rejects[i].record);
+    o->num_rejects = 0;
 }
 
-static kn_status worker_add_reject(worker *w, uint64_t offset, const uint8_t *data, size_t len,
-                                   const kn_error *e) {
-    if (w->num_rejects == w->cap_rejects) {
-        size_t cap = w->cap_rejects ? w->cap_rejects * 2 : 16;
-        reject *r = kn_realloc(w->rejects, cap * sizeof *r);
+static void out_release(morsel_out *o) {
+    out_clear_rejects(o);
+    kn_free(o->rejects);
+    o->rejects = NULL;
+    o->cap_rejects = 0;
+}
+
+static kn_status out_add_reject(morsel_out *o, uint64_t offset, const uint8_t *data, size_t len,
+                                const kn_error *e) {
+    if (o->num_rejects == o->cap_rejects) {
+        size_t cap = o->cap_rejects ? o->cap_rejects * 2 : 16;
+        reject *r = kn_realloc(o->rejects, cap * sizeof *r);
         if (!r) return KN_E_NOMEM;
-        w->rejects = r;
-        w->cap_rejects = cap;
+        o->rejects = r;
+        o->cap_rejects = cap;
     }
-    reject *r = &w->rejects[w->num_rejects];
+    reject *r = &o->rejects[o->num_rejects];
     r->record = kn_malloc(len ? len : 1);
     if (!r->record) return KN_E_NOMEM;
     if (len) memcpy(r->record, data, len);
     r->len = len;
     r->offset = offset;
     r->error = *e;
-    w->num_rejects++;
+    o->num_rejects++;
     return KN_OK;
 }
 
-/* Parses one morsel into w->batch and w->rejects. `keep_going` is false in fail mode: the first
- * bad record ends the morsel. The batch is created here when the last one was handed to the
- * sorter. */
-static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, worker *w,
-                         const input *in, size_t start, size_t end, bool keep_going) {
-    worker_clear_rejects(w);
-    w->records = 0;
-    w->fatal = KN_OK;
-    if (!w->kb.batch && w->spare.batch) {
-        w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
-        memset(&w->spare, 0, sizeof w->spare);
-    }
-    if (!w->kb.batch) w->fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->fatal_error);
-    w->batch = w->kb.batch;
-    if (w->fatal != KN_OK) return;
-    kn_batch_clear(w->batch);
-    fmt->reset(w->reader, in->map.data + start, end - start, in->path, start, start == 0);
+/* Parses bytes [start, end) of `in` into `batch` (emptied first) and `o`. `keep_going` is false
+ * in fail mode: the first bad record ends the morsel. */
+static void parse_range(const kn_exec_format *fmt, kn_exec_reader *reader, kn_batch *batch, morsel_out *o,
+                        const input *in, size_t start, size_t end, bool keep_going) {
+    out_clear_rejects(o);
+    o->records = 0;
+    o->fatal = KN_OK;
+    kn_batch_clear(batch);
+    fmt->reset(reader, in->map.data + start, end - start, in->path, start, start == 0);
     for (;;) {
         bool done = false;
         kn_error e;
         kn_error_reset(&e);
-        kn_status st = fmt->next(w->reader, w->batch, &done, &e);
+        kn_status st = fmt->next(reader, batch, &done, &e);
         if (st == KN_E_DATA) {
             uint64_t off;
             const uint8_t *rec;
             size_t len;
-            fmt->bad_record(w->reader, &off, &rec, &len);
-            if (worker_add_reject(w, off, rec, len, &e) != KN_OK) {
-                w->fatal = kn_error_set(&w->fatal_error, KN_E_NOMEM, "out of memory keeping a rejected record");
+            fmt->bad_record(reader, &off, &rec, &len);
+            if (out_add_reject(o, off, rec, len, &e) != KN_OK) {
+                o->fatal = kn_error_set(&o->fatal_error, KN_E_NOMEM, "out of memory keeping a rejected record");
                 break;
             }
             if (!keep_going) break;
             continue;
         }
         if (st != KN_OK) {
-            w->fatal = st;
-            w->fatal_error = e;
+            o->fatal = st;
+            o->fatal_error = e;
             break;
         }
         if (done) break;
     }
-    w->records = fmt->records(w->reader);
-    kn_status st = kn_batch_seal(w->batch, &w->fatal_error);
-    if (st != KN_OK && w->fatal == KN_OK) w->fatal = st;
+    o->records = fmt->records(reader);
+    kn_status st = kn_batch_seal(batch, &o->fatal_error);
+    if (st != KN_OK && o->fatal == KN_OK) o->fatal = st;
+}
+
+/* The clustered path: parses one morsel into w->batch and w->out. The batch is created here
+ * when the last one was handed to the sorter. */
+static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, worker *w,
+                         const input *in, size_t start, size_t end, bool keep_going) {
+    if (!w->kb.batch && w->spare.batch) {
+        w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
+        memset(&w->spare, 0, sizeof w->spare);
+    }
+    w->out.fatal = KN_OK;
+    if (!w->kb.batch) w->out.fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->out.fatal_error);
+    w->batch = w->kb.batch;
+    if (w->out.fatal != KN_OK) {
+        out_clear_rejects(&w->out);
+        w->out.records = 0;
+        return;
+    }
+    parse_range(fmt, w->reader, w->batch, &w->out, in, start, end, keep_going);
 }
 
 /* ---- the ordered write phase ------------------------------------------------------------- */
@@ -212,6 +252,9 @@ typedef struct run {
     kn_status status;       /* the first failure; stops the run */
     kn_error error;
     kn_progress progress;
+    kn_profile *profile;    /* stage times (--profile), or NULL */
+    kn_pq_options pq;       /* the files' options: opt->parquet, and for the clustered write's
+                               one writer, the run's threads to encode its columns */
 } run;
 
 static char *path_join(const char *dir, const char *name) {
@@ -285,7 +328,7 @@ static kn_status count_partitions(run *r, const kn_keyed_batch *kb, kn_error *er
 /* Checks the morsel's bad records against --on-error and --max-errors, counting them as
  * rejected (and quarantining them). On failure the records counted so far are added to
  * rows_read, so the counts still add up in a failed run's result. */
-static kn_status account_rejects(run *r, worker *w, input *in, kn_error *err) {
+static kn_status account_rejects(run *r, morsel_out *w, input *in, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     kn_convert_result *res = r->result;
     kn_status st = KN_OK;
@@ -322,50 +365,264 @@ static kn_status account_rejects(run *r, worker *w, input *in, kn_error *err) {
     return st;
 }
 
-/* Called for each morsel in input order. */
+/* Called for each morsel in input order (clustered path). */
 static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
     kn_convert_result *res = r->result;
-    if (w->fatal != KN_OK) {
-        *err = w->fatal_error;
-        return w->fatal;
+    if (w->out.fatal != KN_OK) {
+        *err = w->out.fatal_error;
+        return w->out.fatal;
     }
-    KN_TRY(account_rejects(r, w, in, err));
+    KN_TRY(account_rejects(r, &w->out, in, err));
     if (!w->batch->num_rows) {
-        res->rows_read += w->records;
+        res->rows_read += w->out.records;
         return KN_OK;
     }
-    if (!r->clustered) {
-        KN_TRY(kn_part_sink_write_batch(r->files, w->batch, err));
-    } else {
-        KN_TRY(count_partitions(r, &w->kb, err));
-        /* The batch and its keys move into the sorter; the worker makes a new batch next time. */
-        size_t rows = w->batch->num_rows;
-        w->batch = NULL;
-        KN_TRY(kn_sorter_add(r->sorter, &w->kb, err));
-        /* Rows the sort holds count as written: every one of them reaches a file, or the run
-         * fails as a whole. */
-        res->rows_written += rows;
-    }
-    if (!r->clustered) res->rows_written = kn_part_sink_rows(r->files);
-    res->rows_read += w->records;
+    KN_TRY(count_partitions(r, &w->kb, err));
+    /* The batch and its keys move into the sorter; the worker makes a new batch next time. */
+    size_t rows = w->batch->num_rows;
+    w->batch = NULL;
+    KN_TRY(kn_sorter_add(r->sorter, &w->kb, err));
+    /* Rows the sort holds count as written: every one of them reaches a file, or the run
+     * fails as a whole. */
+    res->rows_written += rows;
+    res->rows_read += w->out.records;
     return KN_OK;
 }
 
 /* The clustered write: every row in key order into the planned files. */
 static kn_status write_clustered(run *r, kn_error *err) {
     KN_TRY(kn_sorter_finish(r->sorter, err));
+    /* Runs of rows that sit together in one sorted batch (morsels sorted by partition merge
+     * into long runs) are copied as ranges, not value by value. */
     for (;;) {
-        kn_sorter_row row;
+        kn_sorter_run rows;
         bool done;
-        KN_TRY(kn_sorter_next(r->sorter, &row, &done, err));
+        KN_TRY(kn_sorter_next_run(r->sorter, (size_t)1 << 20, &rows, &done, err));
         if (done) break;
-        size_t plen = kn_sort_key_path_len(row.key, row.key_len);
-        KN_TRY(kn_part_sink_write_row(r->files, row.batch, row.row, row.key, plen, err));
+        KN_TRY(kn_part_sink_write_run(r->files, rows.batch, rows.row, rows.n, rows.keys, rows.key_offs, err));
     }
     KN_RETURN_ERROR_IF(kn_part_sink_rows(r->files) != r->result->rows_written, err, KN_E_INTERNAL,
                        "the sort gave back %" PRIu64 " rows of %" PRIu64, kn_part_sink_rows(r->files),
                        r->result->rows_written);
     return KN_OK;
+}
+
+/* ---- the streaming write: parse, encode and compress on every thread ---------------------- */
+
+/* One morsel's results between its parse and its turn (kn_pipeline.h's slots). */
+typedef struct stream_slot {
+    morsel_out out;
+    kn_status check;    /* the rows against the Parquet columns (kn_pq_layout_check) */
+    kn_error check_error;
+    size_t *max_string; /* per column: the longest string */
+    size_t input, start, end;
+} stream_slot;
+
+typedef struct stream {
+    run *r;
+    input *inputs;
+    const morsel *morsels;
+    const kn_pq_layout *layout;
+    kn_exec_reader **readers; /* one per thread */
+    stream_slot *slots;
+    bool keep_going;
+    kn_profile *prof;
+} stream;
+
+static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
+    stream *s = ctx;
+    run *r = s->r;
+    stream_slot *sl = &s->slots[si];
+    input *in = &s->inputs[s->morsels[m].input];
+    size_t start, end;
+    morsel_range(r->fmt, in, s->morsels[m].index_in_file, r->opt->morsel_bytes, &start, &end);
+    sl->input = s->morsels[m].input;
+    sl->start = start;
+    sl->end = end;
+    sl->check = KN_OK;
+    /* The parser reads the mapped input directly, so the page faults that bring it in count as
+     * parse time (prefaulting with MADV_POPULATE_READ measured no faster). */
+    uint64_t t = kn_profile_start(s->prof);
+    parse_range(r->fmt, s->readers[thread], batch, &sl->out, in, start, end, s->keep_going);
+    t = kn_profile_lap(s->prof, KN_STAGE_PARSE, t);
+    size_t ncols = r->schema->num_fields;
+    memset(sl->max_string, 0, ncols * sizeof *sl->max_string);
+    if (sl->out.fatal == KN_OK && batch->num_rows) {
+        kn_error_reset(&sl->check_error);
+        sl->check = kn_pq_layout_check(s->layout, batch, &sl->check_error);
+        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn__col_max_string(&batch->columns[c]);
+    }
+    t = kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
+    /* The batch holds copies of the values, so the input's pages can go now. */
+    release_input(in, start, end);
+    kn_profile_lap(s->prof, KN_STAGE_READ, t);
+}
+
+static kn_status stream_accept(void *ctx, size_t m, size_t si, const kn_batch *batch, kn_error *err) {
+    stream *s = ctx;
+    run *r = s->r;
+    kn_convert_result *res = r->result;
+    stream_slot *sl = &s->slots[si];
+    input *in = &s->inputs[s->morsels[m].input];
+    kn_status st = KN_OK;
+    if (sl->out.fatal != KN_OK) {
+        *err = sl->out.fatal_error;
+        st = sl->out.fatal;
+    }
+    if (st == KN_OK) st = account_rejects(r, &sl->out, in, err);
+    if (st == KN_OK && batch->num_rows && sl->check != KN_OK) {
+        *err = sl->check_error;
+        st = sl->check;
+    }
+    if (st == KN_OK) {
+        res->rows_read += sl->out.records;
+        /* Rows handed to the row groups count as written: every one reaches a file, or the run
+         * fails as a whole. */
+        res->rows_written += batch->num_rows;
+        if (batch->num_rows) kn_part_sink_note_max_string(r->files, sl->max_string);
+    }
+    kn_progress_update(&r->progress, sl->end - sl->start);
+    return st;
+}
+
+static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err) {
+    stream *s = ctx;
+    return kn_part_sink_write_rowgroup(s->r->files, rg, err);
+}
+
+/* Parsed morsels waiting for their turn, at most: enough that a slow morsel does not stall the
+ * other threads, few enough to keep memory small. */
+static size_t stream_window(int threads) { return 2 * (size_t)threads + 2; }
+
+/* The streaming write's row group size: the option, but at most half the target file size,
+ * since files roll only between row groups (see kn_convert.h). */
+static size_t stream_row_group_bytes(const kn_convert_options *opt) {
+    uint64_t half = opt->target_file_bytes / 2;
+    if (half == 0) half = 1;
+    return opt->parquet.row_group_bytes < half ? opt->parquet.row_group_bytes : (size_t)half;
+}
+
+static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, size_t num_morsels,
+                                 int threads, kn_error *err) {
+    const kn_convert_options *opt = r->opt;
+    kn_pq_options po = opt->parquet;
+    po.row_group_bytes = stream_row_group_bytes(opt);
+    stream s;
+    memset(&s, 0, sizeof s);
+    s.r = r;
+    s.inputs = inputs;
+    s.morsels = morsels;
+    s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
+    s.prof = r->profile;
+    size_t window = stream_window(threads), ncols = r->schema->num_fields;
+    kn_pq_layout *layout = NULL;
+    kn_status st = kn_pq_layout_create(kn_part_sink_schema(r->files), &po, &layout, err);
+    s.layout = layout;
+    if (st == KN_OK) {
+        s.readers = kn_calloc((size_t)threads, sizeof *s.readers);
+        s.slots = kn_calloc(window, sizeof *s.slots);
+        if (!s.readers || !s.slots) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    for (int t = 0; st == KN_OK && t < threads; t++) st = r->fmt->create(r->schema, &s.readers[t], err);
+    for (size_t i = 0; st == KN_OK && i < window; i++) {
+        s.slots[i].max_string = kn_calloc(ncols ? ncols : 1, sizeof *s.slots[i].max_string);
+        if (!s.slots[i].max_string) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    if (st == KN_OK) {
+        kn_pipeline_options pl = {
+            .num_morsels = num_morsels,
+            .threads = threads,
+            .window = window,
+            .row_groups = 2,
+            .batch_schema = r->schema,
+            .layout = layout,
+            .profile = r->profile,
+            .ops = {&s, stream_parse, stream_accept, stream_write},
+        };
+        st = kn_pipeline_run(&pl, err);
+    }
+    if (st == KN_OK && kn_part_sink_rows(r->files) != r->result->rows_written)
+        st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
+                          kn_part_sink_rows(r->files), r->result->rows_written);
+    for (int t = 0; s.readers && t < threads; t++)
+        if (s.readers[t]) r->fmt->free(s.readers[t]);
+    for (size_t i = 0; s.slots && i < window; i++) {
+        out_release(&s.slots[i].out);
+        kn_free(s.slots[i].max_string);
+    }
+    kn_free(s.readers);
+    kn_free(s.slots);
+    kn_pq_layout_free(layout);
+    return st;
+}
+
+/* The clustered path's first phase: parse on every core, make each row's key and sort each
+ * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
+ * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
+static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, size_t num_morsels, int threads,
+                                 kn_error *err) {
+    const kn_convert_options *opt = r->opt;
+    const kn_exec_format *fmt = r->fmt;
+    const kn_schema *schema = r->schema;
+    _Atomic int stop = 0;
+    bool keep_going = opt->on_error != KN_ON_ERROR_FAIL;
+    kn_profile *prof = r->profile;
+#pragma omp parallel num_threads(threads)
+    {
+        worker w;
+        memset(&w, 0, sizeof w);
+        kn_error werr;
+        kn_status wst = fmt->create(schema, &w.reader, &werr);
+#pragma omp for ordered schedule(dynamic, 1)
+        for (size_t m = 0; m < num_morsels; m++) {
+            input *in = &inputs[morsels[m].input];
+            size_t start = 0, end = 0;
+            if (!atomic_load(&stop) && wst == KN_OK) {
+                morsel_range(fmt, in, morsels[m].index_in_file, opt->morsel_bytes, &start, &end);
+                uint64_t t = kn_profile_start(prof);
+                parse_morsel(fmt, schema, &w, in, start, end, keep_going);
+                t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
+                /* Keys are made and the morsel's rows sorted here, on every core; the ordered
+                 * part only counts and hands the sorted batch to the merge. */
+                if (w.out.fatal == KN_OK) {
+                    w.out.fatal = kn_sort_keys_build(&r->key_spec, &w.kb, m, &w.out.fatal_error);
+                    if (w.out.fatal == KN_OK) w.out.fatal = kn_sort_rows(&w.kb, &w.spare, &w.out.fatal_error);
+                    if (w.out.fatal == KN_OK) {
+                        kn_keyed_batch t2 = w.kb;
+                        w.kb = w.spare;
+                        w.spare = t2;
+                        w.batch = w.kb.batch;
+                    }
+                }
+                kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
+            }
+#pragma omp ordered
+            {
+                if (!atomic_load(&stop)) {
+                    uint64_t t = kn_profile_start(prof);
+                    kn_error e;
+                    kn_error_reset(&e);
+                    kn_status s = wst != KN_OK ? wst : write_morsel(r, &w, in, &e);
+                    if (wst != KN_OK) e = werr;
+                    if (s != KN_OK) {
+                        r->status = s;
+                        r->error = e;
+                        atomic_store(&stop, 1);
+                    }
+                    t = kn_profile_lap(prof, KN_STAGE_MERGE, t);
+                    release_input(in, start, end);
+                    kn_progress_update(&r->progress, end - start);
+                    kn_profile_lap(prof, KN_STAGE_READ, t);
+                }
+            }
+        }
+        out_release(&w.out);
+        kn__keyed_release(&w.kb);
+        kn__keyed_release(&w.spare);
+        if (w.reader) fmt->free(w.reader);
+    }
+    if (r->status != KN_OK) *err = r->error;
+    return r->status;
 }
 
 /* ---- the job ----------------------------------------------------------------------------- */
@@ -457,6 +714,17 @@ static kn_status fill_outputs(const kn_convert_options *opt, const kn_part_sink 
     return KN_OK;
 }
 
+uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, int threads) {
+    if (threads <= 0) threads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
+    uint64_t t = (uint64_t)threads, c = columns, m = opt->morsel_bytes;
+    uint64_t r = stream_row_group_bytes(opt), p = opt->parquet.page_bytes, d = opt->parquet.dictionary_page_bytes;
+    uint64_t batches = (stream_window(threads) + t) * 2 * m;
+    uint64_t readers = t * m;
+    uint64_t chunks = 3 * (r + r / 5 + c * d);
+    uint64_t writers = c * (4 * p + 16 * d + ((uint64_t)8 << 20));
+    return batches + readers + chunks + writers + ((uint64_t)16 << 20);
+}
+
 kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *result, kn_error *err) {
     memset(result, 0, sizeof *result);
     double t0 = now_seconds();
@@ -527,6 +795,14 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.result = result;
     r.commit = commit;
     r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
+    r.pq = opt->parquet;
+    /* The clustered write merges on one thread into one writer at a time; the other threads
+     * encode and compress that writer's columns (the bytes do not change). The streaming write
+     * schedules its columns itself. */
+    r.pq.threads = r.clustered ? threads : 1;
+    kn_profile prof;
+    kn_profile_init(&prof, opt->profile);
+    r.profile = opt->profile ? &prof : NULL;
     r.key_spec = (kn_sort_key_spec){lo.partitioned ? &lo.part : NULL, lo.sort_cols, lo.num_sort_cols};
     kn_error_reset(&r.error);
     if (st == KN_OK) {
@@ -542,7 +818,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             .schema = schema,
             .part = lo.partitioned ? &lo.part : NULL,
             .drop_partition_columns = opt->drop_partition_columns,
-            .parquet = &opt->parquet,
+            .parquet = &r.pq,
             .target_file_bytes = opt->target_file_bytes,
             .slices = opt->slices,
             .stats = r.stats,
@@ -554,64 +830,20 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
 
     if (st == KN_OK) {
         kn_progress_init(&r.progress, opt->progress, list.total_bytes);
-        _Atomic int stop = 0;
-        bool keep_going = opt->on_error != KN_ON_ERROR_FAIL;
-#pragma omp parallel num_threads(threads)
-        {
-            worker w;
-            memset(&w, 0, sizeof w);
-            kn_error werr;
-            kn_status wst = fmt->create(schema, &w.reader, &werr);
-#pragma omp for ordered schedule(dynamic, 1)
-            for (size_t m = 0; m < num_morsels; m++) {
-                input *in = &inputs[morsels[m].input];
-                size_t start = 0, end = 0;
-                if (!atomic_load(&stop) && wst == KN_OK) {
-                    morsel_range(fmt, in, morsels[m].index_in_file, opt->morsel_bytes, &start, &end);
-                    parse_morsel(fmt, schema, &w, in, start, end, keep_going);
-                    /* Keys are made and the morsel's rows sorted here, on every core; the ordered
-                     * part only counts and hands the sorted batch to the merge. */
-                    if (w.fatal == KN_OK && r.clustered) {
-                        w.fatal = kn_sort_keys_build(&r.key_spec, &w.kb, m, &w.fatal_error);
-                        if (w.fatal == KN_OK) w.fatal = kn_sort_rows(&w.kb, &w.spare, &w.fatal_error);
-                        if (w.fatal == KN_OK) {
-                            kn_keyed_batch t = w.kb;
-                            w.kb = w.spare;
-                            w.spare = t;
-                            w.batch = w.kb.batch;
-                        }
-                    }
-                }
-#pragma omp ordered
-                {
-                    if (!atomic_load(&stop)) {
-                        kn_error e;
-                        kn_error_reset(&e);
-                        kn_status s = wst != KN_OK ? wst : write_morsel(&r, &w, in, &e);
-                        if (wst != KN_OK) e = werr;
-                        if (s != KN_OK) {
-                            r.status = s;
-                            r.error = e;
-                            atomic_store(&stop, 1);
-                        }
-                        kn_file_map_release(&in->map, start, end - start);
-                        kn_progress_update(&r.progress, end - start);
-                    }
-                }
-            }
-            worker_clear_rejects(&w);
-            kn_free(w.rejects);
-            kn__keyed_release(&w.kb);
-            kn__keyed_release(&w.spare);
-            if (w.reader) fmt->free(w.reader);
+        if (!r.clustered) {
+            st = write_streaming(&r, inputs, morsels, num_morsels, threads, err);
+        } else {
+            st = parse_clustered(&r, inputs, morsels, num_morsels, threads, err);
         }
         kn_progress_finish(&r.progress);
-        st = r.status;
-        if (st != KN_OK) *err = r.error;
     }
 
     if (st == KN_OK && r.clustered) {
+        /* The writer's helper threads encode beside the merging thread, and nothing else runs
+         * now: the process's CPU time is this phase's. */
+        uint64_t t = r.profile ? kn_process_ns() : 0;
         st = write_clustered(&r, err);
+        if (r.profile) kn_profile_add(r.profile, KN_STAGE_WRITE, kn_process_ns() - t);
         result->spill_runs = kn_sorter_spill_runs(r.sorter);
         result->spill_bytes = kn_sorter_spill_bytes(r.sorter);
         /* The sort's memory and spill files go before the commit. */
@@ -665,6 +897,8 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_mem_get_stats(&ms);
     result->peak_memory_bytes = ms.peak_bytes;
     result->seconds = now_seconds() - t0;
+    result->profiled = opt->profile;
+    for (int i = 0; i < KN_STAGE_COUNT; i++) result->stage_seconds[i] = (double)atomic_load(&prof.ns[i]) / 1e9;
     return st;
 }
 
@@ -709,5 +943,12 @@ void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, 
         kn_json_write_string(out, r->output_names[i], strlen(r->output_names[i]));
         fprintf(out, ",\"bytes\":%" PRIu64 ",\"rows\":%" PRIu64 "}", r->output_bytes[i], r->output_rows[i]);
     }
-    fputs("]}\n", out);
+    fputs("]", out);
+    if (r->profiled) {
+        /* Thread CPU seconds per stage, summed over threads (idle: wall seconds waiting). */
+        fprintf(out, ",\"profile\":{\"wall\":%.3f", r->seconds);
+        for (int i = 0; i < KN_STAGE_COUNT; i++) fprintf(out, ",\"%s\":%.3f", kn_stage_name((kn_stage)i), r->stage_seconds[i]);
+        fputc('}', out);
+    }
+    fputs("}\n", out);
 }

@@ -2,20 +2,48 @@
  *
  * The way the data goes (DESIGN.md): list and sort the inputs; cut each into morsels (byte
  * ranges that start on a record boundary, cut at fixed nominal offsets so the cut does not
- * depend on the thread count); parse morsels into column batches on every core (OpenMP); hand
- * the batches to the Parquet writer strictly in input order, rolling to the next file at the
- * target size; publish the files atomically at the end. Because the order and the cut points
- * never depend on the number of threads, the output is byte-identical with 1 thread and with N.
+ * depend on the thread count); then one of two writes, and the commit.
  *
- * With --partition-by, --sort-by or --slices the write phase clusters instead of streaming
- * (kn_sort_spill.h): every row gets a memcmp-able key (partition folder, sort columns, input
- * ordinal; kn_sort_key.h), each parse worker sorts its morsel's rows by key, the sorted batches
- * gather in memory up to `memory_limit` and are merged into a spill file in the run's temporary
- * folder when that is full, and a k-way merge then streams the rows in key order into one open
- * Parquet file at a time (kn_part_sink.h), each partition's files planned from the row and byte
- * counts taken while reading. Memory therefore does not grow with the number of partitions.
- * The stated bound on kiln's allocator peak (the result's peak_memory_bytes):
+ * Streaming (no --partition-by, --sort-by or --slices; kn_pipeline.h): every thread parses
+ * morsels into column batches, and the batches go to row groups strictly in input order
+ * through a reorder window (a morsel parsed early waits in its slot); rejects, counts and
+ * progress are taken at that hand-over, in input order. Each column has one chunk writer that
+ * any thread may feed (one at a time), so encoding, dictionaries and page compression run on
+ * every core while the row group fills; finished row groups are appended to the files strictly
+ * in order, and a file rolls, between row groups, once it reaches the target size. Row groups
+ * are cut on the rows' PLAIN size (kn_pq_rowgroup.h), never on batch or morsel boundaries, and
+ * each is at most half the target file size (so a file of whole row groups still lands near its
+ * target). The output therefore depends neither on the thread count nor on the morsel size.
  *
+ * Clustered (--partition-by, --sort-by or --slices; kn_sort_spill.h): every row gets a
+ * memcmp-able key (partition folder, sort columns, input ordinal; kn_sort_key.h), each parse
+ * worker sorts its morsel's rows by key, the sorted batches gather in memory up to
+ * `memory_limit` and are merged into a spill file in the run's temporary folder when that is
+ * full, and a k-way merge then streams the rows in key order into one open Parquet file at a
+ * time (kn_part_sink.h), each partition's files planned from the row and byte counts taken while
+ * reading. Rows move as ranges wherever the merge finds them together in one sorted batch
+ * (kn_sorter_next_run), and the one open writer encodes and compresses each batch's columns on
+ * every thread (kn_pq_options.threads), the merging thread among them. Memory therefore does not
+ * grow with the number of partitions. The output never depends on the thread count, the morsel
+ * size or memory_limit: keys are unique (the input ordinal breaks ties), and file sizing is
+ * planned from per-partition counts, not from when runs spilled.
+ *
+ * Memory: the bound on kiln's allocator peak (the result's peak_memory_bytes), with C columns,
+ * T threads, M = morsel_bytes, R = the row group size in force, P = page_bytes,
+ * D = dictionary_page_bytes, and a batch taking at most 2 x its morsel's bytes:
+ *
+ *   streaming (kn_convert_memory_bound computes it):
+ *   peak <= (3T + 2) x 2M             batches: parsed ahead (window 2T + 2) or not yet read by
+ *                                     every column's writer (parsing waits when all are in use)
+ *         + T x M                      each thread's reader state
+ *         + 3 x (1.2 R + C x D)        compressed chunks: the ones being written, and those of
+ *                                     the two row groups being finished or appended
+ *         + C x (4P + 16D + 8 MiB)     each column's writer: page buffers, dictionary (values,
+ *                                     hash table, hashes, offsets: 16D when every entry is the
+ *                                     smallest possible), a page's dictionary indices
+ *         + 16 MiB + 256 bytes x files (plan, names, rejects in flight, the manifest's list)
+ *
+ *   clustered:
  *   peak <= 1.25 x memory_limit                 (the in-memory run, then the merge's block
  *                                                buffers, at most memory_limit / 4)
  *         + row_group_bytes + columns x (page_bytes + 2 x dictionary_page_bytes)
@@ -23,9 +51,10 @@
  *         + threads x 3 x morsel_bytes          (batches being parsed and sorted)
  *         + 256 bytes x (partitions + files)    (counts, names, the manifest's list)
  *
- * The streaming path needs the same but the first term. The output never depends on the
- * thread count, the morsel size or memory_limit: keys are unique (the input ordinal breaks
- * ties), and file sizing is planned from per-partition counts, not from when runs spilled.
+ * Neither grows with the input's size. The streaming bound is a worst case (incompressible
+ * pages, dictionaries of the smallest entries, a column left far behind); measured with 3M
+ * order rows (15 columns, default sizes, 2 threads) the peak is about 250 MB against a bound of
+ * about 1.1 GB, since the columns keep up with the parsers and most dictionaries stay small.
  *
  * Commit (kn_commit.h): an exclusive lock on OUTDIR/_kiln.lock for the whole run; data files
  * are written under OUTDIR/_tmp-<run>/ and renamed into place only when complete; then the
@@ -40,6 +69,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kn_profile.h"
 #include "kn_pq_writer.h"
 #include "kn_schema.h"
 #include "kn_status.h"
@@ -73,6 +103,7 @@ typedef struct kn_convert_options {
     int64_t max_errors;        /* with skip/quarantine: more rejects than this fail the run; -1 = no limit */
     kn_write_mode mode;        /* default error-if-exists */
     bool progress;             /* progress on stderr; default true */
+    bool profile;              /* time each stage (kn_profile.h) into the result; default false */
 
     /* Layout (any of the first three turns on the clustered write, see above). */
     const char *partition_by;  /* borrowed; "year(ts),region" (kn_part_spec_parse); NULL = none */
@@ -110,7 +141,14 @@ typedef struct kn_convert_result {
     uint64_t spill_runs;       /* sorted runs spilled to disk (0 when everything fit) */
     uint64_t spill_bytes;      /* bytes written to spill files */
     uint64_t memory_limit;     /* the run budget in force */
+    bool profiled;             /* opt->profile was set: stage_seconds holds the stage times */
+    double stage_seconds[KN_STAGE_COUNT]; /* thread CPU seconds per kn_stage, summed over threads
+                                             (KN_STAGE_IDLE: wall seconds threads waited) */
 } kn_convert_result;
+
+/* The streaming write's bound on kiln's allocator peak for these options, `columns` columns and
+ * `threads` threads (0 = opt->threads, or every core): the formula above. */
+uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, int threads);
 
 /* Runs the job. On failure nothing is published under OUTDIR (files already written go away
  * with the run's temporary folder), and the result still holds the counts so far. */
@@ -119,8 +157,10 @@ void kn_convert_result_free(kn_convert_result *result);
 
 /* Writes the one-line JSON result: {"status":"ok"|"error", "exit_code":N, "error":"...",
  * "files_in":..., ..., "partitions":N, "spill_runs":N, "spill_bytes":N, "memory_limit_bytes":N,
- * "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]}. `err` may be
- * NULL when status is KN_OK. */
+ * "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]} and, when the
+ * run was profiled, "profile":{"wall":S,"read":S,"parse":S,...,"idle":S} (kn_profile.h: thread
+ * CPU seconds per stage summed over threads; wall and idle in wall seconds). `err` may be NULL
+ * when status is KN_OK. */
 void kn_convert_result_write_json(const kn_convert_result *result, kn_status status,
                                   const kn_error *err, FILE *out);
 

@@ -12,6 +12,7 @@
 #include "kn_buf.h"
 #include "kn_col_copy.h"
 #include "kn_file.h"
+#include "kn_pq_rowgroup.h"
 
 /* Rows gathered before they go to the writer in one batch (the writer cuts row groups by bytes,
  * whatever the batch boundaries, so this changes nothing in the files). */
@@ -200,6 +201,24 @@ kn_status kn_part_sink_write_batch(kn_part_sink *ps, const kn_batch *batch, kn_e
     return KN_OK;
 }
 
+kn_status kn_part_sink_write_rowgroup(kn_part_sink *ps, const struct kn_pq_rowgroup *rg, kn_error *err) {
+    uint64_t rows = kn_pq_rowgroup_rows(rg);
+    if (rows == 0) return KN_OK;
+    if (!ps->writer) KN_TRY(open_file(ps, (const uint8_t *)"", 0, err));
+    KN_TRY(kn_pq_writer_write_rowgroup(ps->writer, rg, err));
+    ps->file_rows += rows;
+    ps->rows += rows;
+    if (kn_pq_writer_bytes(ps->writer) >= ps->opt.target_file_bytes) KN_TRY(close_file(ps, err));
+    return KN_OK;
+}
+
+void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column) {
+    for (size_t c = 0; c < ps->out_schema->num_fields; c++) {
+        size_t m = per_column[ps->map ? ps->map[c] : c];
+        if (m > ps->max_string[c]) ps->max_string[c] = m;
+    }
+}
+
 /* Plans the rest of the current partition: its remaining rows over files sized by the ratio
  * observed so far. */
 static kn_status plan_rest(kn_part_sink *ps, kn_error *err) {
@@ -254,6 +273,79 @@ kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t
         if (ps->opt.slices <= 1 && kn_pq_writer_bytes(ps->writer) >= ps->opt.target_file_bytes) {
             KN_TRY(close_file(ps, err));
             KN_TRY(plan_rest(ps, err));
+        }
+    }
+    return KN_OK;
+}
+
+/* Does `key` belong to the partition being written? (Its folder path, then the 0x00.) */
+static inline bool in_current(const kn_part_sink *ps, const uint8_t *key, size_t key_len) {
+    size_t plen = ps->cur_path.len;
+    return key_len > plen && key[plen] == 0 && (plen == 0 || memcmp(key, ps->cur_path.data, plen) == 0);
+}
+
+kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t row, size_t n,
+                                 const uint8_t *keys, const uint32_t *key_offs, kn_error *err) {
+    KN_RETURN_ERROR_IF(!ps->out, err, KN_E_INTERNAL, "rows written one by one to a streaming sink");
+    while (n) {
+        const uint8_t *key = keys + key_offs[row];
+        size_t key_len = key_offs[row + 1] - key_offs[row];
+        if (!ps->have_path || !in_current(ps, key, key_len)) {
+            const uint8_t *z = memchr(key, 0, key_len);
+            size_t len = z ? (size_t)(z - key) : key_len;
+            KN_TRY(start_partition(ps, key, len, err));
+        }
+        KN_RETURN_ERROR_IF(ps->part_rows_left == 0, err, KN_E_INTERNAL,
+                           "partition '%.*s' has more rows than were counted", (int)ps->cur_path.len,
+                           (const char *)ps->cur_path.data);
+        if (!ps->writer) {
+            KN_TRY(open_file(ps, ps->cur_path.data ? ps->cur_path.data : (const uint8_t *)"", ps->cur_path.len, err));
+            ps->file_rows_left = ps->plan_file < ps->plan.num_files ? kn_part_plan_rows_in_file(&ps->plan, ps->plan_file) : ps->part_rows_left;
+            ps->plan_file++;
+        }
+        /* The longest stretch that stays in this partition and file and stops where the row-by-row
+         * path (kn_part_sink_write_row) would stop: the file's planned end, the partition's
+         * counted rows, or the writer's batch filling up (rows or PLAIN bytes). */
+        size_t room = OUT_BATCH_ROWS - ps->out->num_rows, k = 1;
+        uint64_t limit = n;
+        if (limit > ps->file_rows_left) limit = ps->file_rows_left;
+        if (limit > ps->part_rows_left) limit = ps->part_rows_left;
+        if (limit > room) limit = room;
+        while (k < limit && in_current(ps, keys + key_offs[row + k], key_offs[row + k + 1] - key_offs[row + k])) k++;
+        uint64_t raw = kn__rows_plain_bytes(batch, row, k);
+        if (ps->out_raw + raw >= OUT_BATCH_BYTES) {
+            /* The batch fills up inside the stretch: stop at the row that fills it. */
+            raw = 0;
+            size_t i = 0;
+            while (i < k) {
+                raw += kn__row_plain_bytes(batch, row + i);
+                i++;
+                if (ps->out_raw + raw >= OUT_BATCH_BYTES) break;
+            }
+            k = i;
+        }
+        KN_TRY(kn__batch_copy_rows(ps->out, batch, row, k, ps->map, err));
+        ps->out_raw += raw;
+        ps->file_raw += raw;
+        ps->part_raw_left -= raw < ps->part_raw_left ? raw : ps->part_raw_left;
+        ps->part_rows_left -= k;
+        ps->file_rows += k;
+        ps->rows += k;
+        ps->file_rows_left -= k;
+        row += k;
+        n -= k;
+        if (ps->file_rows_left == 0) {
+            KN_TRY(close_file(ps, err));
+            continue;
+        }
+        if (ps->out->num_rows >= OUT_BATCH_ROWS || ps->out_raw >= OUT_BATCH_BYTES) {
+            KN_TRY(flush_out(ps, err));
+            /* The estimate was low: roll now and plan the rest again with what this file showed.
+             * With --slices the planned count wins, since the multiple is what was asked. */
+            if (ps->opt.slices <= 1 && kn_pq_writer_bytes(ps->writer) >= ps->opt.target_file_bytes) {
+                KN_TRY(close_file(ps, err));
+                KN_TRY(plan_rest(ps, err));
+            }
         }
     }
     return KN_OK;

@@ -70,10 +70,28 @@ const kn_schema *kn_part_sink_schema(const kn_part_sink *ps);
 /* Streaming: appends every row of `batch` (borrowed). */
 kn_status kn_part_sink_write_batch(kn_part_sink *ps, const kn_batch *batch, kn_error *err);
 
+/* Streaming, encoded apart (kn_pq_rowgroup.h): appends a row group encoded with a layout of
+ * kn_part_sink_schema (borrowed; may be reset after return). Files roll only between row
+ * groups: once the open file reaches target_file_bytes it is closed, and the next row group
+ * starts the next file. So the files depend only on the row groups, not on how the rows came
+ * in batches. The caller folds the rows' string lengths in with kn_part_sink_note_max_string. */
+struct kn_pq_rowgroup;
+kn_status kn_part_sink_write_rowgroup(kn_part_sink *ps, const struct kn_pq_rowgroup *rg, kn_error *err);
+/* Folds in the longest string of each column of the rows' schema (one entry per column of
+ * opt->schema, borrowed), for kn_part_sink_max_string. */
+void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column);
+
 /* Planned: appends row `row` of `batch` (borrowed) whose folder is `path` (`len` bytes,
  * borrowed; "" when not partitioned; it must be in `stats`). */
 kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,
                                  const uint8_t *path, size_t len, kn_error *err);
+
+/* Planned, a run at a time: appends rows [row, row + n) of `batch` (borrowed), the key of row i
+ * being keys[key_offs[i] .. key_offs[i + 1]) (kn_sort_key.h: its folder path comes first). The
+ * same files, byte for byte, as kn_part_sink_write_row row by row, but the rows are copied as
+ * ranges (kn__batch_copy_rows) between the points where the row-by-row path would stop. */
+kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t row, size_t n,
+                                 const uint8_t *keys, const uint32_t *key_offs, kn_error *err);
 
 /* Closes the open file. When no file was written and the output is not partitioned, writes one
  * empty file, so downstream steps still see the schema. */

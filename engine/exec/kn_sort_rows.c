@@ -97,13 +97,18 @@ kn_status kn_sort_rows(const kn_keyed_batch *in, kn_keyed_batch *out, kn_error *
         e[r] = (entry){v, (uint32_t)r};
     }
     kn_status st = sort_entries(&c, e, n, err);
+    /* The rows in order, gathered column by column (one pass per column, not a call per value). */
+    uint32_t *order = st == KN_OK ? kn_malloc(n * sizeof *order) : NULL;
+    if (st == KN_OK && !order) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting %zu rows", n);
+    for (size_t i = 0; st == KN_OK && i < n; i++) order[i] = e[i].row;
+    if (st == KN_OK) st = kn__batch_gather(out->batch, b, order, n, err);
+    if (st == KN_OK && !kn_buf_reserve(&out->keys, in->keys.len)) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting rows");
     for (size_t i = 0; st == KN_OK && i < n; i++) {
-        uint32_t r = e[i].row;
-        st = kn__batch_copy_row(out->batch, b, r, NULL, err);
-        if (st == KN_OK && !kn_buf_append(&out->keys, k + o[r], o[r + 1] - o[r]))
-            st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting rows");
-        if (st == KN_OK) out->key_offs[i + 1] = (uint32_t)out->keys.len;
+        uint32_t r = order[i];
+        kn_buf_append(&out->keys, k + o[r], o[r + 1] - o[r]); /* reserved above */
+        out->key_offs[i + 1] = (uint32_t)out->keys.len;
     }
+    kn_free(order);
     kn_free(e);
     return st;
 }

@@ -60,7 +60,7 @@ struct kn_sorter {
     cursor *cursors;
     size_t num_cursors;
     heap heap;
-    bool started; /* the heap's top was handed out and must advance on the next call */
+    size_t pending; /* rows of the heap's top handed out, to advance past on the next call */
     bool finished;
 };
 
@@ -116,18 +116,38 @@ static kn_status bw_flush(block_writer *bw, kn_error *err) {
     return KN_OK;
 }
 
-static kn_status bw_add(block_writer *bw, const kn_batch *b, size_t row, const uint8_t *key,
-                        size_t key_len, kn_error *err) {
-    kn_keyed_batch *kb = &bw->block;
-    size_t n = kb->batch->num_rows;
-    KN_TRY(kn__keyed_reserve_offs(kb, n + 1, err));
-    if (n == 0) kb->key_offs[0] = 0;
-    KN_TRY(kn__batch_copy_row(kb->batch, b, row, NULL, err));
-    KN_RETURN_ERROR_IF(kb->keys.len + key_len > UINT32_MAX, err, KN_E_INTERNAL, "a spill block's keys pass 4 GiB");
-    if (!kn_buf_append(&kb->keys, key, key_len)) return kn_error_set(err, KN_E_NOMEM, "out of memory for a spill block");
-    kb->key_offs[n + 1] = (uint32_t)kb->keys.len;
-    bw->block_bytes += (size_t)kn__row_plain_bytes(b, row) + key_len;
-    if (kb->batch->num_rows >= KN_SPILL_BLOCK_ROWS || bw->block_bytes >= bw->s->block_bytes) return bw_flush(bw, err);
+/* Adds rows [first, first + n) of `src` (sorted, and next in key order) to the block, as
+ * ranges; the block is flushed when it reaches its row or byte size, possibly in between. */
+static kn_status bw_add_run(block_writer *bw, const kn_keyed_batch *src, size_t first, size_t n, kn_error *err) {
+    while (n) {
+        kn_keyed_batch *kb = &bw->block;
+        size_t have = kb->batch->num_rows, k = n;
+        if (k > KN_SPILL_BLOCK_ROWS - have) k = KN_SPILL_BLOCK_ROWS - have;
+        size_t bytes = (size_t)kn__rows_plain_bytes(src->batch, first, k) + (src->key_offs[first + k] - src->key_offs[first]);
+        if (bw->block_bytes + bytes >= bw->s->block_bytes) {
+            /* The block reaches its byte size inside the range: stop at the row that fills it,
+             * as row by row, so blocks (and the merge's buffers) keep their size. */
+            size_t i = 0;
+            bytes = 0;
+            while (i < k && bw->block_bytes + bytes < bw->s->block_bytes) {
+                bytes += (size_t)kn__row_plain_bytes(src->batch, first + i) + (src->key_offs[first + i + 1] - src->key_offs[first + i]);
+                i++;
+            }
+            k = i;
+        }
+        KN_TRY(kn__keyed_reserve_offs(kb, have + k, err));
+        if (have == 0) kb->key_offs[0] = 0;
+        KN_TRY(kn__batch_copy_rows(kb->batch, src->batch, first, k, NULL, err));
+        uint32_t k0 = src->key_offs[first], klen = src->key_offs[first + k] - k0;
+        KN_RETURN_ERROR_IF(kb->keys.len + klen > UINT32_MAX, err, KN_E_INTERNAL, "a spill block's keys pass 4 GiB");
+        uint32_t base = (uint32_t)kb->keys.len;
+        if (!kn_buf_append(&kb->keys, src->keys.data + k0, klen)) return kn_error_set(err, KN_E_NOMEM, "out of memory for a spill block");
+        for (size_t i = 0; i < k; i++) kb->key_offs[have + 1 + i] = base + (src->key_offs[first + 1 + i] - k0);
+        bw->block_bytes += bytes;
+        if (kb->batch->num_rows >= KN_SPILL_BLOCK_ROWS || bw->block_bytes >= bw->s->block_bytes) KN_TRY(bw_flush(bw, err));
+        first += k;
+        n -= k;
+    }
     return KN_OK;
 }
 
@@ -265,6 +285,41 @@ static kn_status heap_advance_top(heap *h, kn_error *err) {
     return KN_OK;
 }
 
+/* Moves the top cursor past the `n` rows handed out from it (all in its current batch) and
+ * restores the heap. */
+static kn_status heap_advance_top_by(heap *h, size_t n, kn_error *err) {
+    cursor *c = h->items[0];
+    if (n > 1) {
+        if (c->kind == CURSOR_MEMORY)
+            c->pos += n - 1;
+        else
+            c->block_row += n - 1;
+    }
+    return heap_advance_top(h, err);
+}
+
+/* The run at the heap's top: rows [*first, *first + n) of the top cursor's current batch that
+ * come next in key order, at most `max` (>= 1): they do as long as each sorts before the
+ * smallest other cursor (the smaller of the top's children). Returns the keyed batch. */
+static const kn_keyed_batch *top_run(const heap *h, size_t max, size_t *first, size_t *n_out) {
+    const cursor *c = h->items[0];
+    const cursor *second = NULL;
+    if (h->n > 1) second = h->items[1];
+    if (h->n > 2 && cursor_less(h->items[2], h->items[1])) second = h->items[2];
+    const kn_keyed_batch *kb = c->kind == CURSOR_MEMORY ? c->chunk : &c->block;
+    size_t r0 = c->cur.row, left = kb->batch->num_rows - r0, n = 1;
+    if (max == 0) max = 1;
+    while (n < max && n < left) {
+        const uint8_t *k = kb->keys.data + kb->key_offs[r0 + n];
+        size_t klen = kb->key_offs[r0 + n + 1] - kb->key_offs[r0 + n];
+        if (second && key_cmp(k, klen, second->cur.key, second->cur.key_len) >= 0) break;
+        n++;
+    }
+    *first = r0;
+    *n_out = n;
+    return kb;
+}
+
 /* Opens cursors on `files` (and on every batch of the memory run when `with_memory`), primes
  * them, builds the heap. */
 static kn_status merge_open(kn_sorter *s, const spill_file *files, size_t nfiles, bool with_memory,
@@ -312,9 +367,11 @@ static kn_status merge_pass(kn_sorter *s, size_t k, kn_error *err) {
     kn_status st = bw_open(s, &bw, err);
     if (st == KN_OK) st = merge_open(s, s->files, k, false, &cs, &ncs, &h, err);
     while (st == KN_OK && h.n) {
-        const kn_sorter_row *r = &h.items[0]->cur;
-        st = bw_add(&bw, r->batch, r->row, r->key, r->key_len, err);
-        if (st == KN_OK) st = heap_advance_top(&h, err);
+        /* Rows that sit together in one sorted batch go over as ranges (kn_sorter_next_run). */
+        size_t first, n;
+        const kn_keyed_batch *kb = top_run(&h, KN_SPILL_BLOCK_ROWS, &first, &n);
+        st = bw_add_run(&bw, kb, first, n, err);
+        if (st == KN_OK) st = heap_advance_top_by(&h, n, err);
     }
     merge_close(cs, ncs, &h);
     if (st == KN_OK) st = bw_close(&bw, err);
@@ -338,9 +395,11 @@ static kn_status spill_run(kn_sorter *s, kn_error *err) {
     kn_status st = bw_open(s, &bw, err);
     if (st == KN_OK) st = merge_open(s, NULL, 0, true, &cs, &ncs, &h, err);
     while (st == KN_OK && h.n) {
-        const kn_sorter_row *r = &h.items[0]->cur;
-        st = bw_add(&bw, r->batch, r->row, r->key, r->key_len, err);
-        if (st == KN_OK) st = heap_advance_top(&h, err);
+        /* Rows that sit together in one sorted batch go over as ranges (kn_sorter_next_run). */
+        size_t first, n;
+        const kn_keyed_batch *kb = top_run(&h, KN_SPILL_BLOCK_ROWS, &first, &n);
+        st = bw_add_run(&bw, kb, first, n, err);
+        if (st == KN_OK) st = heap_advance_top_by(&h, n, err);
     }
     merge_close(cs, ncs, &h);
     if (st == KN_OK) st = bw_close(&bw, err);
@@ -405,12 +464,36 @@ kn_status kn_sorter_finish(kn_sorter *s, kn_error *err) {
     return merge_open(s, s->files, s->num_files, s->run_rows > 0, &s->cursors, &s->num_cursors, &s->heap, err);
 }
 
+static kn_status advance_pending(kn_sorter *s, kn_error *err) {
+    if (s->pending && s->heap.n) KN_TRY(heap_advance_top_by(&s->heap, s->pending, err));
+    s->pending = 0;
+    return KN_OK;
+}
+
 kn_status kn_sorter_next(kn_sorter *s, kn_sorter_row *out, bool *done, kn_error *err) {
     KN_RETURN_ERROR_IF(!s->finished, err, KN_E_INTERNAL, "the sort was read before it was finished");
-    if (s->started && s->heap.n) KN_TRY(heap_advance_top(&s->heap, err));
-    s->started = true;
+    KN_TRY(advance_pending(s, err));
     *done = s->heap.n == 0;
-    if (!*done) *out = s->heap.items[0]->cur;
+    if (!*done) {
+        *out = s->heap.items[0]->cur;
+        s->pending = 1;
+    }
+    return KN_OK;
+}
+
+kn_status kn_sorter_next_run(kn_sorter *s, size_t max, kn_sorter_run *out, bool *done, kn_error *err) {
+    KN_RETURN_ERROR_IF(!s->finished, err, KN_E_INTERNAL, "the sort was read before it was finished");
+    KN_TRY(advance_pending(s, err));
+    *done = s->heap.n == 0;
+    if (*done) return KN_OK;
+    size_t first, n;
+    const kn_keyed_batch *kb = top_run(&s->heap, max, &first, &n);
+    out->batch = kb->batch;
+    out->row = first;
+    out->n = n;
+    out->keys = kb->keys.data;
+    out->key_offs = kb->key_offs;
+    s->pending = n;
     return KN_OK;
 }
 

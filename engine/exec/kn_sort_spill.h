@@ -54,6 +54,19 @@ kn_status kn_sorter_finish(kn_sorter *s, kn_error *err);
 /* The next row in key order; *done (and no row) after the last. */
 kn_status kn_sorter_next(kn_sorter *s, kn_sorter_row *out, bool *done, kn_error *err);
 
+/* The next rows in key order that sit back to back in one batch: rows [row, row + n) of
+ * `batch`, 1 <= n <= max, the key of row i being keys[key_offs[i] .. key_offs[i + 1]). Borrowed
+ * until the next call. The same sequence of rows as kn_sorter_next gives one at a time, with a
+ * key compare per row instead of a heap step and a copy per value: merging morsels sorted by
+ * partition gives long runs. The two calls may be mixed. */
+typedef struct kn_sorter_run {
+    const kn_batch *batch;
+    size_t row, n;
+    const uint8_t *keys;
+    const uint32_t *key_offs;
+} kn_sorter_run;
+kn_status kn_sorter_next_run(kn_sorter *s, size_t max, kn_sorter_run *out, bool *done, kn_error *err);
+
 uint64_t kn_sorter_rows(const kn_sorter *s);
 /* Runs written to spill files during input (0: everything fit in memory), and spill bytes
  * written in all (merge passes included). */

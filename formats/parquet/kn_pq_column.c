@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "kn_alloc.h"
 #include "kn_pq_codec.h"
@@ -24,6 +25,10 @@ struct kn_pq_column {
     size_t page_bytes;
     kn_codec codec_id;
     kn_pq_codec_ctx *codec;
+    bool dict_enabled;   /* the options ask for dictionaries */
+    size_t dict_limit;   /* dictionary_page_bytes */
+    bool profile;
+    uint64_t compress_ns; /* thread CPU time in the codec, when profiling */
 
     bool use_dict;  /* the chunk is still adding to its dictionary */
     kn_pq_dict dict;
@@ -42,6 +47,7 @@ struct kn_pq_column {
     /* Scratch, reused page after page. */
     kn_buf body, comp, hdr;
     uint8_t *conv;
+    size_t conv_cap;
 
     /* The chunk. */
     kn_buf chunk_data, chunk_dict;
@@ -49,6 +55,9 @@ struct kn_pq_column {
     uint64_t unc_data, unc_dict;
     uint32_t pages_dict, pages_plain;
     kn_pq_stats_out stats_out;
+    /* The dictionary's probe (dict_pays): rows and present values put so far in the chunk, and
+     * their PLAIN size. */
+    uint64_t dict_rows, dict_values, dict_plain;
 };
 
 kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
@@ -59,6 +68,8 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
     c->leaf = *leaf;
     c->page_bytes = opt->page_bytes;
     c->codec_id = opt->codec;
+    c->dict_enabled = opt->dictionary;
+    c->dict_limit = opt->dictionary_page_bytes;
     kn_pq_stats_init(&c->stats, leaf->order, leaf->width);
     kn_status st = kn_pq_codec_ctx_create(opt->codec, opt->compression_level, &c->codec, err);
     if (st == KN_OK && leaf->dictionary && opt->dictionary) {
@@ -66,7 +77,8 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
         c->use_dict = st == KN_OK;
     }
     if (st == KN_OK && leaf->convert) {
-        c->conv = kn_malloc((size_t)CONVERT_ROWS * (size_t)leaf->width);
+        c->conv_cap = (size_t)CONVERT_ROWS * (size_t)leaf->width;
+        c->conv = kn_malloc(c->conv_cap);
         if (!c->conv) st = kn_error_set(err, KN_E_NOMEM, "out of memory for a column writer");
     }
     if (st != KN_OK) {
@@ -178,6 +190,22 @@ kn_status kn_pq_column_check(const kn_pq_leaf *leaf, const kn_column *col, size_
 
 /* ---- pages ------------------------------------------------------------------------------- */
 
+static uint64_t thread_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Compresses through the writer's codec, timing it when profiling. */
+static kn_status compress(kn_pq_column *c, const uint8_t *src, size_t len, kn_error *err) {
+    kn_buf_clear(&c->comp);
+    if (!c->profile) return kn_pq_compress(c->codec, src, len, &c->comp, err);
+    uint64_t t0 = thread_ns();
+    kn_status st = kn_pq_compress(c->codec, src, len, &c->comp, err);
+    c->compress_ns += thread_ns() - t0;
+    return st;
+}
+
 static kn_status nomem(kn_error *err) {
     return kn_error_set(err, KN_E_NOMEM, "out of memory encoding a Parquet page");
 }
@@ -220,8 +248,7 @@ static kn_status flush_page(kn_pq_column *c, kn_error *err) {
     const uint8_t *payload = src;
     size_t payload_len = len;
     if (c->codec_id != KN_CODEC_NONE) {
-        kn_buf_clear(&c->comp);
-        KN_TRY(kn_pq_compress(c->codec, src, len, &c->comp, err));
+        KN_TRY(compress(c, src, len, err));
         payload = c->comp.data, payload_len = c->comp.len;
     }
 
@@ -296,12 +323,25 @@ static kn_status add_levels(kn_pq_column *c, const uint8_t *validity, size_t off
         memset(bits, 0xFF, c->page_rows / 8);
         bits[c->page_rows / 8] = (uint8_t)((1u << (c->page_rows & 7)) - 1);
     }
-    size_t at = c->page_rows;
-    for (size_t i = 0; i < n; i++, at++) {
-        size_t b = off + i;
-        bool v = !validity || ((validity[b >> 3] >> (b & 7)) & 1u);
-        if ((at & 7) == 0) bits[at >> 3] = 0;
-        bits[at >> 3] |= (uint8_t)((unsigned)v << (at & 7));
+    /* Up to 8 bits at a time: the validity bits from `off` go to the page's bitmap from
+     * page_rows (the bits past the end of the page are left zero, as the encoder expects). */
+    size_t at = c->page_rows, from = off, left = n;
+    while (left) {
+        unsigned take = left < 8 ? (unsigned)left : 8u;
+        unsigned v = 0xFFu;
+        if (validity) {
+            unsigned sh = (unsigned)(from & 7);
+            v = (unsigned)validity[from >> 3] >> sh;
+            if (sh + take > 8) v |= (unsigned)validity[(from >> 3) + 1] << (8 - sh);
+        }
+        v &= (1u << take) - 1u;
+        unsigned dh = (unsigned)(at & 7);
+        uint8_t *d = bits + (at >> 3);
+        d[0] = (uint8_t)((d[0] & ((1u << dh) - 1u)) | (v << dh));
+        if (dh + take > 8) d[1] = (uint8_t)(v >> (8 - dh));
+        at += take;
+        from += take;
+        left -= take;
     }
     c->page_rows += n;
     c->page_nulls += nulls;
@@ -325,6 +365,21 @@ static kn_status stats_from_new_entries(kn_pq_column *c, uint32_t first, kn_erro
     return KN_OK;
 }
 
+/* After the first DICT_PROBE_ROWS rows of a chunk, the dictionary is kept only if it pays: its
+ * indices plus its own PLAIN bytes must come to less than the same values PLAIN (parquet-java's
+ * rule, applied at a fixed row count so the choice depends only on the chunk's rows). Columns of
+ * mostly distinct values (ids, timestamps) then stop feeding a hash table that would only fill
+ * up and fall back at its bound, which costs a cache miss per value. */
+#define DICT_PROBE_ROWS 32768
+
+/* Dictionary-encoded pages are sized at multiples of this many rows. */
+#define DICT_PAGE_STEP 1024
+
+static bool dict_pays(const kn_pq_column *c) {
+    uint64_t idx_bytes = (c->dict_values * (uint64_t)kn_pq_bit_width(c->dict.count ? c->dict.count - 1 : 0) + 7) / 8;
+    return idx_bytes + c->dict.values.len < c->dict_plain;
+}
+
 /* Appends `n` rows of physical values: fixed-width `vals` (width bytes each) or byte arrays
  * (`offs` relative to `bytes`), with validity from bit `voff`. */
 static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32_t *offs,
@@ -341,17 +396,23 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
         size_t took;
 
         if (c->page_dict) {
-            /* The page's size is its indices' size, estimated at the dictionary's bit width. */
-            size_t bw = (size_t)kn_pq_bit_width(c->dict.count);
-            if (bw == 0) bw = 1;
-            size_t cap_bits = c->page_bytes * 8, used = c->page_present * bw;
-            if (used >= cap_bits && c->page_rows) {
-                KN_TRY(flush_page(c, err));
-                continue;
+            /* The page's size is its indices' size at the dictionary's bit width, which grows as
+             * the dictionary does. It is checked only every DICT_PAGE_STEP rows of the page, so
+             * where a page ends depends on the rows alone, not on how they came in calls (a
+             * check at a call boundary would see another bit width). */
+            if (c->page_rows % DICT_PAGE_STEP == 0 && c->page_rows) {
+                size_t bw = (size_t)kn_pq_bit_width(c->dict.count);
+                if (bw == 0) bw = 1;
+                if (c->page_present * bw >= c->page_bytes * 8) {
+                    KN_TRY(flush_page(c, err));
+                    continue;
+                }
             }
-            size_t k = used < cap_bits ? (cap_bits - used) / bw : 1;
-            if (k == 0) k = 1;
+            size_t k = DICT_PAGE_STEP - c->page_rows % DICT_PAGE_STEP;
             if (want > k) want = k;
+            /* The probe below happens after exactly DICT_PROBE_ROWS rows, however the rows come. */
+            if (c->dict_rows < DICT_PROBE_ROWS && want > DICT_PROBE_ROWS - c->dict_rows)
+                want = DICT_PROBE_ROWS - c->dict_rows;
             if (c->page_present + want > c->idx_cap) {
                 size_t cap = c->idx_cap ? c->idx_cap : 4096;
                 while (cap < c->page_present + want) cap *= 2;
@@ -364,12 +425,18 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             took = w ? kn_pq_dict_put_fixed(&c->dict, v, validity, voff + done, want, c->page_idx, &nidx, err)
                      : kn_pq_dict_put_bytes(&c->dict, o, bytes, validity, voff + done, want, c->page_idx, &nidx, err);
             if (took == (size_t)-1) return KN_E_NOMEM;
+            size_t present = nidx - c->page_present;
             c->page_present = nidx;
+            c->dict_plain += w ? present * w : (uint64_t)(o[took] - o[0]) + 4 * (uint64_t)present;
+            c->dict_values += present;
+            bool probe = c->dict_rows < DICT_PROBE_ROWS && c->dict_rows + took >= DICT_PROBE_ROWS;
+            c->dict_rows += took;
             KN_TRY(stats_from_new_entries(c, first, err));
             KN_TRY(add_levels(c, validity, voff + done, took, err));
             done += took;
-            if (c->dict.full) {
-                /* Past the bound: this page ends as it is, and the rest of the chunk is PLAIN. */
+            if (c->dict.full || (probe && !dict_pays(c))) {
+                /* Past the bound, or not worth it: this page ends as it is, and the rest of the
+                 * chunk is PLAIN. */
                 KN_TRY(flush_page(c, err));
                 c->use_dict = c->page_dict = false;
             }
@@ -485,8 +552,7 @@ kn_status kn_pq_column_finish(kn_pq_column *c, kn_error *err) {
         const uint8_t *payload = src;
         size_t payload_len = len;
         if (c->codec_id != KN_CODEC_NONE) {
-            kn_buf_clear(&c->comp);
-            KN_TRY(kn_pq_compress(c->codec, src, len, &c->comp, err));
+            KN_TRY(compress(c, src, len, err));
             payload = c->comp.data, payload_len = c->comp.len;
         }
         kn_tc t;
@@ -518,12 +584,23 @@ void kn_pq_column_bytes(const kn_pq_column *c, kn_pq_chunk_bytes *out) {
     out->total_compressed = c->chunk_dict.len + c->chunk_data.len;
 }
 
-void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t) {
-    bool has_dict = c->chunk_dict.len > 0;
+/* What a ColumnChunk struct says, from a writer or a taken chunk. */
+typedef struct meta_view {
+    const char *name;
+    int physical;
+    kn_codec codec;
+    uint64_t rows, unc_dict, unc_data;
+    size_t dict_len, data_len;
+    uint32_t pages_dict, pages_plain;
+    const kn_pq_stats_out *stats;
+} meta_view;
+
+static void write_meta(const meta_view *c, uint64_t file_offset, kn_tc *t) {
+    bool has_dict = c->dict_len > 0;
     kn_tc_struct_begin(t); /* ColumnChunk */
     kn_tc_field_i64(t, 2, (int64_t)file_offset);
     kn_tc_field_struct_begin(t, 3); /* ColumnMetaData */
-    kn_tc_field_i32(t, 1, c->leaf.physical);
+    kn_tc_field_i32(t, 1, c->physical);
     /* PLAIN: the dictionary page or fallback pages; RLE: the definition levels (every page
      * header names it); RLE_DICTIONARY: indices. */
     int encs[3], nenc = 0;
@@ -533,14 +610,14 @@ void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc 
     kn_tc_field_list_begin(t, 2, KN_TC_I32, (size_t)nenc);
     for (int i = 0; i < nenc; i++) kn_tc_i32(t, encs[i]);
     kn_tc_field_list_begin(t, 3, KN_TC_BINARY, 1);
-    kn_tc_binary(t, c->leaf.name, strlen(c->leaf.name));
-    kn_tc_field_i32(t, 4, kn_pq_codec_thrift(c->codec_id));
-    kn_tc_field_i64(t, 5, (int64_t)c->chunk_rows);
+    kn_tc_binary(t, c->name, strlen(c->name));
+    kn_tc_field_i32(t, 4, kn_pq_codec_thrift(c->codec));
+    kn_tc_field_i64(t, 5, (int64_t)c->rows);
     kn_tc_field_i64(t, 6, (int64_t)(c->unc_dict + c->unc_data));
-    kn_tc_field_i64(t, 7, (int64_t)(c->chunk_dict.len + c->chunk_data.len));
-    kn_tc_field_i64(t, 9, (int64_t)(file_offset + c->chunk_dict.len)); /* past the dictionary page */
+    kn_tc_field_i64(t, 7, (int64_t)(c->dict_len + c->data_len));
+    kn_tc_field_i64(t, 9, (int64_t)(file_offset + c->dict_len)); /* past the dictionary page */
     if (has_dict) kn_tc_field_i64(t, 11, (int64_t)file_offset);
-    kn_pq_stats_write(t, 12, &c->stats_out);
+    kn_pq_stats_write(t, 12, c->stats);
     size_t nstats = (has_dict ? 1 : 0) + (c->pages_dict ? 1 : 0) + (c->pages_plain ? 1 : 0);
     kn_tc_field_list_begin(t, 13, KN_TC_STRUCT, nstats);
     if (has_dict) {
@@ -568,6 +645,18 @@ void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc 
     kn_tc_struct_end(t); /* ColumnChunk */
 }
 
+void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t) {
+    meta_view v = {c->leaf.name, c->leaf.physical, c->codec_id, c->chunk_rows, c->unc_dict, c->unc_data,
+                   c->chunk_dict.len, c->chunk_data.len, c->pages_dict, c->pages_plain, &c->stats_out};
+    write_meta(&v, file_offset, t);
+}
+
+void kn_pq_chunk_write_meta(const kn_pq_chunk *ch, uint64_t file_offset, kn_tc *t) {
+    meta_view v = {ch->name, ch->physical, ch->codec, ch->rows, ch->unc_dict, ch->unc_data,
+                   ch->dict.len, ch->data.len, ch->pages_dict, ch->pages_plain, &ch->stats};
+    write_meta(&v, file_offset, t);
+}
+
 void kn_pq_column_reset(kn_pq_column *c) {
     c->use_dict = c->page_dict = c->dict.slots != NULL;
     if (c->dict.slots) kn_pq_dict_clear(&c->dict);
@@ -579,8 +668,109 @@ void kn_pq_column_reset(kn_pq_column *c) {
     c->chunk_rows = 0;
     c->unc_data = c->unc_dict = 0;
     c->pages_dict = c->pages_plain = 0;
+    c->dict_rows = c->dict_values = c->dict_plain = 0;
 }
 
 uint64_t kn_pq_column_buffered(const kn_pq_column *c) {
     return c->chunk_data.len + (c->use_dict || c->pages_dict ? c->dict.values.len : 0);
+}
+
+/* ---- one writer for any column, in turn --------------------------------------------------- */
+
+kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_error *err) {
+    bool want_dict = leaf->dictionary && c->dict_enabled;
+    if (c->dict.slots && (!want_dict || c->dict.width != leaf->width)) kn_pq_dict_release(&c->dict);
+    if (want_dict && !c->dict.slots) KN_TRY(kn_pq_dict_init(&c->dict, leaf->width, c->dict_limit, err));
+    size_t conv = leaf->convert ? (size_t)CONVERT_ROWS * (size_t)leaf->width : 0;
+    if (conv > c->conv_cap) {
+        uint8_t *p = kn_realloc(c->conv, conv);
+        if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory for a column writer");
+        c->conv = p;
+        c->conv_cap = conv;
+    }
+    kn_pq_stats_release(&c->stats);
+    kn_pq_stats_init(&c->stats, leaf->order, leaf->width);
+    c->leaf = *leaf;
+    kn_pq_column_reset(c);
+    return KN_OK;
+}
+
+void kn_pq_column_set_profile(kn_pq_column *c, bool on) { c->profile = on; }
+uint64_t kn_pq_column_compress_ns(const kn_pq_column *c) { return c->compress_ns; }
+
+static void copy_bound(const uint8_t **p, size_t len, uint8_t *buf, size_t cap) {
+    if (!*p || *p == buf) return;
+    if (len > cap) len = cap; /* bounds are at most KN_PQ_STATS_MAX_BYTES + 16 bytes */
+    memmove(buf, *p, len);
+    *p = buf;
+}
+
+void kn_pq_column_take(kn_pq_column *c, kn_pq_chunk *out) {
+    kn_buf t = out->dict;
+    out->dict = c->chunk_dict;
+    c->chunk_dict = t;
+    t = out->data;
+    out->data = c->chunk_data;
+    c->chunk_data = t;
+    out->name = c->leaf.name;
+    out->physical = c->leaf.physical;
+    out->codec = c->codec_id;
+    out->rows = c->chunk_rows;
+    out->unc_dict = c->unc_dict;
+    out->unc_data = c->unc_data;
+    out->pages_dict = c->pages_dict;
+    out->pages_plain = c->pages_plain;
+    out->stats = c->stats_out;
+    copy_bound(&out->stats.min, out->stats.min_len, out->stats.min_buf, sizeof out->stats.min_buf);
+    copy_bound(&out->stats.max, out->stats.max_len, out->stats.max_buf, sizeof out->stats.max_buf);
+    kn_pq_column_reset(c);
+}
+
+void kn_pq_chunk_release(kn_pq_chunk *ch) {
+    kn_buf_free(&ch->dict);
+    kn_buf_free(&ch->data);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* ---- row-group helpers shared by the file writer and the row-group encoder ---------------- */
+
+uint64_t kn__pq_estimate_bits(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, size_t a,
+                              size_t b) {
+    uint64_t bits = 0, rows = b - a;
+    for (size_t i = 0; i < n; i++) {
+        const kn_pq_leaf *l = &leaves[i];
+        if (l->physical == KN_PQ_BYTE_ARRAY) {
+            const uint32_t *o = batch->columns[i].offsets;
+            bits += 8 * ((uint64_t)(o[b] - o[a]) + 4 * rows);
+        } else if (l->physical == KN_PQ_BOOLEAN) {
+            bits += rows;
+        } else {
+            bits += 8 * (uint64_t)l->width * rows;
+        }
+        if (l->nullable) bits += rows;
+    }
+    return bits;
+}
+
+kn_status kn__pq_check_batch(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, kn_error *err) {
+    KN_RETURN_ERROR_IF(!batch, err, KN_E_USAGE, "no batch to write");
+    const kn_schema *s = batch->schema;
+    KN_RETURN_ERROR_IF(!s || s->num_fields != n, err, KN_E_USAGE,
+                       "the batch has %zu columns but the Parquet file has %zu", s ? s->num_fields : 0, n);
+    for (size_t i = 0; i < n; i++) {
+        const kn_column *col = &batch->columns[i];
+        if (!kn_type_equal(col->type, leaves[i].type) || !kn_type_equal(s->fields[i].type, leaves[i].type)) {
+            char have[64], want[64];
+            kn_type_format(col->type, have, sizeof have);
+            kn_type_format(leaves[i].type, want, sizeof want);
+            kn_error_field(err, leaves[i].name);
+            return kn_error_set(err, KN_E_USAGE, "column %zu ('%s') is %s in the batch but %s in the file",
+                                i, leaves[i].name, have, want);
+        }
+        KN_RETURN_ERROR_IF(col->length != batch->num_rows, err, KN_E_USAGE,
+                           "column '%s' has %zu values but the batch %zu rows", leaves[i].name,
+                           col->length, batch->num_rows);
+    }
+    for (size_t i = 0; i < n; i++) KN_TRY(kn_pq_column_check(&leaves[i], &batch->columns[i], batch->num_rows, err));
+    return KN_OK;
 }

@@ -7,19 +7,28 @@
  * until the row group ends; the dictionary page (PLAIN) is built last but placed first. When the
  * dictionary would pass `dictionary_page_bytes`, the page in progress is cut there and the rest
  * of the chunk is PLAIN; the chunk still has exactly one dictionary page, and `encodings` and
- * `encoding_stats` say which pages are which. Statistics cover exactly the chunk's values.
+ * `encoding_stats` say which pages are which. The same fallback happens after the chunk's first
+ * 32768 rows when the dictionary does not pay (its indices plus its own bytes not smaller than
+ * the values PLAIN: parquet-java's rule), so columns of mostly distinct values stop paying for a
+ * hash table early. Statistics cover exactly the chunk's values.
  *
  * Each column writer owns all of its state (buffers, dictionary, codec context): writers of
  * different columns share nothing, so they may run on different threads. One writer is not
- * thread-safe. */
+ * thread-safe. A writer can also be pointed at another leaf between chunks
+ * (kn_pq_column_retarget) and hand its finished chunk over (kn_pq_column_take): that is how one
+ * writer per thread encodes any column's chunks in turn (kn_pq_rowgroup.h), so the encoding
+ * state in memory is one column's per thread, not one per column. */
 #ifndef KN_PQ_COLUMN_H
 #define KN_PQ_COLUMN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kn_column.h"
+#include "kn_buf.h"
 #include "kn_pq_schema.h"
+#include "kn_pq_stats.h"
 #include "kn_pq_thrift.h"
 #include "kn_pq_writer.h"
 #include "kn_status.h"
@@ -39,6 +48,15 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
                               kn_pq_column **out, kn_error *err);
 /* Accepts NULL. */
 void kn_pq_column_free(kn_pq_column *c);
+
+/* Points the writer at `leaf` (copied; its name stays borrowed) for the next chunk, forgetting
+ * any chunk in progress and keeping the buffers the new leaf can use. */
+kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_error *err);
+
+/* Profiling: when on, the thread CPU time spent in the codec is added up (read it with
+ * kn_pq_column_compress_ns). Off by default: it costs two clock reads a page. */
+void kn_pq_column_set_profile(kn_pq_column *c, bool on);
+uint64_t kn_pq_column_compress_ns(const kn_pq_column *c);
 
 /* Checks that rows [0, n) of `col` fit the leaf: no null in a REQUIRED column, no decimal with
  * more digits than its precision, no string over KN_PQ_MAX_VALUE_BYTES. KN_E_DATA naming the
@@ -75,5 +93,47 @@ void kn_pq_column_reset(kn_pq_column *c);
 
 /* Compressed bytes buffered for the open chunk plus its dictionary so far. */
 uint64_t kn_pq_column_buffered(const kn_pq_column *c);
+
+/* A finished chunk taken out of its writer: its bytes and what its ColumnChunk struct says.
+ * Owns its buffers; zero-initialise before the first use. */
+typedef struct kn_pq_chunk {
+    kn_buf dict;             /* the dictionary page with its header, or empty */
+    kn_buf data;             /* the data pages with their headers */
+    const char *name;        /* borrowed: the leaf's name */
+    int physical;
+    kn_codec codec;
+    uint64_t rows;
+    uint64_t unc_dict, unc_data; /* uncompressed sizes, page headers included */
+    uint32_t pages_dict, pages_plain;
+    kn_pq_stats_out stats;   /* self-contained (bounds copied into its own buffers) */
+} kn_pq_chunk;
+
+/* Moves the finished chunk (after kn_pq_column_finish) into `out`, whose old buffers the
+ * writer keeps for reuse, and starts the next chunk (as kn_pq_column_reset). */
+void kn_pq_column_take(kn_pq_column *c, kn_pq_chunk *out);
+void kn_pq_chunk_release(kn_pq_chunk *ch);
+static inline uint64_t kn_pq_chunk_compressed(const kn_pq_chunk *ch) { return ch->dict.len + ch->data.len; }
+static inline uint64_t kn_pq_chunk_uncompressed(const kn_pq_chunk *ch) { return ch->unc_dict + ch->unc_data; }
+/* Writes the chunk's ColumnChunk struct, as a list element, for a chunk whose first byte is at
+ * `file_offset`. */
+void kn_pq_chunk_write_meta(const kn_pq_chunk *ch, uint64_t file_offset, kn_tc *t);
+
+/* The row-group size estimate of rows [a, b) of `batch`, in bits, for `n` leaves: the PLAIN
+ * size of the values (string bytes plus their 4-byte lengths; booleans and definition levels
+ * one bit). Known before encoding and independent of how rows are cut into batches, so row
+ * groups cut on it do not depend on batch or morsel boundaries. */
+uint64_t kn__pq_estimate_bits(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, size_t a,
+                              size_t b);
+/* Checks that `batch` has the leaves' column types in order and that every value fits its
+ * leaf (kn_pq_column_check): KN_E_USAGE for a schema mismatch, KN_E_DATA for a value. */
+kn_status kn__pq_check_batch(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, kn_error *err);
+
+/* Checks writer options (codec and level, page, row group and dictionary sizes, metadata). */
+kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err);
+
+/* For the file writer: an encoded row group's chunks, one per column (borrowed), or NULL while a
+ * column is not encoded. */
+struct kn_pq_rowgroup;
+const kn_pq_chunk *kn__pq_rowgroup_chunks(const struct kn_pq_rowgroup *rg, size_t *n);
 
 #endif

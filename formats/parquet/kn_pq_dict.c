@@ -2,6 +2,8 @@
 #include "kn_pq_dict.h"
 
 #include <string.h>
+/* Inlined, so hashing a short string costs no library call. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "kn_alloc.h"
@@ -68,6 +70,70 @@ static bool grow_entries(kn_pq_dict *d) {
     return true;
 }
 
+/* The hash of a fixed-width value: 4- and 8-byte values (most columns) through a 64-bit
+ * finalizer (splitmix64's), which spreads every input bit over the slot index and the tag alike
+ * at a fraction of a hash call's cost; other widths through XXH3. Only the table's layout
+ * depends on the hash: entry indices follow first appearance, so the bytes written do not. */
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t hash_fixed(const uint8_t *p, size_t w) {
+    if (w == 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return mix64(v);
+    }
+    if (w == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return mix64((uint64_t)v | 0x100000000ull);
+    }
+    return XXH3_64bits(p, w);
+}
+
+/* Equality without a library call for the common short values. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t len) {
+    if (len == 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return x == y;
+    }
+    if (len == 4) {
+        uint32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return x == y;
+    }
+    if (len > 8 && len <= 16) { /* two overlapping words cover it */
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + len - 8, 8);
+        memcpy(&v, b + len - 8, 8);
+        return x == y && u == v;
+    }
+    if (len > 4 && len < 8) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + len - 4, 4);
+        memcpy(&v, b + len - 4, 4);
+        return x == y && u == v;
+    }
+    if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
 /* Finds `p` or inserts it. Returns the index, UINT32_MAX when the bound stops it (d->full),
  * UINT32_MAX - 1 when memory runs out. */
 static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len, uint64_t h) {
@@ -80,7 +146,7 @@ static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len, uint6
             uint32_t e = (uint32_t)slot - 1;
             size_t elen;
             const uint8_t *ep = kn_pq_dict_entry(d, e, &elen);
-            if (elen == len && memcmp(ep, p, len) == 0) return e;
+            if (elen == len && same_bytes(ep, p, len)) return e;
         }
         s = (s + 1) & d->mask;
     }
@@ -127,7 +193,7 @@ size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t 
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
         for (size_t j = 0; j < m; j++) {
-            hs[j] = XXH3_64bits(values + (i + j) * w, w);
+            hs[j] = hash_fixed(values + (i + j) * w, w);
             __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
         }
         for (size_t j = 0; j < m; j++) {

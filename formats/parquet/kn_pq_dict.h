@@ -1,8 +1,9 @@
 /* formats/parquet/kn_pq_dict.h: the dictionary of one column chunk: distinct values in order of
  * first appearance, their PLAIN encoding (the dictionary page body), and value -> index lookup.
  *
- * An open-addressing hash table keyed by XXH3 of the value's PLAIN bytes (so DOUBLE compares
- * bit for bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
+ * An open-addressing hash table keyed by a hash of the value's PLAIN bytes (XXH3; a 64-bit
+ * finalizer for 4- and 8-byte values), values compared byte for byte (so DOUBLE compares bit for
+ * bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
  * The dictionary has a byte bound: a value whose entry would push the PLAIN dictionary past it is
  * not added, and the put calls stop there so the column writer can cut the page and fall back to
  * PLAIN for the rest of the chunk. One dictionary per column writer; no shared state. */

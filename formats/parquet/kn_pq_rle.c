@@ -35,6 +35,36 @@ static uint8_t *put_rle_run(uint8_t *p, size_t count, uint32_t value, int bit_wi
 /* Packs groups of 8 values, `w` bits each, LSB first. */
 static uint8_t *pack_groups(uint8_t *p, const uint32_t *v, size_t groups, int w) {
     if (w == 0) return p;
+    if (w <= 8) {
+        /* A group is w bytes: build it in one 64-bit word (dictionary indices are mostly this
+         * narrow, and this runs for every value of every dictionary page). */
+        for (size_t g = 0; g < groups; g++, v += 8) {
+            uint64_t acc = 0;
+            for (int k = 0; k < 8; k++) acc |= (uint64_t)v[k] << (k * w);
+            for (int b = 0; b < w; b++) p[b] = (uint8_t)(acc >> (8 * b));
+            p += w;
+        }
+        return p;
+    }
+    if (w <= 16) {
+        for (size_t g = 0; g < groups; g++, v += 8) {
+            uint64_t lo = 0, hi = 0; /* values 0-3 fill 4w <= 64 bits, values 4-7 the next 4w */
+            for (int k = 0; k < 4; k++) lo |= (uint64_t)v[k] << (k * w);
+            for (int k = 0; k < 4; k++) hi |= (uint64_t)v[4 + k] << (k * w);
+            /* Splice: the group is lo's 4w bits then hi's 4w bits. */
+            int lob = 4 * w;
+            for (int b = 0; b < w; b++) {
+                int bit = 8 * b;
+                uint64_t byte;
+                if (bit + 8 <= lob) byte = lo >> bit;
+                else if (bit >= lob) byte = hi >> (bit - lob);
+                else byte = (lo >> bit) | (hi << (lob - bit));
+                p[b] = (uint8_t)byte;
+            }
+            p += w;
+        }
+        return p;
+    }
     size_t n = groups * 8;
     uint64_t acc = 0;
     int bits = 0;

@@ -18,6 +18,8 @@
 #include "kn_pq_codec.h"
 #include "kn_pq_column.h"
 #include "kn_pq_format.h"
+#include "kn_pq_pool.h"
+#include "kn_pq_rowgroup.h"
 #include "kn_pq_schema.h"
 #include "kn_pq_thrift.h"
 
@@ -49,6 +51,9 @@ struct kn_pq_writer {
     kn_buf rg_meta;    /* the finished row groups' RowGroup structs, back to back */
     kn_buf scratch;
     bool failed;
+    kn_pq_pool *pool;  /* threads > 1: helpers encoding columns beside the caller */
+    kn_status *col_st; /* ... and each column's status and error in a step */
+    kn_error *col_err;
 };
 
 const char *kn_pq_created_by(void) { return "kiln version " KN_VERSION " (build " KN_BUILD_HASH ")"; }
@@ -65,9 +70,10 @@ void kn_pq_options_init(kn_pq_options *opt) {
     opt->created_by = NULL;
     opt->metadata = NULL;
     opt->metadata_count = 0;
+    opt->threads = 1;
 }
 
-static kn_status check_options(const kn_pq_options *o, kn_error *err) {
+kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err) {
     KN_TRY(kn_pq_codec_check(o->codec, o->compression_level, err));
     KN_RETURN_ERROR_IF(o->page_bytes == 0 || o->page_bytes > MAX_PAGE_OPTION, err, KN_E_USAGE,
                        "page size %zu is out of range (1 byte .. 1 GiB)", o->page_bytes);
@@ -97,6 +103,9 @@ static void writer_free(kn_pq_writer *w) {
     kn_schema_free(w->schema);
     kn_buf_free(&w->rg_meta);
     kn_buf_free(&w->scratch);
+    kn_pq_pool_free(w->pool);
+    kn_free(w->col_st);
+    kn_free(w->col_err);
     kn_free(w);
 }
 
@@ -108,7 +117,7 @@ void kn_pq_writer_abort(kn_pq_writer *w) {
 
 static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_options *opt,
                         kn_error *err) {
-    KN_TRY(check_options(opt, err));
+    KN_TRY(kn__pq_check_options(opt, err));
     KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE,
                        "a Parquet file needs at least one column");
     /* Types first, on the caller's schema: a copy would fail on an unknown type as if memory
@@ -138,6 +147,13 @@ static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_op
     w->leaves = kn_calloc(n, sizeof *w->leaves);
     w->cols = kn_calloc(n, sizeof *w->cols);
     if (!w->leaves || !w->cols) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (opt->threads > 1 && n > 1) {
+        w->col_st = kn_calloc(n, sizeof *w->col_st);
+        w->col_err = kn_calloc(n, sizeof *w->col_err);
+        if (!w->col_st || !w->col_err) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        int helpers = opt->threads - 1 < (int)n - 1 ? opt->threads - 1 : (int)n - 1;
+        KN_TRY(kn_pq_pool_create(helpers, &w->pool, err));
+    }
     for (size_t i = 0; i < n; i++) {
         KN_TRY(kn_pq_leaf_init(&w->schema->fields[i], opt->timestamp_int96, &w->leaves[i], err));
         KN_TRY(kn_pq_column_create(&w->leaves[i], &w->opt, &w->cols[i], err));
@@ -171,6 +187,61 @@ kn_status kn_pq_writer_create(const kn_schema *schema, kn_sink *sink, const kn_p
 
 /* ---- row groups -------------------------------------------------------------------------- */
 
+/* Runs `step` on every column: on the calling thread, or with threads > 1 on the pool's helpers
+ * too (columns share nothing: kn_pq_column.h). The error reported is that of the first failing
+ * column, so it does not depend on which thread was quicker. */
+typedef enum { STEP_WRITE, STEP_FINISH } col_step;
+
+typedef struct col_job {
+    kn_pq_writer *w;
+    col_step step;
+    const kn_batch *batch;
+    size_t row, n;
+} col_job;
+
+static void run_column(void *ctx, size_t i) {
+    col_job *j = ctx;
+    kn_pq_writer *w = j->w;
+    kn_error_reset(&w->col_err[i]);
+    w->col_st[i] = j->step == STEP_WRITE ? kn_pq_column_write(w->cols[i], &j->batch->columns[i], j->row, j->n, &w->col_err[i])
+                                         : kn_pq_column_finish(w->cols[i], &w->col_err[i]);
+}
+
+static kn_status each_column(kn_pq_writer *w, col_step step, const kn_batch *batch, size_t row, size_t n,
+                             kn_error *err) {
+    if (!w->pool) {
+        for (size_t i = 0; i < w->ncols; i++)
+            KN_TRY(step == STEP_WRITE ? kn_pq_column_write(w->cols[i], &batch->columns[i], row, n, err)
+                                      : kn_pq_column_finish(w->cols[i], err));
+        return KN_OK;
+    }
+    col_job j = {w, step, batch, row, n};
+    kn_pq_pool_run(w->pool, w->ncols, run_column, &j);
+    for (size_t i = 0; i < w->ncols; i++) {
+        if (w->col_st[i] != KN_OK) {
+            if (err) *err = w->col_err[i];
+            return w->col_st[i];
+        }
+    }
+    return KN_OK;
+}
+
+/* Ends the RowGroup struct opened in `t` (after its columns list) and keeps it for the footer. */
+static kn_status end_row_group(kn_pq_writer *w, kn_tc *t, uint64_t rows, uint64_t start, uint64_t total_unc,
+                               uint64_t total_comp, kn_error *err) {
+    kn_tc_field_i64(t, 2, (int64_t)total_unc); /* total_byte_size: the uncompressed sum */
+    kn_tc_field_i64(t, 3, (int64_t)rows);
+    kn_tc_field_i64(t, 5, (int64_t)start); /* file_offset: the first chunk's first byte */
+    kn_tc_field_i64(t, 6, (int64_t)total_comp);
+    if (w->num_row_groups <= INT16_MAX) kn_tc_field_i16(t, 7, (int16_t)w->num_row_groups);
+    kn_tc_struct_end(t);
+    KN_TRY(kn_tc_status(t, err));
+    KN_TRY(kn_buf_append_or_fail(&w->rg_meta, w->scratch.data, w->scratch.len, err));
+    w->num_row_groups++;
+    w->num_rows += rows;
+    return KN_OK;
+}
+
 static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
     if (w->rg_rows == 0) return KN_OK;
     uint64_t start = kn_sink_offset(w->sink), at = start;
@@ -180,9 +251,9 @@ static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
     kn_tc_init(&t, &w->scratch);
     kn_tc_struct_begin(&t); /* RowGroup */
     kn_tc_field_list_begin(&t, 1, KN_TC_STRUCT, w->ncols);
+    KN_TRY(each_column(w, STEP_FINISH, NULL, 0, 0, err));
     for (size_t i = 0; i < w->ncols; i++) {
         kn_pq_column *c = w->cols[i];
-        KN_TRY(kn_pq_column_finish(c, err));
         kn_pq_chunk_bytes b;
         kn_pq_column_bytes(c, &b);
         kn_pq_column_write_meta(c, at, &t);
@@ -193,66 +264,58 @@ static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
         total_comp += b.total_compressed;
         kn_pq_column_reset(c);
     }
-    kn_tc_field_i64(&t, 2, (int64_t)total_unc); /* total_byte_size: the uncompressed sum */
-    kn_tc_field_i64(&t, 3, (int64_t)w->rg_rows);
-    kn_tc_field_i64(&t, 5, (int64_t)start); /* file_offset: the first chunk's first byte */
-    kn_tc_field_i64(&t, 6, (int64_t)total_comp);
-    if (w->num_row_groups <= INT16_MAX) kn_tc_field_i16(&t, 7, (int16_t)w->num_row_groups);
-    kn_tc_struct_end(&t);
-    KN_TRY(kn_tc_status(&t, err));
-    KN_TRY(kn_buf_append_or_fail(&w->rg_meta, w->scratch.data, w->scratch.len, err));
-    w->num_row_groups++;
-    w->num_rows += w->rg_rows;
+    KN_TRY(end_row_group(w, &t, w->rg_rows, start, total_unc, total_comp, err));
     w->rg_rows = 0;
     w->rg_bits = 0;
     return KN_OK;
 }
 
-/* The row-group estimate of rows [a, b) of the batch, in bits. */
-static uint64_t estimate_bits(const kn_pq_writer *w, const kn_batch *batch, size_t a, size_t b) {
-    uint64_t bits = 0, rows = b - a;
-    for (size_t i = 0; i < w->ncols; i++) {
-        const kn_pq_leaf *l = &w->leaves[i];
-        if (l->physical == KN_PQ_BYTE_ARRAY) {
-            const uint32_t *o = batch->columns[i].offsets;
-            bits += 8 * ((uint64_t)(o[b] - o[a]) + 4 * rows);
-        } else if (l->physical == KN_PQ_BOOLEAN) {
-            bits += rows;
-        } else {
-            bits += 8 * (uint64_t)l->width * rows;
-        }
-        if (l->nullable) bits += rows;
+static kn_status write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_error *err) {
+    KN_RETURN_ERROR_IF(w->rg_rows != 0, err, KN_E_USAGE,
+                       "an encoded row group cannot follow rows buffered by kn_pq_writer_write");
+    size_t n;
+    const kn_pq_chunk *chunks = kn__pq_rowgroup_chunks(rg, &n);
+    KN_RETURN_ERROR_IF(!chunks, err, KN_E_USAGE, "the row group is not encoded yet");
+    KN_RETURN_ERROR_IF(n != w->ncols, err, KN_E_USAGE, "the row group has %zu columns but the Parquet file has %zu",
+                       n, w->ncols);
+    for (size_t i = 0; i < n; i++)
+        KN_RETURN_ERROR_IF(chunks[i].physical != w->leaves[i].physical || strcmp(chunks[i].name, w->leaves[i].name) != 0,
+                           err, KN_E_USAGE, "column %zu of the row group ('%s') is not the file's ('%s')", i,
+                           chunks[i].name, w->leaves[i].name);
+    uint64_t rows = kn_pq_rowgroup_rows(rg);
+    if (rows == 0) return KN_OK;
+    uint64_t start = kn_sink_offset(w->sink), at = start;
+    uint64_t total_unc = 0, total_comp = 0;
+    kn_buf_clear(&w->scratch);
+    kn_tc t;
+    kn_tc_init(&t, &w->scratch);
+    kn_tc_struct_begin(&t); /* RowGroup */
+    kn_tc_field_list_begin(&t, 1, KN_TC_STRUCT, n);
+    for (size_t i = 0; i < n; i++) {
+        const kn_pq_chunk *ch = &chunks[i];
+        kn_pq_chunk_write_meta(ch, at, &t);
+        if (ch->dict.len) KN_TRY(kn_sink_write(w->sink, ch->dict.data, ch->dict.len, err));
+        if (ch->data.len) KN_TRY(kn_sink_write(w->sink, ch->data.data, ch->data.len, err));
+        at += kn_pq_chunk_compressed(ch);
+        total_unc += kn_pq_chunk_uncompressed(ch);
+        total_comp += kn_pq_chunk_compressed(ch);
     }
-    return bits;
+    return end_row_group(w, &t, rows, start, total_unc, total_comp, err);
 }
 
-static kn_status check_batch(const kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
-    KN_RETURN_ERROR_IF(!batch, err, KN_E_USAGE, "no batch to write");
-    const kn_schema *s = batch->schema;
-    KN_RETURN_ERROR_IF(!s || s->num_fields != w->ncols, err, KN_E_USAGE,
-                       "the batch has %zu columns but the Parquet file has %zu",
-                       s ? s->num_fields : 0, w->ncols);
-    for (size_t i = 0; i < w->ncols; i++) {
-        const kn_column *col = &batch->columns[i];
-        if (!kn_type_equal(col->type, w->leaves[i].type) || !kn_type_equal(s->fields[i].type, w->leaves[i].type)) {
-            char have[64], want[64];
-            kn_type_format(col->type, have, sizeof have);
-            kn_type_format(w->leaves[i].type, want, sizeof want);
-            kn_error_field(err, w->leaves[i].name);
-            return kn_error_set(err, KN_E_USAGE, "column %zu ('%s') is %s in the batch but %s in the file",
-                                i, w->leaves[i].name, have, want);
-        }
-        KN_RETURN_ERROR_IF(col->length != batch->num_rows, err, KN_E_USAGE,
-                           "column '%s' has %zu values but the batch %zu rows", w->leaves[i].name,
-                           col->length, batch->num_rows);
-    }
-    for (size_t i = 0; i < w->ncols; i++)
-        KN_TRY(kn_pq_column_check(&w->leaves[i], &batch->columns[i], batch->num_rows, err));
-    return KN_OK;
+kn_status kn_pq_writer_write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_error *err) {
+    KN_RETURN_ERROR_IF(w->failed, err, KN_E_USAGE, "the Parquet writer failed earlier; abort it");
+    kn_status st = write_rowgroup(w, rg, err);
+    if (st != KN_OK) w->failed = true;
+    return st;
+}
+
+static uint64_t estimate_bits(const kn_pq_writer *w, const kn_batch *batch, size_t a, size_t b) {
+    return kn__pq_estimate_bits(w->leaves, w->ncols, batch, a, b);
 }
 
 static kn_status write_batch(kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
-    KN_TRY(check_batch(w, batch, err));
+    KN_TRY(kn__pq_check_batch(w->leaves, w->ncols, batch, err));
     const uint64_t target = (uint64_t)w->opt.row_group_bytes * 8;
     size_t row = 0, n = batch->num_rows;
     while (row < n) {
@@ -271,8 +334,7 @@ static kn_status write_batch(kn_pq_writer *w, const kn_batch *batch, kn_error *e
             take = lo;
         }
         uint64_t bits = estimate_bits(w, batch, row, row + take);
-        for (size_t i = 0; i < w->ncols; i++)
-            KN_TRY(kn_pq_column_write(w->cols[i], &batch->columns[i], row, take, err));
+        KN_TRY(each_column(w, STEP_WRITE, batch, row, take, err));
         w->rg_rows += take;
         w->rg_bits += bits;
         row += take;

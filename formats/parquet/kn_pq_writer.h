@@ -20,7 +20,8 @@
  *             or INT96 when `timestamp_int96` is set
  * A nullable field is OPTIONAL (one definition level), a non-nullable one REQUIRED.
  *
- * Not thread-safe: one writer per thread; batches may come from any thread in turn. */
+ * Not thread-safe: one writer per thread; batches may come from any thread in turn. To encode on
+ * several threads, build row groups with kn_pq_rowgroup.h and append them here in order. */
 #ifndef KN_PQ_WRITER_H
 #define KN_PQ_WRITER_H
 
@@ -63,6 +64,11 @@ typedef struct kn_pq_options {
     const char *created_by;       /* default "kiln version X.Y.Z (build H)"; copied */
     const kn_pq_kv *metadata;     /* key/value metadata for the footer; copied */
     size_t metadata_count;
+    int threads;                  /* default 1. Above 1, kn_pq_writer_write and the row group's
+                                     end encode and compress the columns on up to this many
+                                     threads at once, the calling thread among them (the writer
+                                     starts threads - 1 helpers); the bytes are the same. Ignored by kn_pq_rowgroup.h, whose
+                                     callers schedule columns themselves. */
 } kn_pq_options;
 
 void kn_pq_options_init(kn_pq_options *opt);
@@ -89,6 +95,14 @@ kn_status kn_pq_writer_create(const kn_schema *schema, kn_sink *sink, const kn_p
  * fails with KN_E_DATA naming the column and the row within the batch; the writer is then
  * unusable and must be aborted. */
 kn_status kn_pq_writer_write(kn_pq_writer *w, const kn_batch *batch, kn_error *err);
+
+/* Appends a row group encoded apart from the file (kn_pq_rowgroup.h; borrowed, and may be reset
+ * after return): its chunks go to the sink as they are, and its metadata into the footer at
+ * their offsets in this file. Every column must be encoded, and the row group's layout made
+ * from the writer's schema; the writer must hold no rows of its own from kn_pq_writer_write
+ * (KN_E_USAGE otherwise). A row group of no rows adds nothing. */
+struct kn_pq_rowgroup;
+kn_status kn_pq_writer_write_rowgroup(kn_pq_writer *w, const struct kn_pq_rowgroup *rg, kn_error *err);
 
 /* Bytes written to the sink so far plus those buffered for the open row group (compressed):
  * what the file would weigh if closed now, give or take the footer. For rolling files. */
