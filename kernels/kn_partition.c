@@ -10,6 +10,8 @@
 
 #include <xxhash.h>
 
+#include "kn_utf8.h"
+
 /* ---- Hive escaping ------------------------------------------------------------------------- */
 
 /* Hive's FileUtils.escapePathName list (ASCII control bytes, DEL, and the characters that mean
@@ -23,26 +25,6 @@ static inline bool hive_special(unsigned c) {
     default:
         return false;
     }
-}
-
-/* Length (2..4) of the valid UTF-8 sequence at p, or 0 when it is not valid UTF-8
- * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
-static size_t utf8_seq(const uint8_t *p, size_t n) {
-    unsigned c = p[0];
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0u) != 0x80u) return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (len == 3 && (cp < 0x800u || (cp >= 0xD800u && cp <= 0xDFFFu))) return 0;
-    if (len == 4 && (cp < 0x10000u || cp > 0x10FFFFu)) return 0;
-    return len;
 }
 
 static const char k_hex_upper[] = "0123456789ABCDEF";
@@ -60,7 +42,7 @@ size_t kn_hive_escape(const void *s, size_t len, unsigned flags, char *out) {
         if (c < 0x80u)
             keep = hive_special(c) ? 0 : 1;
         else
-            keep = (flags & KN_HIVE_ESCAPE_NON_ASCII) ? 0 : utf8_seq(p + i, len - i);
+            keep = (flags & KN_HIVE_ESCAPE_NON_ASCII) ? 0 : kn_utf8_sequence(p + i, len - i);
         if (keep == 0) {
             out[o++] = '%';
             out[o++] = k_hex_upper[c >> 4];

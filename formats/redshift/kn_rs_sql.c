@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kn_utf8.h"
+
 /* Redshift's reserved words (docs.aws.amazon.com/redshift/latest/dg/r_pg_keywords.html), in
  * lowercase and sorted for bsearch. START and CONNECT are not reserved but fail as bare table
  * aliases at run time, so kiln quotes them too. */
@@ -44,26 +46,6 @@ bool kn_rs_is_reserved(const char *lower, size_t len) {
 
 static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
 
-/* Length (1..4) of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n) {
-    unsigned c = p[0];
-    if (c < 0x80) return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0u) != 0x80u) return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (len == 3 && (cp < 0x800u || (cp >= 0xD800u && cp <= 0xDFFFu))) return 0;
-    if (len == 4 && (cp < 0x10000u || cp > 0x10FFFFu)) return 0;
-    return len;
-}
-
 kn_status kn_rs_append_ident(kn_buf *out, const char *name, size_t len, kn_error *err) {
     KN_RETURN_ERROR_IF(len == 0, err, KN_E_USAGE, "an empty name cannot be a Redshift identifier");
     KN_RETURN_ERROR_IF(len > KN_RS_IDENT_MAX, err, KN_E_USAGE,
@@ -71,7 +53,7 @@ kn_status kn_rs_append_ident(kn_buf *out, const char *name, size_t len, kn_error
     const unsigned char *p = (const unsigned char *)name;
     bool bare = !(p[0] >= '0' && p[0] <= '9') && p[0] != '$';
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = kn_utf8_sequence(p + i, len - i);
         KN_RETURN_ERROR_IF(n == 0, err, KN_E_USAGE,
                            "name '%.*s' is not valid UTF-8, so it cannot be a Redshift identifier",
                            (int)len, name);
