@@ -54,24 +54,6 @@ void kn__remove_tree(const char *path) {
     }
 }
 
-static kn_status make_dirs(const char *path, kn_error *err) {
-    char *p = kn_strdup(path);
-    if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) break;
-        *s = '/';
-    }
-    kn_status st = KN_OK;
-    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-        kn_error_locate(err, path, -1, -1, -1);
-        st = kn_error_set(err, KN_E_IO, "cannot create the output folder: %s", strerror(errno));
-    }
-    kn_free(p);
-    return st;
-}
-
 /* ---- what counts as kiln output ------------------------------------------------------------ */
 
 /* part-<digits>.parquet gives its number; other part-*.parquet names are kiln's too. */
@@ -205,7 +187,7 @@ static void remove_stale(const char *out_dir) {
 
 kn_status kn_commit_begin(const char *out_dir, kn_write_mode mode, kn_commit **out, kn_error *err) {
     *out = NULL;
-    KN_TRY(make_dirs(out_dir, err));
+    KN_TRY(kn_make_dirs(out_dir, 0, err));
     kn_commit *c = kn_calloc(1, sizeof *c);
     if (!c) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     c->lock_fd = -1;
@@ -276,23 +258,14 @@ static kn_status remove_root_file(kn_commit *c, const char *name, kn_error *err)
     return st;
 }
 
-/* Creates the folders of `rel` (up to its last '/') under `root`. */
+/* Creates the folders of `rel` (up to its last '/') under `root`, which exists. */
 static kn_status make_parents(const char *root, const char *rel, kn_error *err) {
     const char *last = strrchr(rel, '/');
     if (!last) return KN_OK;
     char *p = join(root, rel);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    size_t rl = strlen(root) + 1;
-    kn_status st = KN_OK;
-    for (size_t i = rl; p[i] && st == KN_OK; i++) {
-        if (p[i] != '/') continue;
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            kn_error_locate(err, p, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot create the partition folder: %s", strerror(errno));
-        }
-        p[i] = '/';
-    }
+    p[strlen(root) + 1 + (size_t)(last - rel)] = '\0';
+    kn_status st = kn_make_dirs(p, strlen(root) + 1, err);
     kn_free(p);
     return st;
 }

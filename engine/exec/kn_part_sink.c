@@ -100,7 +100,7 @@ kn_status kn_part_sink_create(const kn_part_sink_options *opt, kn_part_sink **ou
 
 const kn_schema *kn_part_sink_schema(const kn_part_sink *ps) { return ps->out_schema; }
 
-/* Creates `dir`/`rel` folder by folder (`rel` ends with '/'). */
+/* Creates `dir`/`rel` folder by folder (`rel` ends with '/'; `dir` exists). */
 static kn_status make_folders(const char *dir, const uint8_t *rel, size_t len, kn_error *err) {
     size_t dl = strlen(dir);
     char *p = kn_malloc(dl + len + 2);
@@ -109,16 +109,7 @@ static kn_status make_folders(const char *dir, const uint8_t *rel, size_t len, k
     p[dl] = '/';
     memcpy(p + dl + 1, rel, len);
     p[dl + 1 + len] = '\0';
-    kn_status st = KN_OK;
-    for (size_t i = dl + 1; i < dl + 1 + len && st == KN_OK; i++) {
-        if (p[i] != '/') continue;
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            kn_error_locate(err, p, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot create the partition folder: %s", strerror(errno));
-        }
-        p[i] = '/';
-    }
+    kn_status st = kn_make_dirs(p, dl + 1, err);
     kn_free(p);
     return st;
 }

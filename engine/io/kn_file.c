@@ -265,3 +265,24 @@ void kn_file_map_close(kn_file_map *m) {
     m->data = NULL;
     m->len = 0;
 }
+
+kn_status kn_make_dirs(const char *path, size_t from, kn_error *err) {
+    char *p = kn_strdup(path);
+    if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    size_t len = strlen(p);
+    while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
+    kn_status st = KN_OK;
+    /* Each '/' past the start ends one folder of the way; the whole path is the last one. */
+    for (size_t i = from > 0 ? from : 1; i <= len && st == KN_OK; i++) {
+        if (i < len && p[i] != '/') continue;
+        char saved = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            kn_error_locate(err, p, -1, -1, -1);
+            st = kn_error_set(err, KN_E_IO, "cannot create the folder: %s", strerror(errno));
+        }
+        p[i] = saved;
+    }
+    kn_free(p);
+    return st;
+}

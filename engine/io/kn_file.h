@@ -28,6 +28,11 @@ kn_status kn_file_sink_create(const char *path, const kn_file_sink_options *opt,
 /* Opens `path` (copied) for random-access reads. */
 kn_status kn_file_source_open(const char *path, kn_source **out, kn_error *err);
 
+/* Creates the folder `path` (borrowed) and every missing folder on the way, like `mkdir -p`,
+ * looking only at the '/' at or after byte `from` (the caller knows the folders before it
+ * exist). Existing folders are fine. Fails with KN_E_IO naming the folder that cannot be made. */
+kn_status kn_make_dirs(const char *path, size_t from, kn_error *err);
+
 /* Reads a whole file into a kn_malloc'd buffer (*data, *len); the caller frees with kn_free. */
 kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_error *err);
 
