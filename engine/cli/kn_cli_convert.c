@@ -59,19 +59,24 @@ static const char convert_usage[] =
 
 static const char convert_usage_layout[] =
     "\n"
-    "  Layout (any of the first three sorts the rows through memory and spill files):\n"
+    "  Layout (--sort-by and --slices sort the rows through memory and spill files;\n"
+    "  --partition-by alone streams into one open file per folder while the folders are\n"
+    "  few, and sorts past --max-open-partitions):\n"
     "      --partition-by KEYS    Hive-style folders key=value/, KEYS like 'region,year(ts)'\n"
     "                             (functions: year, month, day, hour, date)\n"
+    "      --max-open-partitions N  folders written at once without sorting (default 128,\n"
+    "                             at most one per MiB of --memory-limit; 0: always sort)\n"
     "      --sort-by COLS         sort rows within each partition and file (nulls first)\n"
     "      --slices N             make each partition's file count a multiple of N, files of\n"
     "                             near-equal size (Redshift slices load one file each)\n"
     "      --drop-partition-columns  leave identity partition columns out of the files\n"
     "                             (Spectrum/Athena layout; COPY needs them kept, the default)\n"
     "      --memory-limit SIZE    bytes of rows held in memory before sorted runs spill to\n"
-    "                             OUTDIR/_tmp-*/ (default 512MiB). Peak memory stays under\n"
-    "                             1.25 x SIZE + the row group size + (page size + 2 MiB) per\n"
-    "                             column + 3 x morsel size per thread + 256 bytes per partition\n"
-    "                             and file, whatever the number of partitions\n"
+    "                             OUTDIR/_tmp-*/, or that open row groups of a streamed\n"
+    "                             partitioned write hold (default 512MiB). Sorting, peak\n"
+    "                             memory stays under 1.25 x SIZE + the row group size + (page\n"
+    "                             size + 2 MiB) per column + 3 x morsel size per thread + 256\n"
+    "                             bytes per partition and file, whatever the partition count\n"
     "\n"
     "  Redshift artifacts:\n"
     "      --url-prefix URL       manifest URLs are URL + the file's relative path (e.g.\n"
@@ -89,7 +94,7 @@ enum {
     OPT_FORMAT = 256, OPT_SCHEMA, OPT_INFER_RECORDS, OPT_INFER_FILES, OPT_COMPRESSION,
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
     OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
-    OPT_MEMORY_LIMIT, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
+    OPT_MEMORY_LIMIT, OPT_MAX_OPEN_PARTITIONS, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
     OPT_PROFILE
 };
 
@@ -115,6 +120,7 @@ static const struct option convert_options[] = {
     {"slices", required_argument, NULL, OPT_SLICES},
     {"drop-partition-columns", no_argument, NULL, OPT_DROP_PART},
     {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
+    {"max-open-partitions", required_argument, NULL, OPT_MAX_OPEN_PARTITIONS},
     {"url-prefix", required_argument, NULL, OPT_URL_PREFIX},
     {"table", required_argument, NULL, OPT_TABLE},
     {"iam-role", required_argument, NULL, OPT_IAM_ROLE},
@@ -196,6 +202,10 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, c
             opt->slices = (uint32_t)n;
             break;
         case OPT_DROP_PART: opt->drop_partition_columns = true; break;
+        case OPT_MAX_OPEN_PARTITIONS:
+            KN_TRY(kn_cli_parse_int("--max-open-partitions", optarg, 0, 100000, &n, err));
+            opt->max_open_partitions = (size_t)n;
+            break;
         case OPT_MEMORY_LIMIT:
             KN_TRY(kn_cli_parse_size("--memory-limit", optarg, &opt->memory_limit, err));
             KN_RETURN_ERROR_IF(opt->memory_limit < (1u << 20), err, KN_E_USAGE, "--memory-limit must be at least 1MiB");

@@ -143,10 +143,11 @@ static kn_status col_gather(kn_column *dst, const kn_column *src, const uint32_t
     return KN_OK;
 }
 
-kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, kn_error *err) {
+kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, const size_t *map,
+                           kn_error *err) {
     if (n == 0) return KN_OK;
     for (size_t c = 0; c < dst->schema->num_fields; c++)
-        KN_TRY(col_gather(&dst->columns[c], &src->columns[c], rows, n, err));
+        KN_TRY(col_gather(&dst->columns[c], &src->columns[map ? map[c] : c], rows, n, err));
     dst->num_rows += n;
     return KN_OK;
 }

@@ -4,7 +4,7 @@
  * The sort gathers rows from many batches (memory runs, spill blocks); batches of a run are
  * never concatenated, which keeps memory exact. Rows move one at a time (kn__batch_copy_row), as
  * ranges when the merge hands back rows that sit together in one batch (kn__batch_copy_rows),
- * or gathered column by column in sorted order (kn__batch_gather). */
+ * or gathered column by column in sorted order or by partition folder (kn__batch_gather). */
 #ifndef KN_COL_COPY_H
 #define KN_COL_COPY_H
 
@@ -28,10 +28,14 @@ kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, con
  * clustered write's merge hands back runs of rows that sit together in one batch. */
 kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, size_t n, const size_t *map,
                               kn_error *err);
-/* Appends rows rows[0], rows[1], ... rows[n - 1] of `src` to `dst` (same schema), column by
- * column: one pass over each column's arrays instead of a call per value. For putting a batch
- * in sorted order. */
-kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, kn_error *err);
+/* Appends rows rows[0], rows[1], ... rows[n - 1] of `src` (`rows` borrowed) to `dst`, column by
+ * column: one pass over each column's arrays instead of a call per value. Column `map[i]` of
+ * `src` goes into column i of `dst` (`map` NULL: the same column), so `dst` may have fewer
+ * columns than `src` (a partitioned write that drops the partition columns); mapped columns have
+ * the same type. For putting a batch in sorted order, and for cutting a batch into the rows of
+ * each partition folder. */
+kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, const size_t *map,
+                           kn_error *err);
 
 /* The PLAIN size of rows [row, row + n) (the sum of kn__row_plain_bytes over them), in
  * O(columns). */

@@ -24,6 +24,8 @@
 #include "kn_json_out.h"
 #include "kn_list.h"
 #include "kn_log.h"
+#include "kn_part_pipeline.h"
+#include "kn_part_route.h"
 #include "kn_part_sink.h"
 #include "kn_part_stats.h"
 #include "kn_pipeline.h"
@@ -48,6 +50,7 @@ void kn_convert_options_init(kn_convert_options *opt) {
     opt->mode = KN_MODE_ERROR_IF_EXISTS;
     opt->progress = true;
     opt->memory_limit = 512ull << 20;
+    opt->max_open_partitions = 128;
 }
 
 static double now_seconds(void) {
@@ -429,48 +432,53 @@ typedef struct stream {
     kn_profile *prof;
 } stream;
 
-static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
-    stream *s = ctx;
-    run *r = s->r;
-    stream_slot *sl = &s->slots[si];
-    input *in = &s->inputs[s->morsels[m].input];
+/* Parses morsel `m` into `batch` and the slot: rows, rejects, the check of the values against
+ * the Parquet columns, the longest strings. The input's pages are the caller's to release. */
+static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_exec_reader *reader, kn_batch *batch,
+                       input *in, const morsel *mo, bool keep_going, kn_profile *prof) {
     size_t start, end;
-    morsel_range(r->fmt, in, s->morsels[m].index_in_file, r->opt->morsel_bytes, &start, &end);
-    sl->input = s->morsels[m].input;
+    morsel_range(r->fmt, in, mo->index_in_file, r->opt->morsel_bytes, &start, &end);
+    sl->input = mo->input;
     sl->start = start;
     sl->end = end;
     sl->check = KN_OK;
     /* The parser reads the mapped input directly, so the page faults that bring it in count as
      * parse time (prefaulting with MADV_POPULATE_READ measured no faster). */
-    uint64_t t = kn_profile_start(s->prof);
-    parse_range(r->fmt, s->readers[thread], batch, &sl->out, in, start, end, s->keep_going);
-    t = kn_profile_lap(s->prof, KN_STAGE_PARSE, t);
+    uint64_t t = kn_profile_start(prof);
+    parse_range(r->fmt, reader, batch, &sl->out, in, start, end, keep_going);
+    t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
     size_t ncols = r->schema->num_fields;
     memset(sl->max_string, 0, ncols * sizeof *sl->max_string);
     if (sl->out.fatal == KN_OK && batch->num_rows) {
         kn_error_reset(&sl->check_error);
-        sl->check = kn_pq_layout_check(s->layout, batch, &sl->check_error);
+        sl->check = kn_pq_layout_check(layout, batch, &sl->check_error);
         for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn__col_max_string(&batch->columns[c]);
     }
-    t = kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
+    kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
+}
+
+static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
+    stream *s = ctx;
+    stream_slot *sl = &s->slots[si];
+    input *in = &s->inputs[s->morsels[m].input];
+    slot_parse(s->r, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], s->keep_going, s->prof);
     /* The batch holds copies of the values, so the input's pages can go now. */
-    release_input(in, start, end);
+    uint64_t t = kn_profile_start(s->prof);
+    release_input(in, sl->start, sl->end);
     kn_profile_lap(s->prof, KN_STAGE_READ, t);
 }
 
-static kn_status stream_accept(void *ctx, size_t m, size_t si, const kn_batch *batch, kn_error *err) {
-    stream *s = ctx;
-    run *r = s->r;
+/* A parsed morsel's turn, in input order: its failures, rejects and counts; `rows` of it go on
+ * to the files. */
+static kn_status slot_accept(run *r, stream_slot *sl, input *in, size_t rows, kn_error *err) {
     kn_convert_result *res = r->result;
-    stream_slot *sl = &s->slots[si];
-    input *in = &s->inputs[s->morsels[m].input];
     kn_status st = KN_OK;
     if (sl->out.fatal != KN_OK) {
         *err = sl->out.fatal_error;
         st = sl->out.fatal;
     }
     if (st == KN_OK) st = account_rejects(r, &sl->out, in, err);
-    if (st == KN_OK && batch->num_rows && sl->check != KN_OK) {
+    if (st == KN_OK && sl->check != KN_OK) {
         *err = sl->check_error;
         st = sl->check;
     }
@@ -478,11 +486,16 @@ static kn_status stream_accept(void *ctx, size_t m, size_t si, const kn_batch *b
         res->rows_read += sl->out.records;
         /* Rows handed to the row groups count as written: every one reaches a file, or the run
          * fails as a whole. */
-        res->rows_written += batch->num_rows;
-        if (batch->num_rows) kn_part_sink_note_max_string(r->files, sl->max_string);
+        res->rows_written += rows;
+        if (rows) kn_part_sink_note_max_string(r->files, sl->max_string);
     }
     kn_progress_update(&r->progress, sl->end - sl->start);
     return st;
+}
+
+static kn_status stream_accept(void *ctx, size_t m, size_t si, const kn_batch *batch, kn_error *err) {
+    stream *s = ctx;
+    return slot_accept(s->r, &s->slots[si], &s->inputs[s->morsels[m].input], batch->num_rows, err);
 }
 
 static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err) {
@@ -552,6 +565,164 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
     }
     kn_free(s.readers);
     kn_free(s.slots);
+    kn_pq_layout_free(layout);
+    return st;
+}
+
+/* ---- the streaming partitioned write: few partitions, no sort (kn_part_pipeline.h) --------- */
+
+/* The thread's scratch for the partitioned write: the reader, its batch and the router that
+ * splits it by folder. */
+typedef struct pstream_thread {
+    kn_exec_reader *reader;
+    kn_batch *batch;
+    kn_part_router *router;
+} pstream_thread;
+
+typedef struct pstream {
+    run *r;
+    input *inputs;
+    const morsel *morsels;
+    const kn_pq_layout *check_layout; /* the rows' schema: their values against Parquet's types */
+    const kn_schema *file_schema;     /* borrowed from the sink */
+    const size_t *map;                /* file column -> row column */
+    pstream_thread *threads;
+    stream_slot *slots;
+    size_t max_partitions;
+    bool keep_going;
+    kn_profile *prof;
+} pstream;
+
+/* Copies the batch's rows into one batch per folder (in the files' schema). */
+static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch *batch, kn_part_morsel *out,
+                                 kn_error *err) {
+    KN_TRY(kn_part_route(th->router, batch, err));
+    size_t groups = kn_part_route_groups(th->router);
+    if (groups > s->max_partitions) {
+        /* The run will give way to the sort at this morsel: no need to copy its rows. */
+        out->too_many = true;
+        return KN_OK;
+    }
+    for (size_t g = 0; g < groups; g++) {
+        const uint8_t *path;
+        const uint32_t *rows;
+        size_t len, n;
+        kn_part_route_group(th->router, g, &path, &len, &rows, &n);
+        kn_batch *b;
+        KN_TRY(kn_batch_create(s->file_schema, n, &b, err));
+        /* Added first, so the morsel owns the batch whatever happens next. */
+        KN_TRY(kn_part_morsel_add(out, path, len, b, err));
+        KN_TRY(kn__batch_gather(b, batch, rows, n, s->map, err));
+    }
+    return KN_OK;
+}
+
+static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
+    pstream *s = ctx;
+    pstream_thread *th = &s->threads[thread];
+    stream_slot *sl = &s->slots[si];
+    input *in = &s->inputs[s->morsels[m].input];
+    slot_parse(s->r, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], s->keep_going, s->prof);
+    uint64_t t = kn_profile_start(s->prof);
+    if (sl->out.fatal == KN_OK && sl->check == KN_OK && th->batch->num_rows) {
+        kn_status st = split_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
+        if (st != KN_OK) sl->out.fatal = st;
+    }
+    t = kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
+    release_input(in, sl->start, sl->end);
+    kn_profile_lap(s->prof, KN_STAGE_READ, t);
+}
+
+static kn_status pstream_accept(void *ctx, size_t m, size_t si, const kn_part_morsel *pm, kn_error *err) {
+    pstream *s = ctx;
+    size_t rows = 0;
+    for (size_t i = 0; i < pm->num_groups; i++) rows += pm->groups[i].batch->num_rows;
+    return slot_accept(s->r, &s->slots[si], &s->inputs[s->morsels[m].input], rows, err);
+}
+
+static kn_status pstream_write(void *ctx, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,
+                               kn_error *err) {
+    pstream *s = ctx;
+    return kn_part_sink_write_part_rowgroup(s->r->files, part, path, len, rg, err);
+}
+
+/* Distinct folders the partitioned streaming write keeps open at most: the option, and no more
+ * than one per MiB of --memory-limit, so each open row group can still grow to some size
+ * before the open-bytes rule seals it; past that the sort writes better files. */
+static size_t pstream_max_partitions(const kn_convert_options *opt) {
+    uint64_t by_memory = opt->memory_limit / ((uint64_t)1 << 20);
+    if (by_memory < 1) by_memory = 1;
+    return opt->max_open_partitions < by_memory ? opt->max_open_partitions : (size_t)by_memory;
+}
+
+static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *inputs, const morsel *morsels,
+                                      size_t num_morsels, int threads, bool *overflow, kn_error *err) {
+    const kn_convert_options *opt = r->opt;
+    kn_pq_options po = opt->parquet;
+    po.row_group_bytes = stream_row_group_bytes(opt);
+    po.threads = 1;
+    pstream s;
+    memset(&s, 0, sizeof s);
+    s.r = r;
+    s.inputs = inputs;
+    s.morsels = morsels;
+    s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
+    s.prof = r->profile;
+    s.file_schema = kn_part_sink_schema(r->files);
+    s.max_partitions = pstream_max_partitions(opt);
+    size_t window = stream_window(threads), ncols = r->schema->num_fields;
+    kn_pq_layout *layout = NULL, *check = NULL;
+    kn_schema *file_schema = NULL;
+    size_t *map = NULL;
+    kn_status st = kn_pq_layout_create(s.file_schema, &po, &layout, err);
+    if (st == KN_OK) st = kn_pq_layout_create(r->schema, &po, &check, err);
+    if (st == KN_OK) st = kn_part_file_schema(r->schema, spec, opt->drop_partition_columns, &file_schema, &map, err);
+    s.check_layout = check;
+    s.map = map;
+    if (st == KN_OK) {
+        s.threads = kn_calloc((size_t)threads, sizeof *s.threads);
+        s.slots = kn_calloc(window, sizeof *s.slots);
+        if (!s.threads || !s.slots) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    for (int t = 0; st == KN_OK && t < threads; t++) {
+        st = r->fmt->create(r->schema, &s.threads[t].reader, err);
+        if (st == KN_OK) st = kn_batch_create(r->schema, 1024, &s.threads[t].batch, err);
+        if (st == KN_OK) st = kn_part_router_create(spec, &s.threads[t].router, err);
+    }
+    for (size_t i = 0; st == KN_OK && i < window; i++) {
+        s.slots[i].max_string = kn_calloc(ncols ? ncols : 1, sizeof *s.slots[i].max_string);
+        if (!s.slots[i].max_string) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    if (st == KN_OK) {
+        kn_part_pipeline_options pl = {
+            .num_morsels = num_morsels,
+            .threads = threads,
+            .window = window,
+            .layout = layout,
+            .max_partitions = s.max_partitions,
+            .open_bytes = opt->memory_limit,
+            .profile = r->profile,
+            .ops = {&s, pstream_parse, pstream_accept, pstream_write},
+        };
+        st = kn_part_pipeline_run(&pl, overflow, err);
+    }
+    if (st == KN_OK && !*overflow && kn_part_sink_rows(r->files) != r->result->rows_written)
+        st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
+                          kn_part_sink_rows(r->files), r->result->rows_written);
+    for (int t = 0; s.threads && t < threads; t++) {
+        if (s.threads[t].reader) r->fmt->free(s.threads[t].reader);
+        kn_batch_free(s.threads[t].batch);
+        kn_part_router_free(s.threads[t].router);
+    }
+    for (size_t i = 0; s.slots && i < window; i++) {
+        out_release(&s.slots[i].out);
+        kn_free(s.slots[i].max_string);
+    }
+    kn_free(s.threads);
+    kn_free(s.slots);
+    kn_free(map);
+    kn_schema_free(file_schema);
+    kn_pq_layout_free(check);
     kn_pq_layout_free(layout);
     return st;
 }
@@ -725,6 +896,40 @@ uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, 
     return batches + readers + chunks + writers + ((uint64_t)16 << 20);
 }
 
+/* The clustered write's sorter and partition counts. */
+static kn_status start_clustered(run *r, kn_error *err) {
+    kn_sorter_options so = {r->schema, r->opt->memory_limit, r->tmp_dir};
+    KN_TRY(kn_sorter_create(&so, &r->sorter, err));
+    return kn_part_stats_create(&r->stats, err);
+}
+
+/* The streaming partitioned write met more folders than it keeps open: forget what it did
+ * (files, rejects, counts) and start over with the external sort, which gives the output a
+ * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
+ * any thread count. */
+static kn_status restart_clustered(run *r, input *inputs, size_t num_inputs, const kn_part_sink_options *po,
+                                   kn_error *err) {
+    kn_convert_result *res = r->result;
+    res->write_path = "sort";
+    kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
+                pstream_max_partitions(r->opt));
+    kn_part_sink_free(r->files);
+    r->files = NULL;
+    kn_sink_abort(r->rejects);
+    kn_sink_abort(r->reasons);
+    r->rejects = r->reasons = NULL;
+    res->rows_read = res->rows_written = res->rows_rejected = 0;
+    for (size_t i = 0; i < num_inputs; i++) {
+        inputs[i].line_cursor = 0;
+        inputs[i].line_at_cursor = 0;
+    }
+    kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
+    KN_TRY(start_clustered(r, err));
+    kn_part_sink_options o = *po;
+    o.stats = r->stats;
+    return kn_part_sink_create(&o, &r->files, err);
+}
+
 kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *result, kn_error *err) {
     memset(result, 0, sizeof *result);
     double t0 = now_seconds();
@@ -795,6 +1000,9 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.result = result;
     r.commit = commit;
     r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
+    /* Partitioned without a sort or slices: streamed into one open file per folder while the
+     * folders are few; the external sort takes over past that (kn_convert.h). */
+    bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && opt->max_open_partitions > 0;
     r.pq = opt->parquet;
     /* The clustered write merges on one thread into one writer at a time; the other threads
      * encode and compress that writer's columns (the bytes do not change). The streaming write
@@ -807,14 +1015,11 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_error_reset(&r.error);
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);
-        if (r.clustered) {
-            kn_sorter_options so = {schema, opt->memory_limit, r.tmp_dir};
-            st = kn_sorter_create(&so, &r.sorter, err);
-            if (st == KN_OK) st = kn_part_stats_create(&r.stats, err);
-        }
+        if (r.clustered && !part_streaming) st = start_clustered(&r, err);
     }
+    kn_part_sink_options po;
     if (st == KN_OK) {
-        kn_part_sink_options po = {
+        po = (kn_part_sink_options){
             .schema = schema,
             .part = lo.partitioned ? &lo.part : NULL,
             .drop_partition_columns = opt->drop_partition_columns,
@@ -830,15 +1035,25 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
 
     if (st == KN_OK) {
         kn_progress_init(&r.progress, opt->progress, list.total_bytes);
+        result->write_path = !r.clustered ? "stream" : part_streaming ? "partition-stream" : "sort";
         if (!r.clustered) {
             st = write_streaming(&r, inputs, morsels, num_morsels, threads, err);
         } else {
-            st = parse_clustered(&r, inputs, morsels, num_morsels, threads, err);
+            bool sort = !part_streaming;
+            if (part_streaming) {
+                bool overflow = false;
+                st = write_part_streaming(&r, &lo.part, inputs, morsels, num_morsels, threads, &overflow, err);
+                if (st == KN_OK && overflow) {
+                    st = restart_clustered(&r, inputs, list.count, &po, err);
+                    sort = true;
+                }
+            }
+            if (st == KN_OK && sort) st = parse_clustered(&r, inputs, morsels, num_morsels, threads, err);
         }
         kn_progress_finish(&r.progress);
     }
 
-    if (st == KN_OK && r.clustered) {
+    if (st == KN_OK && r.sorter) {
         /* The writer's helper threads encode beside the merging thread, and nothing else runs
          * now: the process's CPU time is this phase's. */
         uint64_t t = r.profile ? kn_process_ns() : 0;
@@ -929,10 +1144,11 @@ void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, 
             ",\"files_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"files_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64
             ",\"rows_read\":%" PRIu64 ",\"rows_written\":%" PRIu64 ",\"rows_rejected\":%" PRIu64
             ",\"seconds\":%.3f,\"threads\":%d,\"peak_memory_bytes\":%" PRId64 ",\"partitions\":%" PRIu64
-            ",\"spill_runs\":%" PRIu64 ",\"spill_bytes\":%" PRIu64 ",\"memory_limit_bytes\":%" PRIu64 ",\"outputs\":[",
+            ",\"spill_runs\":%" PRIu64 ",\"spill_bytes\":%" PRIu64 ",\"memory_limit_bytes\":%" PRIu64
+            ",\"write_path\":\"%s\",\"outputs\":[",
             r->files_in, r->bytes_in, r->files_out, r->bytes_out, r->rows_read, r->rows_written,
             r->rows_rejected, r->seconds, r->threads, r->peak_memory_bytes, r->partitions, r->spill_runs,
-            r->spill_bytes, r->memory_limit);
+            r->spill_bytes, r->memory_limit, r->write_path ? r->write_path : "stream");
     for (uint64_t i = 0; r->outputs && i < r->files_out; i++) {
         if (i) fputc(',', out);
         kn_json_write_string(out, r->outputs[i], strlen(r->outputs[i]));

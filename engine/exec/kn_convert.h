@@ -15,7 +15,19 @@
  * each is at most half the target file size (so a file of whole row groups still lands near its
  * target). The output therefore depends neither on the thread count nor on the morsel size.
  *
- * Clustered (--partition-by, --sort-by or --slices; kn_sort_spill.h): every row gets a
+ * Partitioned streaming (--partition-by without --sort-by or --slices; kn_part_pipeline.h):
+ * each parse worker splits its morsel's rows into one batch per folder (kn_part_route.h: the
+ * folder path is formatted once per distinct value, not per row); the batches go, in input
+ * order, to their folder's open row group, and each folder has its own open file (kn_part_sink
+ * names them all at the end, in folder order, so names do not depend on timing). A row group is
+ * sealed at the row group size, or earlier when the open row groups together pass memory_limit
+ * (the largest first), and its columns are encoded on any thread. No sort, no spill. Past
+ * max_open_partitions folders (at most one per MiB of memory_limit) the run starts over with
+ * the clustered write below, which keeps one file open whatever the number of folders; the
+ * result's write_path says which ran. Deterministic like the streaming write: every decision is
+ * taken in input order from the rows alone.
+ *
+ * Clustered (--sort-by or --slices, or many partitions; kn_sort_spill.h): every row gets a
  * memcmp-able key (partition folder, sort columns, input ordinal; kn_sort_key.h), each parse
  * worker sorts its morsel's rows by key, the sorted batches gather in memory up to
  * `memory_limit` and are merged into a spill file in the run's temporary folder when that is
@@ -42,6 +54,13 @@
  *                                     hash table, hashes, offsets: 16D when every entry is the
  *                                     smallest possible), a page's dictionary indices
  *         + 16 MiB + 256 bytes x files (plan, names, rejects in flight, the manifest's list)
+ *
+ *   partitioned streaming: the streaming bound's batches, readers and writers terms with
+ *   threads column writers instead of C, plus
+ *         + 1.5 x memory_limit               rows of the open row groups, and of sealed ones
+ *                                             waiting to be encoded or written
+ *         + (2T + 2) x 1.2 R                  their encoded chunks
+ *         + partitions x (C x 1 KiB + 4 KiB)  each open file's footer so far
  *
  *   clustered:
  *   peak <= 1.25 x memory_limit                 (the in-memory run, then the merge's block
@@ -110,7 +129,11 @@ typedef struct kn_convert_options {
     const char *sort_by;       /* borrowed; "col[,col...]": rows sorted within each file; NULL = none */
     uint32_t slices;           /* file count per partition a multiple of this; 0 = any */
     bool drop_partition_columns; /* identity partition columns left out of the files */
-    uint64_t memory_limit;     /* bytes for in-memory runs before spilling; default 512 MiB */
+    uint64_t memory_limit;     /* bytes for in-memory runs before spilling, and for the open
+                                  row groups of a partitioned streaming write; default 512 MiB */
+    size_t max_open_partitions;/* partition folders written at once by the streaming partitioned
+                                  write before it gives way to the sort; default 128; 0 = always
+                                  sort. At most one per MiB of memory_limit is kept open */
 
     /* Redshift artifacts (manifest.json, table.sql, copy.sql, spectrum.sql, upsert.sql). */
     const char *url_prefix;    /* borrowed; "s3://bucket/prefix/"; NULL = the absolute OUTDIR */
@@ -141,6 +164,8 @@ typedef struct kn_convert_result {
     uint64_t spill_runs;       /* sorted runs spilled to disk (0 when everything fit) */
     uint64_t spill_bytes;      /* bytes written to spill files */
     uint64_t memory_limit;     /* the run budget in force */
+    const char *write_path;    /* static: how rows went to the files: "stream" (input order),
+                                  "partition-stream" (one open file per folder) or "sort" */
     bool profiled;             /* opt->profile was set: stage_seconds holds the stage times */
     double stage_seconds[KN_STAGE_COUNT]; /* thread CPU seconds per kn_stage, summed over threads
                                              (KN_STAGE_IDLE: wall seconds threads waited) */
@@ -157,7 +182,7 @@ void kn_convert_result_free(kn_convert_result *result);
 
 /* Writes the one-line JSON result: {"status":"ok"|"error", "exit_code":N, "error":"...",
  * "files_in":..., ..., "partitions":N, "spill_runs":N, "spill_bytes":N, "memory_limit_bytes":N,
- * "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]} and, when the
+ * "write_path":"stream"|"partition-stream"|"sort", "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]} and, when the
  * run was profiled, "profile":{"wall":S,"read":S,"parse":S,...,"idle":S} (kn_profile.h: thread
  * CPU seconds per stage summed over threads; wall and idle in wall seconds). `err` may be NULL
  * when status is KN_OK. */

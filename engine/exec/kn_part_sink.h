@@ -2,23 +2,33 @@
  * and the facts the commit and the Redshift artifacts need (names, exact sizes, rows, the
  * longest string of each column).
  *
- * Files are OUTDIR-relative "[k=v/...]part-NNNNN.parquet", numbered in the order they are
- * opened from `first_number` on (so names never repeat across partitions, and an append run
- * continues past the highest number already there), written under `dir` through file sinks
- * that publish only complete files. Only one file is open at a time, so memory is one writer's
- * row group whatever the number of partitions.
+ * Files are OUTDIR-relative "[k=v/...]part-NNNNN.parquet", numbered from `first_number` on (so
+ * names never repeat across partitions, and an append run continues past the highest number
+ * already there), written under `dir` through file sinks that publish only complete files.
  *
- * Two ways in:
- *   - streaming (kn_part_sink_write_batch): unpartitioned rows in input order; the file rolls
- *     when the writer reaches target_file_bytes (today's behaviour without clustering);
- *   - planned (kn_part_sink_write_row): rows in key order, each partition's rows together. On
- *     a partition's first row its files are planned with kn_part_plan_files from its row count
- *     and an estimated size: its raw (PLAIN) bytes times the compression ratio of the files
- *     closed so far in this run (a fixed prior, KN_PART_SINK_PRIOR_RATIO, before the first), so
- *     the plan is deterministic. Rows are dealt into contiguous ranges, one per file, so files of
- *     a partition differ by at most one row. With slices the count is a multiple of `slices`.
- *     Without slices a file that still reaches target_file_bytes (the estimate was low) rolls
- *     early and the rest of the partition is planned again. */
+ * Three ways in, one per sink (the streaming partitioned way and the other two refuse each
+ * other with KN_E_INTERNAL, a caller's bug):
+ *   - streaming (kn_part_sink_write_batch, kn_part_sink_write_rowgroup): unpartitioned rows in
+ *     input order; the file rolls when the writer reaches target_file_bytes (today's behaviour
+ *     without clustering). Files are numbered in the order they are opened; one is open at a
+ *     time.
+ *   - planned (kn_part_sink_write_row, kn_part_sink_write_run): rows in key order, each
+ *     partition's rows together. On a partition's first row its files are planned with
+ *     kn_part_plan_files from its row count and an estimated size: its raw (PLAIN) bytes times
+ *     the compression ratio of the files closed so far in this run (a fixed prior,
+ *     KN_PART_SINK_PRIOR_RATIO, before the first), so the plan is deterministic. Rows are dealt
+ *     into contiguous ranges, one per file, so files of a partition differ by at most one row.
+ *     With slices the count is a multiple of `slices`. Without slices a file that still reaches
+ *     target_file_bytes (the estimate was low) rolls early and the rest of the partition is
+ *     planned again. Files are numbered in the order they are opened, which is partition key
+ *     order; one is open at a time, so memory is one writer's row group whatever the number of
+ *     partitions.
+ *   - streaming partitioned (kn_part_sink_write_part_rowgroup, for kn_part_pipeline.h): encoded
+ *     row groups of many partitions, interleaved; each partition keeps its own open file, which
+ *     rolls between row groups at target_file_bytes. Files are written under temporary names
+ *     and numbered only in kn_part_sink_finish, in the planned mode's order (folder path, then
+ *     writing order within a folder), so the names depend neither on the thread count nor on
+ *     which partition's row group came first. */
 #ifndef KN_PART_SINK_H
 #define KN_PART_SINK_H
 
@@ -81,6 +91,35 @@ kn_status kn_part_sink_write_rowgroup(kn_part_sink *ps, const struct kn_pq_rowgr
  * opt->schema, borrowed), for kn_part_sink_max_string. */
 void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column);
 
+/* Streaming, partitioned (kn_part_pipeline.h): appends the encoded row group `rg` (a layout of
+ * kn_part_sink_schema; borrowed for the call) to the open file of partition `part`, a dense index
+ * (0, 1, 2, ...) the caller gives each distinct folder; `path`/`len` is that folder
+ * ("year=2024/month=3/", borrowed; the same on every call for one part). Calls come one at a
+ * time; a partition's row groups in order. Each partition has one open file; it rolls between
+ * row groups once it reaches target_file_bytes. The caller folds string lengths in with
+ * kn_part_sink_note_max_string.
+ *
+ * The partition's folder is made on its first row group with rows; a row group of no rows adds
+ * nothing (and does not count the partition). Until kn_part_sink_finish the files carry
+ * temporary names ("[k=v/...].stream-pP-fK.parquet", hidden from listings by the leading '.');
+ * finish closes every open file, then renames each within opt->dir to "part-NNNNN.parquet",
+ * numbered from first_number in order of folder path (bytes compared, a path that is a prefix
+ * of another first) and, within a folder, in writing order. Two parts with one path fail
+ * finish with KN_E_INTERNAL (their relative order would be arbitrary).
+ *
+ * Memory: one kn_pq_writer per partition with an open file (its footer metadata grows with its
+ * row groups, and its idle column writers keep their codec contexts: with gzip, zlib's deflate
+ * state of a few hundred KiB per column) and a few names. The caller bounds the number of
+ * partitions; the sink does not.
+ * The writers are made with opt->parquet's options but threads = 1 whatever it says: a writer
+ * with threads > 1 starts a thread pool, which per open file would be a pool per partition, and
+ * encoded row groups need none (kn_pq_writer.h).
+ *
+ * KN_E_INTERNAL when the sink was used by another way in, after finish, or when `path` differs
+ * from the part's first path. */
+kn_status kn_part_sink_write_part_rowgroup(kn_part_sink *ps, size_t part, const uint8_t *path, size_t len,
+                                           const struct kn_pq_rowgroup *rg, kn_error *err);
+
 /* Planned: appends row `row` of `batch` (borrowed) whose folder is `path` (`len` bytes,
  * borrowed; "" when not partitioned; it must be in `stats`). */
 kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,
@@ -93,11 +132,15 @@ kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t
 kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t row, size_t n,
                                  const uint8_t *keys, const uint32_t *key_offs, kn_error *err);
 
-/* Closes the open file. When no file was written and the output is not partitioned, writes one
- * empty file, so downstream steps still see the schema. */
+/* Closes the open file (every open file in the streaming partitioned mode, whose files then get
+ * their final names: see kn_part_sink_write_part_rowgroup). When no file was written and the
+ * output is not partitioned, writes one empty file, so downstream steps still see the schema.
+ * Calling it again does nothing more. */
 kn_status kn_part_sink_finish(kn_part_sink *ps, kn_error *err);
 
-/* The files closed so far, in the order written. */
+/* The files closed so far: in the order written, except after finish in the streaming
+ * partitioned mode, where they are in the order of their final names (and before finish carry
+ * their temporary names). Borrowed from the sink. */
 const kn_part_file *kn_part_sink_files(const kn_part_sink *ps, size_t *count);
 /* Per column of kn_part_sink_schema: the longest string written, in bytes. */
 const size_t *kn_part_sink_max_string(const kn_part_sink *ps);
@@ -105,7 +148,9 @@ uint64_t kn_part_sink_rows(const kn_part_sink *ps);
 /* Distinct partition folders written. */
 uint64_t kn_part_sink_partitions(const kn_part_sink *ps);
 
-/* Aborts an open file and frees. Accepts NULL. */
+/* Aborts every open file and frees. In the streaming partitioned mode, when finish did not
+ * complete, also deletes the files already closed (best effort), so no file is left under a
+ * final name. Accepts NULL. */
 void kn_part_sink_free(kn_part_sink *ps);
 
 #endif

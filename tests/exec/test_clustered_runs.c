@@ -154,7 +154,7 @@ START_TEST(gather_and_range_copy_match_row_copies)
     ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
     for (uint32_t i = 1; i < 40; i++) ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
     for (uint32_t i = 0; i < 3000; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, order[i], NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(b, src.batch, order, 3000, NULL), KN_OK);
+    ck_assert_int_eq(kn__batch_gather(b, src.batch, order, 3000, NULL, NULL), KN_OK);
     for (uint32_t i = 100; i < 2100; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, i, NULL, NULL), KN_OK);
     ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 100, 2000, NULL, NULL), KN_OK);
     assert_same_batches(a, b);

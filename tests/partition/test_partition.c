@@ -649,6 +649,127 @@ START_TEST(output_is_the_same_whatever_the_threads_and_morsel_size)
 }
 END_TEST
 
+/* The JSON result's "write_path". */
+static bool write_path_is(const pt_run *r, const char *path) {
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"write_path\":\"%s\"", path);
+    return strstr(pt_last_line(r), pat) != NULL;
+}
+
+START_TEST(streamed_partitions_write_the_same_files_as_the_sort_when_nothing_splits)
+{
+    /* With --partition-by alone and few folders, rows stream into one open file per folder; the
+     * external sort (--max-open-partitions 0) puts each folder's rows in input order too. With
+     * one row group per file and one file per folder both must write the same bytes under the
+     * same names: the same rows, in the same order, through the same column writer calls. */
+    const char *a = out_dir("pstream"), *b = out_dir("pstream-sort");
+    pt_rm_rf(a);
+    pt_rm_rf(b);
+    const char *args1[] = {"convert", orders_dir, "-o", a, "--schema", orders_schema, "--partition-by", "region",
+                           "--threads", "2", "-q", NULL};
+    const char *args2[] = {"convert", orders_dir, "-o", b, "--schema", orders_schema, "--partition-by", "region",
+                           "--threads", "2", "--max-open-partitions", "0", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+    ck_assert_msg(write_path_is(&r1, "partition-stream"), "%s", pt_last_line(&r1));
+    ck_assert_msg(write_path_is(&r2, "sort"), "%s", pt_last_line(&r2));
+    ck_assert_uint_eq(result_u64(&r1, "rows_written"), ORDERS_ROWS);
+    ck_assert_uint_eq(result_u64(&r1, "spill_runs"), 0);
+    ck_assert_uint_eq(result_u64(&r1, "partitions"), result_u64(&r2, "partitions"));
+    ck_assert_uint_ge(result_u64(&r1, "partitions"), 12);
+    char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts);
+    ck_assert_msg(!strcmp(da, db), "streamed and sorted partitions differ:\n%s\nvs\n%s", da, db);
+    free(da);
+    free(db);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(streamed_partitions_are_the_same_whatever_the_threads_morsels_and_early_seals)
+{
+    /* A 3 MiB budget for open row groups, less than the rows of each folder: row groups are
+     * sealed early (largest first) and files roll at 256 KiB. Those decisions are taken in input
+     * order, so 1 thread with small morsels and 2 threads with large ones write the same bytes. */
+    const char *a = out_dir("ps1"), *b = out_dir("ps2");
+    pt_rm_rf(a);
+    pt_rm_rf(b);
+    const char *args1[] = {"convert", orders_dir, "-o", a, "--schema", orders_schema, "--partition-by", "is_prime",
+                           "--memory-limit", "3MiB", "--row-group-size", "8MiB", "--target-file-size", "256KiB",
+                           "--threads", "1", "--morsel-size", "256KiB", "-q", NULL};
+    const char *args2[] = {"convert", orders_dir, "-o", b, "--schema", orders_schema, "--partition-by", "is_prime",
+                           "--memory-limit", "3MiB", "--row-group-size", "8MiB", "--target-file-size", "256KiB",
+                           "--threads", "2", "--morsel-size", "1MiB", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+    ck_assert_msg(write_path_is(&r1, "partition-stream") && write_path_is(&r2, "partition-stream"), "%s", pt_last_line(&r1));
+    ck_assert_uint_eq(result_u64(&r2, "rows_written"), ORDERS_ROWS);
+    char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts);
+    ck_assert_msg(!strcmp(da, db), "1 thread and 2 threads wrote different files");
+    free(da);
+    free(db);
+    /* Every file holds only its folder's value, and the rows add up. */
+    pt_files files;
+    pt_data_files(b, &files);
+    ck_assert_uint_eq(files.n, result_u64(&r2, "files_out"));
+    ck_assert_uint_gt(files.n, 3); /* rolled at 256 KiB */
+    uint64_t rows = 0, groups = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        kn_pqr_meta *m = pt_footer(pt_join(b, files.rel[i]));
+        ck_assert_msg(m, "%s: unreadable footer", files.rel[i]);
+        rows += (uint64_t)m->num_rows;
+        groups += m->num_row_groups;
+        kn_pqr_meta_free(m);
+    }
+    ck_assert_uint_eq(rows, ORDERS_ROWS);
+    ck_assert_uint_gt(groups, files.n); /* 8 MiB row groups cut smaller by the 3 MiB budget */
+    pt_files_free(&files);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
+START_TEST(too_many_folders_for_the_streamed_write_start_over_with_the_sort)
+{
+    /* --max-open-partitions 3 with 12 regions: the streamed write gives way to the sort part way
+     * through. The result must be the sort's own, byte for byte, and a bad record quarantined
+     * before the switch must be counted and kept once, not twice. */
+    const char *in = pt_join(work, "orders-bad.ndjson");
+    size_t len;
+    char *text = pt_read_text(orders_shard0, &len);
+    ck_assert(text);
+    FILE *f = fopen(in, "wb");
+    ck_assert(f);
+    fputs("{\"order_id\": not json}\n", f);
+    fwrite(text, 1, len, f);
+    fclose(f);
+    free(text);
+    const char *a = out_dir("over"), *b = out_dir("over-sort");
+    pt_rm_rf(a);
+    pt_rm_rf(b);
+    const char *args1[] = {"convert", in, "-o", a, "--schema", orders_schema, "--partition-by", "region",
+                           "--max-open-partitions", "3", "--on-error", "quarantine", "--threads", "2", NULL};
+    const char *args2[] = {"convert", in, "-o", b, "--schema", orders_schema, "--partition-by", "region",
+                           "--max-open-partitions", "0", "--on-error", "quarantine", "--threads", "2", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+    ck_assert_msg(write_path_is(&r1, "sort"), "%s", pt_last_line(&r1));
+    ck_assert_msg(strstr(r1.err, "--max-open-partitions"), "no word of the switch on stderr: %s", r1.err);
+    ck_assert_uint_eq(result_u64(&r1, "rows_rejected"), 1);
+    ck_assert_uint_eq(result_u64(&r1, "rows_read"), result_u64(&r1, "rows_written") + 1);
+    ck_assert_uint_eq(result_u64(&r1, "rows_written"), result_u64(&r2, "rows_written"));
+    char *rej = pt_read_text(pt_join(a, "_rejects/rejects.ndjson"), &len);
+    ck_assert_msg(rej, "no rejects file");
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++) lines += rej[i] == '\n';
+    ck_assert_uint_eq(lines, 1);
+    free(rej);
+    char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts);
+    ck_assert_msg(!strcmp(da, db), "the switched run and the sorted run differ");
+    free(da);
+    free(db);
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
 START_TEST(bad_layout_options_exit_1_before_anything_is_created)
 {
     const char *out = out_dir("bad");
@@ -773,6 +894,9 @@ int main(void) {
     tcase_add_test(tc, a_locked_output_folder_is_refused_with_exit_3);
     tcase_add_test(tc, stale_temporary_folders_of_killed_runs_are_removed);
     tcase_add_test(tc, output_is_the_same_whatever_the_threads_and_morsel_size);
+    tcase_add_test(tc, streamed_partitions_write_the_same_files_as_the_sort_when_nothing_splits);
+    tcase_add_test(tc, streamed_partitions_are_the_same_whatever_the_threads_morsels_and_early_seals);
+    tcase_add_test(tc, too_many_folders_for_the_streamed_write_start_over_with_the_sort);
     tcase_add_test(tc, bad_layout_options_exit_1_before_anything_is_created);
     tcase_add_test(tc, nested_fields_become_super_in_table_sql_and_json_text_in_the_files);
     suite_add_tcase(s, tc);
