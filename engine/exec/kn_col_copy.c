@@ -87,7 +87,7 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
     return KN_OK;
 }
 
-static kn_status col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
+kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
     size_t at = dst->length, width = kn_type_width(dst->type);
     size_t nbytes = 0;
     if (!width)
@@ -147,7 +147,7 @@ kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *r
                            kn_error *err) {
     if (n == 0) return KN_OK;
     for (size_t c = 0; c < dst->schema->num_fields; c++)
-        KN_TRY(col_gather(&dst->columns[c], &src->columns[map ? map[c] : c], rows, n, err));
+        KN_TRY(kn__col_gather(&dst->columns[c], &src->columns[map ? map[c] : c], rows, n, err));
     dst->num_rows += n;
     return KN_OK;
 }

@@ -36,6 +36,10 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
  * each partition folder. */
 kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, const size_t *map,
                            kn_error *err);
+/* One column's part of kn__batch_gather: appends values rows[0 .. n) of `src` to `dst` (same
+ * type); the caller sets the batch's num_rows. For splitting one batch into many column by
+ * column, so each source column stays in cache while every group takes its values. */
+kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err);
 
 /* The PLAIN size of rows [row, row + n) (the sum of kn__row_plain_bytes over them), in
  * O(columns). */

@@ -603,6 +603,9 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
         out->too_many = true;
         return KN_OK;
     }
+    /* The groups' batches first, then column by column: each source column is read once, from
+     * cache, by every group in turn. */
+    size_t first = out->num_groups;
     for (size_t g = 0; g < groups; g++) {
         const uint8_t *path;
         const uint32_t *rows;
@@ -610,9 +613,18 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
         kn_part_route_group(th->router, g, &path, &len, &rows, &n);
         kn_batch *b;
         KN_TRY(kn_batch_create(s->file_schema, n, &b, err));
-        /* Added first, so the morsel owns the batch whatever happens next. */
         KN_TRY(kn_part_morsel_add(out, path, len, b, err));
-        KN_TRY(kn__batch_gather(b, batch, rows, n, s->map, err));
+        b->num_rows = n;
+    }
+    for (size_t c = 0; c < s->file_schema->num_fields; c++) {
+        const kn_column *src = &batch->columns[s->map[c]];
+        for (size_t g = 0; g < groups; g++) {
+            const uint8_t *path;
+            const uint32_t *rows;
+            size_t len, n;
+            kn_part_route_group(th->router, g, &path, &len, &rows, &n);
+            KN_TRY(kn__col_gather(&out->groups[first + g].batch->columns[c], src, rows, n, err));
+        }
     }
     return KN_OK;
 }
@@ -700,7 +712,9 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
             .window = window,
             .layout = layout,
             .max_partitions = s.max_partitions,
-            .open_bytes = opt->memory_limit,
+            /* Half the budget for rows being filled, a quarter for sealed row groups waiting
+             * (kn_part_pipeline.h): measured, a bigger share only adds page faults. */
+            .open_bytes = opt->memory_limit / 2,
             .profile = r->profile,
             .ops = {&s, pstream_parse, pstream_accept, pstream_write},
         };
