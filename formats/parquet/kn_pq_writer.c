@@ -41,7 +41,10 @@ struct kn_pq_writer {
     kn_pq_kv *kv;      /* owned copies */
     size_t kv_count;
     kn_pq_leaf *leaves;
-    kn_pq_column **cols;
+    kn_pq_column **cols; /* made on the first kn_pq_writer_write: a file fed only encoded row
+                            groups (kn_pq_writer_write_rowgroup) never needs them, and a
+                            partitioned write keeps many such files open (zlib's state alone is
+                            about 256 KiB a column) */
     size_t ncols;
 
     uint64_t rg_bits;  /* the open row group's estimate, in bits */
@@ -156,9 +159,12 @@ static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_op
     }
     for (size_t i = 0; i < n; i++) {
         KN_TRY(kn_pq_leaf_init(&w->schema->fields[i], opt->timestamp_int96, &w->leaves[i], err));
-        KN_TRY(kn_pq_column_create(&w->leaves[i], &w->opt, &w->cols[i], err));
         w->ncols++;
     }
+    /* A column writer made and dropped, so options the codec refuses fail here, not later. */
+    kn_pq_column *probe;
+    KN_TRY(kn_pq_column_create(&w->leaves[0], &w->opt, &probe, err));
+    kn_pq_column_free(probe);
     return kn_sink_write(w->sink, "PAR1", 4, err);
 }
 
@@ -314,8 +320,16 @@ static uint64_t estimate_bits(const kn_pq_writer *w, const kn_batch *batch, size
     return kn__pq_estimate_bits(w->leaves, w->ncols, batch, a, b);
 }
 
+/* The column writers, made on first use (see cols). */
+static kn_status ensure_columns(kn_pq_writer *w, kn_error *err) {
+    for (size_t i = 0; i < w->ncols; i++)
+        if (!w->cols[i]) KN_TRY(kn_pq_column_create(&w->leaves[i], &w->opt, &w->cols[i], err));
+    return KN_OK;
+}
+
 static kn_status write_batch(kn_pq_writer *w, const kn_batch *batch, kn_error *err) {
     KN_TRY(kn__pq_check_batch(w->leaves, w->ncols, batch, err));
+    KN_TRY(ensure_columns(w, err));
     const uint64_t target = (uint64_t)w->opt.row_group_bytes * 8;
     size_t row = 0, n = batch->num_rows;
     while (row < n) {
@@ -352,7 +366,8 @@ kn_status kn_pq_writer_write(kn_pq_writer *w, const kn_batch *batch, kn_error *e
 
 uint64_t kn_pq_writer_bytes(const kn_pq_writer *w) {
     uint64_t n = kn_sink_offset(w->sink);
-    for (size_t i = 0; i < w->ncols; i++) n += kn_pq_column_buffered(w->cols[i]);
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i]) n += kn_pq_column_buffered(w->cols[i]);
     return n;
 }
 
