@@ -87,21 +87,32 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
     return KN_OK;
 }
 
+/* Strings up to this long are copied as one fixed-size block. */
+#define SHORT_COPY 32
+
 kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
     size_t at = dst->length, width = kn_type_width(dst->type);
     size_t nbytes = 0;
     if (!width)
         for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
     KN_RETURN_ERROR_IF(!width && nbytes > UINT32_MAX - dst->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
-    KN_TRY(kn_column_reserve(dst, n, nbytes, err));
+    /* Strings get SHORT_COPY bytes of room past their end: see below. */
+    KN_TRY(kn_column_reserve(dst, n, width ? 0 : nbytes + SHORT_COPY, err));
     uint8_t *to = dst->values;
     const uint8_t *from = src->values;
     switch (width) {
     case 0: {
+        /* Most strings are short: they move as one fixed SHORT_COPY-byte copy (a few vector
+         * moves, no library call), which may read past the value but not past the source's
+         * buffer and writes into the room reserved above, overwritten by the next value. */
         uint32_t pos = (uint32_t)dst->bytes.len;
+        const uint8_t *sb = src->bytes.data;
+        uint8_t *db = dst->bytes.data;
+        size_t scap = src->bytes.cap;
         for (size_t i = 0; i < n; i++) {
             uint32_t a = src->offsets[rows[i]], len = src->offsets[rows[i] + 1] - a;
-            if (len) memcpy(dst->bytes.data + pos, src->bytes.data + a, len);
+            if (len <= SHORT_COPY && (size_t)a + SHORT_COPY <= scap) memcpy(db + pos, sb + a, SHORT_COPY);
+            else if (len) memcpy(db + pos, sb + a, len);
             pos += len;
             dst->offsets[at + 1 + i] = pos;
         }
