@@ -432,6 +432,27 @@ typedef struct stream {
     kn_profile *prof;
 } stream;
 
+/* `window` slots, each with room for the longest string of `ncols` columns. */
+static kn_status slots_create(size_t window, size_t ncols, stream_slot **out, kn_error *err) {
+    stream_slot *slots = kn_calloc(window, sizeof *slots);
+    if (!slots) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    *out = slots;
+    for (size_t i = 0; i < window; i++) {
+        slots[i].max_string = kn_calloc(ncols ? ncols : 1, sizeof *slots[i].max_string);
+        if (!slots[i].max_string) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    return KN_OK;
+}
+
+/* Accepts NULL. */
+static void slots_free(stream_slot *slots, size_t window) {
+    for (size_t i = 0; slots && i < window; i++) {
+        out_release(&slots[i].out);
+        kn_free(slots[i].max_string);
+    }
+    kn_free(slots);
+}
+
 /* Parses morsel `m` into `batch` and the slot: rows, rejects, the check of the values against
  * the Parquet columns, the longest strings. The input's pages are the caller's to release. */
 static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_exec_reader *reader, kn_batch *batch,
@@ -533,14 +554,9 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
     s.layout = layout;
     if (st == KN_OK) {
         s.readers = kn_calloc((size_t)threads, sizeof *s.readers);
-        s.slots = kn_calloc(window, sizeof *s.slots);
-        if (!s.readers || !s.slots) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        st = s.readers ? slots_create(window, ncols, &s.slots, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
     for (int t = 0; st == KN_OK && t < threads; t++) st = r->fmt->create(r->schema, &s.readers[t], err);
-    for (size_t i = 0; st == KN_OK && i < window; i++) {
-        s.slots[i].max_string = kn_calloc(ncols ? ncols : 1, sizeof *s.slots[i].max_string);
-        if (!s.slots[i].max_string) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-    }
     if (st == KN_OK) {
         kn_pipeline_options pl = {
             .num_morsels = num_morsels,
@@ -559,12 +575,8 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
                           kn_part_sink_rows(r->files), r->result->rows_written);
     for (int t = 0; s.readers && t < threads; t++)
         if (s.readers[t]) r->fmt->free(s.readers[t]);
-    for (size_t i = 0; s.slots && i < window; i++) {
-        out_release(&s.slots[i].out);
-        kn_free(s.slots[i].max_string);
-    }
+    slots_free(s.slots, window);
     kn_free(s.readers);
-    kn_free(s.slots);
     kn_pq_layout_free(layout);
     return st;
 }
@@ -693,17 +705,12 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
     s.map = map;
     if (st == KN_OK) {
         s.threads = kn_calloc((size_t)threads, sizeof *s.threads);
-        s.slots = kn_calloc(window, sizeof *s.slots);
-        if (!s.threads || !s.slots) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        st = s.threads ? slots_create(window, ncols, &s.slots, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
     for (int t = 0; st == KN_OK && t < threads; t++) {
         st = r->fmt->create(r->schema, &s.threads[t].reader, err);
         if (st == KN_OK) st = kn_batch_create(r->schema, 1024, &s.threads[t].batch, err);
         if (st == KN_OK) st = kn_part_router_create(spec, &s.threads[t].router, err);
-    }
-    for (size_t i = 0; st == KN_OK && i < window; i++) {
-        s.slots[i].max_string = kn_calloc(ncols ? ncols : 1, sizeof *s.slots[i].max_string);
-        if (!s.slots[i].max_string) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
     if (st == KN_OK) {
         kn_part_pipeline_options pl = {
@@ -728,12 +735,8 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
         kn_batch_free(s.threads[t].batch);
         kn_part_router_free(s.threads[t].router);
     }
-    for (size_t i = 0; s.slots && i < window; i++) {
-        out_release(&s.slots[i].out);
-        kn_free(s.slots[i].max_string);
-    }
+    slots_free(s.slots, window);
     kn_free(s.threads);
-    kn_free(s.slots);
     kn_free(map);
     kn_schema_free(file_schema);
     kn_pq_layout_free(check);
