@@ -93,6 +93,13 @@ static bool skip_root_artifacts(const char *rel) {
     return !strchr(rel, '/') && (strstr(rel, ".sql") || !strcmp(rel, "manifest.json"));
 }
 
+/* The JSON result's "write_path". */
+static bool write_path_is(const pt_run *r, const char *path) {
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"write_path\":\"%s\"", path);
+    return strstr(pt_last_line(r), pat) != NULL;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 START_TEST(partition_folders_hold_only_their_values)
@@ -549,6 +556,41 @@ START_TEST(sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds)
 }
 END_TEST
 
+START_TEST(sigkill_during_a_streamed_partitioned_write_leaves_no_partial_file)
+{
+    /* The streamed write keeps one file open per folder, under temporary names until the end:
+     * killed while those are being written, no readable name may hold a partial file, and the
+     * retry must write what a clean run writes. */
+    const char *out = out_dir("killed-stream"), *ref = out_dir("killed-stream-ref");
+    pt_rm_rf(ref);
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_dir, "-o", NULL, "--schema", orders_schema, "--partition-by", "region",
+                          "--row-group-size", "64KiB", "--target-file-size", "256KiB", "--morsel-size", "64KiB",
+                          "--threads", "1", "-q", NULL};
+    args[3] = ref;
+    pt_run rr = convert(0, args);
+    ck_assert_msg(write_path_is(&rr, "partition-stream"), "%s", pt_last_line(&rr));
+    char *want = pt_tree_digest(ref, skip_root_artifacts);
+    args[3] = out;
+    pid_t pid = pt_kiln_start(args);
+    ck_assert_msg(wait_for(pid, out, writing_parts), "kiln finished before it could be killed; the input is too small");
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFSIGNALED(status));
+    check_no_partial_readable_file(out);
+    pt_run r = convert(0, args);
+    char what[512];
+    ck_assert_msg(no_leftovers(out, what, sizeof what), "left over after the retry: %s", what);
+    char *got = pt_tree_digest(out, skip_root_artifacts);
+    ck_assert_msg(!strcmp(got, want), "the retry after a kill wrote other files");
+    free(got);
+    free(want);
+    pt_run_free(&r);
+    pt_run_free(&rr);
+}
+END_TEST
+
 START_TEST(drop_partition_columns_leaves_identity_columns_out_of_the_files)
 {
     const char *out = out_dir("drop");
@@ -648,13 +690,6 @@ START_TEST(output_is_the_same_whatever_the_threads_and_morsel_size)
     pt_run_free(&r2);
 }
 END_TEST
-
-/* The JSON result's "write_path". */
-static bool write_path_is(const pt_run *r, const char *path) {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"write_path\":\"%s\"", path);
-    return strstr(pt_last_line(r), pat) != NULL;
-}
 
 START_TEST(streamed_partitions_write_the_same_files_as_the_sort_when_nothing_splits)
 {
@@ -890,6 +925,7 @@ int main(void) {
     tcase_add_test(tc, append_adds_new_names_and_a_manifest_of_only_them);
     tcase_add_test(tc, error_if_exists_refuses_kiln_output_and_leaves_it_whole);
     tcase_add_test(tc, sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds);
+    tcase_add_test(tc, sigkill_during_a_streamed_partitioned_write_leaves_no_partial_file);
     tcase_add_test(tc, drop_partition_columns_leaves_identity_columns_out_of_the_files);
     tcase_add_test(tc, a_locked_output_folder_is_refused_with_exit_3);
     tcase_add_test(tc, stale_temporary_folders_of_killed_runs_are_removed);
