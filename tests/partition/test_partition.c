@@ -518,6 +518,29 @@ static void check_no_partial_readable_file(const char *dir) {
     pt_files_free(&all);
 }
 
+/* Starts `args` (its output folder `out`), kills it once `point` holds, checks that no readable
+ * name holds a partial file, then runs it again and expects the files of a clean run (`want`,
+ * pt_tree_digest). `what` names the moment in messages. */
+static void kill_then_retry(const char *const *args, const char *out, bool (*point)(const char *),
+                            const char *what, const char *want) {
+    pid_t pid = pt_kiln_start(args);
+    bool reached = wait_for(pid, out, point);
+    ck_assert_msg(reached, "kiln finished before it could be killed %s; the input is too small", what);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFSIGNALED(status));
+    check_no_partial_readable_file(out);
+    /* The next run, with the same options, cleans up and writes the same files as a clean run. */
+    pt_run r = convert(0, args);
+    char left[512];
+    ck_assert_msg(no_leftovers(out, left, sizeof left), "left over after the retry (%s): %s", what, left);
+    char *got = pt_tree_digest(out, skip_root_artifacts);
+    ck_assert_msg(!strcmp(got, want), "the retry after a kill %s wrote other files", what);
+    free(got);
+    pt_run_free(&r);
+}
+
 START_TEST(sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds)
 {
     const char *out = out_dir("killed"), *ref = out_dir("killed-ref");
@@ -534,22 +557,7 @@ START_TEST(sigkill_leaves_no_partial_readable_file_and_the_next_run_succeeds)
         const char *args[] = {"convert", orders_dir, "-o", out, "--schema", orders_schema, "--partition-by",
                               "region,year(ts),month(ts)", "--morsel-size", "64KiB", "--memory-limit", "2MiB", "--threads",
                               "1", "-q", NULL};
-        pid_t pid = pt_kiln_start(args);
-        bool reached = wait_for(pid, out, points[k]);
-        ck_assert_msg(reached, "kiln finished before it could be killed %s; the input is too small", names[k]);
-        kill(pid, SIGKILL);
-        int status;
-        waitpid(pid, &status, 0);
-        ck_assert(WIFSIGNALED(status));
-        check_no_partial_readable_file(out);
-        /* The next run, with the same options, cleans up and writes the same files as a clean run. */
-        pt_run r = convert(0, args);
-        char what[512];
-        ck_assert_msg(no_leftovers(out, what, sizeof what), "left over after the retry (%s): %s", names[k], what);
-        char *got = pt_tree_digest(out, skip_root_artifacts);
-        ck_assert_msg(!strcmp(got, want), "the retry after a kill %s wrote other files", names[k]);
-        free(got);
-        pt_run_free(&r);
+        kill_then_retry(args, out, points[k], names[k], want);
     }
     free(want);
     pt_run_free(&rr);
@@ -572,21 +580,8 @@ START_TEST(sigkill_during_a_streamed_partitioned_write_leaves_no_partial_file)
     ck_assert_msg(write_path_is(&rr, "partition-stream"), "%s", pt_last_line(&rr));
     char *want = pt_tree_digest(ref, skip_root_artifacts);
     args[3] = out;
-    pid_t pid = pt_kiln_start(args);
-    ck_assert_msg(wait_for(pid, out, writing_parts), "kiln finished before it could be killed; the input is too small");
-    kill(pid, SIGKILL);
-    int status;
-    waitpid(pid, &status, 0);
-    ck_assert(WIFSIGNALED(status));
-    check_no_partial_readable_file(out);
-    pt_run r = convert(0, args);
-    char what[512];
-    ck_assert_msg(no_leftovers(out, what, sizeof what), "left over after the retry: %s", what);
-    char *got = pt_tree_digest(out, skip_root_artifacts);
-    ck_assert_msg(!strcmp(got, want), "the retry after a kill wrote other files");
-    free(got);
+    kill_then_retry(args, out, writing_parts, "while writing the open folders' files", want);
     free(want);
-    pt_run_free(&r);
     pt_run_free(&rr);
 }
 END_TEST
