@@ -181,6 +181,9 @@ static inline bool present(const uint8_t *validity, size_t bit) {
     return !validity || ((validity[bit >> 3] >> (bit & 7)) & 1u);
 }
 
+/* A table of at most 4,096 slots (32 KiB) stays in the first-level cache. */
+static inline bool small_table(const kn_pq_dict *d) { return d->mask < 4096; }
+
 /* Values are hashed a block ahead and their slots prefetched, so the table's cache misses
  * overlap instead of coming one after another. */
 #define BLOCK 16
@@ -189,6 +192,22 @@ size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t 
                             size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
                             kn_error *err) {
     size_t w = (size_t)d->width, k = *nidx;
+    if (small_table(d)) {
+        /* A table that fits in the first-level cache: no misses to hide, so no prefetching. */
+        for (size_t i = 0; i < n; i++) {
+            if (!present(validity, bit_offset + i)) continue;
+            uint32_t e = lookup(d, values + i * w, w, hash_fixed(values + i * w, w));
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
+        *nidx = k;
+        return n;
+    }
     uint64_t hs[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
@@ -216,6 +235,23 @@ size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_
                             const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
                             size_t *nidx, kn_error *err) {
     size_t k = *nidx;
+    if (small_table(d)) {
+        for (size_t i = 0; i < n; i++) {
+            if (!present(validity, bit_offset + i)) continue;
+            const uint8_t *p = bytes + offsets[i];
+            size_t len = offsets[i + 1] - offsets[i];
+            uint32_t e = lookup(d, p, len, XXH3_64bits(p, len));
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
+        *nidx = k;
+        return n;
+    }
     uint64_t hs[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
