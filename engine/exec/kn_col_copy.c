@@ -133,6 +133,28 @@ kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *r
         break;
     }
     size_t nulls = 0;
+    if (src->validity && src->null_count && at % 8 == 0) {
+        /* Byte-aligned (a fresh batch): the selected bits are packed eight at a time straight
+         * into the bitmap, in one pass. */
+        if (!dst->validity) {
+            dst->validity = kn_malloc((dst->capacity + 7) / 8);
+            if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+            memset(dst->validity, 0xFF, at / 8);
+        }
+        uint8_t *dv = dst->validity + at / 8;
+        const uint8_t *sv = src->validity;
+        size_t present = 0;
+        for (size_t i = 0; i < n; i += 8) {
+            size_t m = n - i < 8 ? n - i : 8;
+            unsigned b = 0;
+            for (size_t k = 0; k < m; k++) b |= (unsigned)bit_is_set(sv, rows[i + k]) << k;
+            dv[i / 8] = (uint8_t)b;
+            present += (size_t)__builtin_popcount(b);
+        }
+        dst->null_count += n - present;
+        dst->length = at + n;
+        return KN_OK;
+    }
     if (src->validity && src->null_count)
         for (size_t i = 0; i < n; i++) nulls += !bit_is_set(src->validity, rows[i]);
     if (nulls && !dst->validity) {
