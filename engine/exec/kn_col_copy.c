@@ -41,6 +41,60 @@ kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, con
 
 static inline bool bit_is_set(const uint8_t *bits, size_t i) { return (bits[i >> 3] >> (i & 7)) & 1u; }
 
+/* Source row i of a copy: rows[i] for a selection, row + i for a range. */
+static inline size_t src_row(const uint32_t *rows, size_t row, size_t i) { return rows ? rows[i] : row + i; }
+
+/* The validity of dst values [at, at + n) from the source rows (src_row), and dst's null count.
+ * A selection into a byte-aligned spot (a fresh batch) packs its bits eight at a time in one
+ * pass; otherwise bits go one by one, and the bitmap appears only with the first null
+ * (kn_column.h). */
+static kn_status append_validity(kn_column *dst, size_t at, const kn_column *src, size_t row, const uint32_t *rows,
+                                 size_t n, kn_error *err) {
+    if (!src->validity || !src->null_count) {
+        if (dst->validity)
+            for (size_t d = at; d < at + n; d++) dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
+        return KN_OK;
+    }
+    const uint8_t *sv = src->validity;
+    if (rows && at % 8 == 0) {
+        if (!dst->validity) {
+            dst->validity = kn_malloc((dst->capacity + 7) / 8);
+            if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+            memset(dst->validity, 0xFF, at / 8);
+        }
+        uint8_t *dv = dst->validity + at / 8;
+        size_t present = 0;
+        for (size_t i = 0; i < n; i += 8) {
+            size_t m = n - i < 8 ? n - i : 8;
+            unsigned b = 0;
+            for (size_t k = 0; k < m; k++) b |= (unsigned)bit_is_set(sv, rows[i + k]) << k;
+            dv[i / 8] = (uint8_t)b;
+            present += (size_t)__builtin_popcount(b);
+        }
+        dst->null_count += n - present;
+        return KN_OK;
+    }
+    size_t nulls = 0;
+    for (size_t i = 0; i < n; i++) nulls += !bit_is_set(sv, src_row(rows, row, i));
+    if (nulls && !dst->validity) {
+        /* The first null: the bitmap appears with every earlier value valid (kn_column.h). */
+        dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
+        if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
+        for (size_t i = 0; i < at; i++) dst->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    if (dst->validity) {
+        for (size_t i = 0; i < n; i++) {
+            size_t d = at + i;
+            if (!nulls || bit_is_set(sv, src_row(rows, row, i)))
+                dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
+            else
+                dst->validity[d >> 3] &= (uint8_t)~(1u << (d & 7));
+        }
+    }
+    dst->null_count += nulls;
+    return KN_OK;
+}
+
 static kn_status col_copy_values(kn_column *dst, const kn_column *src, size_t row, size_t n, kn_error *err) {
     size_t at = dst->length, width = kn_type_width(dst->type);
     size_t nbytes = width ? 0 : (size_t)(src->offsets[row + n] - src->offsets[row]);
@@ -54,25 +108,7 @@ static kn_status col_copy_values(kn_column *dst, const kn_column *src, size_t ro
         for (size_t i = 0; i < n; i++) dst->offsets[at + 1 + i] = to + (src->offsets[row + 1 + i] - base);
         dst->bytes.len += nbytes;
     }
-    size_t nulls = 0;
-    if (src->validity && src->null_count)
-        for (size_t i = 0; i < n; i++) nulls += !bit_is_set(src->validity, row + i);
-    if (nulls && !dst->validity) {
-        /* The first null: the bitmap appears with every earlier value valid (kn_column.h). */
-        dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
-        if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
-        for (size_t i = 0; i < at; i++) dst->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
-    if (dst->validity) {
-        for (size_t i = 0; i < n; i++) {
-            size_t d = at + i;
-            if (!nulls || bit_is_set(src->validity, row + i))
-                dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
-            else
-                dst->validity[d >> 3] &= (uint8_t)~(1u << (d & 7));
-        }
-    }
-    dst->null_count += nulls;
+    KN_TRY(append_validity(dst, at, src, row, NULL, n, err));
     dst->length = at + n;
     return KN_OK;
 }
@@ -132,46 +168,7 @@ kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *r
         for (size_t i = 0; i < n; i++) memcpy(to + (at + i) * width, from + (size_t)rows[i] * width, width);
         break;
     }
-    size_t nulls = 0;
-    if (src->validity && src->null_count && at % 8 == 0) {
-        /* Byte-aligned (a fresh batch): the selected bits are packed eight at a time straight
-         * into the bitmap, in one pass. */
-        if (!dst->validity) {
-            dst->validity = kn_malloc((dst->capacity + 7) / 8);
-            if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
-            memset(dst->validity, 0xFF, at / 8);
-        }
-        uint8_t *dv = dst->validity + at / 8;
-        const uint8_t *sv = src->validity;
-        size_t present = 0;
-        for (size_t i = 0; i < n; i += 8) {
-            size_t m = n - i < 8 ? n - i : 8;
-            unsigned b = 0;
-            for (size_t k = 0; k < m; k++) b |= (unsigned)bit_is_set(sv, rows[i + k]) << k;
-            dv[i / 8] = (uint8_t)b;
-            present += (size_t)__builtin_popcount(b);
-        }
-        dst->null_count += n - present;
-        dst->length = at + n;
-        return KN_OK;
-    }
-    if (src->validity && src->null_count)
-        for (size_t i = 0; i < n; i++) nulls += !bit_is_set(src->validity, rows[i]);
-    if (nulls && !dst->validity) {
-        dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
-        if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
-        for (size_t i = 0; i < at; i++) dst->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
-    if (dst->validity) {
-        for (size_t i = 0; i < n; i++) {
-            size_t d = at + i;
-            if (!nulls || bit_is_set(src->validity, rows[i]))
-                dst->validity[d >> 3] |= (uint8_t)(1u << (d & 7));
-            else
-                dst->validity[d >> 3] &= (uint8_t)~(1u << (d & 7));
-        }
-    }
-    dst->null_count += nulls;
+    KN_TRY(append_validity(dst, at, src, 0, rows, n, err));
     dst->length = at + n;
     return KN_OK;
 }
