@@ -151,6 +151,56 @@ kn_status kn_batch_create(const kn_schema *schema, size_t capacity, kn_batch **o
     return KN_OK;
 }
 
+/* Arrays inside a packed batch start on cache-line boundaries. */
+#define PACK_ALIGN 64
+static size_t pack_round(size_t n) { return (n + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1); }
+
+kn_status kn_batch_create_packed(const kn_schema *schema, size_t rows, const size_t *string_bytes,
+                                 const bool *bitmap, kn_batch **out, kn_error *err) {
+    *out = NULL;
+    size_t nf = schema->num_fields;
+    /* One pass sizes the block, the next carves it: the batch, its columns, then per field its
+     * values or offsets, its bytes and its bitmap. */
+    size_t head = pack_round(sizeof(kn_batch) + (nf ? nf : 1) * sizeof(kn_column)), total = head;
+    for (size_t i = 0; i < nf; i++) {
+        size_t width = kn_type_width(schema->fields[i].type);
+        total += width ? pack_round(rows * width) : pack_round((rows + 1) * sizeof(uint32_t)) + pack_round(string_bytes[i]);
+        if (bitmap && bitmap[i]) total += pack_round((rows + 7) / 8);
+    }
+    uint8_t *block = kn_malloc(total);
+    if (!block) return kn_error_set(err, KN_E_NOMEM, "out of memory creating a %zu-row batch", rows);
+    memset(block, 0, head);
+    kn_batch *b = (kn_batch *)block;
+    b->schema = schema;
+    b->columns = (kn_column *)(block + sizeof(kn_batch));
+    b->packed = true;
+    uint8_t *at = block + head;
+    for (size_t i = 0; i < nf; i++) {
+        kn_column *c = &b->columns[i];
+        c->type = schema->fields[i].type;
+        c->capacity = rows;
+        size_t width = kn_type_width(c->type);
+        if (width) {
+            c->values = at;
+            at += pack_round(rows * width);
+        } else {
+            c->offsets = (uint32_t *)at;
+            c->offsets[0] = 0;
+            at += pack_round((rows + 1) * sizeof(uint32_t));
+            c->bytes.data = string_bytes[i] ? at : NULL;
+            c->bytes.cap = string_bytes[i];
+            at += pack_round(string_bytes[i]);
+        }
+        if (bitmap && bitmap[i]) {
+            c->validity = at;
+            memset(at, 0, (rows + 7) / 8);
+            at += pack_round((rows + 7) / 8);
+        }
+    }
+    *out = b;
+    return KN_OK;
+}
+
 void kn_batch_clear(kn_batch *b) {
     for (size_t i = 0; i < b->schema->num_fields; i++) kn_column_clear(&b->columns[i]);
     b->num_rows = 0;
@@ -169,6 +219,10 @@ kn_status kn_batch_seal(kn_batch *b, kn_error *err) {
 
 void kn_batch_free(kn_batch *b) {
     if (!b) return;
+    if (b->packed) { /* everything is in the one block that starts with the batch */
+        kn_free(b);
+        return;
+    }
     if (b->columns)
         for (size_t i = 0; i < b->schema->num_fields; i++) kn_column_release(&b->columns[i]);
     kn_free(b->columns);

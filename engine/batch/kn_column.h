@@ -69,12 +69,23 @@ typedef struct kn_batch {
     const kn_schema *schema; /* borrowed; must outlive the batch */
     kn_column *columns;      /* owned; schema->num_fields of them */
     size_t num_rows;
+    bool packed;             /* made by kn_batch_create_packed: one allocation, fixed room */
 } kn_batch;
 
 /* Creates an empty batch for `schema` with room for `capacity` rows. */
 kn_status kn_batch_create(const kn_schema *schema, size_t capacity, kn_batch **out,
                           kn_error *err);
-/* Empties every column, keeping memory. */
+/* Creates an empty batch with room for exactly `rows` rows whose arrays all come from one
+ * allocation, the batch itself included: the cheap shape for many small batches that are
+ * filled once and then only read (the partitioned write's per-folder batches, dozens per
+ * morsel, would otherwise cost some forty allocations each). `string_bytes[i]` (read for
+ * string fields only) is the room for field i's bytes; `bitmap` (NULL: none) says which fields
+ * get a validity bitmap, zeroed, up front. A packed batch never grows: whoever fills it stays
+ * within that room (kn_column_reserve within it is a no-op; beyond it, or kn_batch_clear, or
+ * kn_column_release of one of its columns, is a bug). kn_batch_free frees it. */
+kn_status kn_batch_create_packed(const kn_schema *schema, size_t rows, const size_t *string_bytes,
+                                 const bool *bitmap, kn_batch **out, kn_error *err);
+/* Empties every column, keeping memory. Not for packed batches. */
 void kn_batch_clear(kn_batch *b);
 /* Sets num_rows from the columns after a reader filled them, and checks they agree. */
 kn_status kn_batch_seal(kn_batch *b, kn_error *err);

@@ -124,13 +124,22 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
 }
 
 /* Strings up to this long are copied as one fixed-size block. */
-#define SHORT_COPY 32
+#define SHORT_COPY KN_GATHER_PAD
+
+size_t kn__col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n) {
+    size_t nbytes = 0;
+    for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
+    return nbytes;
+}
 
 kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
+    size_t nbytes = kn_type_width(dst->type) ? 0 : kn__col_gather_bytes(src, rows, n);
+    return kn__col_gather_sized(dst, src, rows, n, nbytes, err);
+}
+
+kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,
+                               kn_error *err) {
     size_t at = dst->length, width = kn_type_width(dst->type);
-    size_t nbytes = 0;
-    if (!width)
-        for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
     KN_RETURN_ERROR_IF(!width && nbytes > UINT32_MAX - dst->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
     /* Strings get SHORT_COPY bytes of room past their end: see below. */
     KN_TRY(kn_column_reserve(dst, n, width ? 0 : nbytes + SHORT_COPY, err));

@@ -41,6 +41,16 @@ kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *r
  * column, so each source column stays in cache while every group takes its values. */
 kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err);
 
+/* kn__col_gather with the string bytes measured beforehand: `nbytes` must be
+ * kn__col_gather_bytes(src, rows, n) (0 for fixed-width columns). A string column needs room for
+ * nbytes + KN_GATHER_PAD more bytes (short strings move as fixed-size blocks that may write past
+ * their end), so that much room sized up front (kn_batch_create_packed) is never outgrown. */
+#define KN_GATHER_PAD 32
+kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,
+                               kn_error *err);
+/* The total length of the strings rows[0 .. n) of string column `src`. */
+size_t kn__col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n);
+
 /* The PLAIN size of rows [row, row + n) (the sum of kn__row_plain_bytes over them), in
  * O(columns). */
 uint64_t kn__rows_plain_bytes(const kn_batch *b, size_t row, size_t n);

@@ -583,12 +583,16 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
 
 /* ---- the streaming partitioned write: few partitions, no sort (kn_part_pipeline.h) --------- */
 
-/* The thread's scratch for the partitioned write: the reader, its batch and the router that
- * splits it by folder. */
+/* The thread's scratch for the partitioned write: the reader, its batch, the router that
+ * splits it by folder, and the split's sizes (string bytes per column and folder, then one
+ * folder's room and bitmaps per column). */
 typedef struct pstream_thread {
     kn_exec_reader *reader;
     kn_batch *batch;
     kn_part_router *router;
+    size_t *sizes, cap_sizes;
+    size_t *room;
+    bool *bitmap;
 } pstream_thread;
 
 typedef struct pstream {
@@ -605,37 +609,57 @@ typedef struct pstream {
     kn_profile *prof;
 } pstream;
 
-/* Copies the batch's rows into one batch per folder (in the files' schema). */
+/* Copies the batch's rows into one batch per folder (in the files' schema). Each folder's
+ * batch is one allocation sized from its rows up front (kn_batch_create_packed). */
 static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch *batch, kn_part_morsel *out,
                                  kn_error *err) {
     KN_TRY(kn_part_route(th->router, batch, err));
-    size_t groups = kn_part_route_groups(th->router);
+    size_t groups = kn_part_route_groups(th->router), ncols = s->file_schema->num_fields;
     if (groups > s->max_partitions) {
         /* The run will give way to the sort at this morsel: no need to copy its rows. */
         out->too_many = true;
         return KN_OK;
     }
-    /* The groups' batches first, then column by column: each source column is read once, from
-     * cache, by every group in turn. */
+    if (groups * ncols > th->cap_sizes) {
+        size_t *p = kn_realloc(th->sizes, groups * ncols * sizeof *p);
+        if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory splitting rows by folder");
+        th->sizes = p;
+        th->cap_sizes = groups * ncols;
+    }
+    /* The string bytes of every column and folder, then the folders' batches, then the copies
+     * column by column: each source column is read once, from cache, by every folder in turn. */
+    for (size_t c = 0; c < ncols; c++) {
+        const kn_column *src = &batch->columns[s->map[c]];
+        th->bitmap[c] = src->validity && src->null_count;
+        for (size_t g = 0; g < groups; g++) {
+            const uint8_t *path;
+            const uint32_t *rows;
+            size_t len, n;
+            kn_part_route_group(th->router, g, &path, &len, &rows, &n);
+            th->sizes[c * groups + g] = kn_type_width(src->type) ? 0 : kn__col_gather_bytes(src, rows, n);
+        }
+    }
     size_t first = out->num_groups;
     for (size_t g = 0; g < groups; g++) {
         const uint8_t *path;
         const uint32_t *rows;
         size_t len, n;
         kn_part_route_group(th->router, g, &path, &len, &rows, &n);
+        for (size_t c = 0; c < ncols; c++) th->room[c] = th->sizes[c * groups + g] + KN_GATHER_PAD;
         kn_batch *b;
-        KN_TRY(kn_batch_create(s->file_schema, n, &b, err));
+        KN_TRY(kn_batch_create_packed(s->file_schema, n, th->room, th->bitmap, &b, err));
         KN_TRY(kn_part_morsel_add(out, path, len, b, err));
         b->num_rows = n;
     }
-    for (size_t c = 0; c < s->file_schema->num_fields; c++) {
+    for (size_t c = 0; c < ncols; c++) {
         const kn_column *src = &batch->columns[s->map[c]];
         for (size_t g = 0; g < groups; g++) {
             const uint8_t *path;
             const uint32_t *rows;
             size_t len, n;
             kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            KN_TRY(kn__col_gather(&out->groups[first + g].batch->columns[c], src, rows, n, err));
+            KN_TRY(kn__col_gather_sized(&out->groups[first + g].batch->columns[c], src, rows, n,
+                                        th->sizes[c * groups + g], err));
         }
     }
     return KN_OK;
@@ -711,6 +735,11 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
         st = r->fmt->create(r->schema, &s.threads[t].reader, err);
         if (st == KN_OK) st = kn_batch_create(r->schema, 1024, &s.threads[t].batch, err);
         if (st == KN_OK) st = kn_part_router_create(spec, &s.threads[t].router, err);
+        if (st == KN_OK) {
+            s.threads[t].room = kn_calloc(ncols ? ncols : 1, sizeof *s.threads[t].room);
+            s.threads[t].bitmap = kn_calloc(ncols ? ncols : 1, sizeof *s.threads[t].bitmap);
+            if (!s.threads[t].room || !s.threads[t].bitmap) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+        }
     }
     if (st == KN_OK) {
         kn_part_pipeline_options pl = {
@@ -734,6 +763,9 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
         if (s.threads[t].reader) r->fmt->free(s.threads[t].reader);
         kn_batch_free(s.threads[t].batch);
         kn_part_router_free(s.threads[t].router);
+        kn_free(s.threads[t].sizes);
+        kn_free(s.threads[t].room);
+        kn_free(s.threads[t].bitmap);
     }
     slots_free(s.slots, window);
     kn_free(s.threads);

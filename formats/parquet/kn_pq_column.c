@@ -675,8 +675,8 @@ void kn_pq_chunk_write_meta(const kn_pq_chunk *ch, uint64_t file_offset, kn_tc *
 }
 
 void kn_pq_column_reset(kn_pq_column *c) {
-    c->use_dict = c->page_dict = c->dict.slots != NULL;
-    if (c->dict.slots) kn_pq_dict_clear(&c->dict);
+    c->use_dict = c->page_dict = kn_pq_dict_ready(&c->dict);
+    if (kn_pq_dict_ready(&c->dict)) kn_pq_dict_clear(&c->dict);
     kn_pq_stats_reset(&c->stats);
     c->page_rows = c->page_present = c->page_nulls = 0;
     kn_buf_clear(&c->page_values);
@@ -696,8 +696,8 @@ uint64_t kn_pq_column_buffered(const kn_pq_column *c) {
 
 kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_error *err) {
     bool want_dict = leaf->dictionary && c->dict_enabled;
-    if (c->dict.slots && (!want_dict || c->dict.width != leaf->width)) kn_pq_dict_release(&c->dict);
-    if (want_dict && !c->dict.slots) KN_TRY(kn_pq_dict_init(&c->dict, leaf->width, c->dict_limit, err));
+    if (kn_pq_dict_ready(&c->dict) && (!want_dict || c->dict.width != leaf->width)) kn_pq_dict_release(&c->dict);
+    if (want_dict && !kn_pq_dict_ready(&c->dict)) KN_TRY(kn_pq_dict_init(&c->dict, leaf->width, c->dict_limit, err));
     size_t conv = leaf->convert ? (size_t)CONVERT_ROWS * (size_t)leaf->width : 0;
     if (conv > c->conv_cap) {
         uint8_t *p = kn_realloc(c->conv, conv);

@@ -10,18 +10,23 @@
 
 #define INITIAL_SLOTS 1024
 
+/* The widths whose values sit in the table (kn_pq_dict_vslot). */
+static inline bool inline_width(int width) { return width == 4 || width == 8; }
+
 kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err) {
     memset(d, 0, sizeof *d);
     d->width = width;
     d->limit = limit;
-    d->slots = kn_calloc(INITIAL_SLOTS, sizeof *d->slots);
-    if (!d->slots) return kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
+    if (inline_width(width)) d->vslots = kn_calloc(INITIAL_SLOTS, sizeof *d->vslots);
+    else d->slots = kn_calloc(INITIAL_SLOTS, sizeof *d->slots);
+    if (!d->slots && !d->vslots) return kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
     d->mask = INITIAL_SLOTS - 1;
     return KN_OK;
 }
 
 void kn_pq_dict_clear(kn_pq_dict *d) {
-    if (d->count) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
+    if (d->count && d->vslots) memset(d->vslots, 0, (d->mask + 1) * sizeof *d->vslots);
+    else if (d->count) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
     d->count = 0;
     d->full = false;
     kn_buf_clear(&d->values);
@@ -29,6 +34,7 @@ void kn_pq_dict_clear(kn_pq_dict *d) {
 
 void kn_pq_dict_release(kn_pq_dict *d) {
     kn_free(d->slots);
+    kn_free(d->vslots);
     kn_free(d->hashes);
     kn_free(d->starts);
     kn_buf_free(&d->values);
@@ -189,20 +195,122 @@ static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len, uint6
     return idx;
 }
 
+/* ---- 4- and 8-byte values: the table holds them (kn_pq_dict.h) ---------------------------- */
+
+static inline uint64_t load_value(const uint8_t *p, size_t w) {
+    if (w == 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static bool grow_vtable(kn_pq_dict *d) {
+    size_t size = (d->mask + 1) * 2, mask = size - 1, w = (size_t)d->width;
+    kn_pq_dict_vslot *slots = kn_calloc(size, sizeof *slots);
+    if (!slots) return false;
+    for (uint32_t i = 0; i < d->count; i++) {
+        const uint8_t *p = d->values.data + (size_t)i * w;
+        size_t s = (size_t)hash_fixed(p, w) & mask;
+        while (slots[s].entry) s = (s + 1) & mask;
+        slots[s].value = load_value(p, w);
+        slots[s].entry = (uint64_t)i + 1;
+    }
+    kn_free(d->vslots);
+    d->vslots = slots;
+    d->mask = mask;
+    return true;
+}
+
+/* lookup() for a 4- or 8-byte value `v` (its bytes at `p`, hashed to `h`). */
+static inline uint32_t lookup_value(kn_pq_dict *d, uint64_t v, const uint8_t *p, uint64_t h) {
+    size_t s = (size_t)h & d->mask;
+    kn_pq_dict_vslot *sl;
+    for (;;) {
+        sl = &d->vslots[s];
+        if (!sl->entry) break;
+        if (sl->value == v) return (uint32_t)(sl->entry - 1);
+        s = (s + 1) & d->mask;
+    }
+    size_t w = (size_t)d->width;
+    if (w > d->limit - d->values.len || d->count >= UINT32_MAX - 2) {
+        d->full = true;
+        return UINT32_MAX;
+    }
+    if (!kn_buf_reserve(&d->values, w)) return UINT32_MAX - 1;
+    uint32_t idx = d->count++;
+    memcpy(d->values.data + d->values.len, p, w);
+    d->values.len += w;
+    sl->value = v;
+    sl->entry = (uint64_t)idx + 1;
+    if ((size_t)d->count * 2 > d->mask + 1 && !grow_vtable(d)) return UINT32_MAX - 1; /* as lookup() */
+    return idx;
+}
+
 static inline bool present(const uint8_t *validity, size_t bit) {
     return !validity || ((validity[bit >> 3] >> (bit & 7)) & 1u);
 }
 
-/* A table of at most 4,096 slots (32 KiB) stays in the first-level cache. */
-static inline bool small_table(const kn_pq_dict *d) { return d->mask < 4096; }
+/* A table of at most 32 KiB stays in the first-level cache. */
+static inline bool small_table(const kn_pq_dict *d) {
+    return d->vslots ? d->mask < 2048 : d->mask < 4096;
+}
 
 /* Values are hashed a block ahead and their slots prefetched, so the table's cache misses
  * overlap instead of coming one after another. */
 #define BLOCK 16
 
+/* kn_pq_dict_put_fixed for the widths whose values sit in the table. */
+static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity, size_t bit_offset, size_t n,
+                         uint32_t *idx, size_t *nidx, kn_error *err) {
+    size_t w = (size_t)d->width, k = *nidx;
+    if (small_table(d)) {
+        for (size_t i = 0; i < n; i++) {
+            if (!present(validity, bit_offset + i)) continue;
+            const uint8_t *p = values + i * w;
+            uint32_t e = lookup_value(d, load_value(p, w), p, hash_fixed(p, w));
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
+        *nidx = k;
+        return n;
+    }
+    uint64_t hs[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            hs[j] = hash_fixed(values + (i + j) * w, w);
+            __builtin_prefetch(&d->vslots[(size_t)hs[j] & d->mask]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            if (!present(validity, bit_offset + i + j)) continue;
+            const uint8_t *p = values + (i + j) * w;
+            uint32_t e = lookup_value(d, load_value(p, w), p, hs[j]);
+            if (e >= UINT32_MAX - 1) {
+                *nidx = k;
+                if (e == UINT32_MAX) return i + j;
+                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+                return (size_t)-1;
+            }
+            idx[k++] = e;
+        }
+    }
+    *nidx = k;
+    return n;
+}
+
 size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
                             size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
                             kn_error *err) {
+    if (d->vslots) return put_inline(d, values, validity, bit_offset, n, idx, nidx, err);
     size_t w = (size_t)d->width, k = *nidx;
     if (small_table(d)) {
         /* A table that fits in the first-level cache: no misses to hide, so no prefetching. */

@@ -4,6 +4,9 @@
  * An open-addressing hash table keyed by a hash of the value's PLAIN bytes (XXH3; a 64-bit
  * finalizer for 4- and 8-byte values), values compared byte for byte (so DOUBLE compares bit for
  * bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
+ * 4- and 8-byte values (most numeric columns) sit in the table itself, so a probe costs one
+ * cache line, not a second miss on the entry: columns of tens of thousands of distinct values
+ * (prices, amounts) have tables larger than the second-level cache.
  * The dictionary has a byte bound: a value whose entry would push the PLAIN dictionary past it is
  * not added, and the put calls stop there so the column writer can cut the page and fall back to
  * PLAIN for the rest of the chunk. One dictionary per column writer; no shared state. */
@@ -17,21 +20,32 @@
 #include "kn_buf.h"
 #include "kn_status.h"
 
+/* A table slot of a dictionary of 4- or 8-byte values: the value (zero-extended), and its entry
+ * index + 1 (0 = empty). */
+typedef struct kn_pq_dict_vslot {
+    uint64_t value;
+    uint64_t entry;
+} kn_pq_dict_vslot;
+
 typedef struct kn_pq_dict {
     int width;       /* bytes per value for fixed-width types; 0 for BYTE_ARRAY */
     size_t limit;    /* the most bytes `values` may hold */
     kn_buf values;   /* PLAIN encoding of the entries, in index order (owned) */
     uint32_t count;  /* entries */
-    uint64_t *slots; /* hash table: high 32 bits of the hash, entry index + 1 (0 = empty), so a
-                      * probe looks at an entry only when its hash likely matches (owned) */
+    uint64_t *slots; /* other widths: the hash table: high 32 bits of the hash, entry index + 1
+                      * (0 = empty), so a probe looks at an entry only when its hash likely
+                      * matches (owned); NULL when vslots is used */
+    kn_pq_dict_vslot *vslots; /* widths 4 and 8: the table, values inline (owned) */
     size_t mask;     /* table size - 1 */
-    uint64_t *hashes;   /* per entry, for rehashing (owned) */
+    uint64_t *hashes;   /* per entry, for rehashing (owned; slots only) */
     size_t *starts;     /* BYTE_ARRAY: where each entry's bytes start in `values` (owned) */
     size_t entry_cap;
     bool full;          /* a value did not fit under `limit` */
 } kn_pq_dict;
 
 kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err);
+/* True between a successful init and release. */
+static inline bool kn_pq_dict_ready(const kn_pq_dict *d) { return d->slots || d->vslots; }
 /* Forgets every entry, keeping memory: the next chunk starts. */
 void kn_pq_dict_clear(kn_pq_dict *d);
 void kn_pq_dict_release(kn_pq_dict *d);

@@ -573,6 +573,72 @@ START_TEST(gather_with_a_map_moves_the_mapped_columns)
 }
 END_TEST
 
+START_TEST(packed_batches_take_a_gather_within_their_room)
+{
+    /* The streamed partitioned write's per-folder batches: one allocation sized from the rows
+     * (kn_batch_create_packed), filled by kn__col_gather_sized. They must hold what an ordinary
+     * gathered batch holds, and the gather must stay inside the room (no array moves: growing
+     * an array inside the block would corrupt the heap, which the sanitizer build would see). */
+    kn_schema *s = small_schema();
+    enum { N = 300 };
+    double f[N];
+    bool f_null[N];
+    const char *region[N];
+    static const char *const words[] = {"a", "", "a string longer than thirty-two bytes, copied whole", "ccc"};
+    for (size_t i = 0; i < N; i++) {
+        f[i] = (double)i * 0.5;
+        f_null[i] = i % 7 == 3;
+        region[i] = i % 11 == 5 ? NULL : words[i % 4];
+    }
+    kn_batch *src = small_batch(s, N, f, f_null, region);
+    uint32_t rows[N];
+    size_t n = 0;
+    for (uint32_t i = 0; i < N; i += 3) rows[n++] = i; /* a folder's rows: every third */
+    kn_batch *want, *got;
+    ck_assert_int_eq(kn_batch_create(s, 1, &want, NULL), KN_OK);
+    ck_assert_int_eq(kn__batch_gather(want, src, rows, n, NULL, NULL), KN_OK);
+    size_t bytes = kn__col_gather_bytes(&src->columns[1], rows, n);
+    ck_assert_uint_eq(bytes, want->columns[1].bytes.len);
+    size_t room[2] = {0, bytes + KN_GATHER_PAD};
+    bool bitmap[2] = {true, true};
+    ck_assert_int_eq(kn_batch_create_packed(s, n, room, bitmap, &got, NULL), KN_OK);
+    ck_assert(got->packed);
+    void *values = got->columns[0].values, *offsets = got->columns[1].offsets, *data = got->columns[1].bytes.data;
+    ck_assert_int_eq(kn__col_gather_sized(&got->columns[0], &src->columns[0], rows, n, 0, NULL), KN_OK);
+    ck_assert_int_eq(kn__col_gather_sized(&got->columns[1], &src->columns[1], rows, n, bytes, NULL), KN_OK);
+    got->num_rows = n;
+    ck_assert_ptr_eq(got->columns[0].values, values);
+    ck_assert_ptr_eq(got->columns[1].offsets, offsets);
+    ck_assert_ptr_eq(got->columns[1].bytes.data, data);
+    for (size_t c = 0; c < 2; c++) {
+        const kn_column *x = &want->columns[c], *y = &got->columns[c];
+        ck_assert_uint_eq(y->length, n);
+        ck_assert_uint_eq(x->null_count, y->null_count);
+        ck_assert_uint_gt(y->null_count, 0);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(kn_column_is_valid(x, i) == kn_column_is_valid(y, i));
+            if (!kn_column_is_valid(x, i)) continue;
+            if (c == 1) {
+                size_t la, lb;
+                const uint8_t *pa = kn_column_str(x, i, &la), *pb = kn_column_str(y, i, &lb);
+                ck_assert(la == lb && memcmp(pa, pb, la) == 0);
+            } else {
+                ck_assert(kn_column_f64(x)[i] == kn_column_f64(y)[i]);
+            }
+        }
+    }
+    kn_batch_free(got);
+    /* No bitmap asked for, none made; zero rows make a valid empty batch. */
+    ck_assert_int_eq(kn_batch_create_packed(s, 0, room, NULL, &got, NULL), KN_OK);
+    ck_assert_ptr_null(got->columns[0].validity);
+    ck_assert_uint_eq(got->columns[1].offsets[0], 0);
+    kn_batch_free(got);
+    kn_batch_free(want);
+    kn_batch_free(src);
+    kn_schema_free(s);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("part_route");
     TCase *tc = tcase_create("part_route");
@@ -585,6 +651,7 @@ int main(void) {
     tcase_add_test(tc, consecutive_batches_are_grouped_independently);
     tcase_add_test(tc, a_batch_of_another_schema_is_an_internal_error);
     tcase_add_test(tc, gather_with_a_map_moves_the_mapped_columns);
+    tcase_add_test(tc, packed_batches_take_a_gather_within_their_room);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
