@@ -102,6 +102,28 @@ static inline uint64_t hash_fixed(const uint8_t *p, size_t w) {
     return XXH3_64bits(p, w);
 }
 
+/* The hash of a byte array: strings of up to 16 bytes (most dictionary strings: codes, names,
+ * statuses) as one or two overlapping words through the same finalizer, inline; longer ones
+ * through XXH3. As for hash_fixed, only the table's layout depends on it. */
+static inline uint64_t hash_bytes(const uint8_t *p, size_t len) {
+    if (len > 16) return XXH3_64bits(p, len);
+    uint64_t a, b;
+    if (len >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + len - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = len ? (uint64_t)p[0] | (uint64_t)p[len >> 1] << 8 | (uint64_t)p[len - 1] << 16 : 0;
+        b = 0;
+    }
+    return mix64(a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)len << 56));
+}
+
 /* Equality without a library call for the common short values. */
 static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t len) {
     if (len == 8) {
@@ -360,7 +382,7 @@ size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_
             if (!present(validity, bit_offset + i)) continue;
             const uint8_t *p = bytes + offsets[i];
             size_t len = offsets[i + 1] - offsets[i];
-            uint32_t e = lookup(d, p, len, XXH3_64bits(p, len));
+            uint32_t e = lookup(d, p, len, hash_bytes(p, len));
             if (e >= UINT32_MAX - 1) {
                 *nidx = k;
                 if (e == UINT32_MAX) return i;
@@ -376,7 +398,7 @@ size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
         for (size_t j = 0; j < m; j++) {
-            hs[j] = XXH3_64bits(bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j]);
+            hs[j] = hash_bytes(bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j]);
             __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
         }
         for (size_t j = 0; j < m; j++) {

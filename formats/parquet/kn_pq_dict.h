@@ -1,8 +1,8 @@
 /* formats/parquet/kn_pq_dict.h: the dictionary of one column chunk: distinct values in order of
  * first appearance, their PLAIN encoding (the dictionary page body), and value -> index lookup.
  *
- * An open-addressing hash table keyed by a hash of the value's PLAIN bytes (XXH3; a 64-bit
- * finalizer for 4- and 8-byte values), values compared byte for byte (so DOUBLE compares bit for
+ * An open-addressing hash table keyed by a hash of the value's PLAIN bytes (a 64-bit finalizer
+ * for 4- and 8-byte values and strings of up to 16 bytes, XXH3 for the rest), values compared byte for byte (so DOUBLE compares bit for
  * bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
  * 4- and 8-byte values (most numeric columns) sit in the table itself, so a probe costs one
  * cache line, not a second miss on the entry: columns of tens of thousands of distinct values
