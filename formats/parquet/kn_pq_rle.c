@@ -102,10 +102,24 @@ static uint8_t *put_packed(uint8_t *p, const uint32_t *v, size_t n, int w) {
     return p;
 }
 
+/* Whether a repeat of 8 or more starts among v[i .. i + 8) (v[i + 8] must exist), given that
+ * i starts a repeat: only then can it cover pairs 0-6 of the block, and any later start would
+ * cover pair 7 (v[i + 7] == v[i + 8]). The compares are branch-free, so stretches of distinct
+ * values (high-cardinality dictionary indices) go by eight at a time, no mispredicted branch
+ * per value. */
+static inline bool long_run_may_start(const uint32_t *v, size_t i) {
+    unsigned eq = 0;
+    for (unsigned k = 0; k < 8; k++) eq |= (unsigned)(v[i + k] == v[i + k + 1]) << k;
+    return (eq & 0x80u) || (eq & 0x7Fu) == 0x7Fu;
+}
+
 size_t kn_pq_rle_encode(const uint32_t *v, size_t n, int w, uint8_t *out) {
     uint8_t *p = out;
     size_t i = 0, lit = 0; /* values [lit, i) wait to be bit-packed */
     while (i < n) {
+        /* i starts a repeat. A block of 8 without a long repeat is all short repeats, each of
+         * which the loop below would skip as literals; and v[i + 8] then starts a repeat. */
+        while (i + 8 < n && !long_run_may_start(v, i)) i += 8;
         uint32_t x = v[i];
         size_t j = i + 1;
         while (j < n && v[j] == x) j++;
