@@ -5,7 +5,7 @@
 #include <string.h>
 
 static kn_cpu_features detect(void) {
-    kn_cpu_features f = {false, false, false};
+    kn_cpu_features f = {false, false, false, false};
     const char *off = getenv("KILN_NO_SIMD");
     if (off && strcmp(off, "0") != 0 && off[0]) return f;
 #if defined(__x86_64__) || defined(__i386__)
@@ -13,6 +13,8 @@ static kn_cpu_features detect(void) {
     f.sse42 = __builtin_cpu_supports("sse4.2");
     f.avx2 = __builtin_cpu_supports("avx2");
     f.bmi2 = __builtin_cpu_supports("bmi2");
+    /* GCC's check includes the OS's consent (XCR0), as the AVX2 one does. */
+    f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
     return f;
 }

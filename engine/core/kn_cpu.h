@@ -10,6 +10,7 @@ typedef struct kn_cpu_features {
     bool sse42;
     bool avx2;
     bool bmi2;
+    bool avx512; /* AVX512F and AVX512BW, with the OS saving their registers */
 } kn_cpu_features;
 
 /* Cached after the first call; thread-safe. */

@@ -56,9 +56,10 @@
 #define KN_NDJSON_MAX_DEPTH 1024
 
 typedef enum kn_ndjson_simd {
-    KN_NDJSON_SIMD_AUTO = 0, /* AVX2 when kn_cpu() has it (KILN_NO_SIMD=1 turns it off) */
+    KN_NDJSON_SIMD_AUTO = 0, /* AVX-512, else AVX2, as kn_cpu() has them (KILN_NO_SIMD=1: scalar) */
     KN_NDJSON_SIMD_SCALAR,   /* the scalar twin */
-    KN_NDJSON_SIMD_AVX2      /* AVX2; create fails with KN_E_UNSUPPORTED without it */
+    KN_NDJSON_SIMD_AVX2,     /* AVX2; create fails with KN_E_UNSUPPORTED without it */
+    KN_NDJSON_SIMD_AVX512    /* AVX-512 stage 1 (AVX2 for the rest); KN_E_UNSUPPORTED without it */
 } kn_ndjson_simd;
 
 typedef struct kn_ndjson_options {
@@ -93,7 +94,7 @@ void kn_ndjson_reader_bad_record(const kn_ndjson_reader *r, uint64_t *offset, co
 /* Records completed since the last reset, good and bad (blank lines are not records). */
 uint64_t kn_ndjson_reader_records(const kn_ndjson_reader *r);
 
-/* Which structural scanner the reader uses: "avx2" or "scalar". */
+/* Which structural scanner the reader uses: "avx512", "avx2" or "scalar". */
 const char *kn_ndjson_reader_simd_name(const kn_ndjson_reader *r);
 
 /* Accepts NULL. */

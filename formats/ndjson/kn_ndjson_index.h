@@ -15,9 +15,9 @@
  * wherever it stands (inside strings or not), as in simdjson; this is the reference semantics
  * both twins implement, so they give identical indexes on any input.
  *
- * The scalar twin is a byte-at-a-time state machine; the AVX2 twin classifies 64 bytes at once
+ * The scalar twin is a byte-at-a-time state machine; the AVX2 and AVX-512 twins classify 64 bytes at once
  * (quote/backslash masks with carries, in-string mask by carry-less multiply prefix-XOR) and
- * falls back to the scalar machine for any block where a line feed would sit inside a string
+ * fall back to the scalar machine for any block where a line feed would sit inside a string
  * (only bad lines do that). */
 #ifndef KN_NDJSON_INDEX_H
 #define KN_NDJSON_INDEX_H
@@ -46,6 +46,8 @@ typedef size_t (*kn__ndjson_index_fn)(const uint8_t *buf, size_t len, uint32_t *
 
 size_t kn__ndjson_index_scalar(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
 size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
+/* Needs kn_cpu()->avx512 (AVX512F + AVX512BW). */
+size_t kn__ndjson_index_avx512(const uint8_t *buf, size_t len, uint32_t *pos, uint64_t *bs, bool *ascii);
 
 /* The byte machine over buf[start..end), appending to pos[n..]; returns the new count. Shared
  * by the AVX2 twin for its fallback blocks. Does not touch bs[]. */

@@ -21,30 +21,10 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "kn_ndjson_index_simd.h"
+
 static inline uint64_t mask64(__m256i lo, __m256i hi) {
     return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
-}
-
-static inline uint64_t prefix_xor(uint64_t x) {
-    __m128i v = _mm_set_epi64x(0, (long long)x);
-    return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
-}
-
-/* Bytes escaped by a backslash. `carry` (0 or 1) says byte 0 is escaped by the previous
- * block's trailing run, and is set for the next block. Runs are split by the parity of their
- * first position: adding a run's start bit ripples a carry to just past the run's end; that
- * end is escaped when the run's length is odd, i.e. when its parity differs from the start's. */
-static inline uint64_t escaped_bytes(uint64_t bs, uint64_t *carry) {
-    const uint64_t even = 0x5555555555555555ull, odd = ~even;
-    uint64_t b = bs & ~*carry; /* a backslash that is itself escaped starts nothing */
-    uint64_t starts = b & ~(b << 1);
-    uint64_t ends_even = (b + (starts & even)) & ~b & odd;
-    uint64_t ends_odd = (b + (starts & odd)) & ~b & even;
-    uint64_t esc = ends_even | ends_odd | *carry;
-    /* The run touching bit 63 escapes the next block's first byte when its length is odd. */
-    unsigned top = b == ~0ull ? 64u : (unsigned)__builtin_clzll(~b);
-    *carry = top & 1u;
-    return esc;
 }
 
 /* bit_rows[m] lists the positions (0..7) of the set bits of byte m, in order, zero-padded. */
@@ -83,14 +63,10 @@ size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint
     memset(bs_words, 0, kn__ndjson_bs_words(len) * sizeof *bs_words);
     pthread_once(&bit_rows_once, make_bit_rows);
     size_t n = 0;
-    uint64_t esc_carry = 0, str_carry = 0, other_carry = 0;
+    kn__block_carries carry = {0, 0, 0};
     __m256i high = _mm256_setzero_si256(); /* the OR of every byte: its top bits say non-ASCII */
-    /* Class bits: 0 '[' ']' '{' '}'; 1 ':'; 2 ','; 3 ' '; 4 '\t' '\r'; 5 '\n'; 6 '"'; 7 '\\'.
-     * A byte is in a class when both its low-nibble and high-nibble entries have the bit. */
-    const __m256i lo_table = _mm256_setr_epi8(8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0,
-                                              8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0);
-    const __m256i hi_table = _mm256_setr_epi8(16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-                                              16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i lo_table = _mm256_setr_epi8(KN__CLASS_LO, KN__CLASS_LO);
+    const __m256i hi_table = _mm256_setr_epi8(KN__CLASS_HI, KN__CLASS_HI);
     const __m256i x0f = _mm256_set1_epi8(0x0F), x1f = _mm256_set1_epi8(0x1F), x3f = _mm256_set1_epi8(0x3F);
     const __m256i zero = _mm256_setzero_si256();
     uint8_t tail[64];
@@ -106,48 +82,37 @@ size_t kn__ndjson_index_avx2(const uint8_t *buf, size_t len, uint32_t *pos, uint
         __m256i lo = _mm256_loadu_si256((const __m256i *)p);
         __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
         high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
-        /* Classify by nibbles: class = LO[low nibble] & HI[high nibble], one bit per class
-         * (see the tables), so two shuffles replace a dozen compares. */
+        /* Classify by nibbles (kn_ndjson_index_simd.h): two shuffles replace a dozen compares. */
         __m256i lo_n = _mm256_and_si256(lo, x0f), hi_n = _mm256_and_si256(hi, x0f);
         __m256i lo_h = _mm256_and_si256(_mm256_srli_epi16(lo, 4), x0f), hi_h = _mm256_and_si256(_mm256_srli_epi16(hi, 4), x0f);
         __m256i cl = _mm256_and_si256(_mm256_shuffle_epi8(lo_table, lo_n), _mm256_shuffle_epi8(hi_table, lo_h));
         __m256i ch = _mm256_and_si256(_mm256_shuffle_epi8(lo_table, hi_n), _mm256_shuffle_epi8(hi_table, hi_h));
-        uint64_t bs = mask64(cl, ch); /* bit 7 */
-        uint64_t q = mask64(_mm256_slli_epi16(cl, 1), _mm256_slli_epi16(ch, 1));  /* bit 6 */
-        uint64_t nl = mask64(_mm256_slli_epi16(cl, 2), _mm256_slli_epi16(ch, 2)); /* bit 5 */
-        /* Brackets, separators, whitespace and LF (bits 0-5) end an atom outside strings. */
-        uint64_t ends = ~mask64(_mm256_cmpeq_epi8(_mm256_and_si256(cl, x3f), zero),
-                                _mm256_cmpeq_epi8(_mm256_and_si256(ch, x3f), zero));
-        uint64_t op = mask64(_mm256_slli_epi16(cl, 7), _mm256_slli_epi16(ch, 7)); /* bit 0: brackets */
-        uint64_t ctrl = mask64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, x1f), x1f),
-                               _mm256_cmpeq_epi8(_mm256_max_epu8(hi, x1f), x1f));
-
-        uint64_t esc_in = esc_carry, esc = esc_carry;
-        if (__builtin_expect(bs != 0, 0)) {
-            bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);
-            esc = escaped_bytes(bs, &esc_carry);
-        } else {
-            esc_carry = 0; /* a carried escape consumed byte 0; nothing carries on */
-        }
-        uint64_t uq = q & ~esc;
-        uint64_t in_str = prefix_xor(uq) ^ str_carry;
-        if (__builtin_expect((nl & in_str) != 0, 0)) {
+        kn__block_masks m = {
+            .bs = mask64(cl, ch), /* bit 7 */
+            .quote = mask64(_mm256_slli_epi16(cl, 1), _mm256_slli_epi16(ch, 1)), /* bit 6 */
+            .lf = mask64(_mm256_slli_epi16(cl, 2), _mm256_slli_epi16(ch, 2)),    /* bit 5 */
+            /* Brackets, separators, whitespace and LF (bits 0-5) end an atom outside strings. */
+            .ends = ~mask64(_mm256_cmpeq_epi8(_mm256_and_si256(cl, x3f), zero),
+                            _mm256_cmpeq_epi8(_mm256_and_si256(ch, x3f), zero)),
+            .brackets = mask64(_mm256_slli_epi16(cl, 7), _mm256_slli_epi16(ch, 7)), /* bit 0 */
+            .ctrl = mask64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, x1f), x1f),
+                           _mm256_cmpeq_epi8(_mm256_max_epu8(hi, x1f), x1f)),
+        };
+        uint64_t tokens;
+        bool had_bs;
+        bool ok = kn__block_tokens(&m, &carry, &tokens, &had_bs);
+        if (had_bs) bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);
+        if (__builtin_expect(!ok, 0)) {
             /* A bad line left a string open: redo this block byte by byte from the carried
              * state, then pick the carries up from the machine. */
-            kn__ndjson_scan_state st = {str_carry != 0, esc_in != 0, other_carry != 0};
+            kn__ndjson_scan_state st = {carry.str != 0, carry.esc != 0, carry.other != 0};
             size_t end = avail < 64 ? avail : 64;
             n = kn__ndjson_index_bytes(buf, off, off + end, &st, pos, n);
-            str_carry = st.in_string ? ~0ull : 0;
-            esc_carry = st.escaped;
-            other_carry = st.prev_other;
+            carry.str = st.in_string ? ~0ull : 0;
+            carry.esc = st.escaped;
+            carry.other = st.prev_other;
             continue;
         }
-        str_carry = (uint64_t)((int64_t)in_str >> 63);
-        uint64_t outside = ~(in_str | uq);
-        uint64_t other = outside & ~ends;
-        uint64_t atom = other & ~((other << 1) | other_carry);
-        other_carry = other >> 63;
-        uint64_t tokens = uq | (op & outside) | atom | nl | (ctrl & in_str);
         if (__builtin_expect(avail < 64, 0)) tokens &= (1ull << avail) - 1;
         n = flatten(pos, n, (uint32_t)off, tokens);
     }

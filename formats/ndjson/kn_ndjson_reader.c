@@ -204,11 +204,15 @@ kn_status kn_ndjson_reader_create(const kn_schema *schema, const kn_ndjson_optio
     const kn_cpu_features *cpu = kn_cpu();
     if (opt->simd == KN_NDJSON_SIMD_AVX2 && !cpu->avx2)
         return kn_error_set(err, KN_E_UNSUPPORTED, "this CPU has no AVX2 for the NDJSON scanner");
+    if (opt->simd == KN_NDJSON_SIMD_AVX512 && !(cpu->avx512 && cpu->avx2))
+        return kn_error_set(err, KN_E_UNSUPPORTED, "this CPU has no AVX-512 (F and BW) for the NDJSON scanner");
     kn_ndjson_reader *r = kn_calloc(1, sizeof *r);
     if (!r) return kn_error_set(err, KN_E_NOMEM, "out of memory creating an NDJSON reader");
-    bool avx2 = opt->simd == KN_NDJSON_SIMD_AVX2 || (opt->simd == KN_NDJSON_SIMD_AUTO && cpu->avx2);
-    r->index_fn = avx2 ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar;
-    r->simd_name = avx2 ? "avx2" : "scalar";
+    bool automatic = opt->simd == KN_NDJSON_SIMD_AUTO;
+    bool avx512 = opt->simd == KN_NDJSON_SIMD_AVX512 || (automatic && cpu->avx512 && cpu->avx2);
+    bool avx2 = !avx512 && (opt->simd == KN_NDJSON_SIMD_AVX2 || (automatic && cpu->avx2));
+    r->index_fn = avx512 ? kn__ndjson_index_avx512 : avx2 ? kn__ndjson_index_avx2 : kn__ndjson_index_scalar;
+    r->simd_name = avx512 ? "avx512" : avx2 ? "avx2" : "scalar";
     r->fast = true;
     r->schema = schema;
     r->nfields = schema ? schema->num_fields : 0;

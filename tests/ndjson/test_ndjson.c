@@ -816,14 +816,26 @@ static size_t random_ndjson(char *buf, size_t cap, int damage_per_mille) {
     return n;
 }
 
+/* The SIMD twins this CPU can run, after the scalar one (index 0); says loudly what it skips. */
+static size_t index_twins(kn__ndjson_index_fn fns[3], const char *test) {
+    size_t k = 0;
+    fns[k++] = kn__ndjson_index_scalar;
+    if (have_avx2(test)) fns[k++] = kn__ndjson_index_avx2;
+    if (kn_cpu()->avx512 && kn_cpu()->avx2) fns[k++] = kn__ndjson_index_avx512;
+    else fprintf(stderr, "SKIP %s (AVX-512 twin): no AVX-512 F+BW on this CPU (or KILN_NO_SIMD is set)\n", test);
+    return k;
+}
+
 START_TEST(scanner_twins_build_identical_indexes)
 {
-    if (!have_avx2("scanner_twins_build_identical_indexes")) return;
+    kn__ndjson_index_fn fns[3];
+    size_t twins = index_twins(fns, "scanner_twins_build_identical_indexes");
+    if (twins < 2) return;
     size_t cap = 1 << 16;
     char *buf = malloc(cap);
     uint32_t *p1 = malloc(kn__ndjson_index_bound(cap) * 4), *p2 = malloc(kn__ndjson_index_bound(cap) * 4);
     uint64_t *b1 = malloc(kn__ndjson_bs_words(cap) * 8), *b2 = malloc(kn__ndjson_bs_words(cap) * 8);
-    for (int iter = 0; iter < 600; iter++) {
+    for (int iter = 0; iter < 900; iter++) {
         size_t n;
         if (iter % 3 == 0) {
             /* Pure noise: every class of byte, runs of backslashes and quotes across blocks. */
@@ -835,7 +847,7 @@ START_TEST(scanner_twins_build_identical_indexes)
         }
         bool a1, a2;
         size_t k1 = kn__ndjson_index_scalar((const uint8_t *)buf, n, p1, b1, &a1);
-        size_t k2 = kn__ndjson_index_avx2((const uint8_t *)buf, n, p2, b2, &a2);
+        size_t k2 = fns[1 + (size_t)iter % (twins - 1)]((const uint8_t *)buf, n, p2, b2, &a2);
         ck_assert_uint_eq(k1, k2);
         ck_assert(a1 == a2);
         bool ascii = true;
@@ -920,7 +932,9 @@ START_TEST(fast_paths_store_what_the_general_path_stores)
     for (int iter = 0; iter < 24; iter++) {
         const kn_schema *s = iter % 4 < 2 ? plain : json;
         size_t n = random_records(buf, cap);
-        kn_ndjson_simd simd = iter % 2 || !kn_cpu()->avx2 ? KN_NDJSON_SIMD_SCALAR : KN_NDJSON_SIMD_AVX2;
+        kn_ndjson_simd simd = iter % 2 || !kn_cpu()->avx2 ? KN_NDJSON_SIMD_SCALAR
+                              : iter % 4 == 2 && kn_cpu()->avx512 ? KN_NDJSON_SIMD_AVX512
+                                                                 : KN_NDJSON_SIMD_AVX2;
         result fast, general;
         fast_paths = true;
         read_with(simd, s, buf, n, 7, true, &fast);
