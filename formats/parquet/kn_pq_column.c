@@ -712,6 +712,14 @@ kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_erro
     return KN_OK;
 }
 
+void kn_pq_column_swap_dict(kn_pq_column *c, kn_pq_dict *parked) {
+    kn_pq_dict t = c->dict;
+    c->dict = *parked;
+    *parked = t;
+    if (kn_pq_dict_ready(&c->dict)) kn_pq_dict_clear(&c->dict);
+    c->use_dict = c->page_dict = kn_pq_dict_ready(&c->dict);
+}
+
 void kn_pq_column_set_profile(kn_pq_column *c, bool on) { c->profile = on; }
 uint64_t kn_pq_column_compress_ns(const kn_pq_column *c) { return c->compress_ns; }
 

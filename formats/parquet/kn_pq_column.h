@@ -27,6 +27,7 @@
 
 #include "kn_column.h"
 #include "kn_buf.h"
+#include "kn_pq_dict.h"
 #include "kn_pq_schema.h"
 #include "kn_pq_stats.h"
 #include "kn_pq_thrift.h"
@@ -52,6 +53,12 @@ void kn_pq_column_free(kn_pq_column *c);
 /* Points the writer at `leaf` (copied; its name stays borrowed) for the next chunk, forgetting
  * any chunk in progress and keeping the buffers the new leaf can use. */
 kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_error *err);
+/* Exchanges the writer's dictionary with *parked (either may be a zeroed, never-initialised
+ * dictionary; both stay owned by whoever holds them after the call). A per-thread encoder keeps
+ * each column's dictionary between that column's chunks this way, so the table keeps the size
+ * the column needs instead of growing again from its first size every chunk. Call it between
+ * chunks only (the writer clears a dictionary before its next chunk uses it). */
+void kn_pq_column_swap_dict(kn_pq_column *c, kn_pq_dict *parked);
 
 /* Profiling: when on, the thread CPU time spent in the codec is added up (read it with
  * kn_pq_column_compress_ns). Off by default: it costs two clock reads a page. */

@@ -49,6 +49,10 @@ static inline bool kn_pq_dict_ready(const kn_pq_dict *d) { return d->slots || d-
 /* Forgets every entry, keeping memory: the next chunk starts. */
 void kn_pq_dict_clear(kn_pq_dict *d);
 void kn_pq_dict_release(kn_pq_dict *d);
+/* Bytes the hash table itself takes (the entries aside). */
+static inline size_t kn_pq_dict_table_bytes(const kn_pq_dict *d) {
+    return d->vslots ? (d->mask + 1) * sizeof *d->vslots : d->slots ? (d->mask + 1) * sizeof *d->slots : 0;
+}
 
 /* Maps the present values among rows [0, n) of a fixed-width array (`validity` may be NULL; read
  * from bit `bit_offset`) to indices appended at idx[*nidx...] (room for n). Stops before the

@@ -7,6 +7,7 @@
 
 #include "kn_alloc.h"
 #include "kn_pq_column.h"
+#include "kn_pq_dict.h"
 #include "kn_pq_format.h"
 #include "kn_pq_schema.h"
 
@@ -18,8 +19,14 @@ struct kn_pq_layout {
 };
 
 struct kn_pq_encoder {
-    kn_pq_column *col; /* retargeted to each column it encodes */
+    kn_pq_column *col;   /* retargeted to each column it encodes */
+    kn_pq_dict *parked;  /* per column: its dictionary between its chunks (owned) */
+    size_t nparked;
 };
+
+/* A column's dictionary stays parked in the encoder between its chunks only up to this table
+ * size, so a thread holds at most this much per column for it. */
+#define PARK_TABLE_MAX ((size_t)2 << 20)
 
 typedef struct slice {
     const kn_batch *batch; /* borrowed until the row group is encoded */
@@ -116,6 +123,8 @@ kn_status kn_pq_encoder_create(const kn_pq_layout *l, kn_pq_encoder **out, kn_er
 
 void kn_pq_encoder_free(kn_pq_encoder *e) {
     if (!e) return;
+    for (size_t i = 0; i < e->nparked; i++) kn_pq_dict_release(&e->parked[i]);
+    kn_free(e->parked);
     kn_pq_column_free(e->col);
     kn_free(e);
 }
@@ -227,6 +236,15 @@ kn_status kn_pq_rowgroup_encode(kn_pq_rowgroup *rg, size_t col, kn_pq_encoder *e
     const kn_pq_layout *l = rg->layout;
     KN_RETURN_ERROR_IF(col >= l->ncols, err, KN_E_USAGE, "column %zu of a row group of %zu", col, l->ncols);
     kn_pq_column *c = enc->col;
+    if (enc->nparked < l->ncols) {
+        kn_pq_dict *p = kn_realloc(enc->parked, l->ncols * sizeof *p);
+        if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        memset(p + enc->nparked, 0, (l->ncols - enc->nparked) * sizeof *p);
+        enc->parked = p;
+        enc->nparked = l->ncols;
+    }
+    /* The column's own dictionary in (the writer's, empty, parked meanwhile), and back out after. */
+    kn_pq_column_swap_dict(c, &enc->parked[col]);
     KN_TRY(kn_pq_column_retarget(c, &l->leaves[col], err));
     for (size_t i = 0; i < rg->num_slices; i++) {
         const slice *s = &rg->slices[i];
@@ -235,6 +253,8 @@ kn_status kn_pq_rowgroup_encode(kn_pq_rowgroup *rg, size_t col, kn_pq_encoder *e
     KN_TRY(kn_pq_column_finish(c, err));
     kn_pq_column_take(c, &rg->chunks[col]);
     rg->encoded[col] = true;
+    kn_pq_column_swap_dict(c, &enc->parked[col]);
+    if (kn_pq_dict_table_bytes(&enc->parked[col]) > PARK_TABLE_MAX) kn_pq_dict_release(&enc->parked[col]);
     return KN_OK;
 }
 
