@@ -64,6 +64,17 @@ typedef struct group_info {
 
 #define CIVIL_MEMO 1024
 
+/* When every key derives from one column's day (year, month, day or date of one timestamp or
+ * date column: the common year(ts),month(ts)), a row's folder follows from its day number
+ * alone, so this batch's group of each recent day is kept, direct-mapped by the day's low bits,
+ * and a hit skips the value key, its hash and its table probe. */
+#define DAY_MEMO 1024
+typedef struct day_slot {
+    int64_t days;
+    uint32_t group;
+    uint32_t gen; /* valid only in the router's current generation (this batch) */
+} day_slot;
+
 struct kn_part_router {
     const kn_part_spec *spec; /* borrowed */
     vk_kind kind[KN_PART_MAX_KEYS];
@@ -74,6 +85,8 @@ struct kn_part_router {
      * arithmetic is the costliest part of a year/month/day key. Each entry packs
      * (days << 32) | (year << 9) | (month << 5) | day; month 0 marks an empty entry. */
     uint64_t civil[CIVIL_MEMO];
+    bool by_day; /* every key derives from the day of spec->keys[0].column */
+    day_slot day_memo[DAY_MEMO];
 
     vk_slot *vtab;
     size_t vcap, vcount; /* vcap a power of two */
@@ -133,6 +146,14 @@ kn_status kn_part_router_create(const kn_part_spec *spec, kn_part_router **out, 
         rt->fixed_bound += 1 + kind_width(kind);
     }
     rt->fixed_bound += 8; /* the zero padding to a multiple of 8 bytes */
+    rt->by_day = spec->num_keys > 0;
+    for (size_t k = 0; k < spec->num_keys; k++) {
+        vk_kind kind = rt->kind[k];
+        kn_type_id src = spec->keys[k].source_type.id;
+        if ((kind != VK_YEAR && kind != VK_MONTH && kind != VK_DAY && kind != VK_DATE) ||
+            spec->keys[k].column != spec->keys[0].column || (src != KN_TYPE_TIMESTAMP && src != KN_TYPE_DATE))
+            rt->by_day = false;
+    }
     rt->vtab = kn_calloc(INITIAL_SLOTS, sizeof *rt->vtab);
     rt->ptab = kn_calloc(INITIAL_SLOTS, sizeof *rt->ptab);
     if (!rt->vtab || !rt->ptab) {
@@ -356,6 +377,19 @@ static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_c
     uint64_t prev_off = 0, prev_len = 0;
     uint32_t prev_group = 0;
     for (size_t r = 0; r < n; r++) {
+        day_slot *memo = NULL;
+        int64_t memo_days = 0;
+        if (rt->by_day && kn_column_is_valid(cols[0], r)) {
+            const kn_column *c = cols[0];
+            int64_t mod;
+            if (c->type.id == KN_TYPE_DATE) memo_days = kn_column_i32(c)[r];
+            else kn_part_split_micros(kn_column_i64(c)[r], &memo_days, &mod);
+            memo = &rt->day_memo[(uint64_t)memo_days & (DAY_MEMO - 1)];
+            if (memo->gen == rt->gen && memo->days == memo_days) {
+                rg[r] = memo->group;
+                continue;
+            }
+        }
         if (!kn_buf_reserve(&rt->vk, rt->fixed_bound))
             return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by partition");
         size_t start = rt->vk.len;
@@ -458,6 +492,7 @@ static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_c
         /* Rows often come in runs of one partition (sorted or time-ordered input). */
         if (r > 0 && len == prev_len && key_eq(o + prev_off, key, len)) {
             rg[r] = prev_group;
+            if (memo) *memo = (day_slot){memo_days, prev_group, rt->gen};
             continue;
         }
         uint64_t h = key_hash(key, len);
@@ -486,6 +521,7 @@ static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_c
         }
         prev_len = len;
         rg[r] = prev_group;
+        if (memo) *memo = (day_slot){memo_days, prev_group, rt->gen};
     }
     return KN_OK;
 }
@@ -537,6 +573,7 @@ static kn_status route(kn_part_router *rt, const kn_batch *b, kn_error *err) {
     if (++rt->gen == 0) {
         memset(rt->vtab, 0, rt->vcap * sizeof *rt->vtab);
         memset(rt->ptab, 0, rt->pcap * sizeof *rt->ptab);
+        memset(rt->day_memo, 0, sizeof rt->day_memo);
         rt->gen = 1;
     }
     rt->vcount = 0;
