@@ -305,25 +305,32 @@ static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *va
         *nidx = k;
         return n;
     }
+    /* A rolling prefetch: value i + BLOCK's slot is requested as value i is looked up, so every
+     * lookup finds its line on the way (a table that outgrows the second-level cache misses on
+     * nearly every value). */
     uint64_t hs[BLOCK];
-    for (size_t i = 0; i < n; i += BLOCK) {
-        size_t m = n - i < BLOCK ? n - i : BLOCK;
-        for (size_t j = 0; j < m; j++) {
-            hs[j] = hash_fixed(values + (i + j) * w, w);
-            __builtin_prefetch(&d->vslots[(size_t)hs[j] & d->mask]);
+    size_t ahead = n < BLOCK ? n : BLOCK;
+    for (size_t j = 0; j < ahead; j++) {
+        hs[j] = hash_fixed(values + j * w, w);
+        __builtin_prefetch(&d->vslots[(size_t)hs[j] & d->mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hs[i % BLOCK];
+        if (i + BLOCK < n) {
+            uint64_t h2 = hash_fixed(values + (i + BLOCK) * w, w);
+            hs[i % BLOCK] = h2;
+            __builtin_prefetch(&d->vslots[(size_t)h2 & d->mask]);
         }
-        for (size_t j = 0; j < m; j++) {
-            if (!present(validity, bit_offset + i + j)) continue;
-            const uint8_t *p = values + (i + j) * w;
-            uint32_t e = lookup_value(d, load_value(p, w), p, hs[j]);
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i + j;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
-            }
-            idx[k++] = e;
+        if (!present(validity, bit_offset + i)) continue;
+        const uint8_t *p = values + i * w;
+        uint32_t e = lookup_value(d, load_value(p, w), p, h);
+        if (e >= UINT32_MAX - 1) {
+            *nidx = k;
+            if (e == UINT32_MAX) return i;
+            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+            return (size_t)-1;
         }
+        idx[k++] = e;
     }
     *nidx = k;
     return n;
