@@ -175,8 +175,10 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t len) {
 }
 
 /* Finds `p` or inserts it. Returns the index, UINT32_MAX when the bound stops it (d->full),
- * UINT32_MAX - 1 when memory runs out. */
-static inline uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len, uint64_t h) {
+ * UINT32_MAX - 1 when memory runs out. Inlined by force: as a call (GCC's choice) its prologue
+ * and spills cost about as much as the probe of a small table. */
+static inline __attribute__((always_inline)) uint32_t lookup(kn_pq_dict *d, const uint8_t *p, size_t len,
+                                                             uint64_t h) {
     uint64_t tag = h & 0xFFFFFFFF00000000ull;
     size_t s = (size_t)h & d->mask;
     for (;;) {
