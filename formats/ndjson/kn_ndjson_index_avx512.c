@@ -58,21 +58,8 @@ size_t kn__ndjson_index_avx512(const uint8_t *buf, size_t len, uint32_t *pos, ui
             .ctrl = _mm512_cmple_epu8_mask(v, x1f),
         };
         uint64_t tokens;
-        bool had_bs;
-        bool ok = kn__block_tokens(&m, &carry, &tokens, &had_bs);
-        if (had_bs) bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);
-        if (__builtin_expect(!ok, 0)) {
-            /* A bad line left a string open: the byte machine redoes the block. */
-            kn__ndjson_scan_state st = {carry.str != 0, carry.esc != 0, carry.other != 0};
-            size_t end = avail < 64 ? avail : 64;
-            n = kn__ndjson_index_bytes(buf, off, off + end, &st, pos, n);
-            carry.str = st.in_string ? ~0ull : 0;
-            carry.esc = st.escaped;
-            carry.other = st.prev_other;
-            continue;
-        }
-        if (__builtin_expect(avail < 64, 0)) tokens &= (1ull << avail) - 1;
-        n = flatten(pos, n, (uint32_t)off, tokens);
+        if (kn__block_step(&m, &carry, buf, off, avail, bs_words, pos, &n, &tokens))
+            n = flatten(pos, n, (uint32_t)off, tokens);
     }
     *ascii = _mm512_movepi8_mask(high) == 0;
     return n;

@@ -6,7 +6,10 @@
 
 #include <immintrin.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "kn_ndjson_index.h"
 
 /* Bit i of the result is the XOR of bits 0..i of x: one carry-less multiply by all-ones. */
 static inline uint64_t kn__prefix_xor(uint64_t x) {
@@ -37,25 +40,40 @@ static inline uint64_t kn__escaped_bytes(uint64_t bs, uint64_t *carry) {
 #define KN__CLASS_LO 8, 0, 64, 0, 0, 0, 0, 0, 0, 16, 2 | 32, 1, (char)0x84, 1 | 16, 0, 0
 #define KN__CLASS_HI 16 | 32, 0, 4 | 8 | 64, 2, 0, (char)0x81, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
 
-/* From one block's class masks and the carries of the blocks before it, the block's tokens
- * (kn_ndjson_index.h), or false when a line feed lands inside a string (a bad line), which the
- * byte machine then redoes. On true the carries are updated for the next block. */
+/* One 64-byte block's class masks, from the twin's vector compares. */
 typedef struct kn__block_masks {
     uint64_t bs, quote, lf, ends, brackets, ctrl; /* backslash, '"', LF, atom enders, [ ] { }, < 0x20 */
 } kn__block_masks;
 
+/* What carries from one block to the next. */
 typedef struct kn__block_carries {
     uint64_t esc, str, other;
 } kn__block_carries;
 
-static inline bool kn__block_tokens(const kn__block_masks *m, kn__block_carries *c, uint64_t *tokens, bool *had_bs) {
+/* The block at `off` (`avail` bytes of it in the window, at most 64 counted): sets its bit in
+ * bs_words when it holds a backslash, then either returns true with its token mask in *tokens
+ * for the twin to flatten, or, when a line feed lands inside a string (only a bad line does
+ * that), has the byte machine index the block into pos[*n..] from the carried state and returns
+ * false. Either way the carries are left for the next block. */
+static inline bool kn__block_step(const kn__block_masks *m, kn__block_carries *c, const uint8_t *buf, size_t off,
+                                  size_t avail, uint64_t *bs_words, uint32_t *pos, size_t *n, uint64_t *tokens) {
     uint64_t esc_carry = c->esc, esc = c->esc;
-    *had_bs = m->bs != 0;
-    if (__builtin_expect(m->bs != 0, 0)) esc = kn__escaped_bytes(m->bs, &esc_carry);
-    else esc_carry = 0; /* a carried escape consumed byte 0; nothing carries on */
+    if (__builtin_expect(m->bs != 0, 0)) {
+        bs_words[(off >> 6) >> 6] |= 1ull << ((off >> 6) & 63);
+        esc = kn__escaped_bytes(m->bs, &esc_carry);
+    } else {
+        esc_carry = 0; /* a carried escape consumed byte 0; nothing carries on */
+    }
     uint64_t uq = m->quote & ~esc;
     uint64_t in_str = kn__prefix_xor(uq) ^ c->str;
-    if (__builtin_expect((m->lf & in_str) != 0, 0)) return false;
+    if (__builtin_expect((m->lf & in_str) != 0, 0)) {
+        kn__ndjson_scan_state st = {c->str != 0, c->esc != 0, c->other != 0};
+        *n = kn__ndjson_index_bytes(buf, off, off + (avail < 64 ? avail : 64), &st, pos, *n);
+        c->str = st.in_string ? ~0ull : 0;
+        c->esc = st.escaped;
+        c->other = st.prev_other;
+        return false;
+    }
     c->esc = esc_carry;
     c->str = (uint64_t)((int64_t)in_str >> 63);
     uint64_t outside = ~(in_str | uq);
@@ -63,6 +81,7 @@ static inline bool kn__block_tokens(const kn__block_masks *m, kn__block_carries 
     uint64_t atom = other & ~((other << 1) | c->other);
     c->other = other >> 63;
     *tokens = uq | (m->brackets & outside) | atom | m->lf | (m->ctrl & in_str);
+    if (__builtin_expect(avail < 64, 0)) *tokens &= (1ull << avail) - 1;
     return true;
 }
 

@@ -283,9 +283,19 @@ static inline bool small_table(const kn_pq_dict *d) {
     return d->vslots ? d->mask < 2048 : d->mask < 4096;
 }
 
-/* Values are hashed a block ahead and their slots prefetched, so the table's cache misses
- * overlap instead of coming one after another. */
-#define BLOCK 16
+/* Where a put call stops when lookup refused row i's value (UINT32_MAX: the bound; UINT32_MAX - 1:
+ * no memory): the rows taken, or (size_t)-1 with the error in `err`. */
+static size_t refused(uint32_t e, size_t i, size_t k, size_t *nidx, kn_error *err) {
+    *nidx = k;
+    if (e == UINT32_MAX) return i;
+    kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
+    return (size_t)-1;
+}
+
+/* Tables past the first-level cache miss on nearly every value, so their loops prefetch: value
+ * i + AHEAD is hashed and its slot requested as value i is looked up, and each lookup finds its
+ * line on the way. Small tables take no prefetch (nothing to hide). */
+#define AHEAD 16
 
 /* kn_pq_dict_put_fixed for the widths whose values sit in the table. */
 static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity, size_t bit_offset, size_t n,
@@ -296,42 +306,27 @@ static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *va
             if (!present(validity, bit_offset + i)) continue;
             const uint8_t *p = values + i * w;
             uint32_t e = lookup_value(d, load_value(p, w), p, hash_fixed(p, w));
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
-            }
+            if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
             idx[k++] = e;
         }
         *nidx = k;
         return n;
     }
-    /* A rolling prefetch: value i + BLOCK's slot is requested as value i is looked up, so every
-     * lookup finds its line on the way (a table that outgrows the second-level cache misses on
-     * nearly every value). */
-    uint64_t hs[BLOCK];
-    size_t ahead = n < BLOCK ? n : BLOCK;
-    for (size_t j = 0; j < ahead; j++) {
+    uint64_t hs[AHEAD];
+    for (size_t j = 0; j < n && j < AHEAD; j++) {
         hs[j] = hash_fixed(values + j * w, w);
         __builtin_prefetch(&d->vslots[(size_t)hs[j] & d->mask]);
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = hs[i % BLOCK];
-        if (i + BLOCK < n) {
-            uint64_t h2 = hash_fixed(values + (i + BLOCK) * w, w);
-            hs[i % BLOCK] = h2;
-            __builtin_prefetch(&d->vslots[(size_t)h2 & d->mask]);
+        uint64_t h = hs[i % AHEAD];
+        if (i + AHEAD < n) {
+            hs[i % AHEAD] = hash_fixed(values + (i + AHEAD) * w, w);
+            __builtin_prefetch(&d->vslots[(size_t)hs[i % AHEAD] & d->mask]);
         }
         if (!present(validity, bit_offset + i)) continue;
         const uint8_t *p = values + i * w;
         uint32_t e = lookup_value(d, load_value(p, w), p, h);
-        if (e >= UINT32_MAX - 1) {
-            *nidx = k;
-            if (e == UINT32_MAX) return i;
-            kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-            return (size_t)-1;
-        }
+        if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
         idx[k++] = e;
     }
     *nidx = k;
@@ -343,40 +338,26 @@ size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t 
                             kn_error *err) {
     if (d->vslots) return put_inline(d, values, validity, bit_offset, n, idx, nidx, err);
     size_t w = (size_t)d->width, k = *nidx;
-    if (small_table(d)) {
-        /* A table that fits in the first-level cache: no misses to hide, so no prefetching. */
-        for (size_t i = 0; i < n; i++) {
-            if (!present(validity, bit_offset + i)) continue;
-            uint32_t e = lookup(d, values + i * w, w, hash_fixed(values + i * w, w));
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
-            }
-            idx[k++] = e;
-        }
-        *nidx = k;
-        return n;
+    bool prefetch = !small_table(d);
+    uint64_t hs[AHEAD];
+    for (size_t j = 0; prefetch && j < n && j < AHEAD; j++) {
+        hs[j] = hash_fixed(values + j * w, w);
+        __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
     }
-    uint64_t hs[BLOCK];
-    for (size_t i = 0; i < n; i += BLOCK) {
-        size_t m = n - i < BLOCK ? n - i : BLOCK;
-        for (size_t j = 0; j < m; j++) {
-            hs[j] = hash_fixed(values + (i + j) * w, w);
-            __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
-        }
-        for (size_t j = 0; j < m; j++) {
-            if (!present(validity, bit_offset + i + j)) continue;
-            uint32_t e = lookup(d, values + (i + j) * w, w, hs[j]);
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i + j;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = 0;
+        if (prefetch) {
+            h = hs[i % AHEAD];
+            if (i + AHEAD < n) {
+                hs[i % AHEAD] = hash_fixed(values + (i + AHEAD) * w, w);
+                __builtin_prefetch(&d->slots[(size_t)hs[i % AHEAD] & d->mask]);
             }
-            idx[k++] = e;
         }
+        if (!present(validity, bit_offset + i)) continue;
+        if (!prefetch) h = hash_fixed(values + i * w, w);
+        uint32_t e = lookup(d, values + i * w, w, h);
+        if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
+        idx[k++] = e;
     }
     *nidx = k;
     return n;
@@ -392,35 +373,28 @@ size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_
             const uint8_t *p = bytes + offsets[i];
             size_t len = offsets[i + 1] - offsets[i];
             uint32_t e = lookup(d, p, len, hash_bytes(p, len));
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
-            }
+            if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
             idx[k++] = e;
         }
         *nidx = k;
         return n;
     }
-    uint64_t hs[BLOCK];
-    for (size_t i = 0; i < n; i += BLOCK) {
-        size_t m = n - i < BLOCK ? n - i : BLOCK;
-        for (size_t j = 0; j < m; j++) {
-            hs[j] = hash_bytes(bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j]);
-            __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
+    uint64_t hs[AHEAD];
+    for (size_t j = 0; j < n && j < AHEAD; j++) {
+        hs[j] = hash_bytes(bytes + offsets[j], offsets[j + 1] - offsets[j]);
+        __builtin_prefetch(&d->slots[(size_t)hs[j] & d->mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hs[i % AHEAD];
+        if (i + AHEAD < n) {
+            size_t a = i + AHEAD;
+            hs[i % AHEAD] = hash_bytes(bytes + offsets[a], offsets[a + 1] - offsets[a]);
+            __builtin_prefetch(&d->slots[(size_t)hs[i % AHEAD] & d->mask]);
         }
-        for (size_t j = 0; j < m; j++) {
-            if (!present(validity, bit_offset + i + j)) continue;
-            uint32_t e = lookup(d, bytes + offsets[i + j], offsets[i + j + 1] - offsets[i + j], hs[j]);
-            if (e >= UINT32_MAX - 1) {
-                *nidx = k;
-                if (e == UINT32_MAX) return i + j;
-                kn_error_set(err, KN_E_NOMEM, "out of memory growing a dictionary");
-                return (size_t)-1;
-            }
-            idx[k++] = e;
-        }
+        if (!present(validity, bit_offset + i)) continue;
+        uint32_t e = lookup(d, bytes + offsets[i], offsets[i + 1] - offsets[i], h);
+        if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
+        idx[k++] = e;
     }
     *nidx = k;
     return n;
