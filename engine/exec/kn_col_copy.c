@@ -133,14 +133,14 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
 #define SHORT_COPY KN_GATHER_PAD
 
 size_t kn__col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n) {
+    if (kn_type_width(src->type)) return 0;
     size_t nbytes = 0;
     for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
     return nbytes;
 }
 
 kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
-    size_t nbytes = kn_type_width(dst->type) ? 0 : kn__col_gather_bytes(src, rows, n);
-    return kn__col_gather_sized(dst, src, rows, n, nbytes, err);
+    return kn__col_gather_sized(dst, src, rows, n, kn__col_gather_bytes(src, rows, n), err);
 }
 
 kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,

@@ -48,7 +48,7 @@ kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *r
 #define KN_GATHER_PAD 32
 kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,
                                kn_error *err);
-/* The total length of the strings rows[0 .. n) of string column `src`. */
+/* The total length of the strings rows[0 .. n) of `src` (0 for a fixed-width column). */
 size_t kn__col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n);
 
 /* The PLAIN size of rows [row, row + n) (the sum of kn__row_plain_bytes over them), in

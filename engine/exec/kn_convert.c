@@ -636,7 +636,7 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
             const uint32_t *rows;
             size_t len, n;
             kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            th->sizes[c * groups + g] = kn_type_width(src->type) ? 0 : kn__col_gather_bytes(src, rows, n);
+            th->sizes[c * groups + g] = kn__col_gather_bytes(src, rows, n);
         }
     }
     size_t first = out->num_groups;

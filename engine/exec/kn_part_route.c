@@ -368,6 +368,16 @@ static kn_status check_batch(const kn_part_router *rt, const kn_batch *b, const 
 
 #define MICROS_PER_HOUR INT64_C(3600000000)
 
+/* Row r's day number of a date or timestamp column, and for a timestamp its micros into the day
+ * (0 for a date). */
+static inline int64_t day_of(const kn_column *c, size_t r, int64_t *micros_of_day) {
+    int64_t days;
+    *micros_of_day = 0;
+    if (c->type.id == KN_TYPE_DATE) return kn_column_i32(c)[r];
+    kn_part_split_micros(kn_column_i64(c)[r], &days, micros_of_day);
+    return days;
+}
+
 /* Encodes each row's value key and sets row_group[r]. */
 static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_column *const *cols,
                                kn_error *err) {
@@ -380,10 +390,8 @@ static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_c
         day_slot *memo = NULL;
         int64_t memo_days = 0;
         if (rt->by_day && kn_column_is_valid(cols[0], r)) {
-            const kn_column *c = cols[0];
             int64_t mod;
-            if (c->type.id == KN_TYPE_DATE) memo_days = kn_column_i32(c)[r];
-            else kn_part_split_micros(kn_column_i64(c)[r], &memo_days, &mod);
+            memo_days = day_of(cols[0], r, &mod);
             memo = &rt->day_memo[(uint64_t)memo_days & (DAY_MEMO - 1)];
             if (memo->gen == rt->gen && memo->days == memo_days) {
                 rg[r] = memo->group;
@@ -456,11 +464,7 @@ static kn_status assign_groups(kn_part_router *rt, const kn_batch *b, const kn_c
                 if (spec->keys[k].column != memo_col) {
                     memo_col = spec->keys[k].column;
                     have_civil = false;
-                    mod = 0;
-                    if (c->type.id == KN_TYPE_DATE)
-                        days = kn_column_i32(c)[r];
-                    else
-                        kn_part_split_micros(kn_column_i64(c)[r], &days, &mod);
+                    days = day_of(c, r, &mod);
                 }
                 if (kind == VK_DATE) {
                     kw_put(&w, 1, 1);
