@@ -1,6 +1,6 @@
 // tests/cli/cli_test.mjs: end-to-end tests of the `kiln` binary, one group per ctest test.
 //
-//   node cli_test.mjs GROUP --kiln PATH --work DIR --repo DIR [--shared DIR] [--gen PATH]
+//   node cli_test.mjs GROUP --kiln PATH --work DIR --repo DIR [--conformance DIR] [--gen PATH]
 //                     [--rows N]
 //
 // Groups:
@@ -44,11 +44,11 @@ const opt = (name, dflt) => {
 const KILN = opt('--kiln');
 const WORK = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-')));
 const REPO = opt('--repo', path.resolve(here, '../..'));
-const SHARED = opt('--shared', path.resolve(REPO, '../shared'));
+const CONFORMANCE = opt('--conformance', path.resolve(REPO, 'tests/conformance'));
 const GEN = opt('--gen');
 const ROWS = Number(opt('--rows', '1000000'));
 if (!group || !KILN) {
-  console.error('usage: node cli_test.mjs GROUP --kiln PATH --work DIR [--repo DIR] [--shared DIR] [--gen PATH] [--rows N]');
+  console.error('usage: node cli_test.mjs GROUP --kiln PATH --work DIR [--repo DIR] [--conformance DIR] [--gen PATH] [--rows N]');
   process.exit(1);
 }
 if (!fs.existsSync(KILN)) {
@@ -497,11 +497,11 @@ groups.threads = async () => {
 };
 
 groups.conformance = async () => {
-  const dir = path.join(SHARED, 'conformance', 'json');
+  const dir = path.join(CONFORMANCE, 'json');
   if (!fs.existsSync(dir)) {
-    console.error(`SKIP: ${dir} is absent (the shared/ folder must sit beside the project)`);
-    console.log('0 passed, 0 failed, 1 skipped');
-    process.exit(0);
+    console.error(`cli_test: FAIL: ${dir} is absent: the JSONTestSuite files must be in the project (tests/conformance/json)`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
   }
   const schema = write(path.join(WORK, 'conf-schema.yaml'), schemaYaml([['a', 'string']]));
   const files = fs.readdirSync(dir).filter((n) => /^[yni]_.*\.json$/.test(n)).sort();

@@ -1,9 +1,10 @@
 #!/bin/sh
-# tests/parquet_read/test_pqr_cli.sh KILN SHARED_DIR: the `kiln` dispatcher and `kiln inspect`
+# tests/parquet_read/test_pqr_cli.sh KILN CONFORMANCE_DIR: the `kiln` dispatcher and `kiln inspect`
 # end to end: --help lists the commands and the exit codes, --version has the documented form,
-# an unknown command is usage (exit 1), and inspect answers real files with the right codes.
+# an unknown command is usage (exit 1), and inspect answers real files (CONFORMANCE_DIR/parquet,
+# the project's tests/conformance) with the right codes.
 kiln=$1
-shared=$2
+conformance=$2
 fails=0
 passes=0
 check() { # NAME EXPECTED ACTUAL
@@ -22,15 +23,15 @@ rm -f /tmp/kiln_cli_err.$$
 "$kiln" >/dev/null 2>&1; check "no command exit" 1 $?
 "$kiln" help inspect | grep -q "usage: kiln inspect"; check "help inspect" 0 $?
 "$kiln" inspect --help | grep -q -- "--json"; check "inspect --help" 0 $?
-data=$shared/conformance/parquet
-if [ -d "$data" ]; then
-    "$kiln" inspect "$data/data/alltypes_plain.parquet" | grep -q "num_rows: 8"; check "inspect text" 0 $?
-    "$kiln" inspect --json "$data/data/alltypes_plain.parquet" | grep -q '"num_rows":8'; check "inspect json" 0 $?
-    "$kiln" inspect "$data/bad_data/PARQUET-1481.parquet" >/dev/null 2>&1; check "inspect damaged exit" 2 $?
-    "$kiln" inspect "$data/data/uniform_encryption.parquet.encrypted" >/dev/null 2>&1; check "inspect encrypted exit" 1 $?
-else
-    echo "SKIP: $data is absent; inspect was not run on real files"
+data=$conformance/parquet
+if [ ! -d "$data" ]; then
+    echo "FAIL: $data is absent: the Parquet conformance files must be in the project (tests/conformance/parquet)"
+    fails=$((fails + 1))
 fi
+"$kiln" inspect "$data/data/alltypes_plain.parquet" | grep -q "num_rows: 8"; check "inspect text" 0 $?
+"$kiln" inspect --json "$data/data/alltypes_plain.parquet" | grep -q '"num_rows":8'; check "inspect json" 0 $?
+"$kiln" inspect "$data/bad_data/PARQUET-1481.parquet" >/dev/null 2>&1; check "inspect damaged exit" 2 $?
+"$kiln" inspect "$data/data/uniform_encryption.parquet.encrypted" >/dev/null 2>&1; check "inspect encrypted exit" 1 $?
 "$kiln" inspect /nonexistent/file.parquet >/dev/null 2>&1; check "inspect missing file exit" 1 $?
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -1,4 +1,4 @@
-/* tests/parquet_read/test_pqr_conformance.c: every file of ../shared/conformance/parquet (the
+/* tests/parquet_read/test_pqr_conformance.c: every file of tests/conformance/parquet (the
  * parquet-testing corpus: many writers, every codec, nested types, page indexes, encrypted and
  * known-bad files) through the footer reader, a walk of every page header, and `kiln inspect`
  * itself (text, --json, --pages). Valid files must read; encrypted ones are refused as
@@ -50,18 +50,15 @@ static void collect(const char *dir, file_list *out) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The corpus, or NULL (with a SKIP line on stderr) when the checkout has no shared/ folder. */
-static bool corpus(file_list *out) {
-    static const char root[] = KN_TEST_SHARED_DIR "/conformance/parquet";
+/* The corpus, sorted. A missing folder fails the test: the files are part of the project. */
+static void corpus(file_list *out) {
+    static const char root[] = KN_TEST_CONFORMANCE_DIR "/parquet";
     memset(out, 0, sizeof *out);
     struct stat st;
-    if (stat(root, &st) != 0) {
-        fprintf(stderr, "SKIP: %s is absent; the Parquet conformance tests did not run\n", root);
-        return false;
-    }
+    ck_assert_msg(stat(root, &st) == 0 && S_ISDIR(st.st_mode),
+                  "%s is absent: the Parquet conformance files must be in the project (tests/conformance/parquet)", root);
     collect(root, out);
     qsort(out->paths, out->n, sizeof out->paths[0], cmp_str);
-    return true;
 }
 
 static void list_free(file_list *l) {
@@ -110,7 +107,7 @@ static kn_status walk_all_pages(kn_source *src, const kn_pqr_meta *m, bool *mism
 START_TEST(every_corpus_file_reads_or_fails_cleanly)
 {
     file_list files;
-    if (!corpus(&files)) return;
+    corpus(&files);
     size_t parquet = 0, valid = 0, refused = 0, pages = 0;
     for (size_t i = 0; i < files.n; i++) {
         const char *p = files.paths[i];
@@ -195,7 +192,7 @@ static int run_inspect(const char *path, const char *a1, const char *a2) {
 START_TEST(inspect_answers_every_corpus_file_with_the_documented_exit_code)
 {
     file_list files;
-    if (!corpus(&files)) return;
+    corpus(&files);
     size_t ran = 0;
     for (size_t i = 0; i < files.n; i++) {
         const char *p = files.paths[i];
