@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
 # bench/bench.sh: kiln, DuckDB (@duckdb/node-api) and Polars (nodejs-polars) side by side on the
-# same NDJSON order files, the same schema and the same codec, for (a) plain conversion to
-# Parquet and (b) conversion partitioned by year(ts),month(ts). Prints one table per mode:
-# median wall seconds, input MB/s, rows/s, peak RSS, output MB, and kiln's time as a ratio of
-# each peer's.
+# same order files (NDJSON, or with --format csv their CSV twin), the same schema and the same
+# codec, for (a) plain conversion to Parquet and (b) conversion partitioned by year(ts),month(ts).
+# Prints one table per mode: median wall seconds, input MB/s, rows/s, peak RSS, output MB, and
+# kiln's time as a ratio of each peer's.
 #
-#   bench/bench.sh [--rows N] [--runs 3] [--threads "T..."] [--kiln-threads "1"]
+#   bench/bench.sh [--format ndjson|csv] [--rows N] [--runs 3] [--threads "T..."] [--kiln-threads "1"]
 #                  [--engines "kiln duckdb polars"] [--modes "plain partitioned"]
 #                  [--codec zstd|snappy] [--level 3] [--cold] [--dir DIR] [--kiln PATH]
 #                  [--gen PATH] [--seed S] [--shards K] [--polars-batch-bytes B] [--no-check]
 #
-# Defaults: 30,000,000 rows (~9.8 GB; --rows 3000000 for a quick check), 3 runs, every engine at
-# `nproc` threads plus kiln alone at 1 thread, zstd level 3, warm page cache, /tmp/kiln-bench,
-# build/engine/cli/kiln, build/bench/kn_gen_orders, seed 42, 32 shards. See bench/README.md.
+# Defaults: NDJSON, 30,000,000 rows (~9.8 GB, ~4.6 GB as CSV; --rows 3000000 for a quick check),
+# 3 runs, every engine at `nproc` threads plus kiln alone at 1 thread, zstd level 3, warm page
+# cache, /tmp/kiln-bench, build/engine/cli/kiln, build/bench/kn_gen_orders, seed 42, 32 shards.
+# See bench/README.md.
 #
-# The input (kn_gen_orders --dirty) is made once under DIR/input-N-sS-dirty-kK/ and reused while
-# the generator command is unchanged. Every run is one process timed from outside under
-# /usr/bin/time -v (peak RSS), after `sync` and with its output folder removed beforehand.
-# Each round runs the engines in a rotated order, so each takes each place in turn. Outputs go
-# to DIR/run-N-CODEC/out-ENGINE-tTHREADS-MODE/, the raw runs to DIR/results-N-CODEC.tsv, the
-# table to DIR/report-N-CODEC.txt; DIR/.bench.lock keeps a second bench.sh waiting.
+# The input (kn_gen_orders --dirty) is made once under DIR/input-N-sS-dirty-kK/ (CSV:
+# DIR/input-csv-N-sS-dirty-kK/) and reused while the generator command is unchanged. Every run is
+# one process timed from outside under /usr/bin/time -v (peak RSS), after `sync` and with its
+# output folder removed beforehand. Each round runs the engines in a rotated order, so each takes
+# each place in turn. Outputs go to DIR/run-TAG/out-ENGINE-tTHREADS-MODE/, the raw runs to
+# DIR/results-TAG.tsv, the table to DIR/report-TAG.txt, TAG being N-CODEC for NDJSON and
+# csv-N-CODEC for CSV; DIR/.bench.lock keeps a second bench.sh waiting.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
+format=ndjson
 rows=30000000
 runs=3
 threads_list=$(nproc)
@@ -42,9 +45,10 @@ shards=32
 polars_batch=$((1 << 30))
 check=1
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --format) format=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --threads) threads_list=$2; shift 2 ;;
@@ -69,6 +73,7 @@ done
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 case "$codec" in zstd|snappy) ;; *) die "--codec is zstd or snappy" ;; esac
+case "$format" in ndjson) fmt_name=NDJSON ;; csv) fmt_name=CSV ;; *) die "--format is ndjson or csv" ;; esac
 for v in "$rows" "$runs" "$shards" "$level" "$seed" "$polars_batch"; do
   [[ "$v" =~ ^[0-9]+$ ]] || die "--rows, --runs, --shards, --level, --seed and --polars-batch-bytes take whole numbers"
 done
@@ -114,18 +119,24 @@ if ! flock -n 9; then
   say "another bench.sh is running in $dir; waiting for it to finish"
   flock 9
 fi
-input="$dir/input-$rows-s$seed-dirty-k$shards"
+# NDJSON keeps the folder and file names it always had; CSV has its own, named with the format.
+if [ "$format" = ndjson ]; then
+  input="$dir/input-$rows-s$seed-dirty-k$shards"
+else
+  input="$dir/input-$format-$rows-s$seed-dirty-k$shards"
+fi
 schema="$here/orders.schema.yaml"
-gen_cmd="kn_gen_orders --rows $rows --seed $seed --dirty --shards $shards --format ndjson ($("$gen" --help | grep -o 'format version [0-9]*'))"
+gen_cmd="kn_gen_orders --rows $rows --seed $seed --dirty --shards $shards --format $format ($("$gen" --help | grep -o 'format version [0-9]*'))"
 if [ -f "$input/.generated" ] && [ "$(cat "$input/.generated")" = "$gen_cmd" ]; then
   say "reusing $input ($gen_cmd)"
 else
   rm -rf "$input"
   say "generating $input: $gen_cmd"
-  "$gen" --rows "$rows" --seed "$seed" --dirty --shards "$shards" --format ndjson -o "$input"
+  "$gen" --rows "$rows" --seed "$seed" --dirty --shards "$shards" --format "$format" -o "$input"
   echo "$gen_cmd" > "$input/.generated"
 fi
-in_files=("$input"/orders-*.ndjson)
+in_glob="$input/orders-*.$format"
+in_files=("$input"/orders-*."$format")
 in_bytes=$(cat "${in_files[@]}" | wc -c)
 in_mb=$(awk -v b="$in_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
 
@@ -162,6 +173,7 @@ fi
 
 # ---- runs ----------------------------------------------------------------------------------
 tag="$rows-$codec"
+[ "$format" = ndjson ] || tag="$format-$tag"
 work="$dir/run-$tag"
 rm -rf "$work"
 mkdir -p "$work"
@@ -195,6 +207,7 @@ run_one() {
   case "$engine" in
     kiln)
       cmd=("$kiln" convert -o "$out" --schema "$schema" --compression "$codec" --threads "$t" --mode overwrite -q)
+      [ "$format" = ndjson ] || cmd+=(--format "$format")
       [ "$codec" = zstd ] && cmd+=(--compression-level "$level")
       [ "$mode" = partitioned ] && cmd+=(--partition-by 'year(ts),month(ts)')
       cmd+=("$input") ;;
@@ -202,15 +215,17 @@ run_one() {
       local sub=convert target="$out/data.parquet"
       [ "$mode" = partitioned ] && { sub=partition; target=$out; }
       [ "$mode" = plain ] && mkdir -p "$out"
-      cmd=(node "$here/bench_duckdb.mjs" "$sub" --input "$input/orders-*.ndjson" --schema "$schema"
-           --out "$target" --codec "$codec" --level "$level" --threads "$t") ;;
+      cmd=(node "$here/bench_duckdb.mjs" "$sub" --input "$in_glob" --schema "$schema"
+           --out "$target" --codec "$codec" --level "$level" --threads "$t")
+      [ "$format" = ndjson ] || cmd+=(--format "$format") ;;
     polars)
       local sub=convert target="$out/data.parquet"
       [ "$mode" = partitioned ] && { sub=partition; target=$out; }
       [ "$mode" = plain ] && mkdir -p "$out"
       env_cmd=(env "POLARS_MAX_THREADS=$t")
-      cmd=(node "$here/bench_polars.mjs" "$sub" --input "$input/orders-*.ndjson" --out "$target"
-           --codec "$codec" --level "$level" --batch-bytes "$polars_batch") ;;
+      cmd=(node "$here/bench_polars.mjs" "$sub" --input "$in_glob" --out "$target"
+           --codec "$codec" --level "$level" --batch-bytes "$polars_batch")
+      [ "$format" = ndjson ] || cmd+=(--format "$format" --schema "$schema") ;;
   esac
   load=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(date +%s%N)
@@ -253,7 +268,7 @@ n_entries=${#entries[@]}
 
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
 start_time=$(date -u '+%Y-%m-%d %H:%M UTC')
-say "$rows rows, $in_mb MB of NDJSON in ${#in_files[@]} files; $codec$([ "$codec" = zstd ] && echo " level $level"); modes: $modes; $runs rounds of: ${entries[*]}"
+say "$rows rows, $in_mb MB of $fmt_name in ${#in_files[@]} files; $codec$([ "$codec" = zstd ] && echo " level $level"); modes: $modes; $runs rounds of: ${entries[*]}"
 say "load average at start: $start_load"
 for mode in $modes; do
   for r in $(seq 1 "$runs"); do
@@ -268,24 +283,27 @@ end_load=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---- checks --------------------------------------------------------------------------------
 # Every peer's last output must hold the same data as kiln's (same schema, counts, min/max and
 # value hashes per column; for partitioned output also the same rows per folder and no row in a
-# folder other than its ts's).
+# folder other than its ts's). Without kiln in --engines, the first engine's output is the one
+# the others are held to.
 declare -A verdict=()
 first_t=$(echo $threads_list | tr ' ' '\n' | sort -n | tail -n 1)  # ratios and checks at the most threads
-if [ "$check" = 1 ] && has "$engines" kiln; then
+ref=kiln
+has "$engines" kiln || ref=${engine_words[0]}
+if [ "$check" = 1 ]; then
   for mode in $modes; do
-    a="$(out_dir kiln "$first_t" "$mode")"
+    a="$(out_dir "$ref" "$first_t" "$mode")"
     [ -d "$a" ] || continue
     for e in "${engine_words[@]}"; do
-      [ "$e" = kiln ] && continue
+      [ "$e" = "$ref" ] && continue
       b="$(out_dir "$e" "$first_t" "$mode")"
       [ -d "$b" ] || continue
       if res=$(node "$here/bench_duckdb.mjs" compare --a "$a/$(data_glob "$mode")" --b "$b/$(data_glob "$mode")" \
                --partitioned "$([ "$mode" = partitioned ] && echo 1 || echo 0)" 2>&1); then
-        verdict[$mode-$e]="same data as kiln's"
-        say "$mode: $e's output holds the same data as kiln's: $res"
+        verdict[$mode-$e]="same data as $ref's"
+        say "$mode: $e's output holds the same data as $ref's: $res"
       else
-        verdict[$mode-$e]="DIFFERS from kiln's"
-        say "$mode: $e's output DIFFERS from kiln's: $res"
+        verdict[$mode-$e]="DIFFERS from $ref's"
+        say "$mode: $e's output DIFFERS from $ref's: $res"
       fi
     done
   done
@@ -297,7 +315,7 @@ commit=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 versions="node $(node --version 2>/dev/null)$(cat "$work"/version-*.txt 2>/dev/null | sed 's/^/, /' | tr -d '\n')"
 report="$dir/report-$tag.txt"
 {
-  echo "kiln vs DuckDB vs Polars: $rows rows, $in_mb MB of dirty NDJSON in ${#in_files[@]} files -> Parquet $codec$([ "$codec" = zstd ] && echo " level $level")"
+  echo "kiln vs DuckDB vs Polars: $rows rows, $in_mb MB of dirty $fmt_name in ${#in_files[@]} files -> Parquet $codec$([ "$codec" = zstd ] && echo " level $level")"
   echo "$([ "$cold" = 1 ] && echo 'cold page cache (dropped before every run)' || echo 'warm page cache (input read into the page cache once before the runs)'); $runs runs each, engines in rotated order; median wall seconds of one process each"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
   echo "kiln $kiln (tree at $commit); $versions"
@@ -342,6 +360,6 @@ report="$dir/report-$tag.txt"
   echo
   echo "kiln time / this: kiln's median at the same thread count over this engine's (below 1: kiln is faster)."
   echo "CPU s: median user + system seconds of the process; peak RSS: the highest of the runs (/usr/bin/time -v);"
-  echo "DuckDB's and Polars' include node. MB/s and rows/s: input MB (10^6 bytes of NDJSON) and rows over the median."
+  echo "DuckDB's and Polars' include node. MB/s and rows/s: input MB (10^6 bytes of $fmt_name) and rows over the median."
 } | tee "$report"
 echo "raw runs: $results; engine logs: $log; this table: $report" >&2

@@ -2,16 +2,26 @@
 // the same data.
 //
 //   node bench_duckdb.mjs convert --input GLOB --schema YAML --out FILE --codec zstd|snappy --threads N [--level L]
+//                                 [--format ndjson|csv]
 //     Runs COPY (SELECT * FROM read_json(GLOB, columns={...}, format='newline_delimited'))
 //     TO FILE (FORMAT parquet, COMPRESSION codec[, COMPRESSION_LEVEL L (zstd, default 3)]) with
 //     the columns taken from the kiln schema file, so both engines parse the same types.
 //
 //   node bench_duckdb.mjs partition --input GLOB --schema YAML --out DIR --codec C --threads N [--level L]
+//                                   [--format ndjson|csv]
 //     The same rows written Hive-style under DIR: COPY (SELECT *, year(ts) AS year, month(ts) AS
 //     month FROM read_json(...)) TO DIR (FORMAT parquet, PARTITION_BY (year, month), ...).
 //     DuckDB leaves the partition columns out of the files (WRITE_PARTITION_COLUMNS is false by
 //     default), so the files hold the 15 schema columns, like kiln's for year(ts),month(ts).
 //     TimeZone is set to UTC so year()/month() of a TIMESTAMPTZ are the UTC ones, as in kiln.
+//
+//   With --format csv (default ndjson) both read the CSV twin of the shards instead:
+//     read_csv(GLOB, columns = {...}, header = true, delim = ',', quote = '"', escape = '"',
+//              timestampformat = '%Y-%m-%dT%H:%M:%S.%f%z', auto_detect = false, ignore_errors = false)
+//     The same typed columns (decimals as DECIMAL(p,s)), RFC 4180 quoting as kn_gen_orders
+//     writes it (quotes doubled, line breaks inside quotes), the generator's one timestamp
+//     format (six fractional digits, 'Z'), no sniffing, and any row DuckDB cannot read fails
+//     the run instead of being dropped. Unquoted empty fields are NULL (DuckDB's default).
 //
 //   Both print one JSON line: rows, seconds (inside the process), the query.
 //
@@ -63,7 +73,16 @@ if (cmd === 'convert' || cmd === 'partition') {
   if (!['snappy', 'zstd'].includes(codec)) throw new Error(`--codec ${codec}: snappy or zstd`);
   const threads = Number(opt.threads || 1);
   await con.run(`SET threads = ${threads}`);
-  const scan = `read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, format = 'newline_delimited')`;
+  const format = (opt.format || 'ndjson').toLowerCase();
+  let scan;
+  if (format === 'ndjson') {
+    scan = `read_json(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, format = 'newline_delimited')`;
+  } else if (format === 'csv') {
+    scan = `read_csv(${sql(opt.input)}, columns = ${duckColumns(opt.schema)}, header = true, delim = ',', ` +
+      `quote = '"', escape = '"', timestampformat = '%Y-%m-%dT%H:%M:%S.%f%z', auto_detect = false, ignore_errors = false)`;
+  } else {
+    throw new Error(`--format ${format}: ndjson or csv`);
+  }
   const select = cmd === 'convert' ? `SELECT * FROM ${scan}` : `SELECT *, year(ts) AS year, month(ts) AS month FROM ${scan}`;
   const q = `COPY (${select}) TO ${sql(opt.out)} (FORMAT parquet, ` +
     `${cmd === 'partition' ? 'PARTITION_BY (year, month), ' : ''}COMPRESSION ${codec}` +
