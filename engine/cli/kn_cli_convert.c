@@ -8,6 +8,7 @@
 #include "kn_buf.h"
 #include "kn_cli.h"
 #include "kn_cli_args.h"
+#include "kn_cli_format.h"
 #include "kn_convert.h"
 #include "kn_file.h"
 #include "kn_log.h"
@@ -16,13 +17,14 @@
 static const char convert_usage[] =
     "usage: kiln convert INPUT... -o OUTDIR [options]\n"
     "\n"
-    "Converts NDJSON shards (files, folders, globs) into Parquet files\n"
+    "Converts NDJSON or CSV shards (files, folders, globs) into Parquet files\n"
     "OUTDIR/[key=value/...]part-NNNNN.parquet plus the Redshift artifacts manifest.json (written\n"
     "last), table.sql, copy.sql, spectrum.sql and (with --merge-key) upsert.sql.\n"
     "The last line of stdout is one JSON object with the run's counts; logs go to stderr.\n"
     "\n"
     "  -o, --output DIR           the output folder (created if missing)\n"
-    "      --format F             ndjson (default: from the file extensions)\n"
+    "      --format F             ndjson or csv (default: from the file extensions: .ndjson\n"
+    "                             .jsonl .json .ldjson; .csv .tsv .psv)\n"
     "      --schema FILE          the columns and types (YAML, as `kiln infer` prints);\n"
     "                             without it the schema is inferred from a sample\n"
     "      --infer-records N      records sampled per file when inferring (default 10000)\n"
@@ -40,8 +42,9 @@ static const char convert_usage[] =
     "      --on-error MODE        fail (default): the first bad record stops the run, exit 2;\n"
     "                             skip: bad records are counted and dropped;\n"
     "                             quarantine: ... and written to OUTDIR/_rejects/rejects.ndjson\n"
-    "                             verbatim, with file, line, column and reason on the same line\n"
-    "                             of OUTDIR/_rejects/reasons.ndjson\n"
+    "                             (rejects.csv, after the header, for CSV) verbatim, with file,\n"
+    "                             line, column and reason on the matching line of\n"
+    "                             OUTDIR/_rejects/reasons.ndjson (its Nth line: the Nth record)\n"
     "      --max-errors N         with skip or quarantine, fail (exit 2) past N bad records\n"
     "      --mode MODE            error-if-exists (default): refuse an OUTDIR holding kiln output\n"
     "                             (exit 1); overwrite: replace kiln's earlier output once the new\n"
@@ -129,11 +132,12 @@ static const struct option convert_options[] = {
     {"profile", no_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
+    KN_CLI_FORMAT_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
-static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, const char **schema_path,
-                               const char **report_path, bool *help, kn_error *err) {
+static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, kn_cli_format_opts *fo,
+                               const char **schema_path, const char **report_path, bool *help, kn_error *err) {
     int c;
     int64_t n;
     uint64_t size;
@@ -217,13 +221,21 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, c
         case OPT_EXTERNAL_SCHEMA: opt->external_schema = optarg; break;
         case OPT_PROFILE: opt->profile = true; break;
         case '?':
-        default:
+        default: {
+            kn_status fst = KN_OK;
+            if (kn_cli_format_opt(fo, c, optarg, &fst, err)) {
+                KN_TRY(fst);
+                break;
+            }
             if (optopt && optopt < 256)
                 return kn_error_set(err, KN_E_USAGE, "unknown option '-%c' (see kiln convert --help)", optopt);
             return kn_error_set(err, KN_E_USAGE, "unknown or incomplete option '%s' (see kiln convert --help)",
                                 argv[optind - 1]);
         }
+        }
     }
+    opt->format_options = fo->items;
+    opt->num_format_options = fo->n;
     opt->inputs = (const char *const *)(argv + optind);
     opt->num_inputs = (size_t)(argc - optind);
     return KN_OK;
@@ -263,10 +275,12 @@ int kn_cli_convert(int argc, char **argv) {
     memset(&res, 0, sizeof res);
     kn_schema *schema = NULL;
 
-    kn_status st = parse_options(argc, argv, &opt, &schema_path, &report_path, &help, &err);
+    kn_cli_format_opts fo = {.n = 0};
+    kn_status st = parse_options(argc, argv, &opt, &fo, &schema_path, &report_path, &help, &err);
     if (st == KN_OK && help) {
         fputs(convert_usage, stdout);
         fputs(convert_usage_layout, stdout);
+        fputs(kn_cli_format_usage, stdout);
         return 0;
     }
     if (st == KN_OK && opt.num_inputs == 0) st = kn_error_set(&err, KN_E_USAGE, "no INPUT given (see kiln convert --help)");

@@ -64,6 +64,9 @@ static double now_seconds(void) {
 typedef struct input {
     const char *path; /* borrowed from the input list */
     kn_file_map map;
+    kn_format_file *file; /* the format's view of it (its prologue) */
+    size_t data_start;    /* the first record's first byte */
+    size_t verified_end;  /* GUESS formats: where the last morsel accepted really ended */
     size_t first_morsel, num_morsels;
     /* Line counting for messages, advanced in input order only (so O(file) in total). */
     size_t line_cursor;
@@ -75,15 +78,25 @@ typedef struct morsel {
     uint32_t index_in_file;
 } morsel;
 
-/* A morsel's byte range: records whose first byte lies in [k*M, (k+1)*M), found with the
- * format's record_end, so the cut depends only on the bytes and M. */
-static void morsel_range(const kn_exec_format *fmt, const input *in, size_t k, size_t m,
-                         size_t *start, size_t *end) {
+/* A morsel's bytes: the records whose first byte lies in [k*M, (k+1)*M), so the cut depends
+ * only on the bytes and M. An EXACT format finds both ends (the reader gets [start, end)); a
+ * GUESS format guesses the start (or is given `forced`, where the previous morsel really
+ * ended) and its reader gets the rest of the file with a stop at (k+1)*M (kn_format.h). */
+static void morsel_range(const kn_format *fmt, const kn_format_opts *fo, const input *in, size_t k, size_t m,
+                         size_t forced, size_t *start, size_t *end, size_t *stop) {
     size_t len = in->map.len;
-    size_t nominal = k * m, next = (k + 1) * m;
-    *start = k == 0 ? 0 : (nominal - 1 < len ? fmt->record_end(in->map.data, len, nominal - 1) : len);
-    *end = next - 1 < len ? fmt->record_end(in->map.data, len, next - 1) : len;
-    if (*end < *start) *end = *start;
+    size_t nominal = k * m, next = (k + 1) * m < len ? (k + 1) * m : len;
+    if (forced != SIZE_MAX) *start = forced;
+    else if (k == 0 || nominal <= in->data_start) *start = in->data_start < len ? in->data_start : len;
+    else *start = nominal < len ? fmt->record_start(fo, in->file, in->map.data, len, nominal) : len;
+    if (fmt->split == KN_SPLIT_EXACT) {
+        *end = next < len ? fmt->record_start(fo, in->file, in->map.data, len, next) : len;
+        if (*end < *start) *end = *start;
+        *stop = *end;
+    } else {
+        *end = len;
+        *stop = next > *start ? next : *start;
+    }
 }
 
 /* 1-based line and column of absolute offset `off` in `in`; offsets must not go backwards. */
@@ -133,6 +146,7 @@ typedef struct morsel_out {
     reject *rejects;
     size_t num_rejects, cap_rejects;
     uint64_t records;
+    size_t end;        /* where reading really ended (absolute): the next morsel's start */
     kn_status fatal;   /* a non-data failure while parsing (or, streaming, a value the Parquet
                           column cannot hold) */
     kn_error fatal_error;
@@ -140,7 +154,7 @@ typedef struct morsel_out {
 
 /* The clustered path's per-thread state. */
 typedef struct worker {
-    kn_exec_reader *reader;
+    kn_format_reader *reader;
     kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
     kn_batch *batch;   /* == kb.batch */
     kn_keyed_batch spare; /* clustering: the other half of the sort's double buffer */
@@ -179,25 +193,26 @@ static kn_status out_add_reject(morsel_out *o, uint64_t offset, const uint8_t *d
     return KN_OK;
 }
 
-/* Parses bytes [start, end) of `in` into `batch` (emptied first) and `o`. `keep_going` is false
- * in fail mode: the first bad record ends the morsel. */
-static void parse_range(const kn_exec_format *fmt, kn_exec_reader *reader, kn_batch *batch, morsel_out *o,
-                        const input *in, size_t start, size_t end, bool keep_going) {
+/* Parses the records of bytes [start, end) of `in` that start before `stop` into `batch`
+ * (emptied first) and `o`. `keep_going` is false in fail mode: the first bad record ends the
+ * morsel. */
+static void parse_range(const kn_format *fmt, kn_format_reader *reader, kn_batch *batch, morsel_out *o,
+                        const input *in, size_t start, size_t end, size_t stop, bool keep_going) {
     out_clear_rejects(o);
     o->records = 0;
     o->fatal = KN_OK;
     kn_batch_clear(batch);
-    fmt->reset(reader, in->map.data + start, end - start, in->path, start, start == 0);
+    fmt->reader_reset(reader, in->file, in->map.data + start, end - start, stop - start, in->path, start);
     for (;;) {
         bool done = false;
         kn_error e;
         kn_error_reset(&e);
-        kn_status st = fmt->next(reader, batch, &done, &e);
+        kn_status st = fmt->reader_next(reader, batch, &done, &e);
         if (st == KN_E_DATA) {
             uint64_t off;
             const uint8_t *rec;
             size_t len;
-            fmt->bad_record(reader, &off, &rec, &len);
+            fmt->reader_bad_record(reader, &off, &rec, &len);
             if (out_add_reject(o, off, rec, len, &e) != KN_OK) {
                 o->fatal = kn_error_set(&o->fatal_error, KN_E_NOMEM, "out of memory keeping a rejected record");
                 break;
@@ -212,15 +227,16 @@ static void parse_range(const kn_exec_format *fmt, kn_exec_reader *reader, kn_ba
         }
         if (done) break;
     }
-    o->records = fmt->records(reader);
+    o->records = fmt->reader_records(reader);
+    o->end = start + fmt->reader_end(reader);
     kn_status st = kn_batch_seal(batch, &o->fatal_error);
     if (st != KN_OK && o->fatal == KN_OK) o->fatal = st;
 }
 
 /* The clustered path: parses one morsel into w->batch and w->out. The batch is created here
  * when the last one was handed to the sorter. */
-static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, worker *w,
-                         const input *in, size_t start, size_t end, bool keep_going) {
+static void parse_morsel(const kn_format *fmt, const kn_schema *schema, worker *w,
+                         const input *in, size_t start, size_t end, size_t stop, bool keep_going) {
     if (!w->kb.batch && w->spare.batch) {
         w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
         memset(&w->spare, 0, sizeof w->spare);
@@ -233,14 +249,15 @@ static void parse_morsel(const kn_exec_format *fmt, const kn_schema *schema, wor
         w->out.records = 0;
         return;
     }
-    parse_range(fmt, w->reader, w->batch, &w->out, in, start, end, keep_going);
+    parse_range(fmt, w->reader, w->batch, &w->out, in, start, end, stop, keep_going);
 }
 
 /* ---- the ordered write phase ------------------------------------------------------------- */
 
 typedef struct run {
     const kn_convert_options *opt;
-    const kn_exec_format *fmt;
+    const kn_format *fmt;
+    const kn_format_opts *fopts; /* the format's options (NULL: its defaults) */
     const kn_schema *schema;
     kn_commit *commit;
     const char *tmp_dir;    /* OUTDIR/_tmp-<run>/ (the commit's) */
@@ -249,7 +266,7 @@ typedef struct run {
     kn_sort_key_spec key_spec;
     kn_sorter *sorter;
     kn_part_stats *stats;
-    kn_sink *rejects;       /* _rejects/rejects.ndjson, opened at the first reject */
+    kn_sink *rejects;       /* _rejects/rejects.<format>, opened at the first reject */
     kn_sink *reasons;       /* _rejects/reasons.ndjson */
     kn_convert_result *result;
     kn_status status;       /* the first failure; stops the run */
@@ -267,7 +284,9 @@ static char *path_join(const char *dir, const char *name) {
     return p;
 }
 
-static kn_status open_rejects(run *r, kn_error *err) {
+/* Opens the rejects files; the rejects file starts like the input `in` did (a CSV header), so
+ * it reads back with the same options. */
+static kn_status open_rejects(run *r, const input *in, kn_error *err) {
     char *dir = path_join(r->tmp_dir, "_rejects");
     if (!dir) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -275,19 +294,29 @@ static kn_status open_rejects(run *r, kn_error *err) {
         kn_free(dir);
         return kn_error_set(err, KN_E_IO, "cannot create the folder: %s", strerror(errno));
     }
-    char *a = path_join(dir, "rejects.ndjson"), *b = path_join(dir, "reasons.ndjson");
+    char name[64];
+    snprintf(name, sizeof name, "rejects.%s", r->fmt->reject_extension);
+    char *a = path_join(dir, name), *b = path_join(dir, "reasons.ndjson");
     kn_free(dir);
     kn_status st = a && b ? kn_file_sink_create(a, NULL, &r->rejects, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     if (st == KN_OK) st = kn_file_sink_create(b, NULL, &r->reasons, err);
     kn_free(a);
     kn_free(b);
+    size_t off, len;
+    r->fmt->file_reject_prologue(in->file, &off, &len);
+    if (st == KN_OK && len) {
+        st = kn_sink_write(r->rejects, in->map.data + off, len, err);
+        if (st == KN_OK) st = kn_sink_write(r->rejects, "\n", 1, err);
+    }
     return st;
 }
 
-/* Quarantine: the record verbatim on one line of rejects.ndjson, and on the same line of
- * reasons.ndjson a JSON object with its file, line, column, byte offset and reason. */
-static kn_status quarantine(run *r, const reject *rj, const char *path, int64_t line, kn_error *err) {
-    if (!r->rejects) KN_TRY(open_rejects(r, err));
+/* Quarantine: the record verbatim in rejects.<format> (its exact bytes, then a line feed; a
+ * CSV record may span lines), and on line N of reasons.ndjson, for the Nth record, a JSON
+ * object with its file, line, column, byte offset and reason. */
+static kn_status quarantine(run *r, const reject *rj, const input *in, int64_t line, kn_error *err) {
+    const char *path = in->path;
+    if (!r->rejects) KN_TRY(open_rejects(r, in, err));
     KN_TRY(kn_sink_write(r->rejects, rj->record, rj->len, err));
     KN_TRY(kn_sink_write(r->rejects, "\n", 1, err));
     kn_buf b = KN_BUF_INIT;
@@ -355,7 +384,7 @@ static kn_status account_rejects(run *r, morsel_out *w, input *in, kn_error *err
         }
         res->rows_rejected++;
         counted++;
-        if (opt->on_error == KN_ON_ERROR_QUARANTINE) st = quarantine(r, rj, in->path, fault_line, err);
+        if (opt->on_error == KN_ON_ERROR_QUARANTINE) st = quarantine(r, rj, in, fault_line, err);
         if (st == KN_OK && opt->max_errors >= 0 && res->rows_rejected > (uint64_t)opt->max_errors) {
             *err = rj->error;
             char first[KN_ERROR_WHAT_MAX];
@@ -376,6 +405,7 @@ static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
         return w->out.fatal;
     }
     KN_TRY(account_rejects(r, &w->out, in, err));
+    in->verified_end = w->out.end;
     if (!w->batch->num_rows) {
         res->rows_read += w->out.records;
         return KN_OK;
@@ -426,7 +456,8 @@ typedef struct stream {
     input *inputs;
     const morsel *morsels;
     const kn_pq_layout *layout;
-    kn_exec_reader **readers; /* one per thread */
+    kn_format_reader **readers; /* one per thread, and one for the acceptor's second reads */
+    int threads;
     stream_slot *slots;
     bool keep_going;
     kn_profile *prof;
@@ -454,19 +485,21 @@ static void slots_free(stream_slot *slots, size_t window) {
 }
 
 /* Parses morsel `m` into `batch` and the slot: rows, rejects, the check of the values against
- * the Parquet columns, the longest strings. The input's pages are the caller's to release. */
-static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_exec_reader *reader, kn_batch *batch,
-                       input *in, const morsel *mo, bool keep_going, kn_profile *prof) {
-    size_t start, end;
-    morsel_range(r->fmt, in, mo->index_in_file, r->opt->morsel_bytes, &start, &end);
+ * the Parquet columns, the longest strings. `forced` (SIZE_MAX: none) is where the morsel
+ * starts when the format's guess was found wrong. The input's pages are the caller's to
+ * release. */
+static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_format_reader *reader, kn_batch *batch,
+                       input *in, const morsel *mo, size_t forced, bool keep_going, kn_profile *prof) {
+    size_t start, end, stop;
+    morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
     sl->input = mo->input;
     sl->start = start;
-    sl->end = end;
     sl->check = KN_OK;
     /* The parser reads the mapped input directly, so the page faults that bring it in count as
      * parse time (prefaulting with MADV_POPULATE_READ measured no faster). */
     uint64_t t = kn_profile_start(prof);
-    parse_range(r->fmt, reader, batch, &sl->out, in, start, end, keep_going);
+    parse_range(r->fmt, reader, batch, &sl->out, in, start, end, stop, keep_going);
+    sl->end = sl->out.end;
     t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
     size_t ncols = r->schema->num_fields;
     memset(sl->max_string, 0, ncols * sizeof *sl->max_string);
@@ -482,11 +515,24 @@ static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *b
     stream *s = ctx;
     stream_slot *sl = &s->slots[si];
     input *in = &s->inputs[s->morsels[m].input];
-    slot_parse(s->r, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], s->keep_going, s->prof);
+    slot_parse(s->r, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], SIZE_MAX, s->keep_going, s->prof);
     /* The batch holds copies of the values, so the input's pages can go now. */
     uint64_t t = kn_profile_start(s->prof);
     release_input(in, sl->start, sl->end);
     kn_profile_lap(s->prof, KN_STAGE_READ, t);
+}
+
+/* A GUESS format's morsel starts where the format guessed; in input order, that must be where
+ * the previous morsel of the file really ended (the first starts at the file's data). When it
+ * is not, the morsel is read again from there (`start` is then where). */
+static bool start_wrong(const run *r, const input *in, size_t start) {
+    return r->fmt->split == KN_SPLIT_GUESS && start != in->verified_end;
+}
+
+static void note_reread(run *r, const input *in, size_t guessed) {
+    r->result->morsels_reread++;
+    kn_log(KN_LOG_DEBUG, "%s: a morsel guessed to start at byte %zu starts at %zu; read again", in->path, guessed,
+           in->verified_end);
 }
 
 /* A parsed morsel's turn, in input order: its failures, rejects and counts; `rows` of it go on
@@ -504,6 +550,7 @@ static kn_status slot_accept(run *r, stream_slot *sl, input *in, size_t rows, kn
         st = sl->check;
     }
     if (st == KN_OK) {
+        in->verified_end = sl->end;
         res->rows_read += sl->out.records;
         /* Rows handed to the row groups count as written: every one reaches a file, or the run
          * fails as a whole. */
@@ -514,9 +561,18 @@ static kn_status slot_accept(run *r, stream_slot *sl, input *in, size_t rows, kn
     return st;
 }
 
-static kn_status stream_accept(void *ctx, size_t m, size_t si, const kn_batch *batch, kn_error *err) {
+static kn_status stream_accept(void *ctx, size_t m, size_t si, kn_batch *batch, kn_error *err) {
     stream *s = ctx;
-    return slot_accept(s->r, &s->slots[si], &s->inputs[s->morsels[m].input], batch->num_rows, err);
+    stream_slot *sl = &s->slots[si];
+    input *in = &s->inputs[s->morsels[m].input];
+    if (start_wrong(s->r, in, sl->start)) {
+        /* One acceptor at a time: the spare reader past the threads' is this step's. */
+        note_reread(s->r, in, sl->start);
+        slot_parse(s->r, sl, s->layout, s->readers[s->threads], batch, in, &s->morsels[m], in->verified_end,
+                   s->keep_going, s->prof);
+        release_input(in, sl->start, sl->end);
+    }
+    return slot_accept(s->r, sl, in, batch->num_rows, err);
 }
 
 static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err) {
@@ -548,15 +604,16 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
     s.morsels = morsels;
     s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
     s.prof = r->profile;
+    s.threads = threads;
     size_t window = stream_window(threads), ncols = r->schema->num_fields;
     kn_pq_layout *layout = NULL;
     kn_status st = kn_pq_layout_create(kn_part_sink_schema(r->files), &po, &layout, err);
     s.layout = layout;
     if (st == KN_OK) {
-        s.readers = kn_calloc((size_t)threads, sizeof *s.readers);
+        s.readers = kn_calloc((size_t)threads + 1, sizeof *s.readers);
         st = s.readers ? slots_create(window, ncols, &s.slots, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    for (int t = 0; st == KN_OK && t < threads; t++) st = r->fmt->create(r->schema, &s.readers[t], err);
+    for (int t = 0; st == KN_OK && t <= threads; t++) st = r->fmt->reader_create(r->fopts, r->schema, &s.readers[t], err);
     if (st == KN_OK) {
         kn_pipeline_options pl = {
             .num_morsels = num_morsels,
@@ -573,8 +630,7 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
     if (st == KN_OK && kn_part_sink_rows(r->files) != r->result->rows_written)
         st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
                           kn_part_sink_rows(r->files), r->result->rows_written);
-    for (int t = 0; s.readers && t < threads; t++)
-        if (s.readers[t]) r->fmt->free(s.readers[t]);
+    for (int t = 0; s.readers && t <= threads; t++) r->fmt->reader_free(s.readers[t]);
     slots_free(s.slots, window);
     kn_free(s.readers);
     kn_pq_layout_free(layout);
@@ -587,7 +643,7 @@ static kn_status write_streaming(run *r, input *inputs, const morsel *morsels, s
  * splits it by folder, and the split's sizes (string bytes per column and folder, then one
  * folder's room and bitmaps per column). */
 typedef struct pstream_thread {
-    kn_exec_reader *reader;
+    kn_format_reader *reader;
     kn_batch *batch;
     kn_part_router *router;
     size_t *sizes, cap_sizes;
@@ -602,7 +658,8 @@ typedef struct pstream {
     const kn_pq_layout *check_layout; /* the rows' schema: their values against Parquet's types */
     const kn_schema *file_schema;     /* borrowed from the sink */
     const size_t *map;                /* file column -> row column */
-    pstream_thread *threads;
+    pstream_thread *threads; /* one per thread, and one for the acceptor's second reads */
+    int num_threads;
     stream_slot *slots;
     size_t max_partitions;
     bool keep_going;
@@ -665,12 +722,10 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
     return KN_OK;
 }
 
-static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
-    pstream *s = ctx;
-    pstream_thread *th = &s->threads[thread];
+static void pstream_parse_from(pstream *s, pstream_thread *th, size_t m, size_t si, size_t forced, kn_part_morsel *out) {
     stream_slot *sl = &s->slots[si];
     input *in = &s->inputs[s->morsels[m].input];
-    slot_parse(s->r, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], s->keep_going, s->prof);
+    slot_parse(s->r, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], forced, s->keep_going, s->prof);
     uint64_t t = kn_profile_start(s->prof);
     if (sl->out.fatal == KN_OK && sl->check == KN_OK && th->batch->num_rows) {
         kn_status st = split_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
@@ -681,8 +736,19 @@ static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_mo
     kn_profile_lap(s->prof, KN_STAGE_READ, t);
 }
 
-static kn_status pstream_accept(void *ctx, size_t m, size_t si, const kn_part_morsel *pm, kn_error *err) {
+static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
     pstream *s = ctx;
+    pstream_parse_from(s, &s->threads[thread], m, si, SIZE_MAX, out);
+}
+
+static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *pm, kn_error *err) {
+    pstream *s = ctx;
+    input *in = &s->inputs[s->morsels[m].input];
+    if (start_wrong(s->r, in, s->slots[si].start)) {
+        note_reread(s->r, in, s->slots[si].start);
+        kn_part_morsel_clear(pm);
+        pstream_parse_from(s, &s->threads[s->num_threads], m, si, in->verified_end, pm);
+    }
     size_t rows = 0;
     for (size_t i = 0; i < pm->num_groups; i++) rows += pm->groups[i].batch->num_rows;
     return slot_accept(s->r, &s->slots[si], &s->inputs[s->morsels[m].input], rows, err);
@@ -728,11 +794,12 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
     s.check_layout = check;
     s.map = map;
     if (st == KN_OK) {
-        s.threads = kn_calloc((size_t)threads, sizeof *s.threads);
+        s.threads = kn_calloc((size_t)threads + 1, sizeof *s.threads);
+        s.num_threads = threads;
         st = s.threads ? slots_create(window, ncols, &s.slots, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    for (int t = 0; st == KN_OK && t < threads; t++) {
-        st = r->fmt->create(r->schema, &s.threads[t].reader, err);
+    for (int t = 0; st == KN_OK && t <= threads; t++) {
+        st = r->fmt->reader_create(r->fopts, r->schema, &s.threads[t].reader, err);
         if (st == KN_OK) st = kn_batch_create(r->schema, 1024, &s.threads[t].batch, err);
         if (st == KN_OK) st = kn_part_router_create(spec, &s.threads[t].router, err);
         if (st == KN_OK) {
@@ -759,8 +826,8 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
     if (st == KN_OK && !*overflow && kn_part_sink_rows(r->files) != r->result->rows_written)
         st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
                           kn_part_sink_rows(r->files), r->result->rows_written);
-    for (int t = 0; s.threads && t < threads; t++) {
-        if (s.threads[t].reader) r->fmt->free(s.threads[t].reader);
+    for (int t = 0; s.threads && t <= threads; t++) {
+        r->fmt->reader_free(s.threads[t].reader);
         kn_batch_free(s.threads[t].batch);
         kn_part_router_free(s.threads[t].router);
         kn_free(s.threads[t].sizes);
@@ -776,13 +843,38 @@ static kn_status write_part_streaming(run *r, const kn_part_spec *spec, input *i
     return st;
 }
 
+/* Parses morsel `mo` (number m; from `forced` when not SIZE_MAX), makes its rows' keys and sorts
+ * them; failures stay in w->out. Returns where the morsel starts. */
+static size_t parse_and_sort(run *r, worker *w, const input *in, const morsel *mo, size_t m, size_t forced,
+                             bool keep_going) {
+    size_t start, end, stop;
+    morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
+    uint64_t t = kn_profile_start(r->profile);
+    parse_morsel(r->fmt, r->schema, w, in, start, end, stop, keep_going);
+    t = kn_profile_lap(r->profile, KN_STAGE_PARSE, t);
+    /* Keys are made and the morsel's rows sorted here, on every core; the ordered part only
+     * counts and hands the sorted batch to the merge. */
+    if (w->out.fatal == KN_OK) {
+        w->out.fatal = kn_sort_keys_build(&r->key_spec, &w->kb, m, &w->out.fatal_error);
+        if (w->out.fatal == KN_OK) w->out.fatal = kn_sort_rows(&w->kb, &w->spare, &w->out.fatal_error);
+        if (w->out.fatal == KN_OK) {
+            kn_keyed_batch t2 = w->kb;
+            w->kb = w->spare;
+            w->spare = t2;
+            w->batch = w->kb.batch;
+        }
+    }
+    kn_profile_lap(r->profile, KN_STAGE_TRANSFORM, t);
+    return start;
+}
+
 /* The clustered path's first phase: parse on every core, make each row's key and sort each
  * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
  * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
 static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, size_t num_morsels, int threads,
                                  kn_error *err) {
     const kn_convert_options *opt = r->opt;
-    const kn_exec_format *fmt = r->fmt;
+    const kn_format *fmt = r->fmt;
     const kn_schema *schema = r->schema;
     _Atomic int stop = 0;
     bool keep_going = opt->on_error != KN_ON_ERROR_FAIL;
@@ -792,36 +884,24 @@ static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, s
         worker w;
         memset(&w, 0, sizeof w);
         kn_error werr;
-        kn_status wst = fmt->create(schema, &w.reader, &werr);
+        kn_status wst = fmt->reader_create(r->fopts, schema, &w.reader, &werr);
 #pragma omp for ordered schedule(dynamic, 1)
         for (size_t m = 0; m < num_morsels; m++) {
             input *in = &inputs[morsels[m].input];
-            size_t start = 0, end = 0;
-            if (!atomic_load(&stop) && wst == KN_OK) {
-                morsel_range(fmt, in, morsels[m].index_in_file, opt->morsel_bytes, &start, &end);
-                uint64_t t = kn_profile_start(prof);
-                parse_morsel(fmt, schema, &w, in, start, end, keep_going);
-                t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
-                /* Keys are made and the morsel's rows sorted here, on every core; the ordered
-                 * part only counts and hands the sorted batch to the merge. */
-                if (w.out.fatal == KN_OK) {
-                    w.out.fatal = kn_sort_keys_build(&r->key_spec, &w.kb, m, &w.out.fatal_error);
-                    if (w.out.fatal == KN_OK) w.out.fatal = kn_sort_rows(&w.kb, &w.spare, &w.out.fatal_error);
-                    if (w.out.fatal == KN_OK) {
-                        kn_keyed_batch t2 = w.kb;
-                        w.kb = w.spare;
-                        w.spare = t2;
-                        w.batch = w.kb.batch;
-                    }
-                }
-                kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
-            }
+            size_t start = 0;
+            if (!atomic_load(&stop) && wst == KN_OK)
+                start = parse_and_sort(r, &w, in, &morsels[m], m, SIZE_MAX, keep_going);
 #pragma omp ordered
             {
                 if (!atomic_load(&stop)) {
                     uint64_t t = kn_profile_start(prof);
                     kn_error e;
                     kn_error_reset(&e);
+                    if (wst == KN_OK && start_wrong(r, in, start)) {
+                        /* This thread parsed the morsel, so it holds its worker: read it again. */
+                        note_reread(r, in, start);
+                        start = parse_and_sort(r, &w, in, &morsels[m], m, in->verified_end, keep_going);
+                    }
                     kn_status s = wst != KN_OK ? wst : write_morsel(r, &w, in, &e);
                     if (wst != KN_OK) e = werr;
                     if (s != KN_OK) {
@@ -830,8 +910,8 @@ static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, s
                         atomic_store(&stop, 1);
                     }
                     t = kn_profile_lap(prof, KN_STAGE_MERGE, t);
-                    release_input(in, start, end);
-                    kn_progress_update(&r->progress, end - start);
+                    release_input(in, start, w.out.end);
+                    kn_progress_update(&r->progress, w.out.end - start);
                     kn_profile_lap(prof, KN_STAGE_READ, t);
                 }
             }
@@ -839,7 +919,7 @@ static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, s
         out_release(&w.out);
         kn__keyed_release(&w.kb);
         kn__keyed_release(&w.spare);
-        if (w.reader) fmt->free(w.reader);
+        fmt->reader_free(w.reader);
     }
     if (r->status != KN_OK) *err = r->error;
     return r->status;
@@ -848,18 +928,18 @@ static kn_status parse_clustered(run *r, input *inputs, const morsel *morsels, s
 /* ---- the job ----------------------------------------------------------------------------- */
 
 static kn_status pick_format(const kn_convert_options *opt, const kn_input_list *list,
-                             const kn_exec_format **out, kn_error *err) {
+                             const kn_format **out, kn_error *err) {
     if (opt->format) {
         *out = kn_exec_format_find(opt->format);
-        KN_RETURN_ERROR_IF(!*out, err, KN_E_USAGE, "unknown or not yet supported --format '%s' (supported: ndjson)", opt->format);
+        KN_RETURN_ERROR_IF(!*out, err, KN_E_USAGE, "unknown or not yet supported --format '%s' (supported: ndjson, csv)", opt->format);
         return KN_OK;
     }
     *out = NULL;
     for (size_t i = 0; i < list->count; i++) {
-        const kn_exec_format *f = kn_exec_format_for_path(list->files[i].path);
+        const kn_format *f = kn_exec_format_for_path(list->files[i].path);
         if (!f) {
             kn_error_locate(err, list->files[i].path, -1, -1, -1);
-            return kn_error_set(err, KN_E_USAGE, "cannot tell the format from the name; say --format ndjson");
+            return kn_error_set(err, KN_E_USAGE, "cannot tell the format from the name; say --format ndjson or --format csv");
         }
         if (*out && f != *out)
             return kn_error_set(err, KN_E_USAGE, "the inputs mix formats (%s and %s); convert them separately", (*out)->name, f->name);
@@ -967,10 +1047,11 @@ static kn_status restart_clustered(run *r, input *inputs, size_t num_inputs, con
     kn_sink_abort(r->rejects);
     kn_sink_abort(r->reasons);
     r->rejects = r->reasons = NULL;
-    res->rows_read = res->rows_written = res->rows_rejected = 0;
+    res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
     for (size_t i = 0; i < num_inputs; i++) {
         inputs[i].line_cursor = 0;
         inputs[i].line_at_cursor = 0;
+        inputs[i].verified_end = inputs[i].data_start;
     }
     kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
     KN_TRY(start_clustered(r, err));
@@ -990,11 +1071,12 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     KN_RETURN_ERROR_IF(opt->memory_limit < (1u << 20), err, KN_E_USAGE, "--memory-limit must be at least 1MiB");
     KN_RETURN_ERROR_IF(opt->target_file_bytes == 0, err, KN_E_USAGE, "--target-file-size must be above 0");
 
-    static const char *const all_extensions[] = {".ndjson", ".jsonl", ".json", ".ldjson", NULL};
-    const kn_exec_format *fmt = opt->format ? kn_exec_format_find(opt->format) : NULL;
+    const kn_format *fmt = opt->format ? kn_exec_format_find(opt->format) : NULL;
     kn_input_list list;
-    KN_TRY(kn_input_list_build(opt->inputs, opt->num_inputs, fmt ? fmt->extensions : all_extensions, &list, err));
+    KN_TRY(kn_input_list_build(opt->inputs, opt->num_inputs, fmt ? fmt->extensions : kn_exec_all_extensions(), &list, err));
     kn_status st = pick_format(opt, &list, &fmt, err);
+    kn_format_opts *fopts = NULL;
+    if (st == KN_OK) st = fmt->options_create(opt->format_options, opt->num_format_options, &fopts, err);
 
     kn_schema *inferred = NULL;
     const kn_schema *schema = opt->schema;
@@ -1003,7 +1085,12 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
         const char **paths = kn_calloc(n ? n : 1, sizeof *paths);
         if (!paths) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
         for (size_t i = 0; st == KN_OK && i < n; i++) paths[i] = list.files[i].path;
-        if (st == KN_OK) st = kn_exec_infer_schema(fmt, paths, n, opt->infer_records, &inferred, err);
+        kn_infer_options io = {fmt, fopts, opt->infer_records, opt->on_error != KN_ON_ERROR_FAIL};
+        uint64_t bad = 0;
+        if (st == KN_OK) st = kn_exec_infer(&io, paths, n, &inferred, &bad, err);
+        if (st == KN_OK && bad)
+            kn_log(KN_LOG_INFO, "inference left out %" PRIu64 " bad record%s of the sample (--on-error %s)", bad,
+                   bad == 1 ? "" : "s", opt->on_error == KN_ON_ERROR_SKIP ? "skip" : "quarantine");
         kn_free((void *)paths);
         schema = inferred;
     }
@@ -1024,11 +1111,23 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     input *inputs = st == KN_OK ? kn_calloc(list.count ? list.count : 1, sizeof *inputs) : NULL;
     morsel *morsels = NULL;
     size_t num_morsels = 0;
+    bool warned_ignored = false;
     if (st == KN_OK && !inputs) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     for (size_t i = 0; st == KN_OK && i < list.count; i++) {
         inputs[i].path = list.files[i].path;
         st = kn_file_map_open(list.files[i].path, &inputs[i].map, err);
+        if (st == KN_OK)
+            st = fmt->file_open(fopts, schema, inputs[i].map.data, inputs[i].map.len, inputs[i].path, &inputs[i].file, err);
         if (st != KN_OK) break;
+        inputs[i].data_start = fmt->file_data_start(inputs[i].file);
+        inputs[i].verified_end = inputs[i].data_start;
+        const char *ignored;
+        size_t num_ignored = fmt->file_ignored(inputs[i].file, &ignored);
+        if (num_ignored && !warned_ignored) {
+            kn_log(KN_LOG_INFO, "%s: input column '%s'%s not in the schema: ignored", inputs[i].path, ignored,
+                   num_ignored > 1 ? " and others are" : " is");
+            warned_ignored = true;
+        }
         inputs[i].first_morsel = num_morsels;
         inputs[i].num_morsels = inputs[i].map.len ? (inputs[i].map.len + opt->morsel_bytes - 1) / opt->morsel_bytes : 0;
         num_morsels += inputs[i].num_morsels;
@@ -1045,6 +1144,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     memset(&r, 0, sizeof r);
     r.opt = opt;
     r.fmt = fmt;
+    r.fopts = fopts;
     r.schema = schema;
     r.result = result;
     r.commit = commit;
@@ -1149,7 +1249,11 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_sink_abort(r.rejects);
     kn_sink_abort(r.reasons);
     kn_commit_end(commit);
-    for (size_t i = 0; inputs && i < list.count; i++) kn_file_map_close(&inputs[i].map);
+    for (size_t i = 0; inputs && i < list.count; i++) {
+        if (fmt) fmt->file_free(inputs[i].file);
+        kn_file_map_close(&inputs[i].map);
+    }
+    if (fmt) fmt->options_free(fopts);
     kn_free(inputs);
     kn_free(morsels);
     kn_free(lo.sort_cols);
@@ -1194,10 +1298,10 @@ void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, 
             ",\"rows_read\":%" PRIu64 ",\"rows_written\":%" PRIu64 ",\"rows_rejected\":%" PRIu64
             ",\"seconds\":%.3f,\"threads\":%d,\"peak_memory_bytes\":%" PRId64 ",\"partitions\":%" PRIu64
             ",\"spill_runs\":%" PRIu64 ",\"spill_bytes\":%" PRIu64 ",\"memory_limit_bytes\":%" PRIu64
-            ",\"write_path\":\"%s\",\"outputs\":[",
+            ",\"write_path\":\"%s\",\"morsels_reread\":%" PRIu64 ",\"outputs\":[",
             r->files_in, r->bytes_in, r->files_out, r->bytes_out, r->rows_read, r->rows_written,
             r->rows_rejected, r->seconds, r->threads, r->peak_memory_bytes, r->partitions, r->spill_runs,
-            r->spill_bytes, r->memory_limit, r->write_path ? r->write_path : "stream");
+            r->spill_bytes, r->memory_limit, r->write_path ? r->write_path : "stream", r->morsels_reread);
     for (uint64_t i = 0; r->outputs && i < r->files_out; i++) {
         if (i) fputc(',', out);
         kn_json_write_string(out, r->outputs[i], strlen(r->outputs[i]));

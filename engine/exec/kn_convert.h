@@ -92,6 +92,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kn_format.h"
 #include "kn_profile.h"
 #include "kn_pq_writer.h"
 #include "kn_schema.h"
@@ -114,7 +115,10 @@ typedef struct kn_convert_options {
     const char *const *inputs; /* borrowed: files, folders, globs */
     size_t num_inputs;
     const char *output_dir;    /* borrowed */
-    const char *format;        /* "ndjson"; NULL = from the file extensions */
+    const char *format;        /* "ndjson", "csv"; NULL = from the file extensions */
+    const kn_format_option *format_options; /* borrowed: the format's options (kn_format.h),
+                                  e.g. {"delimiter", ";"}; checked by the format */
+    size_t num_format_options;
     const kn_schema *schema;   /* borrowed; NULL = infer from a sample */
     size_t infer_records;      /* records sampled per file when inferring; default 10,000 */
     size_t infer_files;        /* files sampled when inferring; default 4 */
@@ -168,6 +172,8 @@ typedef struct kn_convert_result {
     uint64_t spill_runs;       /* sorted runs spilled to disk (0 when everything fit) */
     uint64_t spill_bytes;      /* bytes written to spill files */
     uint64_t memory_limit;     /* the run budget in force */
+    uint64_t morsels_reread;   /* morsels read twice because the format's guess of their start
+                                  was wrong (CSV with line breaks in quotes; see kn_format.h) */
     const char *write_path;    /* static: how rows went to the files: "stream" (input order),
                                   "partition-stream" (one open file per folder) or "sort" */
     bool profiled;             /* opt->profile was set: stage_seconds holds the stage times */
@@ -186,7 +192,7 @@ void kn_convert_result_free(kn_convert_result *result);
 
 /* Writes the one-line JSON result: {"status":"ok"|"error", "exit_code":N, "error":"...",
  * "files_in":..., ..., "partitions":N, "spill_runs":N, "spill_bytes":N, "memory_limit_bytes":N,
- * "write_path":"stream"|"partition-stream"|"sort", "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]} and, when the
+ * "write_path":"stream"|"partition-stream"|"sort", "morsels_reread":N, "outputs":[absolute paths], "files":[{"path":relative,"bytes":N,"rows":N}]} and, when the
  * run was profiled, "profile":{"wall":S,"read":S,"parse":S,...,"idle":S} (kn_profile.h: thread
  * CPU seconds per stage summed over threads; wall and idle in wall seconds). `err` may be NULL
  * when status is KN_OK. */

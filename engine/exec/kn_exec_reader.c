@@ -1,81 +1,72 @@
-/* engine/exec/kn_exec_reader.c: the format table behind kn_exec_reader.h (NDJSON today) and
- * schema inference from a sample of the inputs.
+/* engine/exec/kn_exec_reader.c: the format table behind kn_exec_reader.h and schema inference
+ * from a sample of the inputs.
  *
- * Inference rules (NDJSON): columns in order of first appearance, all nullable. Per value:
- * integers that fit int64 -> int64; other numbers -> float64; true/false -> bool; strings ->
- * date (YYYY-MM-DD), timestamptz (ISO-8601 with Z or an offset), timestamp (ISO-8601 without),
- * else string; nested objects and arrays -> json (their JSON text; Redshift SUPER). A column
- * seen with two types widens: int64 + float64 -> float64; date + timestamp -> timestamp;
- * timestamp + timestamptz (or date + timestamptz) -> timestamptz (values without an offset are
- * then read as UTC); json + anything -> json; anything else -> string. A column only ever null
- * is a string.
+ * Inference rules: columns in order of first appearance, all nullable. Per value: a typed JSON
+ * number is int64 when integral and in range, else float64; true/false -> bool; a JSON string
+ * -> date (YYYY-MM-DD), timestamptz (ISO-8601 with Z or an offset), timestamp (ISO-8601
+ * without), else string; nested objects and arrays -> json (their JSON text; Redshift SUPER).
+ * Untyped text (CSV) is looked at whole (kernels/kn_cast.h's kn_text_classify): bool
+ * (true/false), int64, decimal(p,s) (digits with a point: p and s the most seen, up to 38
+ * digits), float64 (exponents, nan, inf, more than 38 digits), date, timestamp(tz), else string.
+ * A column seen with two types widens: int64 + decimal -> decimal; int64 or decimal + float64
+ * -> float64; date + timestamp -> timestamp; timestamp + timestamptz (or date + timestamptz) ->
+ * timestamptz (values without an offset are then read as UTC); json + anything -> json;
+ * anything else -> string. A column only ever null is a string.
  *
  * Why json wins over every scalar: a field that is sometimes nested cannot be typed by its
  * scalars, and a json column stores every value as the JSON text written in the input (a
  * string keeps its quotes, see kn_ndjson.h), so each value of such a mixed field is valid JSON
  * and the whole column loads into SUPER. Making it a plain string instead would mix unquoted
- * strings with JSON texts, which neither VARCHAR queries nor SUPER could read back reliably. */
+ * strings with JSON texts, which neither VARCHAR queries nor SUPER could read back reliably.
+ *
+ * A bad record in the sample fails inference, or, when the run skips or quarantines bad
+ * records, is left out whole (its values are undone) and counted: the run itself then meets
+ * it again and rejects it. */
 #include "kn_exec_reader.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_cast.h"
+#include "kn_csv_format.h"
 #include "kn_file.h"
-#include "kn_ndjson.h"
+#include "kn_ndjson_format.h"
 #include "kn_parse_number.h"
 #include "kn_parse_time.h"
 
-/* ---- the NDJSON row of the table ---------------------------------------------------------- */
+/* ---- the table ------------------------------------------------------------------------------- */
 
-static size_t ndjson_record_end(const uint8_t *data, size_t len, size_t pos) {
-    return kn_ndjson_record_end(data, len, pos);
-}
+static const kn_format *const formats[] = {&kn_ndjson_format, &kn_csv_format};
+#define NUM_FORMATS (sizeof formats / sizeof formats[0])
 
-static kn_status ndjson_create(const kn_schema *schema, kn_exec_reader **out, kn_error *err) {
-    return kn_ndjson_reader_create(schema, NULL, (kn_ndjson_reader **)out, err);
-}
-
-static void ndjson_reset(kn_exec_reader *r, const uint8_t *data, size_t len, const char *name,
-                         uint64_t base_offset, bool at_file_start) {
-    kn_ndjson_reader_reset((kn_ndjson_reader *)r, data, len, name, base_offset, at_file_start);
-}
-
-static kn_status ndjson_next(kn_exec_reader *r, kn_batch *batch, bool *done, kn_error *err) {
-    return kn_ndjson_reader_next((kn_ndjson_reader *)r, batch, done, err);
-}
-
-static void ndjson_bad_record(kn_exec_reader *r, uint64_t *offset, const uint8_t **data, size_t *len) {
-    kn_ndjson_reader_bad_record((const kn_ndjson_reader *)r, offset, data, len);
-}
-
-static uint64_t ndjson_records(kn_exec_reader *r) {
-    return kn_ndjson_reader_records((const kn_ndjson_reader *)r);
-}
-
-static void ndjson_free(kn_exec_reader *r) { kn_ndjson_reader_free((kn_ndjson_reader *)r); }
-
-static const char *const ndjson_extensions[] = {".ndjson", ".jsonl", ".json", ".ldjson", NULL};
-
-static const kn_exec_format formats[] = {
-    {"ndjson", ndjson_extensions, ndjson_record_end, ndjson_create, ndjson_reset, ndjson_next,
-     ndjson_bad_record, ndjson_records, ndjson_free},
-};
-
-const kn_exec_format *kn_exec_format_find(const char *name) {
-    for (size_t i = 0; name && i < sizeof formats / sizeof formats[0]; i++)
-        if (strcmp(formats[i].name, name) == 0) return &formats[i];
+const kn_format *kn_exec_format_find(const char *name) {
+    for (size_t i = 0; name && i < NUM_FORMATS; i++)
+        if (strcmp(formats[i]->name, name) == 0) return formats[i];
     return NULL;
 }
 
-const kn_exec_format *kn_exec_format_for_path(const char *path) {
+const kn_format *kn_exec_format_for_path(const char *path) {
     size_t n = path ? strlen(path) : 0;
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-        for (const char *const *e = formats[i].extensions; *e; e++) {
+    for (size_t i = 0; i < NUM_FORMATS; i++)
+        for (const char *const *e = formats[i]->extensions; *e; e++) {
             size_t k = strlen(*e);
-            if (n > k && strcmp(path + n - k, *e) == 0) return &formats[i];
+            if (n > k && strcmp(path + n - k, *e) == 0) return formats[i];
         }
     return NULL;
+}
+
+const char *const *kn_exec_all_extensions(void) {
+    static const char *all[16];
+    static _Atomic int ready;
+    if (!ready) {
+        size_t k = 0;
+        for (size_t i = 0; i < NUM_FORMATS; i++)
+            for (const char *const *e = formats[i]->extensions; *e && k + 1 < 16; e++) all[k++] = *e;
+        all[k] = NULL;
+        ready = 1;
+    }
+    return all;
 }
 
 /* ---- inference ----------------------------------------------------------------------------- */
@@ -84,6 +75,7 @@ typedef enum guess {
     G_NONE = 0, /* only nulls so far */
     G_BOOL,
     G_INT,
+    G_DECIMAL,
     G_DOUBLE,
     G_DATE,
     G_TS,
@@ -96,11 +88,14 @@ typedef struct infer_col {
     char *name; /* owned */
     size_t len;
     guess g;
+    int int_digits, scale; /* the most seen, for decimals */
 } infer_col;
 
 typedef struct infer_state {
     infer_col *cols;
     size_t n, cap;
+    infer_col *saved; /* the columns before the current record, to undo a bad one */
+    size_t saved_n, saved_cap;
 } infer_state;
 
 static guess widen(guess a, guess b) {
@@ -112,47 +107,63 @@ static guess widen(guess a, guess b) {
         a = b;
         b = t;
     }
-    if (a == G_INT && b == G_DOUBLE) return G_DOUBLE;
+    if (a == G_INT && (b == G_DECIMAL || b == G_DOUBLE)) return b;
+    if (a == G_DECIMAL && b == G_DOUBLE) return G_DOUBLE;
     if (a >= G_DATE && b <= G_TSTZ) return b; /* date < ts < tstz */
     return G_STRING;
 }
 
-static guess classify(const kn_ndjson_member *m) {
-    switch (m->kind) {
-    case KN_JSON_NULL: return G_NONE;
-    case KN_JSON_TRUE:
-    case KN_JSON_FALSE: return G_BOOL;
-    case KN_JSON_NUMBER: {
-        int64_t v;
-        return kn_parse_int(m->text, m->text_len, INT64_MIN, INT64_MAX, &v) == KN_NUM_OK &&
-                       !memchr(m->text, '.', m->text_len) && !memchr(m->text, 'e', m->text_len) &&
-                       !memchr(m->text, 'E', m->text_len)
+static guess classify(const kn_scan_value *v, int *int_digits, int *scale) {
+    *int_digits = *scale = 0;
+    switch (v->kind) {
+    case KN_SCAN_NULL: return G_NONE;
+    case KN_SCAN_BOOL: return G_BOOL;
+    case KN_SCAN_NUMBER: {
+        int64_t x;
+        return kn_parse_int(v->text, v->text_len, INT64_MIN, INT64_MAX, &x) == KN_NUM_OK &&
+                       !memchr(v->text, '.', v->text_len) && !memchr(v->text, 'e', v->text_len) &&
+                       !memchr(v->text, 'E', v->text_len)
                    ? G_INT
                    : G_DOUBLE;
     }
-    case KN_JSON_STRING: {
+    case KN_SCAN_STRING: {
         int32_t days;
         kn_time_value tv;
-        if (kn_parse_iso_date(m->text, m->text_len, &days) == KN_TIME_OK) return G_DATE;
-        if (kn_parse_iso_timestamp(m->text, m->text_len, false, &tv) == KN_TIME_OK) return tv.has_offset ? G_TSTZ : G_TS;
+        if (kn_parse_iso_date(v->text, v->text_len, &days) == KN_TIME_OK) return G_DATE;
+        if (kn_parse_iso_timestamp(v->text, v->text_len, false, &tv) == KN_TIME_OK) return tv.has_offset ? G_TSTZ : G_TS;
         return G_STRING;
     }
-    case KN_JSON_OBJECT:
-    case KN_JSON_ARRAY: return G_JSON;
+    case KN_SCAN_TEXT:
+        switch (kn_text_classify(v->text, v->text_len, int_digits, scale)) {
+        case KN_TEXT_EMPTY: return G_NONE;
+        case KN_TEXT_BOOL: return G_BOOL;
+        case KN_TEXT_INT: return G_INT;
+        case KN_TEXT_DECIMAL: return G_DECIMAL;
+        case KN_TEXT_FLOAT: return G_DOUBLE;
+        case KN_TEXT_DATE: return G_DATE;
+        case KN_TEXT_TIMESTAMP: return G_TS;
+        case KN_TEXT_TIMESTAMPTZ: return G_TSTZ;
+        default: return G_STRING;
+        }
+    case KN_SCAN_NESTED: return G_JSON;
     default: return G_STRING;
     }
 }
 
-static kn_status infer_member(void *ctx, const kn_ndjson_member *m, kn_error *err) {
+static kn_status infer_value(void *ctx, const kn_scan_value *v, kn_error *err) {
     infer_state *s = ctx;
-    guess g = classify(m);
+    int id, sc;
+    guess g = classify(v, &id, &sc);
     for (size_t i = 0; i < s->n; i++)
-        if (s->cols[i].len == m->key_len && memcmp(s->cols[i].name, m->key, m->key_len) == 0) {
-            s->cols[i].g = widen(s->cols[i].g, g);
+        if (s->cols[i].len == v->key_len && memcmp(s->cols[i].name, v->key, v->key_len) == 0) {
+            infer_col *c = &s->cols[i];
+            c->g = widen(c->g, g);
+            if (id > c->int_digits) c->int_digits = id;
+            if (sc > c->scale) c->scale = sc;
             return KN_OK;
         }
-    KN_RETURN_ERROR_IF(m->key_len == 0, err, KN_E_DATA, "a key is empty; an empty name cannot be a column");
-    KN_RETURN_ERROR_IF(memchr(m->key, '\0', m->key_len) != NULL, err, KN_E_DATA,
+    KN_RETURN_ERROR_IF(v->key_len == 0, err, KN_E_DATA, "a key is empty; an empty name cannot be a column");
+    KN_RETURN_ERROR_IF(memchr(v->key, '\0', v->key_len) != NULL, err, KN_E_DATA,
                        "a key holds a NUL character (\\u0000); it cannot be a column name");
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -161,10 +172,29 @@ static kn_status infer_member(void *ctx, const kn_ndjson_member *m, kn_error *er
         s->cols = c;
         s->cap = cap;
     }
-    char *name = kn_strndup(m->key, m->key_len);
+    char *name = kn_strndup(v->key, v->key_len);
     if (!name) return kn_error_set(err, KN_E_NOMEM, "out of memory inferring a schema");
-    s->cols[s->n++] = (infer_col){name, m->key_len, g};
+    s->cols[s->n++] = (infer_col){name, v->key_len, g, id, sc};
     return KN_OK;
+}
+
+/* Keeps the columns as they are before a record, so a bad one can be undone. */
+static kn_status save_state(infer_state *s, kn_error *err) {
+    if (s->saved_cap < s->n) {
+        infer_col *c = kn_realloc(s->saved, s->cap * sizeof *c);
+        if (!c) return kn_error_set(err, KN_E_NOMEM, "out of memory inferring a schema");
+        s->saved = c;
+        s->saved_cap = s->cap;
+    }
+    if (s->n) memcpy(s->saved, s->cols, s->n * sizeof *s->cols);
+    s->saved_n = s->n;
+    return KN_OK;
+}
+
+static void undo_record(infer_state *s) {
+    for (size_t i = s->saved_n; i < s->n; i++) kn_free(s->cols[i].name);
+    if (s->saved_n) memcpy(s->cols, s->saved, s->saved_n * sizeof *s->cols);
+    s->n = s->saved_n;
 }
 
 /* 1-based line of byte `off` in data. */
@@ -174,17 +204,29 @@ static int64_t line_of(const uint8_t *data, size_t off) {
     return line;
 }
 
-static kn_status infer_file(kn_ndjson_reader *rd, const char *path, size_t max_records, infer_state *s,
-                            kn_error *err) {
+static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
+                            uint64_t *bad, kn_error *err) {
+    const kn_format *f = opt->format;
     kn_file_map map;
     KN_TRY(kn_file_map_open(path, &map, err));
-    kn_ndjson_reader_reset(rd, map.data, map.len, path, 0, true);
-    kn_status st = KN_OK;
-    for (size_t rec = 0; rec < max_records; rec++) {
+    kn_format_file *file = NULL;
+    kn_status st = f->file_open(opt->format_opts, NULL, map.data, map.len, path, &file, err);
+    if (st == KN_OK) {
+        size_t ds = f->file_data_start(file);
+        f->reader_reset(rd, file, map.data + ds, map.len - ds, map.len - ds, path, ds);
+    }
+    for (size_t rec = 0; st == KN_OK && rec < opt->max_records; rec++) {
         bool done;
         kn_error e;
         kn_error_reset(&e);
-        st = kn_ndjson_reader_scan(rd, infer_member, s, &done, &e);
+        st = save_state(s, err);
+        if (st == KN_OK) st = f->reader_scan(rd, infer_value, s, &done, &e);
+        if (st == KN_E_DATA && opt->skip_bad) {
+            undo_record(s);
+            ++*bad;
+            st = KN_OK;
+            continue;
+        }
         if (st != KN_OK) {
             if (err) {
                 *err = e;
@@ -200,31 +242,42 @@ static kn_status infer_file(kn_ndjson_reader *rd, const char *path, size_t max_r
         }
         if (done) break;
     }
+    f->file_free(file);
     kn_file_map_close(&map);
     return st;
 }
 
-kn_status kn_exec_infer_schema(const kn_exec_format *format, const char *const *paths, size_t nfiles,
-                               size_t max_records, kn_schema **out, kn_error *err) {
+kn_status kn_exec_infer(const kn_infer_options *opt, const char *const *paths, size_t nfiles, kn_schema **out,
+                        uint64_t *bad_records, kn_error *err) {
     *out = NULL;
-    KN_RETURN_ERROR_IF(!format || strcmp(format->name, "ndjson") != 0, err, KN_E_UNSUPPORTED,
-                       "schema inference reads NDJSON only; give --schema for this format");
-    kn_ndjson_reader *rd;
-    KN_TRY(kn_ndjson_reader_create(NULL, NULL, &rd, err));
-    infer_state s = {NULL, 0, 0};
+    uint64_t bad = 0;
+    if (bad_records) *bad_records = 0;
+    KN_RETURN_ERROR_IF(!opt->format, err, KN_E_USAGE, "no input format to infer a schema from (give --format)");
+    kn_format_reader *rd;
+    KN_TRY(opt->format->reader_create(opt->format_opts, NULL, &rd, err));
+    infer_state s;
+    memset(&s, 0, sizeof s);
     kn_status st = KN_OK;
-    for (size_t i = 0; st == KN_OK && i < nfiles; i++) st = infer_file(rd, paths[i], max_records, &s, err);
-    kn_ndjson_reader_free(rd);
+    for (size_t i = 0; st == KN_OK && i < nfiles; i++) st = infer_file(opt, rd, paths[i], &s, &bad, err);
+    opt->format->reader_free(rd);
+    if (bad_records) *bad_records = bad;
     if (st == KN_OK && s.n == 0)
-        st = kn_error_set(err, KN_E_DATA, "no keys found in the sampled records; nothing to make columns from "
+        st = kn_error_set(err, KN_E_DATA, "no columns found in the sampled records; nothing to make columns from "
                                           "(give --schema)");
     kn_schema *schema = st == KN_OK ? kn_schema_create() : NULL;
     if (st == KN_OK && !schema) st = kn_error_set(err, KN_E_NOMEM, "out of memory inferring a schema");
     for (size_t i = 0; st == KN_OK && i < s.n; i++) {
         kn_type t;
-        switch (s.cols[i].g) {
+        const infer_col *c = &s.cols[i];
+        switch (c->g) {
         case G_BOOL: t = kn_type_make(KN_TYPE_BOOL); break;
         case G_INT: t = kn_type_make(KN_TYPE_INT64); break;
+        case G_DECIMAL: {
+            int p = c->int_digits + c->scale;
+            if (p < 1) p = 1;
+            t = p <= KN_DECIMAL_MAX_PRECISION ? kn_type_decimal((uint8_t)p, (uint8_t)c->scale) : kn_type_make(KN_TYPE_FLOAT64);
+            break;
+        }
         case G_DOUBLE: t = kn_type_make(KN_TYPE_FLOAT64); break;
         case G_DATE: t = kn_type_make(KN_TYPE_DATE); break;
         case G_TS: t = kn_type_timestamp(false); break;
@@ -232,14 +285,21 @@ kn_status kn_exec_infer_schema(const kn_exec_format *format, const char *const *
         case G_JSON: t = kn_type_json(); break;
         default: t = kn_type_make(KN_TYPE_STRING); break;
         }
-        st = kn_schema_add(schema, s.cols[i].name, t, true, err);
+        st = kn_schema_add(schema, c->name, t, true, err);
     }
     for (size_t i = 0; i < s.n; i++) kn_free(s.cols[i].name);
     kn_free(s.cols);
+    kn_free(s.saved);
     if (st != KN_OK) {
         kn_schema_free(schema);
         return st;
     }
     *out = schema;
     return KN_OK;
+}
+
+kn_status kn_exec_infer_schema(const kn_format *format, const char *const *paths, size_t nfiles,
+                               size_t max_records, kn_schema **out, kn_error *err) {
+    kn_infer_options o = {format, NULL, max_records, false};
+    return kn_exec_infer(&o, paths, nfiles, out, NULL, err);
 }

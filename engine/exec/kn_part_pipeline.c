@@ -32,7 +32,7 @@ kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len
 }
 
 /* Frees the batches still in `pm` and empties it, keeping its arrays. */
-static void morsel_clear(kn_part_morsel *pm) {
+void kn_part_morsel_clear(kn_part_morsel *pm) {
     for (size_t i = 0; i < pm->num_groups; i++) kn_batch_free(pm->groups[i].batch);
     pm->num_groups = 0;
     pm->too_many = false;
@@ -40,7 +40,7 @@ static void morsel_clear(kn_part_morsel *pm) {
 }
 
 static void morsel_release(kn_part_morsel *pm) {
-    morsel_clear(pm);
+    kn_part_morsel_clear(pm);
     kn_free(pm->groups);
     kn_buf_free(&pm->paths);
     memset(pm, 0, sizeof *pm);
@@ -341,7 +341,7 @@ static void accept_step(pipe_t *p) {
         for (size_t i = 0; i < p->num_parts; i++)
             if (p->parts[i]->open) seal(p, p->parts[i], &sealed);
     }
-    morsel_clear(&s->pm);
+    kn_part_morsel_clear(&s->pm);
     pthread_mutex_lock(&p->mu);
     publish(p, &sealed);
     p->accepting = false;

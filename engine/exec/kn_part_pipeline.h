@@ -64,6 +64,9 @@ typedef struct kn_part_morsel {
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, kn_batch *batch,
                              kn_error *err);
 
+/* Frees the groups' batches and empties `pm`, keeping its memory. */
+void kn_part_morsel_clear(kn_part_morsel *pm);
+
 typedef struct kn_part_pipeline_ops {
     void *ctx;
     /* Any thread; `thread` in [0, threads), `slot` in [0, window) (morsel m uses slot
@@ -71,8 +74,10 @@ typedef struct kn_part_pipeline_ops {
      * caller and reported by accept, so they surface in input order. */
     void (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_part_morsel *out);
     /* One call at a time, morsels in order. Returns KN_OK to send the morsel's rows to the
-     * files, or a failure (with `err` filled) that stops the run. */
-    kn_status (*accept)(void *ctx, size_t m, size_t slot, const kn_part_morsel *pm, kn_error *err);
+     * files, or a failure (with `err` filled) that stops the run. It may empty `pm`
+     * (kn_part_morsel_clear) and parse the morsel into it again first (a format whose morsel
+     * start was a wrong guess). */
+    kn_status (*accept)(void *ctx, size_t m, size_t slot, kn_part_morsel *pm, kn_error *err);
     /* One call at a time; each partition's row groups in order. `part` numbers folders in the
      * order they first appear in the input; `path` is borrowed. */
     kn_status (*write)(void *ctx, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,

@@ -51,8 +51,9 @@ typedef struct kn_pipeline_ops {
      * accept, so they surface in input order. */
     void (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_batch *batch);
     /* One call at a time, morsels in order. Returns KN_OK to send every row of `batch` to the
-     * files, or a failure (with `err` filled) that stops the run. */
-    kn_status (*accept)(void *ctx, size_t m, size_t slot, const kn_batch *batch, kn_error *err);
+     * files, or a failure (with `err` filled) that stops the run. It may parse the morsel
+     * into `batch` again first (a format whose morsel start was a wrong guess). */
+    kn_status (*accept)(void *ctx, size_t m, size_t slot, kn_batch *batch, kn_error *err);
     /* One call at a time, row groups in order: appends the encoded row group to the files. */
     kn_status (*write)(void *ctx, const kn_pq_rowgroup *rg, kn_error *err);
 } kn_pipeline_ops;

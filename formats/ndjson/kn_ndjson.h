@@ -91,6 +91,9 @@ kn_status kn_ndjson_reader_next(kn_ndjson_reader *r, kn_batch *batch, bool *done
 void kn_ndjson_reader_bad_record(const kn_ndjson_reader *r, uint64_t *offset, const uint8_t **data,
                                  size_t *len);
 
+/* The length of the range given to the last reset (the reader reads all of it). */
+size_t kn_ndjson_reader_range_len(const kn_ndjson_reader *r);
+
 /* Records completed since the last reset, good and bad (blank lines are not records). */
 uint64_t kn_ndjson_reader_records(const kn_ndjson_reader *r);
 

@@ -306,6 +306,7 @@ void kn_ndjson_reader_reset(kn_ndjson_reader *r, const uint8_t *data, size_t len
 }
 
 uint64_t kn_ndjson_reader_records(const kn_ndjson_reader *r) { return r->records; }
+size_t kn_ndjson_reader_range_len(const kn_ndjson_reader *r) { return r->len; }
 
 void kn_ndjson_reader_bad_record(const kn_ndjson_reader *r, uint64_t *offset, const uint8_t **data,
                                  size_t *len) {

@@ -80,7 +80,7 @@ static void parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *o
     }
 }
 
-static kn_status accept(void *c_, size_t m, size_t slot, const kn_part_morsel *pm, kn_error *err) {
+static kn_status accept(void *c_, size_t m, size_t slot, kn_part_morsel *pm, kn_error *err) {
     (void)slot;
     (void)pm;
     ctx *c = c_;

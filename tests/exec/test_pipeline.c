@@ -104,7 +104,7 @@ static void cb_parse(void *c, int thread, size_t m, size_t slot, kn_batch *batch
     atomic_fetch_add(&x->parsed, 1);
 }
 
-static kn_status cb_accept(void *c, size_t m, size_t slot, const kn_batch *batch, kn_error *err) {
+static kn_status cb_accept(void *c, size_t m, size_t slot, kn_batch *batch, kn_error *err) {
     (void)slot;
     ctx *x = c;
     if (atomic_load(&x->next) != m) x->out_of_order = true;

@@ -1063,17 +1063,21 @@ END_TEST
 
 START_TEST(format_table_finds_ndjson)
 {
-    const kn_exec_format *f = kn_exec_format_find("ndjson");
+    const kn_format *f = kn_exec_format_find("ndjson");
     ck_assert_ptr_nonnull(f);
     ck_assert_ptr_eq(kn_exec_format_for_path("x/y.jsonl"), f);
     ck_assert_ptr_eq(kn_exec_format_for_path("y.ndjson"), f);
-    ck_assert_ptr_null(kn_exec_format_for_path("y.csv"));
+    ck_assert_ptr_eq(kn_exec_format_for_path("y.csv"), kn_exec_format_find("csv"));
+    ck_assert_ptr_null(kn_exec_format_for_path("y.xml"));
     ck_assert_ptr_null(kn_exec_format_find("xml"));
+    ck_assert_int_eq(f->split, KN_SPLIT_EXACT);
+    /* The first record starting at or after a byte. */
     const uint8_t d[] = "ab\ncd\nef";
-    ck_assert_uint_eq(f->record_end(d, 8, 0), 3);
-    ck_assert_uint_eq(f->record_end(d, 8, 2), 3);
-    ck_assert_uint_eq(f->record_end(d, 8, 3), 6);
-    ck_assert_uint_eq(f->record_end(d, 8, 7), 8);
+    ck_assert_uint_eq(f->record_start(NULL, NULL, d, 8, 0), 0);
+    ck_assert_uint_eq(f->record_start(NULL, NULL, d, 8, 1), 3);
+    ck_assert_uint_eq(f->record_start(NULL, NULL, d, 8, 3), 3);
+    ck_assert_uint_eq(f->record_start(NULL, NULL, d, 8, 4), 6);
+    ck_assert_uint_eq(f->record_start(NULL, NULL, d, 8, 8), 8);
 }
 END_TEST
 
@@ -1103,7 +1107,7 @@ START_TEST(jsontestsuite_conformance)
     snprintf(dir, sizeof dir, "%s/json", KN_TEST_CONFORMANCE_DIR);
     DIR *d = opendir(dir);
     ck_assert_msg(d != NULL, "%s is absent: the JSONTestSuite files must be in the project (tests/conformance/json)", dir);
-    const kn_exec_format *fmt = kn_exec_format_find("ndjson");
+    const kn_format *fmt = kn_exec_format_find("ndjson");
     kn_schema *fixed = schema_of("a:string");
     size_t y_rows = 0, y_refused = 0, n_rejected = 0, n_empty = 0, i_files = 0;
     struct dirent *ent;
