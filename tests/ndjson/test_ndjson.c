@@ -822,7 +822,7 @@ static size_t index_twins(kn__ndjson_index_fn fns[3], const char *test) {
     fns[k++] = kn__ndjson_index_scalar;
     if (have_avx2(test)) fns[k++] = kn__ndjson_index_avx2;
     if (kn_cpu()->avx512 && kn_cpu()->avx2) fns[k++] = kn__ndjson_index_avx512;
-    else fprintf(stderr, "SKIP %s (AVX-512 twin): no AVX-512 F+BW on this CPU (or KILN_NO_SIMD is set)\n", test);
+    else fprintf(stderr, "note: %s: this CPU lacks AVX-512 F+BW (or KILN_NO_SIMD is set), so the AVX-512 twin was not run here\n", test);
     return k;
 }
 
