@@ -146,6 +146,7 @@ typedef struct morsel_out {
     reject *rejects;
     size_t num_rejects, cap_rejects;
     uint64_t records;
+    kn_op_counts dropped; /* rows the steps dropped */
     size_t end;        /* where reading really ended (absolute): the next morsel's start */
     kn_status fatal;   /* a non-data failure while parsing (or, streaming, a value the Parquet
                           column cannot hold) */
@@ -275,7 +276,22 @@ typedef struct run {
     kn_profile *profile;    /* stage times (--profile), or NULL */
     kn_pq_options pq;       /* the files' options: opt->parquet, and for the clustered write's
                                one writer, the run's threads to encode its columns */
+    kn_op_thread **op_threads; /* [thread * num_steps + step]: each step's state per thread, for
+                                  threads + 1 threads (the last: the acceptor's second reads) */
 } run;
+
+/* The run's steps on a parsed batch, with thread `thread`'s states; what they drop is counted
+ * in o->dropped, a failure kept in o->fatal. */
+static void apply_steps(const run *r, int thread, kn_batch *batch, morsel_out *o) {
+    const kn_convert_options *opt = r->opt;
+    memset(&o->dropped, 0, sizeof o->dropped);
+    for (size_t i = 0; o->fatal == KN_OK && i < opt->num_steps && batch->num_rows; i++) {
+        const kn_operator *op = opt->steps[i];
+        kn_error_reset(&o->fatal_error);
+        o->fatal = op->map(op, r->op_threads[(size_t)thread * opt->num_steps + i], batch, &o->dropped, &o->fatal_error);
+        if (o->fatal != KN_OK) kn_error_field(&o->fatal_error, op->name);
+    }
+}
 
 static char *path_join(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -406,6 +422,8 @@ static kn_status write_morsel(run *r, worker *w, input *in, kn_error *err) {
     }
     KN_TRY(account_rejects(r, &w->out, in, err));
     in->verified_end = w->out.end;
+    res->rows_filtered += w->out.dropped.filtered;
+    res->rows_deduplicated += w->out.dropped.deduplicated;
     if (!w->batch->num_rows) {
         res->rows_read += w->out.records;
         return KN_OK;
@@ -488,8 +506,8 @@ static void slots_free(stream_slot *slots, size_t window) {
  * the Parquet columns, the longest strings. `forced` (SIZE_MAX: none) is where the morsel
  * starts when the format's guess was found wrong. The input's pages are the caller's to
  * release. */
-static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_format_reader *reader, kn_batch *batch,
-                       input *in, const morsel *mo, size_t forced, bool keep_going, kn_profile *prof) {
+static void slot_parse(run *r, int thread, stream_slot *sl, const kn_pq_layout *layout, kn_format_reader *reader,
+                       kn_batch *batch, input *in, const morsel *mo, size_t forced, bool keep_going, kn_profile *prof) {
     size_t start, end, stop;
     morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
     sl->input = mo->input;
@@ -501,6 +519,7 @@ static void slot_parse(run *r, stream_slot *sl, const kn_pq_layout *layout, kn_f
     parse_range(r->fmt, reader, batch, &sl->out, in, start, end, stop, keep_going);
     sl->end = sl->out.end;
     t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
+    apply_steps(r, thread, batch, &sl->out);
     size_t ncols = r->schema->num_fields;
     memset(sl->max_string, 0, ncols * sizeof *sl->max_string);
     if (sl->out.fatal == KN_OK && batch->num_rows) {
@@ -515,7 +534,8 @@ static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *b
     stream *s = ctx;
     stream_slot *sl = &s->slots[si];
     input *in = &s->inputs[s->morsels[m].input];
-    slot_parse(s->r, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], SIZE_MAX, s->keep_going, s->prof);
+    slot_parse(s->r, thread, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], SIZE_MAX, s->keep_going,
+               s->prof);
     /* The batch holds copies of the values, so the input's pages can go now. */
     uint64_t t = kn_profile_start(s->prof);
     release_input(in, sl->start, sl->end);
@@ -552,6 +572,8 @@ static kn_status slot_accept(run *r, stream_slot *sl, input *in, size_t rows, kn
     if (st == KN_OK) {
         in->verified_end = sl->end;
         res->rows_read += sl->out.records;
+        res->rows_filtered += sl->out.dropped.filtered;
+        res->rows_deduplicated += sl->out.dropped.deduplicated;
         /* Rows handed to the row groups count as written: every one reaches a file, or the run
          * fails as a whole. */
         res->rows_written += rows;
@@ -568,8 +590,8 @@ static kn_status stream_accept(void *ctx, size_t m, size_t si, kn_batch *batch, 
     if (start_wrong(s->r, in, sl->start)) {
         /* One acceptor at a time: the spare reader past the threads' is this step's. */
         note_reread(s->r, in, sl->start);
-        slot_parse(s->r, sl, s->layout, s->readers[s->threads], batch, in, &s->morsels[m], in->verified_end,
-                   s->keep_going, s->prof);
+        slot_parse(s->r, s->threads, sl, s->layout, s->readers[s->threads], batch, in, &s->morsels[m],
+                   in->verified_end, s->keep_going, s->prof);
         release_input(in, sl->start, sl->end);
     }
     return slot_accept(s->r, sl, in, batch->num_rows, err);
@@ -722,10 +744,12 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
     return KN_OK;
 }
 
-static void pstream_parse_from(pstream *s, pstream_thread *th, size_t m, size_t si, size_t forced, kn_part_morsel *out) {
+static void pstream_parse_from(pstream *s, int thread, size_t m, size_t si, size_t forced, kn_part_morsel *out) {
+    pstream_thread *th = &s->threads[thread];
     stream_slot *sl = &s->slots[si];
     input *in = &s->inputs[s->morsels[m].input];
-    slot_parse(s->r, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], forced, s->keep_going, s->prof);
+    slot_parse(s->r, thread, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], forced, s->keep_going,
+               s->prof);
     uint64_t t = kn_profile_start(s->prof);
     if (sl->out.fatal == KN_OK && sl->check == KN_OK && th->batch->num_rows) {
         kn_status st = split_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
@@ -738,7 +762,7 @@ static void pstream_parse_from(pstream *s, pstream_thread *th, size_t m, size_t 
 
 static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
     pstream *s = ctx;
-    pstream_parse_from(s, &s->threads[thread], m, si, SIZE_MAX, out);
+    pstream_parse_from(s, thread, m, si, SIZE_MAX, out);
 }
 
 static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *pm, kn_error *err) {
@@ -747,7 +771,7 @@ static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *
     if (start_wrong(s->r, in, s->slots[si].start)) {
         note_reread(s->r, in, s->slots[si].start);
         kn_part_morsel_clear(pm);
-        pstream_parse_from(s, &s->threads[s->num_threads], m, si, in->verified_end, pm);
+        pstream_parse_from(s, s->num_threads, m, si, in->verified_end, pm);
     }
     size_t rows = 0;
     for (size_t i = 0; i < pm->num_groups; i++) rows += pm->groups[i].batch->num_rows;
@@ -852,6 +876,7 @@ static size_t parse_and_sort(run *r, worker *w, const input *in, const morsel *m
     uint64_t t = kn_profile_start(r->profile);
     parse_morsel(r->fmt, r->schema, w, in, start, end, stop, keep_going);
     t = kn_profile_lap(r->profile, KN_STAGE_PARSE, t);
+    if (w->out.fatal == KN_OK) apply_steps(r, omp_get_thread_num(), w->batch, &w->out);
     /* Keys are made and the morsel's rows sorted here, on every core; the ordered part only
      * counts and hands the sorted batch to the merge. */
     if (w->out.fatal == KN_OK) {
@@ -1025,6 +1050,35 @@ uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, 
     return batches + readers + chunks + writers + ((uint64_t)16 << 20);
 }
 
+/* Each step's state for each of `threads` + 1 threads (the last serves the acceptor's second
+ * reads). Blocking steps have no place in the pipeline yet. */
+static kn_status create_op_threads(run *r, int threads, kn_error *err) {
+    const kn_convert_options *opt = r->opt;
+    if (!opt->num_steps) return KN_OK;
+    for (size_t i = 0; i < opt->num_steps; i++)
+        KN_RETURN_ERROR_IF(opt->steps[i]->kind != KN_OP_STREAMING, err, KN_E_UNSUPPORTED,
+                           "the step '%s' is a blocking step; the pipeline runs streaming steps only so far",
+                           opt->steps[i]->name);
+    size_t n = ((size_t)threads + 1) * opt->num_steps;
+    r->op_threads = kn_calloc(n, sizeof *r->op_threads);
+    if (!r->op_threads) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        const kn_operator *op = opt->steps[k % opt->num_steps];
+        if (op->thread_create) KN_TRY(op->thread_create(op, &r->op_threads[k], err));
+    }
+    return KN_OK;
+}
+
+static void free_op_threads(run *r, int threads) {
+    const kn_convert_options *opt = r->opt;
+    for (size_t k = 0; r->op_threads && k < ((size_t)threads + 1) * opt->num_steps; k++) {
+        const kn_operator *op = opt->steps[k % opt->num_steps];
+        if (op->thread_free) op->thread_free(op, r->op_threads[k]);
+    }
+    kn_free(r->op_threads);
+    r->op_threads = NULL;
+}
+
 /* The clustered write's sorter and partition counts. */
 static kn_status start_clustered(run *r, kn_error *err) {
     kn_sorter_options so = {r->schema, r->opt->memory_limit, r->tmp_dir};
@@ -1048,6 +1102,7 @@ static kn_status restart_clustered(run *r, input *inputs, size_t num_inputs, con
     kn_sink_abort(r->reasons);
     r->rejects = r->reasons = NULL;
     res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
+    res->rows_filtered = res->rows_deduplicated = 0;
     for (size_t i = 0; i < num_inputs; i++) {
         inputs[i].line_cursor = 0;
         inputs[i].line_at_cursor = 0;
@@ -1160,6 +1215,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_profile prof;
     kn_profile_init(&prof, opt->profile);
     r.profile = opt->profile ? &prof : NULL;
+    if (st == KN_OK) st = create_op_threads(&r, threads, err);
     r.key_spec = (kn_sort_key_spec){lo.partitioned ? &lo.part : NULL, lo.sort_cols, lo.num_sort_cols};
     kn_error_reset(&r.error);
     if (st == KN_OK) {
@@ -1224,9 +1280,13 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
         kn_status st2 = kn_sink_close(b, st == KN_OK ? err : NULL);
         if (st == KN_OK) st = st2;
     }
-    if (st == KN_OK && result->rows_read != result->rows_written + result->rows_rejected)
-        st = kn_error_set(err, KN_E_INTERNAL, "row counts do not add up: %" PRIu64 " read, %" PRIu64 " written, %" PRIu64 " rejected",
-                          result->rows_read, result->rows_written, result->rows_rejected);
+    if (st == KN_OK && result->rows_read != result->rows_written + result->rows_rejected + result->rows_filtered +
+                                                result->rows_deduplicated)
+        st = kn_error_set(err, KN_E_INTERNAL,
+                          "row counts do not add up: %" PRIu64 " read, %" PRIu64 " written, %" PRIu64 " rejected, %" PRIu64
+                          " filtered, %" PRIu64 " deduplicated",
+                          result->rows_read, result->rows_written, result->rows_rejected, result->rows_filtered,
+                          result->rows_deduplicated);
     if (st == KN_OK) {
         result->partitions = lo.partitioned ? kn_part_sink_partitions(r.files) : 0;
         size_t n;
@@ -1245,6 +1305,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     /* Clean up whatever did not get published. */
     kn_sorter_free(r.sorter);
     kn_part_stats_free(r.stats);
+    free_op_threads(&r, threads);
     kn_part_sink_free(r.files);
     kn_sink_abort(r.rejects);
     kn_sink_abort(r.reasons);
@@ -1296,11 +1357,12 @@ void kn_convert_result_write_json(const kn_convert_result *r, kn_status status, 
     fprintf(out,
             ",\"files_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"files_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64
             ",\"rows_read\":%" PRIu64 ",\"rows_written\":%" PRIu64 ",\"rows_rejected\":%" PRIu64
+            ",\"rows_filtered\":%" PRIu64 ",\"rows_deduplicated\":%" PRIu64
             ",\"seconds\":%.3f,\"threads\":%d,\"peak_memory_bytes\":%" PRId64 ",\"partitions\":%" PRIu64
             ",\"spill_runs\":%" PRIu64 ",\"spill_bytes\":%" PRIu64 ",\"memory_limit_bytes\":%" PRIu64
             ",\"write_path\":\"%s\",\"morsels_reread\":%" PRIu64 ",\"outputs\":[",
             r->files_in, r->bytes_in, r->files_out, r->bytes_out, r->rows_read, r->rows_written,
-            r->rows_rejected, r->seconds, r->threads, r->peak_memory_bytes, r->partitions, r->spill_runs,
+            r->rows_rejected, r->rows_filtered, r->rows_deduplicated, r->seconds, r->threads, r->peak_memory_bytes, r->partitions, r->spill_runs,
             r->spill_bytes, r->memory_limit, r->write_path ? r->write_path : "stream", r->morsels_reread);
     for (uint64_t i = 0; r->outputs && i < r->files_out; i++) {
         if (i) fputc(',', out);

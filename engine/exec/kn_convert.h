@@ -83,8 +83,11 @@
  * are written under OUTDIR/_tmp-<run>/ and renamed into place only when complete; then the
  * Redshift artifacts (kn_artifacts.h), manifest.json last.
  *
- * Every record read ends written or rejected, and the result's counts add up:
- * rows_read == rows_written + rows_rejected. */
+ * Steps (kn_operator.h) run on each batch right after the reader, on the parsing thread.
+ *
+ * Every record read ends written, rejected, filtered or deduplicated, and the result's counts
+ * add up, which every run checks: rows_read == rows_written + rows_rejected + rows_filtered +
+ * rows_deduplicated. */
 #ifndef KN_CONVERT_H
 #define KN_CONVERT_H
 
@@ -93,6 +96,7 @@
 #include <stdio.h>
 
 #include "kn_format.h"
+#include "kn_operator.h"
 #include "kn_profile.h"
 #include "kn_pq_writer.h"
 #include "kn_schema.h"
@@ -120,6 +124,9 @@ typedef struct kn_convert_options {
                                   e.g. {"delimiter", ";"}; checked by the format */
     size_t num_format_options;
     const kn_schema *schema;   /* borrowed; NULL = infer from a sample */
+    const kn_operator *const *steps; /* borrowed: streaming steps applied to every batch, in
+                                  order (kn_operator.h); none from the CLI yet (job files will) */
+    size_t num_steps;
     size_t infer_records;      /* records sampled per file when inferring; default 10,000 */
     size_t infer_files;        /* files sampled when inferring; default 4 */
     kn_pq_options parquet;     /* codec, row group and page sizes (defaults: kn_pq_options_init) */
@@ -161,6 +168,8 @@ typedef struct kn_convert_result {
     uint64_t rows_read;
     uint64_t rows_written;
     uint64_t rows_rejected;
+    uint64_t rows_filtered;     /* dropped by a step's condition */
+    uint64_t rows_deduplicated; /* dropped as duplicates by a step */
     double seconds;
     int threads;
     int64_t peak_memory_bytes; /* the most kiln's allocator held at once */

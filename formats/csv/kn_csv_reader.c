@@ -8,6 +8,8 @@
 
 #include "kn_alloc.h"
 #include "kn_cast.h"
+#include "kn_parse_number.h"
+#include "kn_parse_time.h"
 #include "kn_cpu.h"
 #include "kn_csv_index.h"
 #include "kn_csv_internal.h"
@@ -16,6 +18,23 @@
 /* Bytes indexed at once: the positions and the bytes stay in L2 between the two stages. A
  * record longer than this doubles the window for as long as it lasts. */
 #define WINDOW_BYTES ((size_t)128 << 10)
+
+/* Rows of room made in every column at once, so the fast path stores without checks. */
+#define ROOM_ROWS 256
+
+/* How an input column's unquoted values are stored on the fast path (anything else, and any
+ * value the fast path does not take, goes the general way: store_field). */
+typedef enum fast_kind {
+    FAST_NONE = 0, /* not taken by the schema */
+    FAST_GENERAL,  /* always the general way (formats, bools, wide decimals, transcoding) */
+    FAST_STRING,
+    FAST_I64,
+    FAST_I32,
+    FAST_DEC64,
+    FAST_F64,
+    FAST_TS,
+    FAST_BOOL
+} fast_kind;
 
 struct kn_csv_reader {
     const kn_schema *schema; /* NULL: scan only */
@@ -29,6 +48,8 @@ struct kn_csv_reader {
     const kn_csv_file *file;
     long *unmapped; /* schema fields no input column feeds (NULL in every row) */
     size_t num_unmapped;
+    uint8_t *fast;   /* per input column: its fast_kind */
+    size_t fast_cap;
     const uint8_t *data;
     size_t len, stop;
     const char *name;
@@ -43,6 +64,8 @@ struct kn_csv_reader {
     size_t last_nl;  /* the last line break in the index (relative to ws), or SIZE_MAX */
     bool open_end;   /* the window ends inside quotes */
     bool ascii;
+    size_t utf8_ok_until; /* bytes before this are valid UTF-8 (the window checked at once) */
+    size_t room;     /* rows every column can take without growing */
     size_t window;   /* bytes to index next */
 
     /* The record being read. */
@@ -102,6 +125,7 @@ kn_status kn_csv_reader_create(const kn_schema *schema, const kn_csv_options *op
 void kn_csv_reader_free(kn_csv_reader *r) {
     if (!r) return;
     kn_free(r->unmapped);
+    kn_free(r->fast);
     kn_free(r->idx);
     kn_free(r->scratch);
     kn_free(r);
@@ -118,9 +142,39 @@ void kn_csv_reader_bad_record(const kn_csv_reader *r, uint64_t *offset, const ui
     *len = r->bad_len;
 }
 
+/* Each input column's fast path, from its schema field's type. */
+static void plan_fast_paths(kn_csv_reader *r, const kn_csv_file *file) {
+    for (size_t i = 0; i < file->num_columns; i++) {
+        long f = file->map[i];
+        fast_kind k = FAST_NONE;
+        if (f >= 0) {
+            const kn_field *fd = &r->schema->fields[f];
+            k = FAST_GENERAL;
+            if (r->opt.escape || r->opt.encoding != KN_CSV_UTF8 || r->opt.num_null_tokens) k = FAST_GENERAL;
+            else if (fd->type.id == KN_TYPE_STRING) k = FAST_STRING;
+            else if (fd->type.id == KN_TYPE_INT64) k = FAST_I64;
+            else if (fd->type.id == KN_TYPE_INT32) k = FAST_I32;
+            else if (fd->type.id == KN_TYPE_DECIMAL && fd->type.precision <= 18) k = FAST_DEC64;
+            else if (fd->type.id == KN_TYPE_FLOAT64) k = FAST_F64;
+            else if (fd->type.id == KN_TYPE_TIMESTAMP && !fd->format) k = FAST_TS;
+            else if (fd->type.id == KN_TYPE_BOOL) k = FAST_BOOL;
+        }
+        r->fast[i] = (uint8_t)k;
+    }
+}
+
 void kn_csv_reader_reset(kn_csv_reader *r, const kn_csv_file *file, const uint8_t *data, size_t len, size_t stop,
                          const char *name, uint64_t base_offset) {
     if (r->schema && file != r->file) {
+        if (file->num_columns > r->fast_cap) {
+            uint8_t *p = kn_realloc(r->fast, file->num_columns);
+            if (p) {
+                r->fast = p;
+                r->fast_cap = file->num_columns;
+            }
+        }
+        /* Out of memory here leaves no fast paths: slower, not wrong. */
+        if (file->num_columns <= r->fast_cap) plan_fast_paths(r, file);
         r->num_unmapped = 0;
         for (size_t f = 0; f < r->schema->num_fields; f++) {
             bool mapped = false;
@@ -142,6 +196,7 @@ void kn_csv_reader_reset(kn_csv_reader *r, const kn_csv_file *file, const uint8_
     r->last_nl = SIZE_MAX;
     r->window = WINDOW_BYTES;
     r->bad_start = r->bad_len = 0;
+    r->room = 0;
 }
 
 /* ---- the window ------------------------------------------------------------------------------- */
@@ -169,6 +224,9 @@ static kn_status index_window(kn_csv_reader *r, size_t at, kn_error *err) {
     r->ti = 0;
     r->open_end = carry.inside != 0;
     r->last_nl = SIZE_MAX;
+    /* One check of the whole window is far cheaper than one per field; past a fault, fields
+     * are checked one by one (to find the record to blame). */
+    r->utf8_ok_until = r->ascii || r->opt.encoding != KN_CSV_UTF8 ? r->we : at + kn_utf8_validate(r->data + at, n);
     for (size_t i = r->nidx; i-- > 0;) {
         uint8_t c = r->data[at + r->idx[i]];
         if (c == '\n' || c == '\r') {
@@ -288,7 +346,7 @@ static kn_status store_field(kn_csv_reader *r, long f, size_t at, size_t end, kn
     KN_TRY(field_value(r, at, end, f, &s, &n, &quoted, err));
     if (!quoted && (n == 0 || (r->opt.num_null_tokens && is_null_token(r, s, n)))) return put_null(r, f, at, err);
     if (fd->type.id == KN_TYPE_STRING) {
-        if (r->opt.encoding == KN_CSV_UTF8 && !r->ascii) {
+        if (r->opt.encoding == KN_CSV_UTF8 && end > r->utf8_ok_until) {
             size_t bad = kn_utf8_validate(s, n);
             if (bad < n) return fault(r, err, at + quoted + bad, f, "invalid UTF-8 (byte 0x%02x); give --encoding if the file is not UTF-8", s[bad]);
         }
@@ -313,13 +371,85 @@ static kn_status store_field(kn_csv_reader *r, long f, size_t at, size_t end, kn
     }
 }
 
+static inline void mark_valid(kn_column *c) {
+    if (c->validity) c->validity[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
+}
+
+/* An unquoted, non-empty field [at, end) into its column the quick way, as store_field would
+ * store it; false, having changed nothing, when the quick way does not apply (then
+ * store_field does it, faults and messages included). Room for the row is made. */
+static inline bool store_fast(kn_csv_reader *r, fast_kind k, kn_column *c, size_t at, size_t end) {
+    const char *s = (const char *)r->data + at;
+    size_t n = end - at;
+    switch (k) {
+    case FAST_STRING: {
+        if (end > r->utf8_ok_until || n > UINT32_MAX - c->bytes.len || !kn_buf_reserve(&c->bytes, n + 32)) return false;
+        uint8_t *d = c->bytes.data + c->bytes.len;
+        if (n <= 32 && end + 32 <= r->len) memcpy(d, s, 32); /* a fixed copy: two vector moves */
+        else memcpy(d, s, n);
+        c->bytes.len += n;
+        c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
+        break;
+    }
+    case FAST_I64:
+    case FAST_I32: {
+        int64_t v;
+        bool wide = k == FAST_I64;
+        if (kn_parse_int_inline(s, n, wide ? INT64_MIN : INT32_MIN, wide ? INT64_MAX : INT32_MAX, &v) != KN_NUM_OK) return false;
+        if (wide) ((int64_t *)c->values)[c->length] = v;
+        else ((int32_t *)c->values)[c->length] = (int32_t)v;
+        break;
+    }
+    case FAST_DEC64: {
+        int64_t v;
+        if (kn_parse_decimal64_inline(s, n, c->type.precision, c->type.scale, &v) != KN_NUM_OK) return false;
+        ((int64_t *)c->values)[c->length] = v;
+        break;
+    }
+    case FAST_F64: {
+        double v;
+        if (kn_parse_double_inline(s, n, &v) != KN_NUM_OK) return false;
+        ((double *)c->values)[c->length] = v;
+        break;
+    }
+    case FAST_TS: {
+        kn_time_value tv;
+        if (kn_parse_iso_timestamp(s, n, true, &tv) != KN_TIME_OK) return false;
+        int64_t v = tv.wall_micros;
+        if (c->type.utc && tv.has_offset) v -= (int64_t)tv.offset_seconds * 1000000;
+        ((int64_t *)c->values)[c->length] = v;
+        break;
+    }
+    case FAST_BOOL:
+        /* The spellings exports use most; the others go the general way. */
+        if (n == 4 && memcmp(s, "true", 4) == 0) ((uint8_t *)c->values)[c->length] = 1;
+        else if (n == 5 && memcmp(s, "false", 5) == 0) ((uint8_t *)c->values)[c->length] = 0;
+        else return false;
+        break;
+    default: return false;
+    }
+    mark_valid(c);
+    c->length++;
+    return true;
+}
+
+/* Room for ROOM_ROWS more rows in every column. */
+static kn_status make_room(kn_csv_reader *r, kn_error *err) {
+    for (size_t f = 0; f < r->schema->num_fields; f++) {
+        kn_column *c = &r->cols[f];
+        if (c->capacity - c->length < ROOM_ROWS) KN_TRY(kn_column_reserve(c, ROOM_ROWS, 0, err));
+    }
+    r->room = ROOM_ROWS;
+    return KN_OK;
+}
+
 /* The same field for a scan: its text to the callback. */
 static kn_status scan_field(kn_csv_reader *r, size_t i, size_t at, size_t end, kn_error *err) {
     const uint8_t *s;
     size_t n;
     bool quoted;
     KN_TRY(field_value(r, at, end, -1, &s, &n, &quoted, err));
-    if (r->opt.encoding == KN_CSV_UTF8 && !r->ascii) {
+    if (r->opt.encoding == KN_CSV_UTF8 && end > r->utf8_ok_until) {
         size_t bad = kn_utf8_validate(s, n);
         if (bad < n) return fault(r, err, at + quoted + bad, -1, "invalid UTF-8 (byte 0x%02x); give --encoding if the file is not UTF-8", s[bad]);
     }
@@ -344,28 +474,47 @@ static void past_line_end(kn_csv_reader *r, size_t p) {
  * bad record, r->cur past it either way. */
 static kn_status read_record(kn_csv_reader *r, kn_error *err) {
     const kn_csv_file *file = r->file;
+    if (!r->scan_fn) {
+        if (!r->room) KN_TRY(make_room(r, err));
+        r->room--;
+    }
     size_t start = r->cur, fs = start, i = 0, p = 0;
     size_t ncols = file->num_columns;
     kn_status st = KN_OK;
     r->row0 = r->cols && r->schema->num_fields ? r->cols[0].length : 0;
+    /* Locals, so that stores into the columns (which may alias anything) do not make the
+     * compiler reload them field after field. */
+    const uint8_t *data = r->data, *fast = r->fast;
+    const uint32_t *idx = r->idx;
+    const long *map = file->map;
+    kn_column *cols = r->cols;
+    size_t ws = r->ws, nidx = r->nidx, ti = r->ti, len = r->len;
+    const uint8_t delim = r->opt.delimiter, quote = r->opt.quote;
+    const bool scan = r->scan_fn != NULL;
     for (;;) {
-        bool last = r->ti >= r->nidx;
+        bool last = ti >= nidx;
         if (last && r->open_end) {
             /* The window runs to the data's end inside quotes. */
-            r->cur = r->len;
+            r->cur = len;
             st = fault(r, err, start, -1, "a quoted field is never closed (the record runs to the end of the input)");
-            p = r->len;
+            p = len;
             break;
         }
-        p = last ? r->len : r->ws + r->idx[r->ti++];
+        p = last ? len : ws + idx[ti++];
         if (i < ncols && st == KN_OK) {
-            if (r->scan_fn) st = scan_field(r, i, fs, p, err);
-            else if (file->map[i] >= 0) st = store_field(r, file->map[i], fs, p, err);
+            if (scan) {
+                st = scan_field(r, i, fs, p, err);
+            } else if (fast[i] != FAST_NONE) {
+                long f = map[i];
+                if (!(fs < p && data[fs] != quote && store_fast(r, (fast_kind)fast[i], &cols[f], fs, p)))
+                    st = store_field(r, f, fs, p, err);
+            }
         }
         i++;
-        if (last || r->data[p] != r->opt.delimiter) break;
+        if (last || data[p] != delim) break;
         fs = p + 1;
     }
+    r->ti = ti;
     if (p < r->len) past_line_end(r, p);
     else r->cur = r->len;
     size_t end = p < r->len ? p : r->len;
