@@ -72,7 +72,9 @@ typedef struct kn_format {
     const char *reject_extension;  /* "ndjson": quarantined records go to _rejects/rejects.<ext> */
 
     /* Parses `n` options (borrowed; values are borrowed by the result and must outlive it).
-     * KN_E_USAGE naming the option when one is unknown or bad. */
+     * KN_E_USAGE naming the option when one is unknown or bad. Every other call that takes
+     * options is given what this made (n may be 0: the defaults; *out may be NULL for a format
+     * without options). */
     kn_status (*options_create)(const kn_format_option *opts, size_t n, kn_format_opts **out, kn_error *err);
     void (*options_free)(kn_format_opts *o); /* accepts NULL */
 

@@ -300,6 +300,12 @@ kn_status kn_exec_infer(const kn_infer_options *opt, const char *const *paths, s
 
 kn_status kn_exec_infer_schema(const kn_format *format, const char *const *paths, size_t nfiles,
                                size_t max_records, kn_schema **out, kn_error *err) {
-    kn_infer_options o = {format, NULL, max_records, false};
-    return kn_exec_infer(&o, paths, nfiles, out, NULL, err);
+    *out = NULL;
+    KN_RETURN_ERROR_IF(!format, err, KN_E_USAGE, "no input format to infer a schema from (give --format)");
+    kn_format_opts *defaults = NULL;
+    KN_TRY(format->options_create(NULL, 0, &defaults, err));
+    kn_infer_options o = {format, defaults, max_records, false};
+    kn_status st = kn_exec_infer(&o, paths, nfiles, out, NULL, err);
+    format->options_free(defaults);
+    return st;
 }

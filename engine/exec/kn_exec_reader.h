@@ -23,7 +23,7 @@ const char *const *kn_exec_all_extensions(void);
 
 typedef struct kn_infer_options {
     const kn_format *format;
-    const kn_format_opts *format_opts; /* borrowed; NULL for the format's defaults */
+    const kn_format_opts *format_opts; /* borrowed: what format->options_create made */
     size_t max_records;                /* records read from the start of each file */
     bool skip_bad;                     /* leave bad records out of the sample (--on-error skip or
                                           quarantine) instead of failing */

@@ -90,26 +90,16 @@ static kn_status options_create(const kn_format_option *opts, size_t n, kn_forma
 
 static void options_free(kn_format_opts *o) { kn_free(o); }
 
-static const kn_csv_options *csv_opts(const kn_format_opts *o) {
-    static kn_csv_options defaults;
-    static bool init;
-    if (o) return &o->csv;
-    if (!init) { /* the same values each time, so a race only writes them twice */
-        kn_csv_options_init(&defaults);
-        init = true;
-    }
-    return &defaults;
-}
 
 static kn_status file_open(const kn_format_opts *o, const kn_schema *schema, const uint8_t *data, size_t len,
                            const char *name, kn_format_file **out, kn_error *err) {
     *out = NULL;
     kn_format_file *f = kn_calloc(1, sizeof *f);
     if (!f) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    f->opt = *csv_opts(o);
+    f->opt = o->csv;
     const kn_csv_options *c = &f->opt;
     size_t nl = strlen(name);
-    if (!(o && o->delimiter_given) && nl > 4) {
+    if (!o->delimiter_given && nl > 4) {
         if (strcmp(name + nl - 4, ".tsv") == 0) f->opt.delimiter = '\t';
         else if (strcmp(name + nl - 4, ".psv") == 0) f->opt.delimiter = '|';
     }
@@ -168,7 +158,7 @@ static size_t record_start(const kn_format_opts *o, const kn_format_file *f, con
 
 static kn_status reader_create(const kn_format_opts *o, const kn_schema *schema, kn_format_reader **out,
                                kn_error *err) {
-    return kn_csv_reader_create(schema, csv_opts(o), (kn_csv_reader **)out, err);
+    return kn_csv_reader_create(schema, &o->csv, (kn_csv_reader **)out, err);
 }
 
 static void reader_reset(kn_format_reader *r, const kn_format_file *f, const uint8_t *data, size_t len, size_t stop,
