@@ -171,7 +171,7 @@ const char *kn_cast_explain(kn_cast_status st, kn_type type, const char *format,
     snippet(s, n, v, sizeof v);
     kn_type_format(type, t, sizeof t);
     bool time = type.id == KN_TYPE_DATE || type.id == KN_TYPE_TIMESTAMP;
-    if (st == KN_CAST_EMPTY) snprintf(buf, cap, "an empty value is not a %s", t);
+    if (st == KN_CAST_EMPTY) snprintf(buf, cap, "an empty string is no %s value", t);
     else if (time && format)
         snprintf(buf, cap, "%s does not match the %s format \"%s\"%s", v, t, format,
                  st == KN_CAST_RANGE ? " (a field is out of range)" : "");

@@ -29,10 +29,10 @@
  *     bad record, never rounded; "12.340" fits); float64 is correctly rounded and must be
  *     finite. Into a bool column, 0 and 1 are accepted; true/false into a number column are
  *     not.
- *   - A JSON string into a number, bool, date or timestamp column is accepted when the whole
- *     string (ASCII spaces around it trimmed) parses as that type, like a database cast: number
- *     grammar as JSON (float64 also takes nan/inf/infinity), bool takes true/false/t/f/1/0 in
- *     any case. An empty string is an error, not a null.
+ *   - A JSON string into a number, bool, date or timestamp column is cast as every reader
+ *     casts text (kernels/kn_cast.h: spaces around it trimmed; numbers exactly, a leading '+'
+ *     and leading zeros allowed, float64 also nan/inf/infinity; bool true/false, t/f, yes/no,
+ *     y/n, 1/0 in any case). An empty string is an error, not a null.
  *   - Dates are YYYY-MM-DD; timestamps ISO-8601 (kernels/kn_parse_time.h), or the column's
  *     `format` when the schema gives one. A date alone into a timestamp column is midnight.
  *     Offsets: a timestamptz column (utc) converts to UTC (no offset = already UTC); a plain

@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "kn_alloc.h"
+#include "kn_cast.h"
 #include "kn_cpu.h"
 #include "kn_ndjson.h"
 #include "kn_ndjson_fast.h"
@@ -817,45 +818,26 @@ static kn_status store_time(kn_ndjson_reader *r, long f, size_t at, const uint8_
                  fi->kind == F_DATE ? "YYYY-MM-DD" : "ISO-8601 such as 2024-03-05T12:34:56.123456Z");
 }
 
-static bool ieq(const uint8_t *s, size_t n, const char *lit) {
-    size_t k = strlen(lit);
-    return n == k && strncasecmp((const char *)s, lit, k) == 0;
-}
-
-/* A JSON string's content (decoded) into column f, cast like a database would. */
+/* A JSON string's content (decoded) into column f, cast as every reader casts text
+ * (kernels/kn_cast.h). */
 static kn_status store_string_as(kn_ndjson_reader *r, long f, size_t at, const uint8_t *s, size_t n, kn_error *err) {
-    const field_info *fi = &r->fields[f];
-    while (n && *s == ' ') s++, n--;
-    while (n && s[n - 1] == ' ') n--;
-    switch (fi->kind) {
-    case F_BOOL:
-        if (ieq(s, n, "true") || ieq(s, n, "t") || ieq(s, n, "1")) put_bool(&r->cols[f], true);
-        else if (ieq(s, n, "false") || ieq(s, n, "f") || ieq(s, n, "0")) put_bool(&r->cols[f], false);
-        else {
-            char b[64];
-            return fault(r, err, at, f, "\"%s\" is not a bool (true/false/t/f/1/0)", show(b, sizeof b, s, n));
-        }
-        return KN_OK;
-    case F_F64: {
-        bool neg = n && *s == '-';
-        const uint8_t *m = s + neg;
-        size_t mn = n - neg;
-        if (ieq(m, mn, "inf") || ieq(m, mn, "infinity")) {
-            put_f64(&r->cols[f], neg ? -__builtin_inf() : __builtin_inf());
-            return KN_OK;
-        }
-        if (!neg && ieq(m, mn, "nan")) {
-            put_f64(&r->cols[f], __builtin_nan(""));
-            return KN_OK;
-        }
-        return store_number(r, f, at, s, n, true, err);
+    const kn_field *fd = &r->schema->fields[f];
+    kn_column *c = &r->cols[f];
+    kn_cast_value v;
+    kn_cast_status cs = kn_cast_text(fd->type, fd->format, (const char *)s, n, &v);
+    if (cs != KN_CAST_OK) {
+        char why[KN_ERROR_WHAT_MAX];
+        return fault(r, err, at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
     }
+    switch (r->fields[f].kind) {
+    case F_BOOL: put_bool(c, v.b); return KN_OK;
     case F_I32:
+    case F_DATE: put_i32(c, v.i32); return KN_OK;
+    case F_F64: put_f64(c, v.f64); return KN_OK;
+    case F_DEC128: put_i128(c, v.i128); return KN_OK;
     case F_I64:
     case F_DEC64:
-    case F_DEC128: return store_number(r, f, at, s, n, true, err);
-    case F_DATE:
-    case F_TS: return store_time(r, f, at, s, n, true, err);
+    case F_TS: put_i64(c, v.i64); return KN_OK;
     default: return KN_E_INTERNAL;
     }
 }

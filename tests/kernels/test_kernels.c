@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kn_cast.h"
 #include "kn_cpu.h"
 #include "kn_parse_number.h"
 #include "kn_parse_time.h"
@@ -519,6 +520,74 @@ START_TEST(utf8_twins_agree_on_random_text)
 }
 END_TEST
 
+/* ---- casts from text ---------------------------------------------------------------------- */
+
+START_TEST(casts_from_text_like_a_database)
+{
+    kn_cast_value v;
+    kn_type i64 = kn_type_make(KN_TYPE_INT64), i32 = kn_type_make(KN_TYPE_INT32), f64 = kn_type_make(KN_TYPE_FLOAT64);
+    kn_type dec = kn_type_decimal(10, 2), b = kn_type_make(KN_TYPE_BOOL), d = kn_type_make(KN_TYPE_DATE);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, " +007 ", 6, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 7);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, "-007", 4, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, -7);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, "2e3", 3, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 2000);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, "1.5", 3, &v), KN_CAST_FRACTION);
+    ck_assert_int_eq(kn_cast_text(i32, NULL, "3000000000", 10, &v), KN_CAST_RANGE);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, "12a", 3, &v), KN_CAST_SYNTAX);
+    ck_assert_int_eq(kn_cast_text(i64, NULL, " \t", 2, &v), KN_CAST_EMPTY);
+    ck_assert_int_eq(kn_cast_text(dec, NULL, "012.30", 6, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 1230);
+    ck_assert_int_eq(kn_cast_text(dec, NULL, "1.234", 5, &v), KN_CAST_FRACTION);
+    ck_assert_int_eq(kn_cast_text(f64, NULL, "-Infinity", 9, &v), KN_CAST_OK);
+    ck_assert(isinf(v.f64) && v.f64 < 0);
+    ck_assert_int_eq(kn_cast_text(f64, NULL, "NaN", 3, &v), KN_CAST_OK);
+    ck_assert(isnan(v.f64));
+    ck_assert_int_eq(kn_cast_text(f64, NULL, "-nan", 4, &v), KN_CAST_SYNTAX);
+    static const char *const yes[] = {"true", "T", "Yes", "y", "1"}, *const no[] = {"FALSE", "f", "no", "N", "0"};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(kn_cast_text(b, NULL, yes[i], strlen(yes[i]), &v), KN_CAST_OK);
+        ck_assert(v.b);
+        ck_assert_int_eq(kn_cast_text(b, NULL, no[i], strlen(no[i]), &v), KN_CAST_OK);
+        ck_assert(!v.b);
+    }
+    ck_assert_int_eq(kn_cast_text(b, NULL, "2", 1, &v), KN_CAST_SYNTAX);
+    ck_assert_int_eq(kn_cast_text(d, NULL, "2024-02-29", 10, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i32, 19782);
+    ck_assert_int_eq(kn_cast_text(d, NULL, "2023-02-29", 10, &v), KN_CAST_RANGE);
+    /* A timestamptz converts the written offset; a timestamp keeps the wall clock. */
+    ck_assert_int_eq(kn_cast_text(kn_type_timestamp(true), NULL, "1970-01-01T01:00:00+01:00", 25, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 0);
+    ck_assert_int_eq(kn_cast_text(kn_type_timestamp(false), NULL, "1970-01-01T01:00:00+01:00", 25, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 3600000000LL);
+    ck_assert_int_eq(kn_cast_text(kn_type_timestamp(false), "%d/%m/%Y", "02/01/1970", 10, &v), KN_CAST_OK);
+    ck_assert_int_eq(v.i64, 86400000000LL);
+    char why[256];
+    kn_cast_explain(KN_CAST_FRACTION, dec, NULL, "1.234", 5, why, sizeof why);
+    ck_assert_msg(strstr(why, "\"1.234\"") && strstr(why, "scale 2"), "%s", why);
+}
+END_TEST
+
+START_TEST(text_is_classified_for_inference)
+{
+    int id, fd;
+    ck_assert_int_eq(kn_text_classify("42", 2, &id, &fd), KN_TEXT_INT);
+    ck_assert_int_eq(kn_text_classify("-237.34", 7, &id, &fd), KN_TEXT_DECIMAL);
+    ck_assert(id == 3 && fd == 2);
+    ck_assert_int_eq(kn_text_classify("123456789012345678901234", 24, &id, &fd), KN_TEXT_DECIMAL);
+    ck_assert_int_eq(kn_text_classify("1e5", 3, &id, &fd), KN_TEXT_FLOAT);
+    ck_assert_int_eq(kn_text_classify("nan", 3, &id, &fd), KN_TEXT_FLOAT);
+    ck_assert_int_eq(kn_text_classify("True", 4, &id, &fd), KN_TEXT_BOOL);
+    ck_assert_int_eq(kn_text_classify("2024-03-05", 10, &id, &fd), KN_TEXT_DATE);
+    ck_assert_int_eq(kn_text_classify("2024-03-05 01:02:03", 19, &id, &fd), KN_TEXT_TIMESTAMP);
+    ck_assert_int_eq(kn_text_classify("2024-03-05T01:02:03Z", 20, &id, &fd), KN_TEXT_TIMESTAMPTZ);
+    ck_assert_int_eq(kn_text_classify("  ", 2, &id, &fd), KN_TEXT_EMPTY);
+    ck_assert_int_eq(kn_text_classify("nancy", 5, &id, &fd), KN_TEXT_STRING);
+    ck_assert_int_eq(kn_text_classify("1.2.3", 5, &id, &fd), KN_TEXT_STRING);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("kernels");
     TCase *tc = tcase_create("kernels");
@@ -535,6 +604,8 @@ int main(void) {
     tcase_add_test(tc, formatted_times_follow_their_format);
     tcase_add_test(tc, utf8_validation_finds_the_first_bad_byte);
     tcase_add_test(tc, utf8_twins_agree_on_random_text);
+    tcase_add_test(tc, casts_from_text_like_a_database);
+    tcase_add_test(tc, text_is_classified_for_inference);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
