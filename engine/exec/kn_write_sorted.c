@@ -1,0 +1,230 @@
+/* engine/exec/kn_write_sorted.c: the clustered write: each morsel keyed and sorted on its
+ * parse thread, handed to the external sort in input order, then merged into the planned
+ * files one at a time (kn_sort_spill.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kn_alloc.h"
+#include "kn_log.h"
+#include "kn_run.h"
+#include <omp.h>
+#include <stdatomic.h>
+#include "kn_col_copy.h"
+#include "kn_sort_rows.h"
+
+/* The clustered path's per-thread state. */
+typedef struct worker {
+    kn_format_reader *reader;
+    kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
+    kn_batch *batch;   /* == kb.batch */
+    kn_keyed_batch spare; /* clustering: the other half of the sort's double buffer */
+    kn_morsel_out out;
+} worker;
+
+/* The clustered path: parses one morsel into w->batch and w->out. The batch is created here
+ * when the last one was handed to the sorter. */
+static void parse_morsel(const kn_format *fmt, const kn_schema *schema, worker *w,
+                         const kn_run_input *in, size_t start, size_t end, size_t stop, bool keep_going) {
+    if (!w->kb.batch && w->spare.batch) {
+        w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
+        memset(&w->spare, 0, sizeof w->spare);
+    }
+    w->out.fatal = KN_OK;
+    if (!w->kb.batch) w->out.fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->out.fatal_error);
+    w->batch = w->kb.batch;
+    if (w->out.fatal != KN_OK) {
+        kn__out_clear_rejects(&w->out);
+        w->out.records = 0;
+        return;
+    }
+    kn__parse_range(fmt, w->reader, w->batch, &w->out, in, start, end, stop, keep_going);
+}
+
+/* Counts the morsel's rows per partition folder (consecutive rows of one folder at once). */
+static kn_status count_partitions(kn_run *r, const kn_keyed_batch *kb, kn_error *err) {
+    const kn_batch *b = kb->batch;
+    size_t n = b->num_rows, r0 = 0;
+    uint64_t raw = 0;
+    const uint8_t *path = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *key = kb->keys.data + kb->key_offs[i];
+        size_t plen = kn_sort_key_path_len(key, kb->key_offs[i + 1] - kb->key_offs[i]);
+        if (i > r0 && (plen != len || memcmp(key, path, plen) != 0)) {
+            KN_TRY(kn_part_stats_add(r->stats, path, len, i - r0, raw, err));
+            r0 = i;
+            raw = 0;
+        }
+        path = key;
+        len = plen;
+        raw += kn__row_plain_bytes(b, i);
+    }
+    if (n > r0) KN_TRY(kn_part_stats_add(r->stats, path, len, n - r0, raw, err));
+    return KN_OK;
+}
+
+/* Called for each morsel in input order (clustered path). */
+static kn_status write_morsel(kn_run *r, worker *w, kn_run_input *in, kn_error *err) {
+    kn_convert_result *res = r->result;
+    if (w->out.fatal != KN_OK) {
+        *err = w->out.fatal_error;
+        return w->out.fatal;
+    }
+    KN_TRY(kn__account_rejects(r, &w->out, in, err));
+    in->verified_end = w->out.end;
+    res->rows_filtered += w->out.dropped.filtered;
+    res->rows_deduplicated += w->out.dropped.deduplicated;
+    if (!w->batch->num_rows) {
+        res->rows_read += w->out.records;
+        return KN_OK;
+    }
+    KN_TRY(count_partitions(r, &w->kb, err));
+    /* The batch and its keys move into the sorter; the worker makes a new batch next time. */
+    size_t rows = w->batch->num_rows;
+    w->batch = NULL;
+    KN_TRY(kn_sorter_add(r->sorter, &w->kb, err));
+    /* Rows the sort holds count as written: every one of them reaches a file, or the run
+     * fails as a whole. */
+    res->rows_written += rows;
+    res->rows_read += w->out.records;
+    return KN_OK;
+}
+
+/* The clustered write: every row in key order into the planned files. */
+kn_status kn__write_clustered(kn_run *r, kn_error *err) {
+    KN_TRY(kn_sorter_finish(r->sorter, err));
+    /* Runs of rows that sit together in one sorted batch (morsels sorted by partition merge
+     * into long runs) are copied as ranges, not value by value. */
+    for (;;) {
+        kn_sorter_run rows;
+        bool done;
+        KN_TRY(kn_sorter_next_run(r->sorter, (size_t)1 << 20, &rows, &done, err));
+        if (done) break;
+        KN_TRY(kn_part_sink_write_run(r->files, rows.batch, rows.row, rows.n, rows.keys, rows.key_offs, err));
+    }
+    KN_RETURN_ERROR_IF(kn_part_sink_rows(r->files) != r->result->rows_written, err, KN_E_INTERNAL,
+                       "the sort gave back %" PRIu64 " rows of %" PRIu64, kn_part_sink_rows(r->files),
+                       r->result->rows_written);
+    return KN_OK;
+}
+
+/* Parses morsel `mo` (number m; from `forced` when not SIZE_MAX), makes its rows' keys and sorts
+ * them; failures stay in w->out. Returns where the morsel starts. */
+static size_t parse_and_sort(kn_run *r, worker *w, const kn_run_input *in, const kn_run_morsel *mo, size_t m, size_t forced,
+                             bool keep_going) {
+    size_t start, end, stop;
+    kn__morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
+    uint64_t t = kn_profile_start(r->profile);
+    parse_morsel(r->fmt, r->schema, w, in, start, end, stop, keep_going);
+    t = kn_profile_lap(r->profile, KN_STAGE_PARSE, t);
+    if (w->out.fatal == KN_OK) kn__apply_steps(r, omp_get_thread_num(), w->batch, &w->out);
+    /* Keys are made and the morsel's rows sorted here, on every core; the ordered part only
+     * counts and hands the sorted batch to the merge. */
+    if (w->out.fatal == KN_OK) {
+        w->out.fatal = kn_sort_keys_build(&r->key_spec, &w->kb, m, &w->out.fatal_error);
+        if (w->out.fatal == KN_OK) w->out.fatal = kn_sort_rows(&w->kb, &w->spare, &w->out.fatal_error);
+        if (w->out.fatal == KN_OK) {
+            kn_keyed_batch t2 = w->kb;
+            w->kb = w->spare;
+            w->spare = t2;
+            w->batch = w->kb.batch;
+        }
+    }
+    kn_profile_lap(r->profile, KN_STAGE_TRANSFORM, t);
+    return start;
+}
+
+/* The clustered path's first phase: parse on every core, make each row's key and sort each
+ * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
+ * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
+kn_status kn__parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels, int threads,
+                              kn_error *err) {
+    const kn_convert_options *opt = r->opt;
+    const kn_format *fmt = r->fmt;
+    const kn_schema *schema = r->schema;
+    _Atomic int stop = 0;
+    bool keep_going = opt->on_error != KN_ON_ERROR_FAIL;
+    kn_profile *prof = r->profile;
+#pragma omp parallel num_threads(threads)
+    {
+        worker w;
+        memset(&w, 0, sizeof w);
+        kn_error werr;
+        kn_status wst = fmt->reader_create(r->fopts, schema, &w.reader, &werr);
+#pragma omp for ordered schedule(dynamic, 1)
+        for (size_t m = 0; m < num_morsels; m++) {
+            kn_run_input *in = &inputs[morsels[m].input];
+            size_t start = 0;
+            if (!atomic_load(&stop) && wst == KN_OK)
+                start = parse_and_sort(r, &w, in, &morsels[m], m, SIZE_MAX, keep_going);
+#pragma omp ordered
+            {
+                if (!atomic_load(&stop)) {
+                    uint64_t t = kn_profile_start(prof);
+                    kn_error e;
+                    kn_error_reset(&e);
+                    if (wst == KN_OK && kn__start_wrong(r, in, start)) {
+                        /* This thread parsed the morsel, so it holds its worker: read it again. */
+                        kn__note_reread(r, in, start);
+                        start = parse_and_sort(r, &w, in, &morsels[m], m, in->verified_end, keep_going);
+                    }
+                    kn_status s = wst != KN_OK ? wst : write_morsel(r, &w, in, &e);
+                    if (wst != KN_OK) e = werr;
+                    if (s != KN_OK) {
+                        r->status = s;
+                        r->error = e;
+                        atomic_store(&stop, 1);
+                    }
+                    t = kn_profile_lap(prof, KN_STAGE_MERGE, t);
+                    kn__release_input(in, start, w.out.end);
+                    kn_progress_update(&r->progress, w.out.end - start);
+                    kn_profile_lap(prof, KN_STAGE_READ, t);
+                }
+            }
+        }
+        kn__out_release(&w.out);
+        kn__keyed_release(&w.kb);
+        kn__keyed_release(&w.spare);
+        fmt->reader_free(w.reader);
+    }
+    if (r->status != KN_OK) *err = r->error;
+    return r->status;
+}
+
+/* The clustered write's sorter and partition counts. */
+kn_status kn__start_clustered(kn_run *r, kn_error *err) {
+    kn_sorter_options so = {.schema = r->schema, .memory_limit = r->opt->memory_limit, .spill_dir = r->tmp_dir};
+    KN_TRY(kn_sorter_create(&so, &r->sorter, err));
+    return kn_part_stats_create(&r->stats, err);
+}
+
+/* The streaming partitioned write met more folders than it keeps open: forget what it did
+ * (files, rejects, counts) and start over with the external sort, which gives the output a
+ * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
+ * any thread count. */
+kn_status kn__restart_clustered(kn_run *r, kn_run_input *inputs, size_t num_inputs, const kn_part_sink_options *po,
+                                kn_error *err) {
+    kn_convert_result *res = r->result;
+    res->write_path = "sort";
+    kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
+                kn__pstream_max_partitions(r->opt));
+    kn_part_sink_free(r->files);
+    r->files = NULL;
+    kn_sink_abort(r->rejects);
+    kn_sink_abort(r->reasons);
+    r->rejects = r->reasons = NULL;
+    res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
+    res->rows_filtered = res->rows_deduplicated = 0;
+    for (size_t i = 0; i < num_inputs; i++) {
+        inputs[i].line_cursor = 0;
+        inputs[i].line_at_cursor = 0;
+        inputs[i].verified_end = inputs[i].data_start;
+    }
+    kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
+    KN_TRY(kn__start_clustered(r, err));
+    kn_part_sink_options o = *po;
+    o.stats = r->stats;
+    return kn_part_sink_create(&o, &r->files, err);
+}
