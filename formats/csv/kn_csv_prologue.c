@@ -190,7 +190,19 @@ kn_status kn_csv_prologue(const kn_csv_options *opt, const kn_schema *schema, co
         return kn_error_set(err, KN_E_DATA, "the %s has a quote that is never closed",
                             opt->header ? "header" : "first record");
     }
-    out->num_columns = pos < len ? sp.fields : (schema ? schema->num_fields : 0);
+    if (pos >= len) {
+        /* Nothing but blank lines, comments or skipped rows: a file of no records, whatever the
+         * schema asks of records. */
+        out->data_start = len;
+        out->names = kn_calloc(1, sizeof *out->names);
+        out->map = kn_calloc(1, sizeof *out->map);
+        if (!out->names || !out->map) {
+            kn_csv_file_release(out);
+            return kn_error_set(err, KN_E_NOMEM, "out of memory reading a CSV header");
+        }
+        return KN_OK;
+    }
+    out->num_columns = sp.fields;
     out->data_start = opt->header ? sp.next : pos;
     size_t n = out->num_columns ? out->num_columns : 1;
     out->names = kn_calloc(n, sizeof *out->names);
@@ -202,7 +214,7 @@ kn_status kn_csv_prologue(const kn_csv_options *opt, const kn_schema *schema, co
     /* Names: the header's fields, split where the walk splits them. */
     size_t at = pos;
     for (size_t i = 0; i < out->num_columns; i++) {
-        if (opt->header && pos < len) {
+        if (opt->header) {
             size_t e = at;
             bool inside = false;
             for (; e < sp.end; e++) {
@@ -228,8 +240,7 @@ kn_status kn_csv_prologue(const kn_csv_options *opt, const kn_schema *schema, co
         }
     }
     if (!schema) return KN_OK;
-    if (pos >= len) out->num_columns = 0; /* an empty file: no columns, no records */
-    kn_status st = map_columns(schema, opt->header && pos < len, name, out, err);
+    kn_status st = map_columns(schema, opt->header, name, out, err);
     if (st != KN_OK) kn_csv_file_release(out);
     return st;
 }
