@@ -23,7 +23,7 @@ typedef struct {
 } kn_cli_command;
 
 static const kn_cli_command commands[] = {
-    {"convert", kn_cli_convert, "turn NDJSON shards into Parquet files"},
+    {"convert", kn_cli_convert, "turn NDJSON or CSV shards into Parquet files"},
     {"infer", kn_cli_infer, "sample input files and print a schema (YAML) for --schema"},
     {"inspect", kn_cli_inspect, "print a Parquet file's footer: schema, row groups, statistics"},
 };
@@ -34,7 +34,7 @@ static void usage(FILE *f) {
             "       kiln help COMMAND | kiln COMMAND --help\n"
             "       kiln --version\n"
             "\n"
-            "kiln turns NDJSON, CSV and XML shards into Parquet and Redshift load artifacts.\n"
+            "kiln turns NDJSON and CSV shards (XML to come) into Parquet and Redshift load artifacts.\n"
             "\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
