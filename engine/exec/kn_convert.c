@@ -274,9 +274,12 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK) st = create_op_threads(&r, threads, err);
     r.key_spec = (kn_sort_key_spec){lo.partitioned ? &lo.part : NULL, lo.sort_cols, lo.num_sort_cols};
     kn_error_reset(&r.error);
+    /* Which write: input order into rolling files; one open file per folder while the folders
+     * are few (the sort takes over past that); or the external sort. */
+    const kn_output *out = !r.clustered ? &kn__output_stream : part_streaming ? &kn__output_partitioned : &kn__output_sorted;
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);
-        if (r.clustered && !part_streaming) st = kn__start_clustered(&r, err);
+        if (out->start) st = out->start(&r, err);
     }
     kn_part_sink_options po;
     if (st == KN_OK) {
@@ -291,41 +294,23 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             .dir = r.tmp_dir,
             .first_number = kn_commit_first_number(commit),
         };
+        r.sink_opts = &po;
         st = kn_part_sink_create(&po, &r.files, err);
     }
 
     if (st == KN_OK) {
         kn_progress_init(&r.progress, opt->progress, list.total_bytes);
-        result->write_path = !r.clustered ? "stream" : part_streaming ? "partition-stream" : "sort";
-        if (!r.clustered) {
-            st = kn__write_streaming(&r, inputs, morsels, num_morsels, threads, err);
-        } else {
-            bool sort = !part_streaming;
-            if (part_streaming) {
-                bool overflow = false;
-                st = kn__write_part_streaming(&r, &lo.part, inputs, morsels, num_morsels, threads, &overflow, err);
-                if (st == KN_OK && overflow) {
-                    st = kn__restart_clustered(&r, inputs, list.count, &po, err);
-                    sort = true;
-                }
-            }
-            if (st == KN_OK && sort) st = kn__parse_clustered(&r, inputs, morsels, num_morsels, threads, err);
+        result->write_path = out->write_path;
+        bool give_way = false;
+        st = out->run(&r, inputs, morsels, num_morsels, threads, &give_way, err);
+        if (st == KN_OK && give_way) {
+            out = &kn__output_sorted;
+            st = kn__restart_sorted(&r, inputs, list.count, err);
+            if (st == KN_OK) st = out->run(&r, inputs, morsels, num_morsels, threads, &give_way, err);
         }
         kn_progress_finish(&r.progress);
     }
-
-    if (st == KN_OK && r.sorter) {
-        /* The writer's helper threads encode beside the merging thread, and nothing else runs
-         * now: the process's CPU time is this phase's. */
-        uint64_t t = r.profile ? kn_process_ns() : 0;
-        st = kn__write_clustered(&r, err);
-        if (r.profile) kn_profile_add(r.profile, KN_STAGE_WRITE, kn_process_ns() - t);
-        result->spill_runs = kn_sorter_spill_runs(r.sorter);
-        result->spill_bytes = kn_sorter_spill_bytes(r.sorter);
-        /* The sort's memory and spill files go before the commit. */
-        kn_sorter_free(r.sorter);
-        r.sorter = NULL;
-    }
+    if (st == KN_OK && out->finish) st = out->finish(&r, err);
     /* A run with no rows still leaves one valid, empty file (unpartitioned), so downstream steps
      * see the schema. */
     if (st == KN_OK) st = kn_part_sink_finish(r.files, err);

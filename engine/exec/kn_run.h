@@ -95,6 +95,7 @@ typedef struct kn_run {
                                one writer, the run's threads to encode its columns */
     kn_op_thread **op_threads; /* [thread * num_steps + step]: each step's state per thread, for
                                   threads + 1 threads (the last: the acceptor's second reads) */
+    const kn_part_sink_options *sink_opts; /* how r->files was made (to make it again) */
 } kn_run;
 
 /* One morsel's results between its parse and its turn (kn_pipeline.h's slots). */
@@ -160,30 +161,36 @@ char *kn__path_join(const char *dir, const char *name);
  * rows_read, so the counts still add up in a failed run's result. */
 kn_status kn__account_rejects(kn_run *r, kn_morsel_out *w, kn_run_input *in, kn_error *err);
 
-/* ---- the write paths -------------------------------------------------------------------- */
+/* ---- the outputs: the three write paths behind one face -------------------------------- */
 
-kn_status kn__write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                              int threads, kn_error *err);
+/* An output takes every morsel (parsed on any thread, accepted in input order) to the files of
+ * r->files. start runs before the files are made (NULL: nothing to do); run parses and hands
+ * over every morsel, or stops at the first failure, or, for an output that cannot go on
+ * (too many folders to keep open), sets *give_way and returns KN_OK: the caller then starts
+ * over with kn__output_sorted (kn__restart_sorted); finish runs after the last morsel
+ * (NULL: nothing). */
+typedef struct kn_output {
+    const char *write_path; /* the result's write_path */
+    kn_status (*start)(kn_run *r, kn_error *err);
+    kn_status (*run)(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels, int threads,
+                     bool *give_way, kn_error *err);
+    kn_status (*finish)(kn_run *r, kn_error *err);
+} kn_output;
+
+/* Input order into rolling files (kn_write_stream.c). */
+extern const kn_output kn__output_stream;
+/* One open file per partition folder (kn_write_partitioned.c). */
+extern const kn_output kn__output_partitioned;
+/* Keys, external sort, the planned files one at a time (kn_write_sorted.c). */
+extern const kn_output kn__output_sorted;
+
 /* Distinct folders the partitioned streaming write keeps open at most: the option, and no more
  * than one per MiB of --memory-limit, so each open row group can still grow to some size
  * before the open-bytes rule seals it; past that the sort writes better files. */
 size_t kn__pstream_max_partitions(const kn_convert_options *opt);
-kn_status kn__write_part_streaming(kn_run *r, const kn_part_spec *spec, kn_run_input *inputs, const kn_run_morsel *morsels,
-                                   size_t num_morsels, int threads, bool *overflow, kn_error *err);
-/* The clustered write: every row in key order into the planned files. */
-kn_status kn__write_clustered(kn_run *r, kn_error *err);
-/* The clustered path's first phase: parse on every core, make each row's key and sort each
- * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
- * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
-kn_status kn__parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels, int threads,
-                              kn_error *err);
-/* The clustered write's sorter and partition counts. */
-kn_status kn__start_clustered(kn_run *r, kn_error *err);
-/* The streaming partitioned write met more folders than it keeps open: forget what it did
- * (files, rejects, counts) and start over with the external sort, which gives the output a
- * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
- * any thread count. */
-kn_status kn__restart_clustered(kn_run *r, kn_run_input *inputs, size_t num_inputs, const kn_part_sink_options *po,
-                                kn_error *err);
+/* The partitioned streaming write gave way: forget what it did (files, rejects, counts) and
+ * set the run up for kn__output_sorted, which gives the output a sorted run always gives. The
+ * decision fell on a morsel in input order, so it is the same for any thread count. */
+kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs, kn_error *err);
 
 #endif

@@ -143,8 +143,9 @@ size_t kn__pstream_max_partitions(const kn_convert_options *opt) {
     return opt->max_open_partitions < by_memory ? opt->max_open_partitions : (size_t)by_memory;
 }
 
-kn_status kn__write_part_streaming(kn_run *r, const kn_part_spec *spec, kn_run_input *inputs, const kn_run_morsel *morsels,
-                                   size_t num_morsels, int threads, bool *overflow, kn_error *err) {
+static kn_status write_part_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
+                                     int threads, bool *overflow, kn_error *err) {
+    const kn_part_spec *spec = r->key_spec.part;
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
     po.row_group_bytes = kn__stream_row_group_bytes(opt);
@@ -216,3 +217,5 @@ kn_status kn__write_part_streaming(kn_run *r, const kn_part_spec *spec, kn_run_i
     kn_pq_layout_free(layout);
     return st;
 }
+
+const kn_output kn__output_partitioned = {"partition-stream", NULL, write_part_streaming, NULL};

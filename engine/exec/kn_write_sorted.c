@@ -93,7 +93,7 @@ static kn_status write_morsel(kn_run *r, worker *w, kn_run_input *in, kn_error *
 }
 
 /* The clustered write: every row in key order into the planned files. */
-kn_status kn__write_clustered(kn_run *r, kn_error *err) {
+static kn_status merge_into_files(kn_run *r, kn_error *err) {
     KN_TRY(kn_sorter_finish(r->sorter, err));
     /* Runs of rows that sit together in one sorted batch (morsels sorted by partition merge
      * into long runs) are copied as ranges, not value by value. */
@@ -139,8 +139,8 @@ static size_t parse_and_sort(kn_run *r, worker *w, const kn_run_input *in, const
 /* The clustered path's first phase: parse on every core, make each row's key and sort each
  * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
  * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
-kn_status kn__parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels, int threads,
-                              kn_error *err) {
+static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
+                                 int threads, bool *give_way, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     const kn_format *fmt = r->fmt;
     const kn_schema *schema = r->schema;
@@ -194,7 +194,7 @@ kn_status kn__parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_mors
 }
 
 /* The clustered write's sorter and partition counts. */
-kn_status kn__start_clustered(kn_run *r, kn_error *err) {
+static kn_status start_sorted(kn_run *r, kn_error *err) {
     kn_sorter_options so = {.schema = r->schema, .memory_limit = r->opt->memory_limit, .spill_dir = r->tmp_dir};
     KN_TRY(kn_sorter_create(&so, &r->sorter, err));
     return kn_part_stats_create(&r->stats, err);
@@ -204,10 +204,9 @@ kn_status kn__start_clustered(kn_run *r, kn_error *err) {
  * (files, rejects, counts) and start over with the external sort, which gives the output a
  * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
  * any thread count. */
-kn_status kn__restart_clustered(kn_run *r, kn_run_input *inputs, size_t num_inputs, const kn_part_sink_options *po,
-                                kn_error *err) {
+kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs, kn_error *err) {
     kn_convert_result *res = r->result;
-    res->write_path = "sort";
+    res->write_path = kn__output_sorted.write_path;
     kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
                 kn__pstream_max_partitions(r->opt));
     kn_part_sink_free(r->files);
@@ -223,8 +222,25 @@ kn_status kn__restart_clustered(kn_run *r, kn_run_input *inputs, size_t num_inpu
         inputs[i].verified_end = inputs[i].data_start;
     }
     kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
-    KN_TRY(kn__start_clustered(r, err));
-    kn_part_sink_options o = *po;
+    KN_TRY(start_sorted(r, err));
+    kn_part_sink_options o = *r->sink_opts;
     o.stats = r->stats;
     return kn_part_sink_create(&o, &r->files, err);
 }
+
+/* After the last morsel: the merge into the files, then the sort's memory and spill files go
+ * (before the commit). */
+static kn_status finish_sorted(kn_run *r, kn_error *err) {
+    /* The writer's helper threads encode beside the merging thread, and nothing else runs now:
+     * the process's CPU time is this phase's. */
+    uint64_t t = r->profile ? kn_process_ns() : 0;
+    kn_status st = merge_into_files(r, err);
+    if (r->profile) kn_profile_add(r->profile, KN_STAGE_WRITE, kn_process_ns() - t);
+    r->result->spill_runs = kn_sorter_spill_runs(r->sorter);
+    r->result->spill_bytes = kn_sorter_spill_bytes(r->sorter);
+    kn_sorter_free(r->sorter);
+    r->sorter = NULL;
+    return st;
+}
+
+const kn_output kn__output_sorted = {"sort", start_sorted, parse_clustered, finish_sorted};

@@ -53,8 +53,8 @@ static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err
     return kn_part_sink_write_rowgroup(s->r->files, rg, err);
 }
 
-kn_status kn__write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                              int threads, kn_error *err) {
+static kn_status write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
+                                 int threads, bool *give_way, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
     po.row_group_bytes = kn__stream_row_group_bytes(opt);
@@ -97,3 +97,5 @@ kn_status kn__write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_mors
     kn_pq_layout_free(layout);
     return st;
 }
+
+const kn_output kn__output_stream = {"stream", NULL, write_streaming, NULL};
