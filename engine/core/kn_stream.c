@@ -71,3 +71,96 @@ kn_source *kn_mem_source_create(const void *data, size_t len, const char *name) 
     m->data = data;
     return &m->base;
 }
+
+/* ---- sequential sources -------------------------------------------------------------------- */
+
+kn_status kn_seq_source_read_full(kn_seq_source *s, void *buf, size_t cap, size_t *got, kn_error *err) {
+    uint8_t *p = buf;
+    size_t have = 0;
+    while (have < cap) {
+        size_t n;
+        kn_status st = kn_seq_source_read(s, p + have, cap - have, &n, err);
+        if (st != KN_OK) {
+            *got = have;
+            return st;
+        }
+        if (n == 0) break;
+        have += n;
+    }
+    *got = have;
+    return KN_OK;
+}
+
+void kn_seq_source_free(kn_seq_source *s) {
+    if (s) s->vt->free(s);
+}
+
+typedef struct {
+    kn_seq_source base;
+    const uint8_t *data;
+    size_t len, pos, chunk;
+} mem_seq;
+
+static kn_status mem_seq_read(kn_seq_source *s, void *buf, size_t cap, size_t *got, kn_error *err) {
+    mem_seq *m = (mem_seq *)s;
+    size_t n = m->len - m->pos;
+    if (n > cap) n = cap;
+    if (m->chunk && n > m->chunk) n = m->chunk;
+    if (n) memcpy(buf, m->data + m->pos, n);
+    m->pos += n;
+    *got = n;
+    return KN_OK;
+}
+static void mem_seq_free(kn_seq_source *s) { kn_free(s); }
+static const kn_seq_source_vtable mem_seq_vt = {mem_seq_read, mem_seq_free};
+
+kn_seq_source *kn_mem_seq_source_create(const void *data, size_t len, size_t chunk, const char *name) {
+    mem_seq *m = kn_calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->base.vt = &mem_seq_vt;
+    m->base.size = (int64_t)len;
+    m->base.name = name ? name : "<memory>";
+    m->data = data;
+    m->len = len;
+    m->chunk = chunk;
+    return &m->base;
+}
+
+/* A random-access source read front to back. */
+typedef struct {
+    kn_seq_source base;
+    kn_source *src;
+    uint64_t pos;
+    bool owned;
+} source_seq;
+
+static kn_status source_seq_read(kn_seq_source *s, void *buf, size_t cap, size_t *got, kn_error *err) {
+    source_seq *q = (source_seq *)s;
+    uint64_t left = q->src->size - q->pos;
+    size_t n = left < cap ? (size_t)left : cap;
+    *got = 0;
+    if (n) KN_TRY(kn_source_read_at(q->src, q->pos, buf, n, err));
+    q->pos += n;
+    *got = n;
+    return KN_OK;
+}
+static void source_seq_free(kn_seq_source *s) {
+    source_seq *q = (source_seq *)s;
+    if (q->owned) kn_source_free(q->src);
+    kn_free(q);
+}
+static const kn_seq_source_vtable source_seq_vt = {source_seq_read, source_seq_free};
+
+kn_seq_source *kn_source_seq_create(kn_source *src, bool take) {
+    source_seq *q = kn_calloc(1, sizeof *q);
+    if (!q) {
+        if (take) kn_source_free(src);
+        return NULL;
+    }
+    q->base.vt = &source_seq_vt;
+    q->base.size = (int64_t)src->size;
+    q->base.name = src->name;
+    q->src = src;
+    q->owned = take;
+    return &q->base;
+}

@@ -2,15 +2,14 @@
  * files (kn_artifacts.h). */
 #include "kn_artifacts.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kn_alloc.h"
 #include "kn_buf.h"
 #include "kn_rs_artifacts.h"
 #include "kn_sort_key.h"
+#include "kn_store_local.h"
 
 typedef struct job_parts {
     kn_rs_job job;
@@ -48,42 +47,21 @@ static void default_table(const char *out_dir, char *buf, size_t cap) {
     snprintf(buf, cap, "public.%s", name);
 }
 
-/* The absolute output folder with a trailing '/', as the URL base when there is no prefix: the
- * current folder joined with a relative OUTDIR, then "." and ".." segments and repeated slashes
- * resolved by name (symbolic links are kept as written, as a shell or Node's path.resolve does). */
-static char *absolute_base(const char *out_dir) {
-    char cwd[PATH_MAX];
-    const char *prefix = "";
-    if (out_dir[0] != '/') prefix = getcwd(cwd, sizeof cwd) ? cwd : "";
-    size_t pl = strlen(prefix), ol = strlen(out_dir);
-    char *joined = kn_malloc(pl + ol + 2);
-    char *out = kn_malloc(pl + ol + 3);
-    if (!joined || !out) {
-        kn_free(joined);
-        kn_free(out);
-        return NULL;
+/* The absolute output folder with a trailing '/' into *out (kn_malloc'd, the caller's), as the
+ * URL base when there is no prefix: the store's absolute name (local: the current folder joined
+ * with a relative OUTDIR, "." and ".." segments and repeated slashes resolved by name, symbolic
+ * links kept as written, as a shell or Node's path.resolve does). */
+static kn_status absolute_base(const kn_artifacts_spec *spec, char **out, kn_error *err) {
+    *out = NULL;
+    kn_buf b = KN_BUF_INIT;
+    kn_status st = kn_store_absolute(kn_store_or_local(spec->store), spec->out_dir, &b, err);
+    if (st == KN_OK) {
+        bool slash = b.len && b.data[b.len - 1] == '/';
+        if ((!slash && !kn_buf_push(&b, '/')) || !kn_buf_push(&b, '\0') || !(*out = kn_strdup((const char *)b.data)))
+            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    snprintf(joined, pl + ol + 2, "%s/%s", prefix, out_dir);
-    size_t n = 0;
-    for (char *seg = joined; *seg;) {
-        char *end = strchr(seg, '/');
-        size_t len = end ? (size_t)(end - seg) : strlen(seg);
-        if (len == 0 || (len == 1 && seg[0] == '.')) {
-            /* nothing */
-        } else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
-            while (n > 0 && out[n - 1] != '/') n--;
-            if (n > 0) n--; /* the '/' before the dropped segment */
-        } else {
-            out[n++] = '/';
-            memcpy(out + n, seg, len);
-            n += len;
-        }
-        seg += len + (end ? 1 : 0);
-    }
-    out[n++] = '/';
-    out[n] = '\0';
-    kn_free(joined);
-    return out;
+    kn_buf_free(&b);
+    return st;
 }
 
 static void job_parts_free(job_parts *jp) {
@@ -107,8 +85,8 @@ static kn_status job_build(const kn_artifacts_spec *spec, job_parts *jp, kn_erro
     for (size_t i = 0; i < nf; i++)
         jp->is_json[i] = spec->schema->fields[i].type.id == KN_TYPE_STRING && spec->schema->fields[i].type.json;
     job->is_json = jp->is_json;
-    char *abs = absolute_base(spec->out_dir);
-    if (!abs) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    char *abs;
+    KN_TRY(absolute_base(spec, &abs, err));
     default_table(abs, jp->table, sizeof jp->table);
     kn_free(abs);
     job->table = spec->table ? spec->table : jp->table;
@@ -143,7 +121,7 @@ static kn_status job_build(const kn_artifacts_spec *spec, job_parts *jp, kn_erro
     if (spec->url_prefix) {
         jp->base_url = kn_strdup(spec->url_prefix);
     } else {
-        jp->base_url = absolute_base(spec->out_dir);
+        KN_TRY(absolute_base(spec, &jp->base_url, err));
     }
     if (!jp->base_url) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     job->base_url = jp->base_url;

@@ -26,6 +26,7 @@
 #include "kn_partition.h"
 #include "kn_schema.h"
 #include "kn_status.h"
+#include "kn_store.h"
 
 typedef struct kn_artifacts_spec {
     const kn_schema *schema;      /* borrowed; the files' columns */
@@ -37,6 +38,8 @@ typedef struct kn_artifacts_spec {
     const char *merge_key;        /* borrowed; the --merge-key text or NULL */
     const char *table;            /* borrowed; --table or NULL for the default */
     const char *out_dir;          /* borrowed; for the default table name and URL */
+    kn_store *store;              /* borrowed; where out_dir is (its absolute name makes the
+                                     default URL); NULL: the local file system */
     const char *url_prefix;       /* borrowed; NULL: the absolute output folder */
     const char *iam_role;         /* borrowed; NULL: placeholder */
     const char *external_schema;  /* borrowed; NULL: "spectrum" */

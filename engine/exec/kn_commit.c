@@ -2,28 +2,23 @@
  * (kn_commit.h). */
 #include "kn_commit.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kn_alloc.h"
-#include "kn_file.h"
 #include "kn_rs_artifacts.h"
+#include "kn_store_local.h"
 
 #define LOCK_NAME "_kiln.lock"
 #define REJECTS_NAME "_rejects"
 
 struct kn_commit {
+    kn_store *store; /* borrowed */
     char *out_dir;
     char *tmp_dir;
-    int lock_fd;
+    kn_lock *lock;
     kn_write_mode mode;
     uint64_t first_number;
 };
@@ -35,24 +30,7 @@ static char *join(const char *dir, const char *name) {
     return p;
 }
 
-void kn__remove_tree(const char *path) {
-    struct stat sb;
-    if (lstat(path, &sb) != 0) return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *ent;
-        while (d && (ent = readdir(d))) {
-            if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
-            char *child = join(path, ent->d_name);
-            if (child) kn__remove_tree(child);
-            kn_free(child);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
+void kn__remove_tree(const char *path) { kn_store_remove_tree(kn_store_local(), path, NULL); }
 
 /* ---- what counts as kiln output ------------------------------------------------------------ */
 
@@ -87,11 +65,6 @@ static bool is_sink_leftover(const char *name) {
     return name[0] == '.' && strstr(name, ".kiln-tmp-") != NULL;
 }
 
-static bool is_dir(const char *path) {
-    struct stat sb;
-    return lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
 typedef struct scan {
     bool found;
     char first[256];   /* the first kiln output seen, for the message */
@@ -106,14 +79,14 @@ static void scan_note(scan *sc, const char *rel) {
 }
 
 /* Walks a partition folder (`rel` its relative name, for messages): part files count; with
- * `remove` they go, with sink leftovers, and the folder too once empty. */
-static void scan_partition_dir(scan *sc, const char *path, const char *rel) {
-    DIR *d = opendir(path);
-    if (!d) return;
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        const char *name = ent->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+ * `remove` they go, with sink leftovers, and the folder too once empty. Best effort: what cannot
+ * be listed or removed is left (the rename onto a part file's name replaces it anyway). */
+static void scan_partition_dir(kn_store *store, scan *sc, const char *path, const char *rel) {
+    kn_store_listing l;
+    if (kn_store_list(store, path, 0, &l, NULL) != KN_OK) return;
+    for (size_t i = 0; i < l.count; i++) {
+        const kn_store_entry *e = &l.entries[i];
+        const char *name = e->name;
         char *child = join(path, name), *child_rel = join(rel, name);
         if (!child || !child_rel) {
             kn_free(child);
@@ -122,98 +95,94 @@ static void scan_partition_dir(scan *sc, const char *path, const char *rel) {
         }
         uint64_t num;
         bool numbered;
-        if (is_partition_dir_name(name) && is_dir(child)) {
-            scan_partition_dir(sc, child, child_rel);
-        } else if (is_part_file(name, &num, &numbered) && !is_dir(child)) {
+        if (is_partition_dir_name(name) && e->kind == KN_ENTRY_DIR) {
+            scan_partition_dir(store, sc, child, child_rel);
+        } else if (is_part_file(name, &num, &numbered) && e->kind != KN_ENTRY_DIR) {
             scan_note(sc, child_rel);
             if (numbered && (!sc->any_number || num > sc->max_number)) sc->max_number = num;
             sc->any_number |= numbered;
-            if (sc->remove) unlink(child);
-        } else if (sc->remove && is_sink_leftover(name)) {
-            unlink(child);
+            if (sc->remove) kn_store_remove(store, child, NULL);
+        } else if (sc->remove && is_sink_leftover(name) && e->kind != KN_ENTRY_DIR) {
+            kn_store_remove(store, child, NULL);
         }
         kn_free(child);
         kn_free(child_rel);
     }
-    closedir(d);
-    if (sc->remove) rmdir(path); /* fails, as it should, while anything else is inside */
+    kn_store_listing_free(&l);
+    if (sc->remove) kn_store_remove(store, path, NULL); /* fails, as it should, while anything else is inside */
 }
 
 /* Walks OUTDIR. With `remove`: overwrite's clearing of the data files and partition folders. */
-static void scan_root(scan *sc, const char *out_dir) {
-    DIR *d = opendir(out_dir);
-    if (!d) return;
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        const char *name = ent->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+static void scan_root(kn_store *store, scan *sc, const char *out_dir) {
+    kn_store_listing l;
+    if (kn_store_list(store, out_dir, 0, &l, NULL) != KN_OK) return;
+    for (size_t i = 0; i < l.count; i++) {
+        const kn_store_entry *e = &l.entries[i];
+        const char *name = e->name;
         char *child = join(out_dir, name);
         if (!child) continue;
         uint64_t num;
         bool numbered;
-        if (is_partition_dir_name(name) && is_dir(child)) {
-            scan_partition_dir(sc, child, name);
-        } else if (is_part_file(name, &num, &numbered) && !is_dir(child)) {
+        if (is_partition_dir_name(name) && e->kind == KN_ENTRY_DIR) {
+            scan_partition_dir(store, sc, child, name);
+        } else if (is_part_file(name, &num, &numbered) && e->kind != KN_ENTRY_DIR) {
             scan_note(sc, name);
             if (numbered && (!sc->any_number || num > sc->max_number)) sc->max_number = num;
             sc->any_number |= numbered;
-            if (sc->remove) unlink(child);
+            if (sc->remove) kn_store_remove(store, child, NULL);
         } else if (is_artifact(name) || !strcmp(name, REJECTS_NAME)) {
             scan_note(sc, name);
         }
         kn_free(child);
     }
-    closedir(d);
+    kn_store_listing_free(&l);
 }
 
 /* Removes _tmp-* folders and sink leftovers at the root: only killed runs leave them, and no
  * other run can be using them while this run holds the lock. */
-static void remove_stale(const char *out_dir) {
-    DIR *d = opendir(out_dir);
-    if (!d) return;
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        const char *name = ent->d_name;
+static void remove_stale(kn_store *store, const char *out_dir) {
+    kn_store_listing l;
+    if (kn_store_list(store, out_dir, 0, &l, NULL) != KN_OK) return;
+    for (size_t i = 0; i < l.count; i++) {
+        const char *name = l.entries[i].name;
         bool tmp = strncmp(name, "_tmp-", 5) == 0;
         if (!tmp && !is_sink_leftover(name)) continue;
         char *child = join(out_dir, name);
-        if (child) kn__remove_tree(child);
+        if (child) kn_store_remove_tree(store, child, NULL);
         kn_free(child);
     }
-    closedir(d);
+    kn_store_listing_free(&l);
 }
 
 /* ---- the API ------------------------------------------------------------------------------- */
 
 kn_status kn_commit_begin(const char *out_dir, kn_write_mode mode, kn_commit **out, kn_error *err) {
+    return kn_commit_begin_in(NULL, out_dir, mode, out, err);
+}
+
+kn_status kn_commit_begin_in(kn_store *store, const char *out_dir, kn_write_mode mode, kn_commit **out,
+                             kn_error *err) {
     *out = NULL;
-    KN_TRY(kn_make_dirs(out_dir, 0, err));
+    store = kn_store_or_local(store);
+    KN_TRY(kn_store_make_dirs(store, out_dir, err));
     kn_commit *c = kn_calloc(1, sizeof *c);
     if (!c) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    c->lock_fd = -1;
+    c->store = store;
     c->mode = mode;
     c->out_dir = kn_strdup(out_dir);
     char *lock = c->out_dir ? join(out_dir, LOCK_NAME) : NULL;
-    kn_status st = lock ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
-    if (st == KN_OK) {
-        c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (c->lock_fd < 0) {
-            kn_error_locate(err, lock, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot open the output folder's lock file: %s", strerror(errno));
-        } else if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            kn_error_locate(err, out_dir, -1, -1, -1);
-            st = errno == EWOULDBLOCK
-                     ? kn_error_set(err, KN_E_IO, "another kiln run is writing to this output folder (it holds %s); "
-                                    "wait for it or pick another folder", LOCK_NAME)
-                     : kn_error_set(err, KN_E_IO, "cannot lock the output folder: %s", strerror(errno));
-        }
-    }
+    kn_status st = lock ? kn_store_lock(store, lock, &c->lock, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     kn_free(lock);
+    if (st == KN_OK && !c->lock) {
+        kn_error_locate(err, out_dir, -1, -1, -1);
+        st = kn_error_set(err, KN_E_IO, "another kiln run is writing to this output folder (it holds %s); "
+                          "wait for it or pick another folder", LOCK_NAME);
+    }
     if (st == KN_OK) {
-        remove_stale(out_dir);
+        remove_stale(store, out_dir);
         scan sc;
         memset(&sc, 0, sizeof sc);
-        scan_root(&sc, out_dir);
+        scan_root(store, &sc, out_dir);
         if (mode == KN_MODE_ERROR_IF_EXISTS && sc.found) {
             kn_error_locate(err, out_dir, -1, -1, -1);
             st = kn_error_set(err, KN_E_USAGE, "the output folder already holds kiln output (%s); "
@@ -222,13 +191,16 @@ kn_status kn_commit_begin(const char *out_dir, kn_write_mode mode, kn_commit **o
         if (mode == KN_MODE_APPEND && sc.any_number) c->first_number = sc.max_number + 1;
     }
     if (st == KN_OK) {
+        /* Unique for the run: under the lock, and with every earlier _tmp-* just removed, the
+         * time is enough; the nanoseconds tell two runs of one second apart in the logs. */
+        struct timespec ts;
+        timespec_get(&ts, TIME_UTC);
         char name[96];
-        snprintf(name, sizeof name, "_tmp-%ld-%lld", (long)getpid(), (long long)time(NULL));
+        snprintf(name, sizeof name, "_tmp-%lld-%09ld", (long long)ts.tv_sec, (long)ts.tv_nsec);
         c->tmp_dir = join(out_dir, name);
         if (!c->tmp_dir) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-        else if (mkdir(c->tmp_dir, 0755) != 0) {
-            kn_error_locate(err, c->tmp_dir, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot create the run's temporary folder: %s", strerror(errno));
+        else st = kn_store_make_dirs(store, c->tmp_dir, err);
+        if (st != KN_OK) {
             kn_free(c->tmp_dir);
             c->tmp_dir = NULL;
         }
@@ -243,29 +215,30 @@ kn_status kn_commit_begin(const char *out_dir, kn_write_mode mode, kn_commit **o
 
 const char *kn_commit_tmp_dir(const kn_commit *c) { return c->tmp_dir; }
 uint64_t kn_commit_first_number(const kn_commit *c) { return c->first_number; }
+kn_store *kn_commit_store(const kn_commit *c) { return c->store; }
 
 static kn_status remove_root_file(kn_commit *c, const char *name, kn_error *err) {
     char *p = join(c->out_dir, name);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    kn_status st = KN_OK;
-    if (is_dir(p) && strcmp(name, REJECTS_NAME) == 0) {
-        kn__remove_tree(p);
-    } else if (unlink(p) != 0 && errno != ENOENT) {
-        kn_error_locate(err, p, -1, -1, -1);
-        st = kn_error_set(err, KN_E_IO, "cannot remove the earlier output: %s", strerror(errno));
+    kn_store_info info;
+    kn_status st = kn_store_stat(c->store, p, &info, err);
+    if (st == KN_OK && info.kind == KN_ENTRY_DIR && strcmp(name, REJECTS_NAME) == 0) {
+        kn_store_remove_tree(c->store, p, NULL); /* best effort, as before: the rename below tells */
+    } else if (st == KN_OK && info.kind != KN_ENTRY_NONE) {
+        st = kn_store_remove(c->store, p, err);
     }
     kn_free(p);
     return st;
 }
 
 /* Creates the folders of `rel` (up to its last '/') under `root`, which exists. */
-static kn_status make_parents(const char *root, const char *rel, kn_error *err) {
+static kn_status make_parents(kn_store *store, const char *root, const char *rel, kn_error *err) {
     const char *last = strrchr(rel, '/');
     if (!last) return KN_OK;
     char *p = join(root, rel);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     p[strlen(root) + 1 + (size_t)(last - rel)] = '\0';
-    kn_status st = kn_make_dirs(p, strlen(root) + 1, err);
+    kn_status st = kn_store_make_dirs(store, p, err);
     kn_free(p);
     return st;
 }
@@ -276,29 +249,25 @@ kn_status kn_commit_publish(kn_commit *c, const char *const *names, size_t count
         scan sc;
         memset(&sc, 0, sizeof sc);
         sc.remove = true;
-        scan_root(&sc, c->out_dir);
+        scan_root(c->store, &sc, c->out_dir);
     }
     static const char *const replaced[] = {KN_RS_TABLE_FILE, KN_RS_COPY_FILE, KN_RS_SPECTRUM_FILE,
                                            KN_RS_UPSERT_FILE, REJECTS_NAME};
     for (size_t i = 0; i < sizeof replaced / sizeof *replaced; i++) KN_TRY(remove_root_file(c, replaced[i], err));
     for (size_t i = 0; i < count; i++) {
-        KN_TRY(make_parents(c->out_dir, names[i], err));
+        KN_TRY(make_parents(c->store, c->out_dir, names[i], err));
         char *src = join(c->tmp_dir, names[i]), *dst = join(c->out_dir, names[i]);
-        kn_status st = src && dst ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
-        if (st == KN_OK && rename(src, dst) != 0) {
-            kn_error_locate(err, dst, -1, -1, -1);
-            st = kn_error_set(err, KN_E_IO, "cannot move the finished file into place: %s", strerror(errno));
-        }
+        /* A rename is atomic: no reader sees a partial file under a real name. */
+        kn_status st = src && dst ? kn_store_rename(c->store, src, dst, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
         kn_free(src);
         kn_free(dst);
         KN_TRY(st);
     }
     char *rej = join(c->tmp_dir, REJECTS_NAME), *rej_dst = join(c->out_dir, REJECTS_NAME);
     kn_status st = rej && rej_dst ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
-    if (st == KN_OK && is_dir(rej) && rename(rej, rej_dst) != 0) {
-        kn_error_locate(err, rej_dst, -1, -1, -1);
-        st = kn_error_set(err, KN_E_IO, "cannot move the rejects into place: %s", strerror(errno));
-    }
+    kn_store_info info = {KN_ENTRY_NONE, 0};
+    if (st == KN_OK) st = kn_store_stat(c->store, rej, &info, err);
+    if (st == KN_OK && info.kind == KN_ENTRY_DIR) st = kn_store_rename(c->store, rej, rej_dst, err);
     kn_free(rej);
     kn_free(rej_dst);
     return st;
@@ -308,22 +277,17 @@ kn_status kn_commit_write_file(kn_commit *c, const char *name, const void *data,
                                kn_error *err) {
     char *p = join(c->out_dir, name);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    kn_sink *sink;
-    kn_status st = kn_file_sink_create(p, NULL, &sink, err);
+    kn_status st = kn_store_write_file(c->store, p, data, len, 0, err);
     kn_free(p);
-    KN_TRY(st);
-    st = kn_sink_write(sink, data, len, err);
-    if (st != KN_OK) {
-        kn_sink_abort(sink);
-        return st;
-    }
-    return kn_sink_close(sink, err);
+    return st;
 }
 
 void kn_commit_end(kn_commit *c) {
     if (!c) return;
-    if (c->tmp_dir) kn__remove_tree(c->tmp_dir);
-    if (c->lock_fd >= 0) close(c->lock_fd); /* closing the last descriptor releases the flock */
+    if (c->tmp_dir) kn_store_remove_tree(c->store, c->tmp_dir, NULL);
+    /* The lock file stays: deleting it would let a waiting run lock a file that a third run has
+     * already replaced. */
+    kn_store_unlock(c->store, c->lock);
     kn_free(c->tmp_dir);
     kn_free(c->out_dir);
     kn_free(c);

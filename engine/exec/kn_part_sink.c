@@ -2,18 +2,16 @@
  * (kn_part_sink.h). */
 #include "kn_part_sink.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "kn_alloc.h"
 #include "kn_buf.h"
 #include "kn_col_copy.h"
-#include "kn_file.h"
 #include "kn_pq_rowgroup.h"
+#include "kn_store_local.h"
 
 /* Rows gathered before they go to the writer in one batch (the writer cuts row groups by bytes,
  * whatever the batch boundaries, so this changes nothing in the files). */
@@ -114,6 +112,7 @@ kn_status kn_part_sink_create(const kn_part_sink_options *opt, kn_part_sink **ou
     kn_part_sink *ps = kn_calloc(1, sizeof *ps);
     if (!ps) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     ps->opt = *opt;
+    ps->opt.store = kn_store_or_local(opt->store);
     ps->next_number = opt->first_number;
     ps->part_po = *opt->parquet;
     ps->part_po.threads = 1;
@@ -134,7 +133,7 @@ kn_status kn_part_sink_create(const kn_part_sink_options *opt, kn_part_sink **ou
 const kn_schema *kn_part_sink_schema(const kn_part_sink *ps) { return ps->out_schema; }
 
 /* Creates `dir`/`rel` folder by folder (`rel` ends with '/'; `dir` exists). */
-static kn_status make_folders(const char *dir, const uint8_t *rel, size_t len, kn_error *err) {
+static kn_status make_folders(kn_store *store, const char *dir, const uint8_t *rel, size_t len, kn_error *err) {
     size_t dl = strlen(dir);
     char *p = kn_malloc(dl + len + 2);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
@@ -142,7 +141,7 @@ static kn_status make_folders(const char *dir, const uint8_t *rel, size_t len, k
     p[dl] = '/';
     memcpy(p + dl + 1, rel, len);
     p[dl + 1 + len] = '\0';
-    kn_status st = kn_make_dirs(p, dl + 1, err);
+    kn_status st = kn_store_make_dirs(store, p, err);
     kn_free(p);
     return st;
 }
@@ -180,7 +179,7 @@ static kn_status open_file(kn_part_sink *ps, const uint8_t *path, size_t len, kn
     char *full = NULL;
     kn_status st = make_names(ps, path, len, name, &ps->writer_rel, &full, err);
     kn_sink *sink;
-    if (st == KN_OK) st = kn_file_sink_create(full, NULL, &sink, err);
+    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, 0, &sink, err);
     kn_free(full);
     if (st == KN_OK) st = kn_pq_writer_create(ps->out_schema, sink, ps->opt.parquet, &ps->writer, err);
     ps->file_rows = 0;
@@ -299,7 +298,7 @@ static kn_status start_partition(kn_part_sink *ps, const uint8_t *path, size_t l
     if (!kn_buf_append(&ps->cur_path, path, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     ps->have_path = true;
     ps->partitions++;
-    if (len) KN_TRY(make_folders(ps->opt.dir, path, len, err));
+    if (len) KN_TRY(make_folders(ps->opt.store, ps->opt.dir, path, len, err));
     ps->part_rows_left = stat->rows;
     ps->part_raw_left = stat->raw_bytes;
     return plan_rest(ps, err);
@@ -441,7 +440,7 @@ static kn_status see_part(kn_part_sink *ps, size_t part, const uint8_t *path, si
     if (!sp->path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     if (len) memcpy(sp->path, path, len);
     sp->len = len;
-    kn_status st = len ? make_folders(ps->opt.dir, path, len, err) : KN_OK;
+    kn_status st = len ? make_folders(ps->opt.store, ps->opt.dir, path, len, err) : KN_OK;
     if (st != KN_OK) {
         kn_free(sp->path);
         sp->path = NULL;
@@ -463,7 +462,7 @@ static kn_status open_part_file(kn_part_sink *ps, size_t part, kn_error *err) {
     char *full = NULL;
     kn_status st = make_names(ps, sp->path, sp->len, name, &sp->rel, &full, err);
     kn_sink *sink;
-    if (st == KN_OK) st = kn_file_sink_create(full, NULL, &sink, err);
+    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, 0, &sink, err);
     kn_free(full);
     if (st == KN_OK) st = kn_pq_writer_create(ps->out_schema, sink, &ps->part_po, &sp->writer, err);
     if (st != KN_OK) {
@@ -578,10 +577,7 @@ static kn_status rename_part_files(kn_part_sink *ps, kn_error *err) {
         char *rel = NULL, *to = NULL, *from = full_name(ps, f->name);
         st = from ? make_names(ps, sp->path, sp->len, name, &rel, &to, err)
                   : kn_error_set(err, KN_E_NOMEM, "out of memory");
-        if (st == KN_OK && rename(from, to) != 0) {
-            st = kn_error_set(err, KN_E_IO, "cannot rename '%s' to its final name: %s", from, strerror(errno));
-            kn_error_locate(err, to, -1, -1, -1);
-        }
+        if (st == KN_OK) st = kn_store_rename(ps->opt.store, from, to, err);
         if (st == KN_OK) {
             kn_free(f->name);
             f->name = rel;
@@ -649,7 +645,7 @@ void kn_part_sink_free(kn_part_sink *ps) {
     bool drop = ps->mode == MODE_PARTS && !ps->finished;
     for (size_t i = 0; i < ps->num_files; i++) {
         char *full = drop ? full_name(ps, ps->files[i].name) : NULL;
-        if (full) remove(full);
+        if (full) kn_store_remove(ps->opt.store, full, NULL);
         kn_free(full);
         kn_free(ps->files[i].name);
     }

@@ -4,7 +4,8 @@
  *
  * Files are OUTDIR-relative "[k=v/...]part-NNNNN.parquet", numbered from `first_number` on (so
  * names never repeat across partitions, and an append run continues past the highest number
- * already there), written under `dir` through file sinks that publish only complete files.
+ * already there), written under `dir` in the options' store through sinks that publish only
+ * complete files.
  *
  * Three ways in, one per sink (the streaming partitioned way and the other two refuse each
  * other with KN_E_INTERNAL, a caller's bug):
@@ -41,6 +42,7 @@
 #include "kn_partition.h"
 #include "kn_pq_writer.h"
 #include "kn_status.h"
+#include "kn_store.h"
 
 /* The compressed / raw ratio assumed before any file of the run has closed. */
 #define KN_PART_SINK_PRIOR_RATIO 0.4
@@ -54,6 +56,7 @@ typedef struct kn_part_sink_options {
     uint32_t slices;              /* planned mode: file count a multiple of this; 0 = any */
     const kn_part_stats *stats;   /* borrowed; planned mode: rows and raw bytes per folder */
     const char *dir;              /* borrowed; the folder files are written under */
+    kn_store *store;              /* borrowed; where `dir` is; NULL: the local file system */
     uint64_t first_number;        /* the number of the first file */
 } kn_part_sink_options;
 

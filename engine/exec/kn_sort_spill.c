@@ -5,11 +5,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kn_alloc.h"
-#include "kn_file.h"
 #include "kn_spill_block.h"
+#include "kn_store_local.h"
 
 typedef struct spill_file {
     char *path;
@@ -100,7 +99,7 @@ static kn_status bw_open(kn_sorter *s, block_writer *bw, kn_error *err) {
     if (!bw->file.path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     snprintf(bw->file.path, n, "%s%s", s->opt.spill_dir, name);
     KN_TRY(kn_batch_create(s->opt.schema, 256, &bw->block.batch, err));
-    return kn_file_sink_create(bw->file.path, NULL, &bw->sink, err);
+    return kn_store_open_sink(s->opt.store, bw->file.path, 0, &bw->sink, err);
 }
 
 static kn_status bw_flush(block_writer *bw, kn_error *err) {
@@ -179,7 +178,7 @@ static void bw_release(block_writer *bw) {
     kn_sink_abort(bw->sink);
     kn__keyed_release(&bw->block);
     kn_buf_free(&bw->enc);
-    if (bw->file.path) unlink(bw->file.path);
+    if (bw->file.path) kn_store_remove(bw->s->opt.store, bw->file.path, NULL);
     kn_free(bw->file.path);
 }
 
@@ -244,7 +243,7 @@ static kn_status cursor_open_file(kn_sorter *s, cursor *c, const spill_file *f, 
     c->kind = CURSOR_FILE;
     c->owner = s;
     KN_TRY(kn_batch_create(s->opt.schema, 256, &c->block.batch, err));
-    return kn_file_source_open(f->path, &c->src, err);
+    return kn_store_open_source(s->opt.store, f->path, &c->src, err);
 }
 
 static void cursor_release(cursor *c) {
@@ -378,7 +377,7 @@ static kn_status merge_pass(kn_sorter *s, size_t k, kn_error *err) {
     bw_release(&bw);
     if (st != KN_OK) return st;
     for (size_t i = 0; i < k; i++) {
-        unlink(s->files[i].path);
+        kn_store_remove(s->opt.store, s->files[i].path, NULL);
         kn_free(s->files[i].path);
     }
     memmove(s->files, s->files + k, (s->num_files - k) * sizeof *s->files);
@@ -420,6 +419,7 @@ kn_status kn_sorter_create(const kn_sorter_options *opt, kn_sorter **out, kn_err
     kn_sorter *s = kn_calloc(1, sizeof *s);
     if (!s) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     s->opt = *opt;
+    s->opt.store = kn_store_or_local(opt->store);
     /* Blocks of memory_limit/128 (16 KiB to 4 MiB); a cursor holds about three blocks (read
      * buffer, decoded batch, growth slack), so memory_limit/4 of cursors merge this many files. */
     uint64_t bb = opt->memory_limit / 128;
@@ -507,7 +507,7 @@ void kn_sorter_free(kn_sorter *s) {
     free_run(s);
     kn_free(s->chunks);
     for (size_t i = 0; i < s->num_files; i++) {
-        unlink(s->files[i].path);
+        kn_store_remove(s->opt.store, s->files[i].path, NULL);
         kn_free(s->files[i].path);
     }
     kn_free(s->files);

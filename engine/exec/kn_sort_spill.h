@@ -23,6 +23,7 @@
 #include "kn_col_copy.h"
 #include "kn_schema.h"
 #include "kn_status.h"
+#include "kn_store.h"
 
 #define KN_SPILL_BLOCK_ROWS 4096
 
@@ -30,6 +31,8 @@ typedef struct kn_sorter_options {
     const kn_schema *schema; /* borrowed; must outlive the sorter; the batches' schema */
     uint64_t memory_limit;   /* bytes of rows held in memory before a run spills (>= 1 MiB) */
     const char *spill_dir;   /* borrowed; an existing folder for spill-N files */
+    kn_store *store;         /* borrowed; must outlive the sorter; where spill_dir is; NULL: the
+                                local file system */
 } kn_sorter_options;
 
 typedef struct kn_sorter kn_sorter;

@@ -3,13 +3,17 @@
  * A file sink writes to a hidden temporary file beside the target (".NAME.kiln-tmp-PID-N",
  * which Spectrum, Athena and kiln's own listings skip because it starts with '.') and renames
  * it onto the target only in close, so a reader never sees a partial file under a real name
- * and a failed or killed write leaves no file under that name. */
+ * and a failed or killed write leaves no file under that name.
+ *
+ * These are the local store's fast paths (kn_store_local.h); code outside engine/io reaches
+ * files through a kn_store. */
 #ifndef KN_FILE_H
 #define KN_FILE_H
 
 #include <stdbool.h>
 
 #include "kn_status.h"
+#include "kn_store.h"
 #include "kn_stream.h"
 
 typedef struct kn_file_sink_options {
@@ -39,10 +43,7 @@ kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_err
 /* A read-only memory map of a whole file. Readers parse straight from it (no copies); the
  * pipeline hands consumed ranges back with kn_file_map_release so resident memory stays bounded
  * whatever the file's size. */
-typedef struct kn_file_map {
-    const uint8_t *data; /* NULL for an empty file */
-    size_t len;
-} kn_file_map;
+typedef kn_store_mapping kn_file_map; /* data NULL for an empty file */
 
 kn_status kn_file_map_open(const char *path, kn_file_map *out, kn_error *err);
 /* Drops [offset, offset+len) from this process's resident pages (the page cache keeps them, and

@@ -92,7 +92,7 @@ static void drain(kn_sorter *s, bool runs, kn_batch *out) {
 }
 
 static kn_sorter *filled_sorter(const kn_schema *s, uint64_t memory_limit, const char *dir) {
-    kn_sorter_options o = {s, memory_limit, dir};
+    kn_sorter_options o = {s, memory_limit, dir, NULL};
     kn_sorter *so;
     kn_error e;
     kn_error_reset(&e);

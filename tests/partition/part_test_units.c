@@ -254,7 +254,7 @@ START_TEST(the_external_sort_gives_every_row_once_in_key_order_through_spills_an
     kn_schema *s = all_types_schema();
     kn_sorter *so;
     kn_error e;
-    kn_sorter_options opt = {s, 1u << 20, dir};
+    kn_sorter_options opt = {s, 1u << 20, dir, NULL};
     ck_assert_int_eq(kn_sorter_create(&opt, &so, &e), KN_OK);
     size_t cols[] = {8, 1, 2};
     kn_sort_key_spec spec = {NULL, cols, 3};
