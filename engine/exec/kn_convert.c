@@ -19,6 +19,7 @@
 #include "kn_list.h"
 #include "kn_log.h"
 #include "kn_run.h"
+#include "kn_store_local.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {
     memset(opt, 0, sizeof *opt);
@@ -226,7 +227,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK && !inputs) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     for (size_t i = 0; st == KN_OK && i < list.count; i++) {
         inputs[i].path = list.files[i].path;
-        st = kn_file_map_open(list.files[i].path, &inputs[i].map, err);
+        st = kn_store_map(kn_store_local(), list.files[i].path, &inputs[i].map, err);
         if (st == KN_OK)
             st = fmt->file_open(fopts, schema, inputs[i].map.data, inputs[i].map.len, inputs[i].path, &inputs[i].file, err);
         if (st != KN_OK) break;
@@ -292,6 +293,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             .slices = opt->slices,
             .stats = r.stats,
             .dir = r.tmp_dir,
+            .store = kn_commit_store(commit),
             .first_number = kn_commit_first_number(commit),
         };
         r.sink_opts = &po;
@@ -353,7 +355,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_commit_end(commit);
     for (size_t i = 0; inputs && i < list.count; i++) {
         if (fmt) fmt->file_free(inputs[i].file);
-        kn_file_map_close(&inputs[i].map);
+        kn_store_unmap(kn_store_local(), &inputs[i].map);
     }
     if (fmt) fmt->options_free(fopts);
     kn_free(inputs);

@@ -21,7 +21,6 @@
 
 #include "kn_commit.h"
 #include "kn_convert.h"
-#include "kn_file.h"
 #include "kn_format.h"
 #include "kn_operator.h"
 #include "kn_part_pipeline.h"
@@ -38,7 +37,7 @@
 /* One input file: its mapping, the format's view of it, its morsels. */
 typedef struct kn_run_input {
     const char *path; /* borrowed from the input list */
-    kn_file_map map;
+    kn_store_mapping map; /* in the local store (kn_store_local.h) */
     kn_format_file *file; /* the format's view of it (its prologue) */
     size_t data_start;    /* the first record's first byte */
     size_t verified_end;  /* GUESS formats: where the last morsel accepted really ended */

@@ -9,6 +9,7 @@
 #include "kn_alloc.h"
 #include "kn_log.h"
 #include "kn_run.h"
+#include "kn_store_local.h"
 #include "kn_col_copy.h"
 
 /* A morsel's bytes: the records whose first byte lies in [k*M, (k+1)*M), so the cut depends
@@ -53,7 +54,7 @@ void kn__locate_line(kn_run_input *in, size_t off, int64_t *line, int64_t *col) 
     }
 }
 
-/* Hands a parsed morsel's input pages back (kn_file_map_release), widened by RELEASE_MARGIN on
+/* Hands a parsed morsel's input pages back (kn_store_map_release), widened by RELEASE_MARGIN on
  * both sides: finding a morsel's edges reads a few bytes of its neighbours, and a fault maps the
  * whole page-cache folio it lands in (large folios reach megabytes), so pages of a neighbour
  * already released come back; without the margin they would stay resident for good and the
@@ -62,7 +63,7 @@ void kn__locate_line(kn_run_input *in, size_t off, int64_t *line, int64_t *col) 
 #define RELEASE_MARGIN ((size_t)4 << 20)
 void kn__release_input(kn_run_input *in, size_t start, size_t end) {
     size_t lo = start > RELEASE_MARGIN ? start - RELEASE_MARGIN : 0;
-    kn_file_map_release(&in->map, lo, end + RELEASE_MARGIN - lo);
+    kn_store_map_release(kn_store_local(), &in->map, lo, end + RELEASE_MARGIN - lo);
 }
 
 void kn__out_clear_rejects(kn_morsel_out *o) {

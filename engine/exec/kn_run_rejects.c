@@ -10,8 +10,6 @@
 #include "kn_run.h"
 #include "kn_buf.h"
 #include "kn_json_out.h"
-#include <errno.h>
-#include <sys/stat.h>
 
 char *kn__path_join(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -25,17 +23,18 @@ char *kn__path_join(const char *dir, const char *name) {
 static kn_status open_rejects(kn_run *r, const kn_run_input *in, kn_error *err) {
     char *dir = kn__path_join(r->tmp_dir, "_rejects");
     if (!dir) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        kn_error_locate(err, dir, -1, -1, -1);
+    kn_store *store = kn_commit_store(r->commit);
+    kn_status made = kn_store_make_dirs(store, dir, err);
+    if (made != KN_OK) {
         kn_free(dir);
-        return kn_error_set(err, KN_E_IO, "cannot create the folder: %s", strerror(errno));
+        return made;
     }
     char name[64];
     snprintf(name, sizeof name, "rejects.%s", r->fmt->reject_extension);
     char *a = kn__path_join(dir, name), *b = kn__path_join(dir, "reasons.ndjson");
     kn_free(dir);
-    kn_status st = a && b ? kn_file_sink_create(a, NULL, &r->rejects, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
-    if (st == KN_OK) st = kn_file_sink_create(b, NULL, &r->reasons, err);
+    kn_status st = a && b ? kn_store_open_sink(store, a, 0, &r->rejects, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (st == KN_OK) st = kn_store_open_sink(store, b, 0, &r->reasons, err);
     kn_free(a);
     kn_free(b);
     size_t off, len;

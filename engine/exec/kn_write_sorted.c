@@ -195,7 +195,8 @@ static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_m
 
 /* The clustered write's sorter and partition counts. */
 static kn_status start_sorted(kn_run *r, kn_error *err) {
-    kn_sorter_options so = {.schema = r->schema, .memory_limit = r->opt->memory_limit, .spill_dir = r->tmp_dir};
+    kn_sorter_options so = {.schema = r->schema, .memory_limit = r->opt->memory_limit, .spill_dir = r->tmp_dir,
+                            .store = kn_commit_store(r->commit)};
     KN_TRY(kn_sorter_create(&so, &r->sorter, err));
     return kn_part_stats_create(&r->stats, err);
 }
