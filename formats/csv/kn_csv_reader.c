@@ -26,7 +26,8 @@
  * value the fast path does not take, goes the general way: store_field). */
 typedef enum fast_kind {
     FAST_NONE = 0, /* not taken by the schema */
-    FAST_GENERAL,  /* always the general way (formats, bools, wide decimals, transcoding) */
+    FAST_GENERAL,  /* always the general way (escapes, transcoding, null tokens, dates, formats,
+                      wide decimals) */
     FAST_STRING,
     FAST_I64,
     FAST_I32,
@@ -160,8 +161,9 @@ static void plan_fast_paths(kn_csv_reader *r, const kn_csv_file *file) {
         if (f >= 0) {
             const kn_field *fd = &r->schema->fields[f];
             k = FAST_GENERAL;
-            if (r->opt.escape || r->opt.encoding != KN_CSV_UTF8 || r->opt.num_null_tokens) k = FAST_GENERAL;
-            else if (fd->type.id == KN_TYPE_STRING) k = FAST_STRING;
+            if (r->opt.escape || r->opt.encoding != KN_CSV_UTF8 || r->opt.num_null_tokens) {
+                /* every value needs a look the fast path does not take */
+            } else if (fd->type.id == KN_TYPE_STRING) k = FAST_STRING;
             else if (fd->type.id == KN_TYPE_INT64) k = FAST_I64;
             else if (fd->type.id == KN_TYPE_INT32) k = FAST_I32;
             else if (fd->type.id == KN_TYPE_DECIMAL && fd->type.precision <= 18) k = FAST_DEC64;
