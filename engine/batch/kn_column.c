@@ -228,3 +228,11 @@ void kn_batch_free(kn_batch *b) {
     kn_free(b->columns);
     kn_free(b);
 }
+
+void kn_column_truncate(kn_column *c, size_t rows) {
+    if (c->length <= rows) return;
+    for (size_t i = rows; i < c->length; i++)
+        if (!kn_column_is_valid(c, i)) c->null_count--;
+    if (c->type.id == KN_TYPE_STRING) c->bytes.len = c->offsets[rows];
+    c->length = rows;
+}

@@ -36,6 +36,8 @@ kn_status kn_column_init(kn_column *c, kn_type type, size_t capacity, kn_error *
 void kn_column_release(kn_column *c);
 /* Empties the column, keeping its memory. */
 void kn_column_clear(kn_column *c);
+/* Drops every value from row `rows` on (a reader undoing a record it could not finish). */
+void kn_column_truncate(kn_column *c, size_t rows);
 /* Makes room for `n` more values (and, for strings, `bytes` more bytes). */
 kn_status kn_column_reserve(kn_column *c, size_t n, size_t bytes, kn_error *err);
 

@@ -45,6 +45,14 @@ static double now_seconds(void) {
 
 /* ---- the job ----------------------------------------------------------------------------- */
 
+/* "dir/name", as the result has always spelled its outputs (a '/' ending dir is kept). */
+static char *path_join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = kn_malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
 static kn_status pick_format(const kn_convert_options *opt, const kn_input_list *list,
                              const kn_format **out, kn_error *err) {
     if (opt->format) {
@@ -117,7 +125,7 @@ static kn_status fill_outputs(const kn_convert_options *opt, const kn_part_sink 
         return kn_error_set(err, KN_E_NOMEM, "out of memory");
     res->bytes_out = 0;
     for (size_t i = 0; i < n; i++) {
-        res->outputs[i] = kn__path_join(opt->output_dir, files[i].name);
+        res->outputs[i] = path_join(opt->output_dir, files[i].name);
         res->output_names[i] = kn_strdup(files[i].name);
         if (!res->outputs[i] || !res->output_names[i]) {
             kn_free(res->outputs[i]);

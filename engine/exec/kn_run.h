@@ -154,7 +154,6 @@ size_t kn__stream_row_group_bytes(const kn_convert_options *opt);
 
 /* ---- bad records (kn_run_rejects.c) ----------------------------------------------------- */
 
-char *kn__path_join(const char *dir, const char *name);
 /* Checks the morsel's bad records against --on-error and --max-errors, counting them as
  * rejected (and quarantining them). On failure the records counted so far are added to
  * rows_read, so the counts still add up in a failed run's result. */

@@ -7,21 +7,15 @@
 
 #include "kn_alloc.h"
 #include "kn_log.h"
-#include "kn_run.h"
 #include "kn_buf.h"
 #include "kn_json_out.h"
-
-char *kn__path_join(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = kn_malloc(n);
-    if (p) snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
+#include "kn_run.h"
+#include "kn_store.h"
 
 /* Opens the rejects files; the rejects file starts like the input `in` did (a CSV header), so
  * it reads back with the same options. */
 static kn_status open_rejects(kn_run *r, const kn_run_input *in, kn_error *err) {
-    char *dir = kn__path_join(r->tmp_dir, "_rejects");
+    char *dir = kn_store_join(r->tmp_dir, "_rejects");
     if (!dir) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     kn_store *store = kn_commit_store(r->commit);
     kn_status made = kn_store_make_dirs(store, dir, err);
@@ -31,7 +25,7 @@ static kn_status open_rejects(kn_run *r, const kn_run_input *in, kn_error *err) 
     }
     char name[64];
     snprintf(name, sizeof name, "rejects.%s", r->fmt->reject_extension);
-    char *a = kn__path_join(dir, name), *b = kn__path_join(dir, "reasons.ndjson");
+    char *a = kn_store_join(dir, name), *b = kn_store_join(dir, "reasons.ndjson");
     kn_free(dir);
     kn_status st = a && b ? kn_store_open_sink(store, a, 0, &r->rejects, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     if (st == KN_OK) st = kn_store_open_sink(store, b, 0, &r->reasons, err);

@@ -87,6 +87,8 @@ typedef struct kn_csv_file {
     uint8_t delimiter;    /* the options' delimiter when the prologue was read (readers reset
                              onto this file use it: files of one run may differ, .tsv and .csv) */
     size_t data_start;    /* offset of the first data record (past BOM, skipped rows, header) */
+    size_t header_start, header_len; /* the header record's bytes, without its line end (len 0:
+                                        no header) */
     size_t num_columns;   /* fields per record in this file (header's, or the first record's) */
     char **names;         /* owned: num_columns names (header text, or "column0", ...) */
     long *map;            /* owned: num_columns entries: schema field index, or -1 (ignored) */

@@ -16,7 +16,6 @@ struct kn_format_opts {
 struct kn_format_file {
     kn_csv_options opt; /* the run's, with this file's delimiter */
     kn_csv_file csv;
-    size_t header_start, header_len; /* the header line, for the rejects file */
 };
 
 static kn_status parse_byte(const kn_format_option *o, bool allow_none, uint8_t *out, kn_error *err) {
@@ -109,23 +108,6 @@ static kn_status file_open(const kn_format_opts *o, const kn_schema *schema, con
         kn_free(f);
         return st;
     }
-    if (c->header && f->csv.data_start > 0) {
-        /* The header line: the last line before the data, blank lines and comments aside. */
-        size_t e = f->csv.data_start;
-        while (e > 0 && (data[e - 1] == '\n' || data[e - 1] == '\r')) e--;
-        size_t s = e;
-        bool inside = false;
-        /* Walk back to the line start outside quotes: quotes in a header are rare, so a line
-         * start is the previous line break whose quote count up to e is even. */
-        for (; s > 0; s--) {
-            uint8_t b = data[s - 1];
-            if (c->quote && b == c->quote) inside = !inside;
-            else if (!inside && (b == '\n' || b == '\r')) break;
-        }
-        if (s == 0 && len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) s = 3;
-        f->header_start = s;
-        f->header_len = e - s;
-    }
     *out = f;
     return KN_OK;
 }
@@ -133,8 +115,8 @@ static kn_status file_open(const kn_format_opts *o, const kn_schema *schema, con
 static size_t file_data_start(const kn_format_file *f) { return f->csv.data_start; }
 
 static void file_reject_prologue(const kn_format_file *f, size_t *offset, size_t *len) {
-    *offset = f->header_start;
-    *len = f->header_len;
+    *offset = f->csv.header_start;
+    *len = f->csv.header_len;
 }
 
 static size_t file_ignored(const kn_format_file *f, const char **first) {

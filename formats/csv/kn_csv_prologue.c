@@ -204,6 +204,10 @@ kn_status kn_csv_prologue(const kn_csv_options *opt, const kn_schema *schema, co
     }
     out->num_columns = sp.fields;
     out->data_start = opt->header ? sp.next : pos;
+    if (opt->header) {
+        out->header_start = sp.start;
+        out->header_len = sp.end - sp.start;
+    }
     size_t n = out->num_columns ? out->num_columns : 1;
     out->names = kn_calloc(n, sizeof *out->names);
     out->map = kn_calloc(n, sizeof *out->map);

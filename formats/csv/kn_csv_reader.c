@@ -278,14 +278,6 @@ static kn_status fault(kn_csv_reader *r, kn_error *err, size_t at, long f, const
     return KN_E_DATA;
 }
 
-static inline void truncate_column(kn_column *c, size_t rows) {
-    if (c->length <= rows) return;
-    for (size_t i = rows; i < c->length; i++)
-        if (!kn_column_is_valid(c, i)) c->null_count--;
-    if (c->type.id == KN_TYPE_STRING) c->bytes.len = c->offsets[rows];
-    c->length = rows;
-}
-
 /* ---- one field --------------------------------------------------------------------------------- */
 
 /* The field's text: unquoted and unescaped (into scratch when it must change), transcoded to
@@ -541,7 +533,7 @@ static kn_status read_record(kn_csv_reader *r, kn_error *err) {
     r->records++;
     if (st != KN_OK) {
         if (r->cols)
-            for (size_t f = 0; f < r->schema->num_fields; f++) truncate_column(&r->cols[f], r->row0);
+            for (size_t f = 0; f < r->schema->num_fields; f++) kn_column_truncate(&r->cols[f], r->row0);
         r->bad_start = start;
         r->bad_len = end - start;
     }
@@ -681,7 +673,7 @@ static kn_status read_block(kn_csv_reader *r, bool *more, kn_error *err) {
         for (size_t row = 0; row < nrec; row++) KN_TRY(put_null(r, r->unmapped[k], first, err));
     if (bad) {
         /* Undo the block; its records go again one by one, from the window at its start. */
-        for (size_t f = 0; f < r->schema->num_fields; f++) truncate_column(&cols[f], row0);
+        for (size_t f = 0; f < r->schema->num_fields; f++) kn_column_truncate(&cols[f], row0);
         r->cur = first;
         r->we = r->ws; /* a new window at cur */
         r->slow_left = nrec;

@@ -410,14 +410,6 @@ __attribute__((format(printf, 5, 6))) static kn_status fault(kn_ndjson_reader *r
     return KN_E_DATA;
 }
 
-static inline void truncate_column(kn_column *c, size_t rows) {
-    if (c->length <= rows) return;
-    for (size_t i = rows; i < c->length; i++)
-        if (!kn_column_is_valid(c, i)) c->null_count--;
-    if (c->type.id == KN_TYPE_STRING) c->bytes.len = c->offsets[rows];
-    c->length = rows;
-}
-
 /* ---- lookups ----------------------------------------------------------------------------- */
 
 static inline bool block_has_backslash(const kn_ndjson_reader *r, size_t x) { return (r->bs[x >> 6] >> (x & 63)) & 1; }
@@ -862,7 +854,7 @@ static inline void claim_field(kn_ndjson_reader *r, claimed_set *seen, long f) {
         r->seen[f] = r->gen;
     }
     seen->count += !again;
-    if (again) truncate_column(&r->cols[f], r->row0);
+    if (again) kn_column_truncate(&r->cols[f], r->row0);
 }
 
 static inline bool was_claimed(const kn_ndjson_reader *r, const claimed_set *seen, size_t f) {
@@ -1329,7 +1321,7 @@ static kn_status parse_record(kn_ndjson_reader *r, kn_error *err) {
 
 bad:
     if (!r->scan_fn)
-        for (size_t f = 0; f < r->nfields; f++) truncate_column(&r->cols[f], r->row0);
+        for (size_t f = 0; f < r->nfields; f++) kn_column_truncate(&r->cols[f], r->row0);
     /* The record ends at its line feed: no LF token sits inside a record. */
     ti = t0;
     while (w[ix[ti]] != '\n') ti++;
