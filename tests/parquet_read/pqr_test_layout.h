@@ -1,6 +1,6 @@
 /* tests/parquet_read/pqr_test_layout.h: writing files with kiln's writer and checking their
  * physical layout through kn_parquet_read, for test_parquet_layout. check_layout() asserts what
- * ../shared/parquet-checklist.md asks of every file (numbers in its comments are the items). */
+ * tests/parquet_read/parquet-checklist.md asks of every file (numbers in its comments are the items). */
 #ifndef PQR_TEST_LAYOUT_H
 #define PQR_TEST_LAYOUT_H
 

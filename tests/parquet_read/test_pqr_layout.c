@@ -1,7 +1,7 @@
 /* tests/parquet_read/test_pqr_layout.c: the physical layout of files kiln's writer writes, read
  * back through kn_parquet_read (an independent decoder: it shares no code with the writer).
  *
- * check_layout() (pqr_test_layout.c) asserts what ../shared/parquet-checklist.md asks of every
+ * check_layout() (pqr_test_layout.c) asserts what tests/parquet_read/parquet-checklist.md asks of every
  * file (the numbers in comments are its items); the tests here write files that exercise each
  * case (types, statistics, row groups, dictionary fallback, codecs, zero rows, page bodies) and
  * check the specifics. */
