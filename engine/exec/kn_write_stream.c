@@ -22,7 +22,7 @@ typedef struct stream {
     kn_profile *prof;
 } stream;
 
-static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
+static bool stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
     stream *s = ctx;
     kn_run_slot *sl = &s->slots[si];
     kn_run_input *in = &s->inputs[s->morsels[m].input];
@@ -32,6 +32,7 @@ static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *b
     uint64_t t = kn_profile_start(s->prof);
     kn__release_input(in, sl->start, sl->end);
     kn_profile_lap(s->prof, KN_STAGE_READ, t);
+    return true;
 }
 
 static kn_status stream_accept(void *ctx, size_t m, size_t si, kn_batch *batch, kn_error *err) {
