@@ -1,14 +1,13 @@
-/* engine/exec/kn_part_pipeline.c: the streaming partitioned write's scheduler
- * (kn_part_pipeline.h). */
+/* engine/exec/kn_part_pipeline.c: the streaming partitioned write's row groups, an output on
+ * the run's scheduler (kn_part_pipeline.h, kn_sched.h). */
 #include "kn_part_pipeline.h"
 
-#include <omp.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "kn_alloc.h"
 #include "kn_col_copy.h"
 #include "kn_partition.h"
+#include "kn_sched.h"
 
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, kn_batch *batch,
                              kn_error *err) {
@@ -76,23 +75,14 @@ typedef struct part {
     uint64_t next_seq, next_write;
 } part;
 
-enum { SLOT_FREE = 0, SLOT_PARSING, SLOT_PARSED };
-
-typedef struct slot {
-    int state;
-    kn_part_morsel pm;
-} slot;
 
 typedef struct pipe {
     const kn_part_pipeline_options *opt;
     size_t ncols;
     size_t max_in_flight;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
 
-    slot *slots;
-    size_t next_parse, next_accept;
-    bool accepting, writing;
+    kn_part_morsel *slots; /* per slot: its morsel's rows by folder */
+    bool writing;
 
     /* Partitions: touched by the acceptor only (a part's next_write under the lock). */
     part **parts;
@@ -106,23 +96,11 @@ typedef struct pipe {
     rgjob *free_jobs, *all_jobs;
     size_t in_flight;           /* sealed and not yet written */
     uint64_t in_flight_plain;
-    bool input_done;
 
     kn_pq_encoder **encoders; /* one per thread */
 
-    bool stop, overflow;
-    kn_status status;
-    kn_error error;
+    bool overflow;
 } pipe_t;
-
-static void fail(pipe_t *p, kn_status st, const kn_error *e) {
-    if (!p->stop) {
-        p->stop = true;
-        p->status = st;
-        if (e) p->error = *e;
-    }
-    pthread_cond_broadcast(&p->cv);
-}
 
 static void sub_release(sub *s) {
     if (--s->refs == 0) {
@@ -187,12 +165,12 @@ static kn_status find_part(pipe_t *p, const uint8_t *path, size_t len, part **ou
     return KN_OK;
 }
 
-/* A row group job for `q`, from the free list or new. */
-static kn_status open_job(pipe_t *p, part *q, kn_error *err) {
-    pthread_mutex_lock(&p->mu);
+/* A row group job for `q`, from the free list or new; the sched's lock is not held. */
+static kn_status open_job(pipe_t *p, kn_sched *sc, part *q, kn_error *err) {
+    kn_sched_lock(sc);
     rgjob *j = p->free_jobs;
     if (j) p->free_jobs = j->next;
-    pthread_mutex_unlock(&p->mu);
+    kn_sched_unlock(sc);
     if (!j) {
         j = kn_calloc(1, sizeof *j);
         if (!j) return kn_error_set(err, KN_E_NOMEM, "out of memory");
@@ -201,10 +179,10 @@ static kn_status open_job(pipe_t *p, part *q, kn_error *err) {
             kn_free(j);
             return st;
         }
-        pthread_mutex_lock(&p->mu);
+        kn_sched_lock(sc);
         j->all = p->all_jobs;
         p->all_jobs = j;
-        pthread_mutex_unlock(&p->mu);
+        kn_sched_unlock(sc);
     }
     kn_pq_rowgroup_reset(j->rg);
     j->part = q;
@@ -246,11 +224,11 @@ static void seal(pipe_t *p, part *q, sealed_list *out) {
 }
 
 /* Sends one partition batch to its partition's open row groups, sealing each that fills. */
-static kn_status route_group(pipe_t *p, part *q, sub *s, sealed_list *sealed, kn_error *err) {
+static kn_status route_group(pipe_t *p, kn_sched *sc, part *q, sub *s, sealed_list *sealed, kn_error *err) {
     const kn_batch *b = s->batch;
     size_t row = 0;
     while (row < b->num_rows) {
-        if (!q->open) KN_TRY(open_job(p, q, err));
+        if (!q->open) KN_TRY(open_job(p, sc, q, err));
         rgjob *j = q->open;
         size_t taken = 0;
         KN_TRY(kn_pq_rowgroup_add(j->rg, b, row, &taken, err));
@@ -280,7 +258,7 @@ static void seal_to_budget(pipe_t *p, sealed_list *sealed) {
 }
 
 /* The morsel's groups into the open row groups. Batches move out of `pm` as they are taken. */
-static kn_status route_morsel(pipe_t *p, kn_part_morsel *pm, sealed_list *sealed, kn_error *err) {
+static kn_status route_morsel(pipe_t *p, kn_sched *sc, kn_part_morsel *pm, sealed_list *sealed, kn_error *err) {
     if (pm->too_many) {
         p->overflow = true;
         return KN_OK;
@@ -296,21 +274,12 @@ static kn_status route_morsel(pipe_t *p, kn_part_morsel *pm, sealed_list *sealed
         g->batch = NULL;
         /* The sub is held while it is routed, so a failure part way frees it exactly once. */
         s->refs = 1;
-        kn_status st = route_group(p, q, s, sealed, err);
+        kn_status st = route_group(p, sc, q, s, sealed, err);
         sub_release(s);
         KN_TRY(st);
     }
     seal_to_budget(p, sealed);
     return KN_OK;
-}
-
-static bool can_accept(const pipe_t *p) {
-    if (p->accepting || p->next_accept >= p->opt->num_morsels) return false;
-    if (p->slots[p->next_accept % p->opt->window].state != SLOT_PARSED) return false;
-    /* Row groups waiting to be encoded or written hold their rows: let them drain first. */
-    if (p->in_flight > 0 && (p->in_flight >= p->max_in_flight || p->in_flight_plain > p->opt->open_bytes / 2))
-        return false;
-    return true;
 }
 
 static void publish(pipe_t *p, sealed_list *sealed) {
@@ -324,40 +293,60 @@ static void publish(pipe_t *p, sealed_list *sealed) {
     p->enc_tail = sealed->tail;
 }
 
-/* Called with the lock held and can_accept true; returns with it held. */
-static void accept_step(pipe_t *p) {
-    const kn_part_pipeline_options *o = p->opt;
-    size_t m = p->next_accept, si = m % o->window;
-    slot *s = &p->slots[si];
-    kn_error e;
-    kn_error_reset(&e);
+/* ---- the scheduler's callbacks (kn_sched.h) ---------------------------------------------- */
+
+static bool on_parse(void *ctx, kn_sched *sc, int thread, size_t m, size_t si) {
+    (void)sc;
+    pipe_t *p = ctx;
+    return p->opt->ops.parse(p->opt->ops.ctx, thread, m, si, &p->slots[si]);
+}
+
+static bool on_can_accept(void *ctx, size_t m, size_t si) {
+    (void)m;
+    (void)si;
+    const pipe_t *p = ctx;
+    /* Row groups waiting to be encoded or written hold their rows: let them drain first. */
+    return p->in_flight == 0 || (p->in_flight < p->max_in_flight && p->in_flight_plain <= p->opt->open_bytes / 2);
+}
+
+/* The caller's accept, then the morsel's folders into their open row groups, outside the lock
+ * (the partitions are the acceptor's alone); what that sealed is published under it. */
+static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *done, kn_error *err) {
+    pipe_t *p = ctx;
+    kn_part_morsel *pm = &p->slots[si];
     sealed_list sealed = {NULL, NULL};
-    p->accepting = true;
-    pthread_mutex_unlock(&p->mu);
-    kn_status st = o->ops.accept(o->ops.ctx, m, si, &s->pm, &e);
-    if (st == KN_OK) st = route_morsel(p, &s->pm, &sealed, &e);
-    if (st == KN_OK && !p->overflow && m + 1 == o->num_morsels) {
-        /* The last morsel: every open row group is complete. */
-        for (size_t i = 0; i < p->num_parts; i++)
-            if (p->parts[i]->open) seal(p, p->parts[i], &sealed);
-    }
-    kn_part_morsel_clear(&s->pm);
-    pthread_mutex_lock(&p->mu);
+    kn_sched_unlock(sc);
+    kn_status st = p->opt->ops.accept(p->opt->ops.ctx, m, si, pm, err);
+    if (st == KN_OK) st = route_morsel(p, sc, pm, &sealed, err);
+    kn_part_morsel_clear(pm);
+    kn_sched_lock(sc);
     publish(p, &sealed);
-    p->accepting = false;
-    s->state = SLOT_FREE;
-    p->next_accept++;
-    if (st != KN_OK) fail(p, st, &e);
-    else if (p->overflow) fail(p, KN_OK, NULL);
-    else if (p->next_accept == o->num_morsels) p->input_done = true;
-    pthread_cond_broadcast(&p->cv);
+    *done = true;
+    if (st == KN_OK && p->overflow) kn_sched_stop(sc);
+    return st;
+}
+
+/* The last morsel is in: every open row group is complete. */
+static kn_status on_input_end(void *ctx, kn_error *err) {
+    (void)err;
+    pipe_t *p = ctx;
+    sealed_list sealed = {NULL, NULL};
+    for (size_t i = 0; i < p->num_parts; i++)
+        if (p->parts[i]->open) seal(p, p->parts[i], &sealed);
+    publish(p, &sealed);
+    return KN_OK;
+}
+
+static bool on_finished(void *ctx) {
+    const pipe_t *p = ctx;
+    return p->in_flight == 0;
 }
 
 /* ---- encoding and writing ---------------------------------------------------------------- */
 
 /* Encodes one column of the oldest sealed row group. Called with the lock held and enc_head
- * set; returns with it held. */
-static kn_status encode_step(pipe_t *p, int thread, kn_error *e) {
+ * set; lets go of it while encoding. */
+static kn_status encode_step(pipe_t *p, kn_sched *sc, int thread, kn_error *e) {
     kn_profile *prof = p->opt->profile;
     bool on = prof && prof->on;
     rgjob *j = p->enc_head;
@@ -367,7 +356,7 @@ static kn_status encode_step(pipe_t *p, int thread, kn_error *e) {
         if (!p->enc_head) p->enc_tail = NULL;
         j->next = NULL;
     }
-    pthread_mutex_unlock(&p->mu);
+    kn_sched_unlock(sc);
     kn_pq_encoder *enc = p->encoders[thread];
     uint64_t t0 = kn_profile_start(prof);
     uint64_t c0 = on ? kn_pq_encoder_compress_ns(enc) : 0;
@@ -377,23 +366,24 @@ static kn_status encode_step(pipe_t *p, int thread, kn_error *e) {
         kn_profile_add(prof, KN_STAGE_COMPRESS, c);
         kn_profile_add(prof, KN_STAGE_ENCODE, all > c ? all - c : 0);
     }
-    bool last = false;
-    pthread_mutex_lock(&p->mu);
-    if (st == KN_OK && ++j->cols_done == p->ncols) last = true;
-    pthread_mutex_unlock(&p->mu);
-    if (last) {
-        /* Every column is encoded: the rows are no longer needed. This thread alone holds the
-         * job now (it is in no queue). */
-        for (size_t i = 0; i < j->nsubs; i++) sub_release(j->subs[i]);
-        j->nsubs = 0;
-    }
-    pthread_mutex_lock(&p->mu);
-    if (last) {
-        j->next = p->encoded;
-        p->encoded = j;
-        pthread_cond_broadcast(&p->cv);
-    }
-    return st;
+    kn_sched_lock(sc);
+    if (st != KN_OK || ++j->cols_done < p->ncols) return st;
+    /* Every column is encoded: the rows are no longer needed. This thread alone holds the job
+     * now (it is in no queue). */
+    kn_sched_unlock(sc);
+    for (size_t i = 0; i < j->nsubs; i++) sub_release(j->subs[i]);
+    j->nsubs = 0;
+    kn_sched_lock(sc);
+    j->next = p->encoded;
+    p->encoded = j;
+    return KN_OK;
+}
+
+static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_error *err) {
+    pipe_t *p = ctx;
+    if (!p->enc_head) return KN_OK;
+    *did = true;
+    return encode_step(p, sc, thread, err);
 }
 
 /* An encoded row group that is next in its partition's file, taken out of the list; or NULL. */
@@ -410,73 +400,29 @@ static rgjob *take_writable(pipe_t *p) {
     return NULL;
 }
 
-static void worker(pipe_t *p, int thread) {
-    const kn_part_pipeline_options *o = p->opt;
-    kn_profile *prof = o->profile;
-    kn_error e;
-    kn_status st;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        if (p->stop) break;
-        if (p->input_done && p->in_flight == 0) break;
-
-        rgjob *j = take_writable(p);
-        if (j) {
-            p->writing = true;
-            pthread_mutex_unlock(&p->mu);
-            uint64_t t0 = kn_profile_start(prof);
-            kn_error_reset(&e);
-            part *q = j->part;
-            st = o->ops.write(o->ops.ctx, q->index, q->path, q->len, j->rg, &e);
-            kn_profile_lap(prof, KN_STAGE_WRITE, t0);
-            kn_pq_rowgroup_reset(j->rg);
-            pthread_mutex_lock(&p->mu);
-            p->writing = false;
-            q->next_write++;
-            p->in_flight--;
-            p->in_flight_plain -= j->plain;
-            j->next = p->free_jobs;
-            p->free_jobs = j;
-            if (st != KN_OK) {
-                fail(p, st, &e);
-                break;
-            }
-            pthread_cond_broadcast(&p->cv);
-            continue;
-        }
-
-        if (can_accept(p)) {
-            accept_step(p);
-            continue;
-        }
-
-        if (p->enc_head) {
-            kn_error_reset(&e);
-            st = encode_step(p, thread, &e);
-            if (st != KN_OK) {
-                fail(p, st, &e);
-                break;
-            }
-            continue;
-        }
-
-        if (p->next_parse < o->num_morsels && p->next_parse < p->next_accept + o->window) {
-            size_t m = p->next_parse++, si = m % o->window;
-            slot *s = &p->slots[si];
-            s->state = SLOT_PARSING;
-            pthread_mutex_unlock(&p->mu);
-            o->ops.parse(o->ops.ctx, thread, m, si, &s->pm);
-            pthread_mutex_lock(&p->mu);
-            s->state = SLOT_PARSED;
-            pthread_cond_broadcast(&p->cv);
-            continue;
-        }
-
-        uint64_t w0 = prof && prof->on ? kn_wall_ns() : 0;
-        pthread_cond_wait(&p->cv, &p->mu);
-        if (w0) kn_profile_add(prof, KN_STAGE_IDLE, kn_wall_ns() - w0);
-    }
-    pthread_mutex_unlock(&p->mu);
+/* Writes a row group that is next in its partition's file (one writer at a time; the I/O runs
+ * outside the lock). */
+static kn_status on_drain(void *ctx, kn_sched *sc, int thread, bool *did, kn_error *err) {
+    (void)thread;
+    pipe_t *p = ctx;
+    rgjob *j = take_writable(p);
+    if (!j) return KN_OK;
+    *did = true;
+    p->writing = true;
+    kn_sched_unlock(sc);
+    uint64_t t0 = kn_profile_start(p->opt->profile);
+    part *q = j->part;
+    kn_status st = p->opt->ops.write(p->opt->ops.ctx, q->index, q->path, q->len, j->rg, err);
+    kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t0);
+    kn_pq_rowgroup_reset(j->rg);
+    kn_sched_lock(sc);
+    p->writing = false;
+    q->next_write++;
+    p->in_flight--;
+    p->in_flight_plain -= j->plain;
+    j->next = p->free_jobs;
+    p->free_jobs = j;
+    return st;
 }
 
 kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overflow, kn_error *err) {
@@ -489,9 +435,6 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overfl
     p.opt = opt;
     p.ncols = kn_pq_layout_columns(opt->layout);
     p.max_in_flight = 2 * (size_t)opt->threads + 2;
-    p.status = KN_OK;
-    kn_error_reset(&p.error);
-    p.input_done = opt->num_morsels == 0;
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     kn_status st = p.slots && p.encoders ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
@@ -500,14 +443,15 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overfl
         if (st == KN_OK && opt->profile && opt->profile->on) kn_pq_encoder_set_profile(p.encoders[t], true);
     }
     if (st == KN_OK) {
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.cv, NULL);
-#pragma omp parallel num_threads(opt->threads)
-        worker(&p, omp_get_thread_num());
-        pthread_cond_destroy(&p.cv);
-        pthread_mutex_destroy(&p.mu);
-        st = p.status;
-        if (st != KN_OK && err) *err = p.error;
+        kn_sched_options so = {
+            .num_morsels = opt->num_morsels,
+            .threads = opt->threads,
+            .window = opt->window,
+            .profile = opt->profile,
+            .ops = {.ctx = &p, .parse = on_parse, .accept = on_accept, .can_accept = on_can_accept,
+                    .drain = on_drain, .work = on_work, .input_end = on_input_end, .finished = on_finished},
+        };
+        st = kn_sched_run(&so, err);
         *overflow = p.overflow && st == KN_OK;
     }
     /* Whatever is left after a failure or an overflow: open and sealed row groups' rows, parsed
@@ -523,7 +467,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overfl
         kn_pq_rowgroup_free(j->rg);
         kn_free(j);
     }
-    for (size_t i = 0; p.slots && i < opt->window; i++) morsel_release(&p.slots[i].pm);
+    for (size_t i = 0; p.slots && i < opt->window; i++) morsel_release(&p.slots[i]);
     for (int t = 0; p.encoders && t < opt->threads; t++) kn_pq_encoder_free(p.encoders[t]);
     kn_free(p.encoders);
     kn_free(p.parts);

@@ -1,4 +1,4 @@
-/* engine/exec/kn_part_pipeline.h: the streaming partitioned write's scheduler: parse morsels on
+/* engine/exec/kn_part_pipeline.h: the streaming partitioned write's row groups: parse morsels on
  * every thread into one batch per partition folder, hand those to each partition's open row
  * group strictly in morsel order, encode sealed row groups' columns on any thread, and append
  * each partition's row groups to its own file in order.
@@ -8,18 +8,17 @@
  * Past `max_partitions` distinct folders the run reports an overflow and the caller falls back
  * to the external sort, which holds one file open at a time whatever the partition count.
  *
- * Every thread runs the same loop, taking the first of these it can, under one lock:
- *   1. write an encoded row group if it is the next of its partition (one writer at a time; the
- *      I/O runs outside the lock);
- *   2. accept the next morsel in input order if it is parsed (one acceptor at a time): the
- *      caller's accept callback (rejects, counts, progress), then each of the morsel's
- *      partition batches goes to its partition's open row group, which is sealed when it reaches
- *      row_group_bytes; then, while the open row groups together hold more than `open_bytes`
- *      (their rows' PLAIN size), the largest is sealed early;
- *   3. encode a column of the oldest sealed row group (kn_pq_rowgroup_encode, with the thread's
- *      own encoder); once every column is done its batches are freed;
- *   4. parse the next morsel, if it is within `window` morsels of the next to accept;
- *   otherwise wait.
+ * An output on the run's scheduler (kn_sched.h), whose loop gives every thread the first of:
+ *   drain:  write an encoded row group if it is the next of its partition (one writer at a
+ *           time; the I/O runs outside the lock);
+ *   accept: the next morsel in input order, if it is parsed: the caller's accept callback
+ *           (rejects, counts, progress), then each of the morsel's partition batches goes to
+ *           its partition's open row group, which is sealed when it reaches row_group_bytes;
+ *           then, while the open row groups together hold more than `open_bytes` (their rows'
+ *           PLAIN size), the largest is sealed early;
+ *   work:   encode a column of the oldest sealed row group (kn_pq_rowgroup_encode, with the
+ *           thread's own encoder); once every column is done its batches are freed;
+ *   parse:  the next morsel, if it is within `window` morsels of the next to accept.
  *
  * Why the bytes do not depend on the thread count: partitions are numbered, row groups filled
  * and sealed (by size or by the open-bytes rule) only in the accept step, in input order, from
@@ -42,6 +41,7 @@
 #include "kn_column.h"
 #include "kn_profile.h"
 #include "kn_pq_rowgroup.h"
+#include "kn_sched.h"
 #include "kn_status.h"
 
 /* One morsel's rows, split by partition folder. Filled by the parse callback through
@@ -71,8 +71,9 @@ typedef struct kn_part_pipeline_ops {
     void *ctx;
     /* Any thread; `thread` in [0, threads), `slot` in [0, window) (morsel m uses slot
      * m % window). Parses morsel `m` into `out` (empty). Failures are kept in the slot by the
-     * caller and reported by accept, so they surface in input order. */
-    void (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_part_morsel *out);
+     * caller and reported by accept, so they surface in input order. Returns false when there
+     * is no morsel m (an open count: the input ended before it). */
+    bool (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_part_morsel *out);
     /* One call at a time, morsels in order. Returns KN_OK to send the morsel's rows to the
      * files, or a failure (with `err` filled) that stops the run. It may empty `pm`
      * (kn_part_morsel_clear) and parse the morsel into it again first (a format whose morsel
@@ -85,7 +86,7 @@ typedef struct kn_part_pipeline_ops {
 } kn_part_pipeline_ops;
 
 typedef struct kn_part_pipeline_options {
-    size_t num_morsels;
+    size_t num_morsels;         /* KN_SCHED_OPEN: parse finds the end */
     int threads;                /* >= 1 */
     size_t window;              /* morsels parsed ahead of the next to accept, at most; >= 1 */
     const kn_pq_layout *layout; /* borrowed: the files' columns and row group size */

@@ -42,7 +42,7 @@ static void fail(kn_sched *s, kn_status st, const kn_error *e) {
 
 /* Every morsel is accepted: tell the output, once. Lock held. */
 static void note_input_end(kn_sched *s) {
-    if (s->input_ended || s->next_accept < s->end) return;
+    if (s->stop || s->input_ended || s->next_accept < s->end) return;
     s->input_ended = true;
     kn_error e;
     kn_error_reset(&e);

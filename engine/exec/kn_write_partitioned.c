@@ -110,9 +110,10 @@ static void pstream_parse_from(pstream *s, int thread, size_t m, size_t si, size
     kn_profile_lap(s->prof, KN_STAGE_READ, t);
 }
 
-static void pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
+static bool pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
     pstream *s = ctx;
     pstream_parse_from(s, thread, m, si, SIZE_MAX, out);
+    return true;
 }
 
 static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *pm, kn_error *err) {

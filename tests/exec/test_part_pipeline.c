@@ -55,13 +55,13 @@ typedef struct ctx {
     size_t accepted;
 } ctx;
 
-static void parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *out) {
+static bool parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *out) {
     (void)thread;
     (void)slot;
     ctx *c = c_;
     if (c->too_many_at_5 && m == 5) {
         out->too_many = true;
-        return;
+        return true;
     }
     size_t n = morsel_rows(m);
     for (size_t p = 0; p < c->parts && n; p++) {
@@ -78,6 +78,7 @@ static void parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *o
         }
         ck_assert_int_eq(kn_part_morsel_add(out, (const uint8_t *)part_path(p), strlen(part_path(p)), b, NULL), KN_OK);
     }
+    return true;
 }
 
 static kn_status accept(void *c_, size_t m, size_t slot, kn_part_morsel *pm, kn_error *err) {
