@@ -6,7 +6,9 @@
  *                            writes (parse, then accept in input order)
  *   kn_run_rejects.c         bad records: counted against --on-error / --max-errors, located
  *                            (file, line, column), quarantined in the input's format
- *   kn_write_stream.c        the streaming write (kn_pipeline.h)
+ *   kn_sched.h               the one scheduler every write runs on: morsels parsed on every
+ *                            thread, accepted in input order, the output's work in between
+ *   kn_write_stream.c        the streaming write (its row groups: kn_pipeline.h)
  *   kn_write_partitioned.c   the streaming partitioned write (kn_part_pipeline.h)
  *   kn_write_sorted.c        the clustered write: keys, sort, spill, merge (kn_sort_spill.h)
  *   kn_convert.c             the job: format, schema, layout, plan, which write, commit, result
@@ -161,8 +163,8 @@ kn_status kn__account_rejects(kn_run *r, kn_morsel_out *w, kn_run_input *in, kn_
 
 /* ---- the outputs: the three write paths behind one face -------------------------------- */
 
-/* An output takes every morsel (parsed on any thread, accepted in input order) to the files of
- * r->files. start runs before the files are made (NULL: nothing to do); run parses and hands
+/* An output takes every morsel (parsed on any thread, accepted in input order, on kn_sched) to
+ * the files of r->files. start runs before the files are made (NULL: nothing to do); run parses and hands
  * over every morsel, or stops at the first failure, or, for an output that cannot go on
  * (too many folders to keep open), sets *give_way and returns KN_OK: the caller then starts
  * over with kn__output_sorted (kn__restart_sorted); finish runs after the last morsel
