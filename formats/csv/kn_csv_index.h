@@ -102,4 +102,45 @@ static inline size_t kn__csv_flatten(uint64_t s, uint32_t base, uint32_t *pos, s
     return n;
 }
 
+/* ---- the break scan: where whole records end, for cutting a stream (kn_csv_cut.c) ------- */
+
+/* Scans buf[0..len), which starts on a record boundary (outside quotes, not escaped), for the
+ * line breaks the index would give (LF or CR outside quotes, not escaped) and returns one past
+ * the last, 0 for none. The reader skips a line that starts with the comment byte raw, its
+ * quotes and escapes not counting, so with a `comment` byte (0: none) the scan stops at the
+ * first record that starts with it: *stop is its offset (len when there is none), and only the
+ * breaks before it count. It writes no positions, so it runs faster than the index. */
+typedef size_t (*kn__csv_breaks_fn)(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment,
+                                    size_t *stop);
+
+size_t kn__csv_breaks_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+/* Need kn_cpu()->avx2, and ->avx512. */
+size_t kn__csv_breaks_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+size_t kn__csv_breaks_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+
+/* One block of the break scan from its masks (m->delim is left out) and the bits of the
+ * comment byte (0 without one), advancing the carry; *at_start is 1 when the block's first
+ * byte starts a record, and is set for the next block. Returns the breaks before the first
+ * record that starts with the comment byte, and that record's bit in *stop (64: none). */
+static inline uint64_t kn__csv_breaks_block(const kn__csv_masks *m, uint64_t comment, kn__csv_carry *c,
+                                            uint64_t *at_start, unsigned *stop) {
+    kn__csv_masks only_nl = *m;
+    only_nl.delim = 0;
+    uint64_t s = kn__csv_block(&only_nl, c);
+    *stop = 64;
+    if (comment) {
+        /* A record starts at the block's start or just past a break. */
+        uint64_t hit = ((s << 1) | *at_start) & comment;
+        *at_start = s >> 63;
+        if (hit) {
+            *stop = (unsigned)__builtin_ctzll(hit);
+            s &= (1ull << *stop) - 1;
+        }
+    }
+    return s;
+}
+
+/* One past the highest set bit of a non-zero `s`, as an offset from `base`. */
+static inline size_t kn__csv_past_last(uint64_t s, size_t base) { return base + 64 - (size_t)__builtin_clzll(s); }
+
 #endif

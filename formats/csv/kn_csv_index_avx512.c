@@ -1,5 +1,6 @@
-/* formats/csv/kn_csv_index_avx512.c: the AVX-512 twin of stage 1: one 64-byte load per block
- * (masked for the tail), each class straight into a mask register. */
+/* formats/csv/kn_csv_index_avx512.c: the AVX-512 twin of stage 1 (the index and the break
+ * scan): one 64-byte load per block (masked for the tail), each class straight into a mask
+ * register. */
 #include <immintrin.h>
 
 #include "kn_csv_index.h"
@@ -27,4 +28,33 @@ size_t kn__csv_index_avx512(const uint8_t *buf, size_t len, const kn__csv_chars 
     *carry = c;
     *ascii = high == 0;
     return n;
+}
+
+size_t kn__csv_breaks_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop) {
+    const __m512i q = _mm512_set1_epi8((char)ch->quote), e = _mm512_set1_epi8((char)ch->escape);
+    const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r'), k = _mm512_set1_epi8((char)comment);
+    const bool quoting = ch->quote != 0, escaping = ch->escape != 0;
+    kn__csv_carry c = {0, 0};
+    uint64_t at_start = 1;
+    size_t last = 0;
+    for (size_t at = 0; at < len; at += 64) {
+        __mmask64 valid = len - at >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len - at)) - 1;
+        __m512i v = _mm512_maskz_loadu_epi8(valid, buf + at);
+        kn__csv_masks m;
+        m.quote = quoting ? _mm512_mask_cmpeq_epi8_mask(valid, v, q) : 0;
+        m.delim = 0;
+        m.nl = _mm512_mask_cmpeq_epi8_mask(valid, v, lf) | _mm512_mask_cmpeq_epi8_mask(valid, v, cr);
+        m.esc = escaping ? _mm512_mask_cmpeq_epi8_mask(valid, v, e) : 0;
+        m.high = 0;
+        uint64_t cm = comment ? _mm512_mask_cmpeq_epi8_mask(valid, v, k) : 0;
+        unsigned sb;
+        uint64_t s = kn__csv_breaks_block(&m, cm, &c, &at_start, &sb);
+        if (s) last = kn__csv_past_last(s, at);
+        if (sb < 64) {
+            *stop = at + sb;
+            return last;
+        }
+    }
+    *stop = len;
+    return last;
 }

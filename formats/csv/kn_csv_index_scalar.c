@@ -1,5 +1,5 @@
-/* formats/csv/kn_csv_index_scalar.c: the scalar twin of stage 1: the same masks, a byte at a
- * time. The reference the SIMD twins are tested against. */
+/* formats/csv/kn_csv_index_scalar.c: the scalar twin of stage 1 (the index and the break
+ * scan): the same masks, a byte at a time. The reference the SIMD twins are tested against. */
 #include <string.h>
 
 #include "kn_csv_index.h"
@@ -31,4 +31,27 @@ size_t kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars 
     *carry = c;
     *ascii = high == 0;
     return n;
+}
+
+size_t kn__csv_breaks_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop) {
+    kn__csv_carry c = {0, 0};
+    uint64_t at_start = 1;
+    size_t last = 0;
+    for (size_t at = 0; at < len; at += 64) {
+        size_t n = len - at < 64 ? len - at : 64;
+        kn__csv_masks m;
+        masks_of(buf + at, n, ch, &m);
+        uint64_t cm = 0;
+        for (size_t i = 0; comment && i < n; i++)
+            if (buf[at + i] == comment) cm |= 1ull << i;
+        unsigned sb;
+        uint64_t s = kn__csv_breaks_block(&m, cm, &c, &at_start, &sb);
+        if (s) last = kn__csv_past_last(s, at);
+        if (sb < 64) {
+            *stop = at + sb;
+            return last;
+        }
+    }
+    *stop = len;
+    return last;
 }
