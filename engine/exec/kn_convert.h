@@ -133,6 +133,9 @@ typedef struct kn_convert_options {
     uint64_t target_file_bytes;/* roll to the next part file past this size; default 256 MiB */
     int threads;               /* 0 = every core */
     size_t morsel_bytes;       /* default 8 MiB */
+    bool stream_inputs;        /* read every input front to back and cut it as it comes
+                                  (kn_seq_cut.h) instead of mapping it; inputs that can only be
+                                  read once (pipes, /dev/stdin) always are; default false */
     kn_on_error on_error;      /* default fail */
     int64_t max_errors;        /* with skip/quarantine: more rejects than this fail the run; -1 = no limit */
     kn_write_mode mode;        /* default error-if-exists */

@@ -25,8 +25,6 @@ typedef struct pstream_thread {
 
 typedef struct pstream {
     kn_run *r;
-    kn_run_input *inputs;
-    const kn_run_morsel *morsels;
     const kn_pq_layout *check_layout; /* the rows' schema: their values against Parquet's types */
     const kn_schema *file_schema;     /* borrowed from the sink */
     const size_t *map;                /* file column -> row column */
@@ -94,39 +92,39 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
     return KN_OK;
 }
 
-static void pstream_parse_from(pstream *s, int thread, size_t m, size_t si, size_t forced, kn_part_morsel *out) {
+/* Parses the slot's morsel (from `forced` when not SIZE_MAX) and splits its rows by folder. */
+static void pstream_parse_from(pstream *s, int thread, size_t si, size_t forced, kn_part_morsel *out) {
     pstream_thread *th = &s->threads[thread];
     kn_run_slot *sl = &s->slots[si];
-    kn_run_input *in = &s->inputs[s->morsels[m].input];
-    kn__slot_parse(s->r, thread, sl, s->check_layout, th->reader, th->batch, in, &s->morsels[m], forced, s->keep_going,
-               s->prof);
+    kn__slot_parse(s->r, thread, sl, s->check_layout, th->reader, th->batch, forced, s->keep_going, s->prof);
     uint64_t t = kn_profile_start(s->prof);
     if (sl->out.fatal == KN_OK && sl->check == KN_OK && th->batch->num_rows) {
         kn_status st = split_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
         if (st != KN_OK) sl->out.fatal = st;
     }
-    t = kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
-    kn__release_input(in, sl->start, sl->end);
-    kn_profile_lap(s->prof, KN_STAGE_READ, t);
+    kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
 }
 
 static bool pstream_parse(void *ctx, int thread, size_t m, size_t si, kn_part_morsel *out) {
     pstream *s = ctx;
-    pstream_parse_from(s, thread, m, si, SIZE_MAX, out);
+    if (!kn__plan_take(s->r->plan, m, &s->slots[si].mo)) return false;
+    pstream_parse_from(s, thread, si, SIZE_MAX, out);
     return true;
 }
 
 static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *pm, kn_error *err) {
+    (void)m;
     pstream *s = ctx;
-    kn_run_input *in = &s->inputs[s->morsels[m].input];
-    if (kn__start_wrong(s->r, in, s->slots[si].start)) {
-        kn__note_reread(s->r, in, s->slots[si].start);
+    kn_run_slot *sl = &s->slots[si];
+    kn_run_input *in = kn__input(s->r, &sl->mo);
+    if (kn__start_wrong(s->r, in, sl->start)) {
+        kn__note_reread(s->r, in, sl->start);
         kn_part_morsel_clear(pm);
-        pstream_parse_from(s, s->num_threads, m, si, in->verified_end, pm);
+        pstream_parse_from(s, s->num_threads, si, in->verified_end, pm);
     }
     size_t rows = 0;
     for (size_t i = 0; i < pm->num_groups; i++) rows += pm->groups[i].batch->num_rows;
-    return kn__slot_accept(s->r, &s->slots[si], &s->inputs[s->morsels[m].input], rows, err);
+    return kn__slot_accept(s->r, sl, rows, err);
 }
 
 static kn_status pstream_write(void *ctx, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,
@@ -144,8 +142,7 @@ size_t kn__pstream_max_partitions(const kn_convert_options *opt) {
     return opt->max_open_partitions < by_memory ? opt->max_open_partitions : (size_t)by_memory;
 }
 
-static kn_status write_part_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                                     int threads, bool *overflow, kn_error *err) {
+static kn_status write_part_streaming(kn_run *r, int threads, bool *overflow, kn_error *err) {
     const kn_part_spec *spec = r->key_spec.part;
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
@@ -154,8 +151,6 @@ static kn_status write_part_streaming(kn_run *r, kn_run_input *inputs, const kn_
     pstream s;
     memset(&s, 0, sizeof s);
     s.r = r;
-    s.inputs = inputs;
-    s.morsels = morsels;
     s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
     s.prof = r->profile;
     s.file_schema = kn_part_sink_schema(r->files);
@@ -186,7 +181,7 @@ static kn_status write_part_streaming(kn_run *r, kn_run_input *inputs, const kn_
     }
     if (st == KN_OK) {
         kn_part_pipeline_options pl = {
-            .num_morsels = num_morsels,
+            .num_morsels = kn__plan_num_morsels(r->plan),
             .threads = threads,
             .window = window,
             .layout = layout,

@@ -20,37 +20,37 @@ typedef struct sorted_morsel {
     kn_batch *batch;      /* == kb.batch */
     kn_keyed_batch spare; /* the other half of the sort's double buffer */
     kn_morsel_out out;
+    kn_run_morsel mo;     /* which morsel */
     size_t start;         /* where the morsel starts in its file */
 } sorted_morsel;
 
 /* The clustered write's output on the scheduler. */
 typedef struct sorted {
     kn_run *r;
-    kn_run_input *inputs;
-    const kn_run_morsel *morsels;
     kn_format_reader **readers; /* one per thread, and one for the acceptor's second reads */
     int threads;
     sorted_morsel *slots;
     bool keep_going;
 } sorted;
 
-/* Parses one morsel into w->batch and w->out. The batch is created here when the last one was
- * handed to the sorter. */
-static void parse_morsel(const kn_format *fmt, const kn_schema *schema, kn_format_reader *reader, sorted_morsel *w,
-                         const kn_run_input *in, size_t start, size_t end, size_t stop, bool keep_going) {
+/* Parses w's morsel (from `forced` when not SIZE_MAX) into w->batch and w->out. The batch is
+ * created here when the last one was handed to the sorter. */
+static void parse_morsel(kn_run *r, kn_format_reader *reader, sorted_morsel *w, size_t forced, bool keep_going) {
     if (!w->kb.batch && w->spare.batch) {
         w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
         memset(&w->spare, 0, sizeof w->spare);
     }
     w->out.fatal = KN_OK;
-    if (!w->kb.batch) w->out.fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->out.fatal_error);
+    if (!w->kb.batch) w->out.fatal = kn_batch_create(r->schema, 1024, &w->kb.batch, &w->out.fatal_error);
     w->batch = w->kb.batch;
     if (w->out.fatal != KN_OK) {
         kn__out_clear_rejects(&w->out);
         w->out.records = 0;
         return;
     }
-    kn__parse_range(fmt, reader, w->batch, &w->out, in, start, end, stop, keep_going);
+    kn_run_input *in = kn__input(r, &w->mo);
+    w->start = kn__parse_morsel(r, reader, w->batch, &w->out, in, &w->mo, forced, keep_going);
+    kn__morsel_done(in, &w->mo, w->start, w->out.end);
 }
 
 /* Counts the morsel's rows per partition folder (consecutive rows of one folder at once). */
@@ -121,14 +121,12 @@ static kn_status merge_into_files(kn_run *r, kn_error *err) {
     return KN_OK;
 }
 
-/* Parses morsel `mo` (number m; from `forced` when not SIZE_MAX) with the thread's reader, makes
- * its rows' keys and sorts them; failures stay in w->out. */
-static void parse_and_sort(kn_run *r, int thread, kn_format_reader *reader, sorted_morsel *w, const kn_run_input *in,
-                           const kn_run_morsel *mo, size_t m, size_t forced, bool keep_going) {
-    size_t end, stop;
-    kn__morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &w->start, &end, &stop);
+/* Parses w's morsel (number m; from `forced` when not SIZE_MAX) with the thread's reader,
+ * makes its rows' keys and sorts them; failures stay in w->out. */
+static void parse_and_sort(kn_run *r, int thread, kn_format_reader *reader, sorted_morsel *w, size_t m, size_t forced,
+                           bool keep_going) {
     uint64_t t = kn_profile_start(r->profile);
-    parse_morsel(r->fmt, r->schema, reader, w, in, w->start, end, stop, keep_going);
+    parse_morsel(r, reader, w, forced, keep_going);
     t = kn_profile_lap(r->profile, KN_STAGE_PARSE, t);
     if (w->out.fatal == KN_OK) kn__apply_steps(r, thread, w->batch, &w->out);
     /* Keys are made and the morsel's rows sorted here, on every core; the ordered part only
@@ -149,9 +147,9 @@ static void parse_and_sort(kn_run *r, int thread, kn_format_reader *reader, sort
 static bool on_parse(void *ctx, kn_sched *sc, int thread, size_t m, size_t si) {
     (void)sc;
     sorted *s = ctx;
-    const kn_run_morsel *mo = &s->morsels[m];
-    parse_and_sort(s->r, thread, s->readers[thread], &s->slots[si], &s->inputs[mo->input], mo, m, SIZE_MAX,
-                   s->keep_going);
+    sorted_morsel *w = &s->slots[si];
+    if (!kn__plan_take(s->r->plan, m, &w->mo)) return false;
+    parse_and_sort(s->r, thread, s->readers[thread], w, m, SIZE_MAX, s->keep_going);
     return true;
 }
 
@@ -161,20 +159,17 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     sorted *s = ctx;
     kn_run *r = s->r;
     sorted_morsel *w = &s->slots[si];
-    kn_run_input *in = &s->inputs[s->morsels[m].input];
+    kn_run_input *in = kn__input(r, &w->mo);
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(r->profile);
     if (kn__start_wrong(r, in, w->start)) {
         /* One acceptor at a time: the spare reader past the threads' is this step's. */
         kn__note_reread(r, in, w->start);
-        parse_and_sort(r, s->threads, s->readers[s->threads], w, in, &s->morsels[m], m, in->verified_end,
-                       s->keep_going);
+        parse_and_sort(r, s->threads, s->readers[s->threads], w, m, in->verified_end, s->keep_going);
     }
     kn_status st = write_morsel(r, w, in, err);
-    t = kn_profile_lap(r->profile, KN_STAGE_MERGE, t);
-    kn__release_input(in, w->start, w->out.end);
     kn_progress_update(&r->progress, w->out.end - w->start);
-    kn_profile_lap(r->profile, KN_STAGE_READ, t);
+    kn_profile_lap(r->profile, KN_STAGE_MERGE, t);
     kn_sched_lock(sc);
     *done = true;
     return st;
@@ -183,13 +178,12 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
 /* The clustered write's first phase: parse on every core, make each row's key and sort each
  * morsel's rows there too, then hand the sorted batches to the sorter in input order (counting
  * and the sorter's own bookkeeping, plus any spill). */
-static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                                 int threads, bool *give_way, kn_error *err) {
+static kn_status parse_clustered(kn_run *r, int threads, bool *give_way, kn_error *err) {
     (void)give_way;
     /* A morsel waits in its slot sorted, and its slot keeps the spare half of the sort's buffer:
      * one slot past the threads lets a thread parse ahead while another's morsel has its turn. */
     size_t window = (size_t)threads + 1;
-    sorted s = {.r = r, .inputs = inputs, .morsels = morsels, .threads = threads,
+    sorted s = {.r = r, .threads = threads,
                 .keep_going = r->opt->on_error != KN_ON_ERROR_FAIL};
     s.readers = kn_calloc((size_t)threads + 1, sizeof *s.readers);
     s.slots = kn_calloc(window, sizeof *s.slots);
@@ -197,7 +191,7 @@ static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_m
     for (int t = 0; st == KN_OK && t <= threads; t++) st = r->fmt->reader_create(r->fopts, r->schema, &s.readers[t], err);
     if (st == KN_OK) {
         kn_sched_options so = {
-            .num_morsels = num_morsels,
+            .num_morsels = kn__plan_num_morsels(r->plan),
             .threads = threads,
             .window = window,
             .profile = r->profile,
@@ -228,7 +222,7 @@ static kn_status start_sorted(kn_run *r, kn_error *err) {
  * (files, rejects, counts) and start over with the external sort, which gives the output a
  * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
  * any thread count. */
-kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs, kn_error *err) {
+kn_status kn__restart_sorted(kn_run *r, kn_error *err) {
     kn_convert_result *res = r->result;
     res->write_path = kn__output_sorted.write_path;
     kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
@@ -240,11 +234,7 @@ kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs,
     r->rejects = r->reasons = NULL;
     res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
     res->rows_filtered = res->rows_deduplicated = 0;
-    for (size_t i = 0; i < num_inputs; i++) {
-        inputs[i].line_cursor = 0;
-        inputs[i].line_at_cursor = 0;
-        inputs[i].verified_end = inputs[i].data_start;
-    }
+    KN_RETURN_ERROR_IF(!kn__plan_rewind(r->plan), err, KN_E_INTERNAL, "an input read once cannot be read again");
     kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
     KN_TRY(start_sorted(r, err));
     kn_part_sink_options o = *r->sink_opts;
