@@ -256,7 +256,7 @@ static kn_status route_group(pipe_t *p, part *q, sub *s, sealed_list *sealed, kn
         KN_TRY(kn_pq_rowgroup_add(j->rg, b, row, &taken, err));
         KN_RETURN_ERROR_IF(taken == 0, err, KN_E_INTERNAL, "an open row group took no rows");
         KN_TRY(job_add_sub(j, s, err));
-        uint64_t plain = kn__rows_plain_bytes(b, row, taken);
+        uint64_t plain = kn_rows_plain_bytes(b, row, taken);
         j->plain += plain;
         p->open_plain += plain;
         row += taken;

@@ -14,7 +14,7 @@ typedef struct kn_part_stat {
     const uint8_t *path; /* owned by the table; the folder path, "" when not partitioned */
     size_t len;
     uint64_t rows;
-    uint64_t raw_bytes;  /* PLAIN size of its rows (kn__row_plain_bytes) */
+    uint64_t raw_bytes;  /* PLAIN size of its rows (kn_row_plain_bytes) */
 } kn_part_stat;
 
 typedef struct kn_part_stats kn_part_stats;

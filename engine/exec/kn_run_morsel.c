@@ -208,7 +208,7 @@ void kn__slot_parse(kn_run *r, int thread, kn_run_slot *sl, const kn_pq_layout *
     if (sl->out.fatal == KN_OK && batch->num_rows) {
         kn_error_reset(&sl->check_error);
         sl->check = kn_pq_layout_check(layout, batch, &sl->check_error);
-        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn__col_max_string(&batch->columns[c]);
+        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn_col_max_string(&batch->columns[c]);
     }
     kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
 }

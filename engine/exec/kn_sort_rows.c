@@ -101,7 +101,7 @@ kn_status kn_sort_rows(const kn_keyed_batch *in, kn_keyed_batch *out, kn_error *
     uint32_t *order = st == KN_OK ? kn_malloc(n * sizeof *order) : NULL;
     if (st == KN_OK && !order) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting %zu rows", n);
     for (size_t i = 0; st == KN_OK && i < n; i++) order[i] = e[i].row;
-    if (st == KN_OK) st = kn__batch_gather(out->batch, b, order, n, NULL, err);
+    if (st == KN_OK) st = kn_batch_gather(out->batch, b, order, n, NULL, err);
     if (st == KN_OK && !kn_buf_reserve(&out->keys, in->keys.len)) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting rows");
     for (size_t i = 0; st == KN_OK && i < n; i++) {
         uint32_t r = order[i];

@@ -122,21 +122,21 @@ static kn_status bw_add_run(block_writer *bw, const kn_keyed_batch *src, size_t 
         kn_keyed_batch *kb = &bw->block;
         size_t have = kb->batch->num_rows, k = n;
         if (k > KN_SPILL_BLOCK_ROWS - have) k = KN_SPILL_BLOCK_ROWS - have;
-        size_t bytes = (size_t)kn__rows_plain_bytes(src->batch, first, k) + (src->key_offs[first + k] - src->key_offs[first]);
+        size_t bytes = (size_t)kn_rows_plain_bytes(src->batch, first, k) + (src->key_offs[first + k] - src->key_offs[first]);
         if (bw->block_bytes + bytes >= bw->s->block_bytes) {
             /* The block reaches its byte size inside the range: stop at the row that fills it,
              * as row by row, so blocks (and the merge's buffers) keep their size. */
             size_t i = 0;
             bytes = 0;
             while (i < k && bw->block_bytes + bytes < bw->s->block_bytes) {
-                bytes += (size_t)kn__row_plain_bytes(src->batch, first + i) + (src->key_offs[first + i + 1] - src->key_offs[first + i]);
+                bytes += (size_t)kn_row_plain_bytes(src->batch, first + i) + (src->key_offs[first + i + 1] - src->key_offs[first + i]);
                 i++;
             }
             k = i;
         }
         KN_TRY(kn__keyed_reserve_offs(kb, have + k, err));
         if (have == 0) kb->key_offs[0] = 0;
-        KN_TRY(kn__batch_copy_rows(kb->batch, src->batch, first, k, NULL, err));
+        KN_TRY(kn_batch_copy_rows(kb->batch, src->batch, first, k, NULL, err));
         uint32_t k0 = src->key_offs[first], klen = src->key_offs[first + k] - k0;
         KN_RETURN_ERROR_IF(kb->keys.len + klen > UINT32_MAX, err, KN_E_INTERNAL, "a spill block's keys pass 4 GiB");
         uint32_t base = (uint32_t)kb->keys.len;

@@ -59,7 +59,7 @@ static kn_status count_partitions(kn_run *r, const kn_keyed_batch *kb, kn_error 
         }
         path = key;
         len = plen;
-        raw += kn__row_plain_bytes(b, i);
+        raw += kn_row_plain_bytes(b, i);
     }
     if (n > r0) KN_TRY(kn_part_stats_add(r->stats, path, len, n - r0, raw, err));
     return KN_OK;

@@ -1,7 +1,7 @@
 /* tests/exec/test_clustered_runs.c: the clustered write's range copies give what the row-by-row
  * path gives: kn_sorter_next_run hands back the rows kn_sorter_next does, in the same order
- * (with and without spill files), and kn__batch_copy_rows / kn__batch_gather build the same
- * columns (values, nulls, strings) as kn__batch_copy_row one row at a time. */
+ * (with and without spill files), and kn_batch_copy_rows / kn_batch_gather build the same
+ * columns (values, nulls, strings) as kn_batch_copy_row one row at a time. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,12 +81,12 @@ static void drain(kn_sorter *s, bool runs, kn_batch *out) {
             if (done) break;
             ck_assert_uint_ge(r.n, 1);
             ck_assert_uint_le(r.n, 1000);
-            ck_assert_int_eq(kn__batch_copy_rows(out, r.batch, r.row, r.n, NULL, &e), KN_OK);
+            ck_assert_int_eq(kn_batch_copy_rows(out, r.batch, r.row, r.n, NULL, &e), KN_OK);
         } else {
             kn_sorter_row r;
             ck_assert_msg(kn_sorter_next(s, &r, &done, &e) == KN_OK, "%s", e.what);
             if (done) break;
-            ck_assert_int_eq(kn__batch_copy_row(out, r.batch, r.row, NULL, &e), KN_OK);
+            ck_assert_int_eq(kn_batch_copy_row(out, r.batch, r.row, NULL, &e), KN_OK);
         }
     }
 }
@@ -150,17 +150,17 @@ START_TEST(gather_and_range_copy_match_row_copies)
     ck_assert_int_eq(kn_batch_create(s, 4, &a, NULL), KN_OK);
     ck_assert_int_eq(kn_batch_create(s, 4, &b, NULL), KN_OK);
     /* A destination that starts with rows of its own, without nulls, then gets nulls. */
-    for (uint32_t i = 0; i < 40; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, 1, NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
-    for (uint32_t i = 1; i < 40; i++) ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
-    for (uint32_t i = 0; i < 3000; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, order[i], NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(b, src.batch, order, 3000, NULL, NULL), KN_OK);
-    for (uint32_t i = 100; i < 2100; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, i, NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 100, 2000, NULL, NULL), KN_OK);
+    for (uint32_t i = 0; i < 40; i++) ck_assert_int_eq(kn_batch_copy_row(a, src.batch, 1, NULL, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
+    for (uint32_t i = 1; i < 40; i++) ck_assert_int_eq(kn_batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
+    for (uint32_t i = 0; i < 3000; i++) ck_assert_int_eq(kn_batch_copy_row(a, src.batch, order[i], NULL, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_gather(b, src.batch, order, 3000, NULL, NULL), KN_OK);
+    for (uint32_t i = 100; i < 2100; i++) ck_assert_int_eq(kn_batch_copy_row(a, src.batch, i, NULL, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_copy_rows(b, src.batch, 100, 2000, NULL, NULL), KN_OK);
     assert_same_batches(a, b);
     uint64_t rowwise = 0;
-    for (size_t i = 100; i < 2100; i++) rowwise += kn__row_plain_bytes(src.batch, i);
-    ck_assert_uint_eq(kn__rows_plain_bytes(src.batch, 100, 2000), rowwise);
+    for (size_t i = 100; i < 2100; i++) rowwise += kn_row_plain_bytes(src.batch, i);
+    ck_assert_uint_eq(kn_rows_plain_bytes(src.batch, 100, 2000), rowwise);
     kn_free(order);
     kn_batch_free(a);
     kn_batch_free(b);

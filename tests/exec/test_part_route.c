@@ -2,7 +2,7 @@
  * per-row folder paths do: every row in one group, in input order, under the path
  * kn_part_path_append gives that row; distinct paths per group; groups in first-row order. Value
  * keys that print one folder (-0.0 and 0.0, a null and "", NaN payloads) share a group. Also
- * kn__batch_gather with a column map (the write that drops partition columns). */
+ * kn_batch_gather with a column map (the write that drops partition columns). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -528,11 +528,11 @@ START_TEST(gather_with_a_map_moves_the_mapped_columns)
     ck_assert_int_eq(kn_batch_create(one, 2, &want1, NULL), KN_OK);
     ck_assert_int_eq(kn_batch_create(one, 2, &got1, NULL), KN_OK);
     for (size_t i = 0; i < 4; i++) {
-        ck_assert_int_eq(kn__batch_copy_row(want2, src, rows[i], map2, NULL), KN_OK);
-        ck_assert_int_eq(kn__batch_copy_row(want1, src, rows[i], map1, NULL), KN_OK);
+        ck_assert_int_eq(kn_batch_copy_row(want2, src, rows[i], map2, NULL), KN_OK);
+        ck_assert_int_eq(kn_batch_copy_row(want1, src, rows[i], map1, NULL), KN_OK);
     }
-    ck_assert_int_eq(kn__batch_gather(got2, src, rows, 4, map2, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(got1, src, rows, 4, map1, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_gather(got2, src, rows, 4, map2, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_gather(got1, src, rows, 4, map1, NULL), KN_OK);
     ck_assert_uint_eq(got2->num_rows, 4);
     ck_assert_uint_eq(got1->num_rows, 4);
     const kn_batch *pairs[2][2] = {{want2, got2}, {want1, got1}};
@@ -576,7 +576,7 @@ END_TEST
 START_TEST(packed_batches_take_a_gather_within_their_room)
 {
     /* The streamed partitioned write's per-folder batches: one allocation sized from the rows
-     * (kn_batch_create_packed), filled by kn__col_gather_sized. They must hold what an ordinary
+     * (kn_batch_create_packed), filled by kn_col_gather_sized. They must hold what an ordinary
      * gathered batch holds, and the gather must stay inside the room (no array moves: growing
      * an array inside the block would corrupt the heap, which the sanitizer build would see). */
     kn_schema *s = small_schema();
@@ -596,16 +596,16 @@ START_TEST(packed_batches_take_a_gather_within_their_room)
     for (uint32_t i = 0; i < N; i += 3) rows[n++] = i; /* a folder's rows: every third */
     kn_batch *want, *got;
     ck_assert_int_eq(kn_batch_create(s, 1, &want, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(want, src, rows, n, NULL, NULL), KN_OK);
-    size_t bytes = kn__col_gather_bytes(&src->columns[1], rows, n);
+    ck_assert_int_eq(kn_batch_gather(want, src, rows, n, NULL, NULL), KN_OK);
+    size_t bytes = kn_col_gather_bytes(&src->columns[1], rows, n);
     ck_assert_uint_eq(bytes, want->columns[1].bytes.len);
     size_t room[2] = {0, bytes + KN_GATHER_PAD};
     bool bitmap[2] = {true, true};
     ck_assert_int_eq(kn_batch_create_packed(s, n, room, bitmap, &got, NULL), KN_OK);
     ck_assert(got->packed);
     void *values = got->columns[0].values, *offsets = got->columns[1].offsets, *data = got->columns[1].bytes.data;
-    ck_assert_int_eq(kn__col_gather_sized(&got->columns[0], &src->columns[0], rows, n, 0, NULL), KN_OK);
-    ck_assert_int_eq(kn__col_gather_sized(&got->columns[1], &src->columns[1], rows, n, bytes, NULL), KN_OK);
+    ck_assert_int_eq(kn_col_gather_sized(&got->columns[0], &src->columns[0], rows, n, 0, NULL), KN_OK);
+    ck_assert_int_eq(kn_col_gather_sized(&got->columns[1], &src->columns[1], rows, n, bytes, NULL), KN_OK);
     got->num_rows = n;
     ck_assert_ptr_eq(got->columns[0].values, values);
     ck_assert_ptr_eq(got->columns[1].offsets, offsets);
