@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kn_alloc.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 #include "kn_partition.h"
 
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, kn_batch *batch,

@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_batch_bytes.h"
 #include "kn_buf.h"
-#include "kn_col_copy.h"
+#include "kn_gather.h"
 #include "kn_pq_rowgroup.h"
 #include "kn_store_local.h"
 

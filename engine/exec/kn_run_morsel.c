@@ -10,7 +10,7 @@
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_store_local.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 
 /* A morsel's bytes: the records whose first byte lies in [k*M, (k+1)*M), so the cut depends
  * only on the bytes and M. An EXACT format finds both ends (the reader gets [start, end)); a

@@ -8,7 +8,7 @@
 #include "kn_alloc.h"
 #include "kn_log.h"
 #include "kn_run.h"
-#include "kn_col_copy.h"
+#include "kn_gather.h"
 #include "kn_part_route.h"
 
 /* The thread's scratch for the partitioned write: the reader, its batch, the router that

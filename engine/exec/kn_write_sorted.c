@@ -11,7 +11,7 @@
 #include "kn_run.h"
 #include <omp.h>
 #include <stdatomic.h>
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 #include "kn_sort_rows.h"
 
 /* The clustered path's per-thread state. */
@@ -185,8 +185,8 @@ static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_m
             }
         }
         kn__out_release(&w.out);
-        kn__keyed_release(&w.kb);
-        kn__keyed_release(&w.spare);
+        kn_keyed_batch_release(&w.kb);
+        kn_keyed_batch_release(&w.spare);
         fmt->reader_free(w.reader);
     }
     if (r->status != KN_OK) *err = r->error;

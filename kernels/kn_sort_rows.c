@@ -1,9 +1,10 @@
-/* engine/exec/kn_sort_rows.c: sorting one keyed batch (kn_sort_rows.h). */
+/* kernels/kn_sort_rows.c: sorting one keyed batch (kn_sort_rows.h). */
 #include "kn_sort_rows.h"
 
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_gather.h"
 
 /* A row and 8 bytes of its key taken just past the prefix every key of the batch shares (keys
  * of one batch often start alike: "region=eu-west/year=2024/"), big-endian, so most comparisons
@@ -75,7 +76,7 @@ kn_status kn_sort_rows(const kn_keyed_batch *in, kn_keyed_batch *out, kn_error *
     if (!out->batch) KN_TRY(kn_batch_create(b->schema, n ? n : 1, &out->batch, err));
     kn_batch_clear(out->batch);
     kn_buf_clear(&out->keys);
-    KN_TRY(kn__keyed_reserve_offs(out, n, err));
+    KN_TRY(kn_keyed_batch_reserve_offs(out, n, err));
     out->key_offs[0] = 0;
     if (n == 0) return KN_OK;
 
