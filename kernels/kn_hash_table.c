@@ -6,7 +6,8 @@
 #include "kn_alloc.h"
 #include "kn_buf.h"
 
-/* Inlined, so a short key's hash costs no library call. */
+/* XXH3 compiled into this file, as formats/parquet/kn_pq_dict.c does: no call through the shared
+ * library's PLT for every key. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
