@@ -19,6 +19,7 @@
 #include "kn_list.h"
 #include "kn_log.h"
 #include "kn_run.h"
+#include "kn_sort_cols.h"
 #include "kn_store_local.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kn_alloc.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 #include "kn_partition.h"
 #include "kn_sched.h"
 
@@ -234,7 +234,7 @@ static kn_status route_group(pipe_t *p, kn_sched *sc, part *q, sub *s, sealed_li
         KN_TRY(kn_pq_rowgroup_add(j->rg, b, row, &taken, err));
         KN_RETURN_ERROR_IF(taken == 0, err, KN_E_INTERNAL, "an open row group took no rows");
         KN_TRY(job_add_sub(j, s, err));
-        uint64_t plain = kn__rows_plain_bytes(b, row, taken);
+        uint64_t plain = kn_rows_plain_bytes(b, row, taken);
         j->plain += plain;
         p->open_plain += plain;
         row += taken;

@@ -131,7 +131,7 @@ kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t
 /* Planned, a run at a time: appends rows [row, row + n) of `batch` (borrowed), the key of row i
  * being keys[key_offs[i] .. key_offs[i + 1]) (kn_sort_key.h: its folder path comes first). The
  * same files, byte for byte, as kn_part_sink_write_row row by row, but the rows are copied as
- * ranges (kn__batch_copy_rows) between the points where the row-by-row path would stop. */
+ * ranges (kn_batch_copy_rows) between the points where the row-by-row path would stop. */
 kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t row, size_t n,
                                  const uint8_t *keys, const uint32_t *key_offs, kn_error *err);
 

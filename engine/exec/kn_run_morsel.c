@@ -10,7 +10,7 @@
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_store_local.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 
 /* A mapped input's morsel k: the records whose first byte lies in [k*M, (k+1)*M). An EXACT
  * format finds both ends (the reader gets [start, end)); a GUESS format guesses the start (or
@@ -261,7 +261,7 @@ void kn__slot_parse(kn_run *r, int thread, kn_run_slot *sl, const kn_pq_layout *
     if (sl->out.fatal == KN_OK && batch->num_rows) {
         kn_error_reset(&sl->check_error);
         sl->check = kn_pq_layout_check(layout, batch, &sl->check_error);
-        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn__col_max_string(&batch->columns[c]);
+        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn_col_max_string(&batch->columns[c]);
     }
     t = kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
     kn__morsel_done(in, &sl->mo, sl->start, sl->end);

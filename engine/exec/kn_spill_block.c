@@ -130,7 +130,7 @@ kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t ro
     if (key_bytes == SIZE_MAX) return damaged(err);
     const uint8_t *keys = take(&p, end, key_bytes);
     if (!keys || p != end) return damaged(err);
-    KN_TRY(kn__keyed_reserve_offs(kb, n, err));
+    KN_TRY(kn_keyed_batch_reserve_offs(kb, n, err));
     memcpy(kb->key_offs, at, (n + 1) * 4);
     kn_buf_clear(&kb->keys);
     if (!kn_buf_append(&kb->keys, keys, key_bytes))

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kn_buf.h"
-#include "kn_col_copy.h"
+#include "kn_sort_key.h"
 #include "kn_status.h"
 
 #define KN_SPILL_HEADER_BYTES 16

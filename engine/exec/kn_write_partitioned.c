@@ -8,7 +8,7 @@
 #include "kn_alloc.h"
 #include "kn_log.h"
 #include "kn_run.h"
-#include "kn_col_copy.h"
+#include "kn_gather.h"
 #include "kn_part_route.h"
 
 /* The thread's scratch for the partitioned write: the reader, its batch, the router that
@@ -63,7 +63,7 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
             const uint32_t *rows;
             size_t len, n;
             kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            th->sizes[c * groups + g] = kn__col_gather_bytes(src, rows, n);
+            th->sizes[c * groups + g] = kn_col_gather_bytes(src, rows, n);
         }
     }
     size_t first = out->num_groups;
@@ -85,7 +85,7 @@ static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch 
             const uint32_t *rows;
             size_t len, n;
             kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            KN_TRY(kn__col_gather_sized(&out->groups[first + g].batch->columns[c], src, rows, n,
+            KN_TRY(kn_col_gather_sized(&out->groups[first + g].batch->columns[c], src, rows, n,
                                         th->sizes[c * groups + g], err));
         }
     }

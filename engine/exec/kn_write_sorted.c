@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kn_alloc.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_sched.h"
@@ -70,7 +70,7 @@ static kn_status count_partitions(kn_run *r, const kn_keyed_batch *kb, kn_error 
         }
         path = key;
         len = plen;
-        raw += kn__row_plain_bytes(b, i);
+        raw += kn_row_plain_bytes(b, i);
     }
     if (n > r0) KN_TRY(kn_part_stats_add(r->stats, path, len, n - r0, raw, err));
     return KN_OK;
@@ -201,8 +201,8 @@ static kn_status parse_clustered(kn_run *r, int threads, bool *give_way, kn_erro
     }
     for (size_t i = 0; s.slots && i < window; i++) {
         kn__out_release(&s.slots[i].out);
-        kn__keyed_release(&s.slots[i].kb);
-        kn__keyed_release(&s.slots[i].spare);
+        kn_keyed_batch_release(&s.slots[i].kb);
+        kn_keyed_batch_release(&s.slots[i].spare);
     }
     for (int t = 0; s.readers && t <= threads; t++) r->fmt->reader_free(s.readers[t]);
     kn_free(s.slots);
