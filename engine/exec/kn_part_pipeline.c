@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_hash_table.h"
 #include "kn_batch_bytes.h"
-#include "kn_partition.h"
 #include "kn_sched.h"
 
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, kn_batch *batch,
@@ -87,8 +87,7 @@ typedef struct pipe {
     /* Partitions: touched by the acceptor only (a part's next_write under the lock). */
     part **parts;
     size_t num_parts, cap_parts;
-    size_t *table; /* open addressing: part index + 1, 0 = empty */
-    size_t table_cap;
+    kn_hash_table *table; /* folder path -> part index */
     uint64_t open_plain;
 
     rgjob *enc_head, *enc_tail; /* sealed, columns left to hand out, in seal order */
@@ -111,33 +110,14 @@ static void sub_release(sub *s) {
 
 /* ---- the acceptor's side: partitions and open row groups ---------------------------------- */
 
-static kn_status table_grow(pipe_t *p, kn_error *err) {
-    size_t cap = p->table_cap ? 2 * p->table_cap : 64;
-    size_t *t = kn_calloc(cap, sizeof *t);
-    if (!t) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < p->num_parts; i++) {
-        size_t h = (size_t)kn_part_path_hash(p->parts[i]->path, p->parts[i]->len) & (cap - 1);
-        while (t[h]) h = (h + 1) & (cap - 1);
-        t[h] = i + 1;
-    }
-    kn_free(p->table);
-    p->table = t;
-    p->table_cap = cap;
-    return KN_OK;
-}
-
 /* The partition of folder `path`, numbered on first sight; NULL with p->overflow set when it
  * would be one too many. */
 static kn_status find_part(pipe_t *p, const uint8_t *path, size_t len, part **out, kn_error *err) {
     *out = NULL;
-    if (2 * (p->num_parts + 1) > p->table_cap) KN_TRY(table_grow(p, err));
-    size_t mask = p->table_cap - 1, h = (size_t)kn_part_path_hash(path, len) & mask;
-    for (; p->table[h]; h = (h + 1) & mask) {
-        part *q = p->parts[p->table[h] - 1];
-        if (q->len == len && (len == 0 || memcmp(q->path, path, len) == 0)) {
-            *out = q;
-            return KN_OK;
-        }
+    size_t index;
+    if (kn_hash_table_find(p->table, path, len, &index)) {
+        *out = p->parts[index];
+        return KN_OK;
     }
     if (p->num_parts >= p->opt->max_partitions) {
         p->overflow = true;
@@ -150,6 +130,8 @@ static kn_status find_part(pipe_t *p, const uint8_t *path, size_t len, part **ou
         p->parts = a;
         p->cap_parts = cap;
     }
+    /* The part keeps its own copy of the path: the writer reads it on another thread while the
+     * acceptor adds keys, which may move the table's. */
     part *q = kn_calloc(1, sizeof *q);
     if (q) q->path = kn_malloc(len ? len : 1);
     if (!q || !q->path) {
@@ -158,9 +140,15 @@ static kn_status find_part(pipe_t *p, const uint8_t *path, size_t len, part **ou
     }
     if (len) memcpy(q->path, path, len);
     q->len = len;
-    q->index = p->num_parts;
+    bool inserted;
+    kn_status st = kn_hash_table_insert(p->table, path, len, &index, &inserted, err);
+    if (st != KN_OK) {
+        kn_free(q->path);
+        kn_free(q);
+        return st;
+    }
+    q->index = index;
     p->parts[p->num_parts++] = q;
-    p->table[h] = p->num_parts;
     *out = q;
     return KN_OK;
 }
@@ -438,6 +426,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overfl
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     kn_status st = p.slots && p.encoders ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (st == KN_OK) st = kn_hash_table_create(64, &p.table, err);
     for (int t = 0; st == KN_OK && t < opt->threads; t++) {
         st = kn_pq_encoder_create(opt->layout, &p.encoders[t], err);
         if (st == KN_OK && opt->profile && opt->profile->on) kn_pq_encoder_set_profile(p.encoders[t], true);
@@ -471,7 +460,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overfl
     for (int t = 0; p.encoders && t < opt->threads; t++) kn_pq_encoder_free(p.encoders[t]);
     kn_free(p.encoders);
     kn_free(p.parts);
-    kn_free(p.table);
+    kn_hash_table_free(p.table);
     kn_free(p.slots);
     return st;
 }
