@@ -118,11 +118,11 @@ mode_title() {
 }
 # Why an engine sits a mode out (empty: it runs). Polars has no partitioned sink in node: it
 # writes one file per folder per input batch, each its own sinkParquet call (bench_polars.mjs),
-# so 26,304 hour folders make ~26k calls per batch (~260k files of ~115 rows at 30M rows): a
+# so 26,304 hour folders make ~26k calls per batch (~290k files of ~100 rows at 30M rows, 11 batches): a
 # measure of that workaround, not of Polars.
 mode_skip() {
   if [ "$1" = polars ] && [ "$2" = hour ]; then
-    echo "no partitioned sink in nodejs-polars; its workaround would write one file per hour folder per batch (~260k files at 30M rows)"
+    echo "no partitioned sink in nodejs-polars; its workaround would write one file per hour folder per batch (~290k files at 30M rows)"
   fi
 }
 
@@ -402,8 +402,8 @@ if [ "$check" = 1 ]; then
     # No peer to hold it against (all failed or sat the mode out): the reference's folders are
     # still checked on their own, every row in the folder its ts names and N rows in all.
     if [ "$compared" = 0 ] && [ "$mode" != plain ]; then
-      if res=$(node "$here/bench_duckdb.mjs" compare --a "$a/$(data_glob "$mode")" --b "$a/$(data_glob "$mode")" \
-               --keys "$(mode_keys "$mode")" 2>&1) && [[ "$res" == *"\"rows\":$rows,"* ]]; then
+      if res=$(node "$here/bench_duckdb.mjs" compare --a "$a/$(data_glob "$mode")" --keys "$(mode_keys "$mode")" 2>&1) &&
+         [[ "$res" == *"\"rows\":$rows,"* ]]; then
         verdict[$mode-$ref]="no peer output; every row in its ts's folder"
         say "$mode: no peer output to compare with; $ref's $rows rows each sit in their ts's folder: $res"
       else

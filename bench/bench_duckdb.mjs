@@ -40,6 +40,10 @@
 //     folders, by name, with the same rows in each, and no row may sit in a folder other than
 //     the one its ts's UTC values name (year=2024/month=3, date=2024-03-05). Prints one JSON
 //     line (with the folder count); exits 1 if they differ.
+//
+//   node bench_duckdb.mjs compare --a GLOB --keys KEYS
+//     One partitioned set alone: its row count and folders, and no row in a folder other than
+//     its ts's (one scan; for a mode with no peer output to compare). Exits 1 on a misplaced row.
 import fs from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -113,53 +117,65 @@ if (cmd === 'convert' || cmd === 'partition') {
   const version = (await con.runAndReadAll('SELECT version()')).getRows()[0][0];
   console.log(JSON.stringify({ engine: 'duckdb', version, rows, seconds, threads, codec, query: q }));
 } else if (cmd === 'compare') {
-  // hive_partitioning = false: compare the columns the files hold, not folder names.
-  const src = (g) => `read_parquet(${sql(g)}, hive_partitioning = false)`;
-  const desc = async (g) => (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src(g)}`)).getRows()
-    .map((r) => `${r[0]}:${r[1]}`);
-  const da = await desc(opt.a);
-  const db2 = await desc(opt.b);
-  // Aggregates that do not depend on row order or file split: counts, min/max, and a hash sum
-  // per column (hash of the text form, so equal values give equal sums whatever the type).
-  const names = da.map((d) => d.slice(0, d.lastIndexOf(':')));
-  const aggs = ['count(*)::VARCHAR'];
-  for (const n of names) {
-    const c = `"${n.replaceAll('"', '""')}"`;
-    aggs.push(`count(${c})::VARCHAR`, `min(${c})::VARCHAR`, `max(${c})::VARCHAR`,
-      `sum(hash(${c}::VARCHAR) % 1000000007)::VARCHAR`);
-  }
-  const agg = async (g) => (await con.runAndReadAll(`SELECT ${aggs.join(', ')} FROM ${src(g)}`)).getRows()[0];
-  const a = await agg(opt.a);
-  const b = await agg(opt.b);
+  const partitioned = Boolean(opt.keys) || opt.partitioned === '1';
+  if (!opt.a || (!opt.b && !partitioned)) throw new Error('compare: --a GLOB --b GLOB [--keys KEYS], or --a GLOB --keys KEYS');
+  // Rows per folder (its path below the glob's fixed part, as text, so year=2024/month=3 and
+  // year=2024/month=03 would differ), and rows whose folder is not the one their ts names.
+  const want = keys.map((k) => `'${k}=' || (${KEY_EXPR[k]})::VARCHAR`).join(` || '/' || `);
+  const parts = async (g) => {
+    const root = g.slice(0, g.indexOf('*')).replace(/\/+$/, '');
+    const folder = `substr(regexp_replace(filename, '/[^/]*$', ''), ${root.length + 2})`;
+    const rows = (await con.runAndReadAll(
+      `SELECT ${folder} AS folder, count(*) AS n, count(*) FILTER (WHERE ${folder} <> ${want}) AS bad ` +
+      `FROM read_parquet(${sql(g)}, hive_partitioning = false, filename = true) GROUP BY ALL ORDER BY ALL`)).getRows();
+    return rows.map((r) => [String(r[0]), Number(r[1]), Number(r[2])]);
+  };
+  const misplaced = (p) => p.reduce((s, r) => s + r[2], 0);
   const diffs = [];
-  if (da.join() !== db2.join()) diffs.push(`schema: ${da.join(' ')} vs ${db2.join(' ')}`);
-  else for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(`${aggs[i]}: ${a[i]} vs ${b[i]}`);
-  const out = { same: false, rows: Number(a[0]) };
-  if (opt.keys || opt.partitioned === '1') {
-    // Rows per folder (its path below the glob's fixed part, as text, so year=2024/month=3 and
-    // year=2024/month=03 would differ), and rows whose folder is not the one their ts names.
-    const want = keys.map((k) => `'${k}=' || (${KEY_EXPR[k]})::VARCHAR`).join(` || '/' || `);
-    const parts = async (g) => {
-      const root = g.slice(0, g.indexOf('*')).replace(/\/+$/, '');
-      const folder = `substr(regexp_replace(filename, '/[^/]*$', ''), ${root.length + 2})`;
-      const rows = (await con.runAndReadAll(
-        `SELECT ${folder} AS folder, count(*) AS n, count(*) FILTER (WHERE ${folder} <> ${want}) AS bad ` +
-        `FROM read_parquet(${sql(g)}, hive_partitioning = false, filename = true) GROUP BY ALL ORDER BY ALL`)).getRows();
-      return rows.map((r) => [String(r[0]), Number(r[1]), Number(r[2])]);
-    };
+  const out = { same: false, rows: 0 };
+  if (!opt.b) {
+    // One set alone (no peer output to hold it against): only its folders are checked, in one
+    // scan; reading tens of thousands of small files is what costs here.
     const pa = await parts(opt.a);
-    const pb = await parts(opt.b);
-    const misplaced = (p) => p.reduce((s, r) => s + r[2], 0);
-    if (misplaced(pa)) diffs.push(`a: ${misplaced(pa)} rows sit in a folder not of their ts`);
-    if (misplaced(pb)) diffs.push(`b: ${misplaced(pb)} rows sit in a folder not of their ts`);
-    const key = (p) => p.map((r) => `${r[0]}:${r[1]}`);
-    const ka = key(pa);
-    const kb = key(pb);
-    if (ka.join(' ') !== kb.join(' ')) {
-      const i = ka.findIndex((x, j) => x !== kb[j]);
-      diffs.push(`rows per folder differ (${ka.length} vs ${kb.length} folders); first difference: ${ka[i] ?? '(none)'} vs ${kb[i] ?? '(none)'}`);
-    }
+    if (misplaced(pa)) diffs.push(`${misplaced(pa)} rows sit in a folder not of their ts`);
+    out.rows = pa.reduce((s, r) => s + r[1], 0);
     out.folders = pa.length;
+  } else {
+    // hive_partitioning = false: compare the columns the files hold, not folder names.
+    const src = (g) => `read_parquet(${sql(g)}, hive_partitioning = false)`;
+    const desc = async (g) => (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src(g)}`)).getRows()
+      .map((r) => `${r[0]}:${r[1]}`);
+    const da = await desc(opt.a);
+    const db2 = await desc(opt.b);
+    // Aggregates that do not depend on row order or file split: counts, min/max, and a hash sum
+    // per column (hash of the text form, so equal values give equal sums whatever the type).
+    const names = da.map((d) => d.slice(0, d.lastIndexOf(':')));
+    const aggs = ['count(*)::VARCHAR'];
+    for (const n of names) {
+      const c = `"${n.replaceAll('"', '""')}"`;
+      aggs.push(`count(${c})::VARCHAR`, `min(${c})::VARCHAR`, `max(${c})::VARCHAR`,
+        `sum(hash(${c}::VARCHAR) % 1000000007)::VARCHAR`);
+    }
+    const agg = async (g) => (await con.runAndReadAll(`SELECT ${aggs.join(', ')} FROM ${src(g)}`)).getRows()[0];
+    const a = await agg(opt.a);
+    const b = await agg(opt.b);
+    if (da.join() !== db2.join()) diffs.push(`schema: ${da.join(' ')} vs ${db2.join(' ')}`);
+    else for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(`${aggs[i]}: ${a[i]} vs ${b[i]}`);
+    out.rows = Number(a[0]);
+    if (partitioned) {
+      const pa = await parts(opt.a);
+      const pb = await parts(opt.b);
+      if (misplaced(pa)) diffs.push(`a: ${misplaced(pa)} rows sit in a folder not of their ts`);
+      if (misplaced(pb)) diffs.push(`b: ${misplaced(pb)} rows sit in a folder not of their ts`);
+      const key = (p) => p.map((r) => `${r[0]}:${r[1]}`);
+      const ka = key(pa);
+      const kb = key(pb);
+      if (ka.join(' ') !== kb.join(' ')) {
+        const i = ka.findIndex((x, j) => x !== kb[j]);
+        diffs.push(`rows per folder differ (${ka.length} vs ${kb.length} folders); first difference: ${ka[i] ?? '(none)'} vs ${kb[i] ?? '(none)'}`);
+      }
+      out.folders = pa.length;
+    }
   }
   out.same = diffs.length === 0;
   out.diffs = diffs.slice(0, 10);
