@@ -35,9 +35,9 @@
 //   batches of whole files of about --batch-bytes (default 1 GiB) of NDJSON or CSV, splits each
 //   batch with DataFrame.partitionBy and sinks each piece: one file per partition per batch. So
 //   files = folders x batches, and each is a sinkParquet call of its own: fine for 36 or 144
-//   folders, heavy for 1,096 days, and for 26,304 hours (30M rows: ~115 rows a piece, ~260k
-//   files) no longer a measure of Polars' writing speed; bench.sh leaves Polars out of its hour
-//   mode for that reason.
+//   folders, heavy for 1,096 days, and for 26,304 hours (30M rows: 11 batches, ~100 rows a
+//   piece, ~290k files) no longer a measure of Polars' writing speed; bench.sh leaves Polars out
+//   of its hour mode for that reason.
 import fs from 'node:fs';
 import path from 'node:path';
 import pl from 'nodejs-polars';
