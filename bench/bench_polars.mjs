@@ -9,8 +9,10 @@
 //
 //   POLARS_MAX_THREADS=T node bench_polars.mjs partition --input GLOB --out DIR --codec C [--level L]
 //                                              [--batch-bytes B] [--format ndjson|csv --schema YAML]
-//     The same rows written Hive-style as DIR/year=Y/month=M/part-K.parquet, year and month taken
-//     from ts (UTC) and left out of the files (as DuckDB's PARTITION_BY and kiln do).
+//                                              [--keys year,month|date|year,month,day,hour]
+//     The same rows written Hive-style as DIR/year=Y/month=M/part-K.parquet (--keys, default
+//     year,month; date gives DIR/date=2024-03-05/part-K.parquet), the keys taken from ts (UTC)
+//     and left out of the files (as DuckDB's PARTITION_BY and kiln do).
 //
 // Prints one JSON line: rows, seconds (inside the process), what it ran.
 //
@@ -31,7 +33,11 @@
 // - There is no partitioned sink in nodejs-polars (Python's PartitionByKey is not exposed), and
 //   collecting 30M rows into one DataFrame takes ~20 GB. So `partition` collects the input in
 //   batches of whole files of about --batch-bytes (default 1 GiB) of NDJSON or CSV, splits each
-//   batch with DataFrame.partitionBy and sinks each piece: one file per partition per batch.
+//   batch with DataFrame.partitionBy and sinks each piece: one file per partition per batch. So
+//   files = folders x batches, and each is a sinkParquet call of its own: fine for 36 or 144
+//   folders, heavy for 1,096 days, and for 26,304 hours (30M rows: 11 batches, ~100 rows a
+//   piece, ~290k files) no longer a measure of Polars' writing speed; bench.sh leaves Polars out
+//   of its hour mode for that reason.
 import fs from 'node:fs';
 import path from 'node:path';
 import pl from 'nodejs-polars';
@@ -96,6 +102,15 @@ const scan = (p) => (format === 'csv' ? pl.scanCSV(p, csvOptions) : typed(pl.sca
 const scanName = format === 'csv' ? 'scanCSV' : 'scanJson';
 const castsName = format === 'csv' ? `{schema of ${path.basename(opt.schema)}, hasHeader, ',', '"', ignoreErrors: false}` : 'casts';
 
+// The partition keys as Polars expressions on ts; a key's value as text is its folder's (integers
+// unpadded, the date as ISO), the same text as kiln's and DuckDB's folders.
+const KEY_EXPR = {
+  year: () => pl.col('ts').date.year(), month: () => pl.col('ts').date.month(), day: () => pl.col('ts').date.day(),
+  hour: () => pl.col('ts').date.hour(), date: () => pl.col('ts').date.strftime('%Y-%m-%d'),
+};
+const keys = (opt.keys || 'year,month').split(',').map((k) => k.trim());
+for (const k of keys) if (!KEY_EXPR[k]) throw new Error(`--keys ${opt.keys}: each key is one of ${Object.keys(KEY_EXPR).join(', ')}`);
+
 const threads = process.env.POLARS_MAX_THREADS || 'default';
 const t0 = process.hrtime.bigint();
 let rows = 0;
@@ -119,19 +134,19 @@ if (cmd === 'convert') {
     curBytes += b;
   }
   if (cur.length) batches.push(cur);
-  how = `${batches.length} batches of <= ${budget} bytes: concat(${scanName} per file) + ${castsName} + year/month -> collect -> ` +
-    `partitionBy(year, month) -> sinkParquet(DIR/year=Y/month=M/part-K.parquet, ${JSON.stringify(sinkOptions)})`;
+  how = `${batches.length} batches of <= ${budget} bytes: concat(${scanName} per file) + ${castsName} + ${keys.join('/')} -> collect -> ` +
+    `partitionBy(${keys.join(', ')}) -> sinkParquet(DIR/${keys.map((k) => `${k}=..`).join('/')}/part-K.parquet, ${JSON.stringify(sinkOptions)})`;
   fs.mkdirSync(opt.out, { recursive: true });
   for (let k = 0; k < batches.length; k++) {
     const lf = (format === 'csv' ? pl.concat(batches[k].map(scan), { how: 'vertical' })
       : typed(pl.concat(batches[k].map((f) => pl.scanJson(f)), { how: 'vertical' })))
-      .withColumns(pl.col('ts').date.year().alias('year'), pl.col('ts').date.month().alias('month'));
+      .withColumns(...keys.map((key) => KEY_EXPR[key]().alias(key)));
     const df = await lf.collect();
-    for (const part of df.partitionBy(['year', 'month'], true, true)) {
-      const dir = path.join(opt.out, `year=${part.getColumn('year').get(0)}`, `month=${part.getColumn('month').get(0)}`);
+    for (const part of df.partitionBy(keys, true, true)) {
+      const dir = path.join(opt.out, ...keys.map((key) => `${key}=${part.getColumn(key).get(0)}`));
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `part-${String(k).padStart(5, '0')}.parquet`);
-      await part.drop(['year', 'month']).lazy().sinkParquet(file, sinkOptions).collect();
+      await part.drop(keys).lazy().sinkParquet(file, sinkOptions).collect();
       rows += part.height;
       files++;
     }

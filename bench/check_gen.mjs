@@ -291,8 +291,37 @@ if (fs.existsSync(path.join(repo, 'data', 'ndjson'))) {
   check('data/ndjson, data/csv and data/xml are exactly what data/README.md says made them', same);
 }
 
+// --years: the default span (3) is the data as it was before the option, and another span moves
+// only ts (the same draws, so every other field is the same row for row), within its years.
+{
+  const f = (name) => path.join(dir, name);
+  let same = true;
+  for (const d of [[], ['--dirty']]) {
+    run('--rows', String(rows), '--seed', '7', ...d, '-o', f('y-default.ndjson'));
+    run('--rows', String(rows), '--seed', '7', ...d, '--years', '3', '-o', f('y3.ndjson'));
+    if (sha(f('y-default.ndjson')) !== sha(f('y3.ndjson'))) same = false;
+  }
+  check('--years 3 writes the same bytes as no --years, clean and dirty', same);
+  run('--rows', String(rows), '--seed', '7', '--dirty', '--years', '12', '-o', f('y12.ndjson'));
+  const y3 = parseNdjson(read(f('y3.ndjson')));
+  const y12 = parseNdjson(read(f('y12.ndjson')));
+  const months = new Set();
+  let inSpan = true;
+  let otherFieldsSame = y3.length === y12.length;
+  for (let i = 0; i < y12.length; i++) {
+    const m = /^(\d{4})-(\d\d)-\d\dT/.exec(y12[i].ts);
+    if (!m || m[1] < '2023' || m[1] > '2034') inSpan = false;
+    else months.add(`${m[1]}-${m[2]}`);
+    if (otherFieldsSame && FIELDS.some((k) => k !== 'ts' && y12[i][k] !== y3[i][k])) otherFieldsSame = false;
+  }
+  check('--years 12 --dirty: every ts in 2023-2034 (later updates clamped), all 144 months present',
+    inSpan && months.size === 144, `${months.size} months`);
+  check('--years 12 changes only ts: every other field is the 3-year data\'s, row for row', otherFieldsSame);
+}
+
 const bad = [['--format', 'ndjson', '-o', path.join(dir, 'x')], ['--rows', '5', '--format', 'yaml', '-o', path.join(dir, 'x')],
-  ['--rows', '5', '--shards', '2', '--shard-index', '2', '-o', path.join(dir, 'x')], ['--rows', 'lots', '-o', path.join(dir, 'x')]];
+  ['--rows', '5', '--shards', '2', '--shard-index', '2', '-o', path.join(dir, 'x')], ['--rows', 'lots', '-o', path.join(dir, 'x')],
+  ['--rows', '5', '--years', '0', '-o', path.join(dir, 'x')], ['--rows', '5', '--years', '101', '-o', path.join(dir, 'x')]];
 check('bad usage exits 1 with a message', bad.every((a) => {
   const r = spawnSync(gen, a, { encoding: 'utf8' });
   return r.status === 1 && r.stderr.includes('kn_gen_orders:');

@@ -1,11 +1,11 @@
 /* bench/kn_gen_orders.c: the seeded order-record generator behind data/ and the benchmarks.
  *
- *   kn_gen_orders --rows N [--seed S] [--format ndjson|csv|xml] [--dirty] [--shards K]
- *                 [--shard-index I] [--crlf] [--threads T] -o DIR_or_FILE
+ *   kn_gen_orders --rows N [--seed S] [--format ndjson|csv|xml] [--dirty] [--years Y]
+ *                 [--shards K] [--shard-index I] [--crlf] [--threads T] -o DIR_or_FILE
  *   kn_gen_orders --print-schema
  *
- * Every record is a pure function of (seed, global row index, dirty flag): the generator never
- * carries state from one row to the next. So shards can be made in parallel, by threads here or
+ * Every record is a pure function of (seed, global row index, dirty flag, years): the generator
+ * never carries state from one row to the next. So shards can be made in parallel, by threads here or
  * by separate processes (--shard-index), and the output is byte-identical across runs, thread
  * counts and machines (no floating point and no libc locale is involved in any value).
  *
@@ -15,7 +15,8 @@
  * Record layout ("format version 1": changing any draw below changes the data, so bump the
  * version in --help and in data/README.md when you do):
  *   order_id     int64          100000000000 + row (unique unless --dirty duplicates it)
- *   ts           timestamptz    uniform over 2023-01-01 .. 2025-12-31, microseconds, "...Z"
+ *   ts           timestamptz    uniform over 2023-01-01 .. 2025-12-31, microseconds, "...Z";
+ *                               --years Y makes it 2023-01-01 .. the last day of 2022 + Y
  *   customer_id  int64          10000001 .. 15000000, skewed toward low ids
  *   category     string         16 names (one with '&'), weighted
  *   region       string         12 codes, weighted; currency follows the region
@@ -35,8 +36,9 @@
  * --dirty adds, on top of the same base records: vocabulary strings in upper or lower case or
  * padded with spaces, nulls (~2% per nullable column: JSON null, an empty unquoted CSV field,
  * a missing or empty XML element), and ~3% duplicate order ids (half exact copies of an earlier
- * row, half later updates of it with a new status and a later ts). order_id and ts are never
- * null. Empty strings never occur, so an empty CSV field or XML element always means null.
+ * row, half later updates of it with a new status and a later ts, clamped to the span's last
+ * microsecond). order_id and ts are never null. Empty strings never occur, so an empty CSV
+ * field or XML element always means null.
  *
  * A program, not library code: it prints its own errors and exits 1 (usage) or 3 (I/O). */
 #include <errno.h>
@@ -233,7 +235,18 @@ typedef struct order_rec {
 enum { NOTE_RAW = 0, NOTE_ESCAPED, NOTE_CDATA };
 
 static const int64_t TS_START_US = INT64_C(1672531200) * 1000000; /* 2023-01-01T00:00:00Z */
-static const int64_t TS_END_US = INT64_C(1767225600) * 1000000;   /* 2026-01-01T00:00:00Z */
+#define TS_FIRST_YEAR 2023
+#define TS_DEFAULT_YEARS 3 /* 2023-2025, the span of format version 1 before --years existed */
+#define TS_MAX_YEARS 100
+
+/* Microseconds from 1970-01-01 to January 1st of `year` (>= 1970), UTC. With the default span
+ * the end is 2026-01-01 = 1767225600 s, the constant the data was made with before --years, so
+ * every ts draw (a remainder by end - start) is the same as before. */
+static int64_t year_start_us(int year) {
+    int64_t days = 0;
+    for (int y = 1970; y < year; y++) days += (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365;
+    return days * 86400 * 1000000;
+}
 static const int64_t ORDER_ID_BASE = INT64_C(100000000000);
 
 static void copy_str(char *dst, const char *src) {
@@ -293,11 +306,12 @@ static void init_tables(void) {
     for (uint32_t i = 0; i < N_REGIONS; i++) region_total += region_w[i] = regions[i].weight;
 }
 
-static void gen_base(uint64_t seed, uint64_t row, order_rec *rec) {
+/* `ts_end_us` is the first microsecond past the span (January 1st after its last year). */
+static void gen_base(uint64_t seed, uint64_t row, int64_t ts_end_us, order_rec *rec) {
     gen_rng r = row_rng(seed, row, STREAM_BASE);
     memset(rec, 0, offsetof(order_rec, category));
     rec->order_id = ORDER_ID_BASE + (int64_t)row;
-    rec->ts_us = TS_START_US + (int64_t)(rng_next(&r) % (uint64_t)(TS_END_US - TS_START_US));
+    rec->ts_us = TS_START_US + (int64_t)(rng_next(&r) % (uint64_t)(ts_end_us - TS_START_US));
     rec->customer_id = 10000001 + skewed_below(&r, 5000000);
 
     uint32_t cat = pick_weighted(&r, cat_w, N_CATEGORIES, cat_total);
@@ -373,16 +387,17 @@ static bool is_duplicate_row(uint64_t seed, uint64_t row) {
     return rng_per_mille(&r, 30);
 }
 
-static void gen_plain(uint64_t seed, uint64_t row, bool dirty, order_rec *rec) {
-    gen_base(seed, row, rec);
+static void gen_plain(uint64_t seed, uint64_t row, bool dirty, int64_t ts_end_us, order_rec *rec) {
+    gen_base(seed, row, ts_end_us, rec);
     if (dirty) apply_dirty(seed, row, rec);
 }
 
 /* The record at `row`: the base draw, the --dirty edits, and (dirty only) duplicates of an
- * earlier row within the previous 10,000, which is never itself a duplicate. */
-static void gen_record(uint64_t seed, uint64_t row, bool dirty, order_rec *rec) {
+ * earlier row within the previous 10,000, which is never itself a duplicate. Every ts is below
+ * `ts_end_us`, later updates included. */
+static void gen_record(uint64_t seed, uint64_t row, bool dirty, int64_t ts_end_us, order_rec *rec) {
     if (!dirty || !is_duplicate_row(seed, row)) {
-        gen_plain(seed, row, dirty, rec);
+        gen_plain(seed, row, dirty, ts_end_us, rec);
         return;
     }
     gen_rng r = row_rng(seed, row, STREAM_DUP);
@@ -390,11 +405,14 @@ static void gen_record(uint64_t seed, uint64_t row, bool dirty, order_rec *rec) 
     uint64_t back = 1 + rng_below(&r, (uint32_t)(row < 10000 ? row : 10000));
     uint64_t src = row - back;
     while (is_duplicate_row(seed, src)) src--;
-    gen_plain(seed, src, dirty, rec);
+    gen_plain(seed, src, dirty, ts_end_us, rec);
     if (rng_below(&r, 2)) {
         /* A later update of the same order: new status, later time. */
         int64_t later = rec->ts_us + 60000000 + (int64_t)(rng_next(&r) % UINT64_C(259200000000));
-        rec->ts_us = later < TS_END_US ? later : TS_END_US - 1;
+        /* Clamped to the span's end whatever --years is, so a benchmark partitioned by day or
+         * hour never sees a folder past the span's last one; wrapping to the start instead
+         * would put an update before the order it updates. */
+        rec->ts_us = later < ts_end_us ? later : ts_end_us - 1;
         const char *now = statuses[rng_below(&r, N_STATUSES)];
         if (strcmp(now, rec->status) == 0) now = statuses[(rng_below(&r, N_STATUSES - 1) + 1) % N_STATUSES];
         copy_str(rec->status, now);
@@ -725,6 +743,8 @@ typedef struct gen_opts {
     int64_t shards;      /* files in DIR; 1 in file mode */
     int64_t shard_index; /* -1: all shards */
     int threads;
+    int years;          /* ts spans 2023-01-01 up to January 1st of 2023 + years */
+    int64_t ts_end_us;  /* year_start_us(2023 + years) */
     const char *out;
 } gen_opts;
 
@@ -752,7 +772,7 @@ static size_t render_block(const gen_opts *g, uint64_t first, uint64_t end, char
     order_rec rec;
     for (uint64_t row = first; row < end; row++) {
         char *start = o.p;
-        gen_record(g->seed, row, g->dirty, &rec);
+        gen_record(g->seed, row, g->dirty, g->ts_end_us, &rec);
         if (g->format == FMT_NDJSON) render_ndjson(&rec, &o);
         else if (g->format == FMT_CSV) render_csv(&rec, &o, g->crlf);
         else render_xml(&rec, &o);
@@ -866,18 +886,20 @@ static void print_schema(FILE *out) {
 
 /* A printf format: %d is GEN_FORMAT_VERSION. */
 static const char usage[] =
-    "usage: kn_gen_orders --rows N [--seed S] [--format ndjson|csv|xml] [--dirty]\n"
+    "usage: kn_gen_orders --rows N [--seed S] [--format ndjson|csv|xml] [--dirty] [--years Y]\n"
     "                     [--shards K [--shard-index I]] [--crlf] [--threads T] -o DIR_or_FILE\n"
     "       kn_gen_orders --print-schema\n"
     "\n"
     "Writes N seeded order records (generator format version %d). Each record is a pure function\n"
-    "of (seed, row index, --dirty), so output is byte-identical across runs and thread counts,\n"
-    "and the three formats hold the same records.\n"
+    "of (seed, row index, --dirty, --years), so output is byte-identical across runs and thread\n"
+    "counts, and the three formats hold the same records.\n"
     "\n"
     "  --rows N          records in all (over every shard)\n"
     "  --seed S          the seed (default 1)\n"
     "  --format F        ndjson (default), csv (header row, RFC 4180 quoting), xml\n"
     "  --dirty           mixed-case and padded strings, ~2%% nulls per column, ~3%% duplicate ids\n"
+    "  --years Y         ts spans Y whole years from 2023-01-01 (default 3: 2023-2025; 1..100);\n"
+    "                    the default gives the same bytes as before the option existed\n"
     "  --shards K        write K files DIR/orders-00000.EXT ...; shard k holds rows\n"
     "                    [k*N/K, (k+1)*N/K). Without it, -o is one file ('-' for stdout),\n"
     "                    unless -o names an existing folder (then one shard in it)\n"
@@ -904,7 +926,7 @@ static int fail_usage(const char *msg, const char *arg) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_ROWS = 256, O_SEED, O_FORMAT, O_DIRTY, O_SHARDS, O_SHARD_INDEX, O_CRLF, O_THREADS, O_SCHEMA };
+    enum { O_ROWS = 256, O_SEED, O_FORMAT, O_DIRTY, O_SHARDS, O_SHARD_INDEX, O_CRLF, O_THREADS, O_SCHEMA, O_YEARS };
     static const struct option opts[] = {
         {"rows", required_argument, NULL, O_ROWS},       {"seed", required_argument, NULL, O_SEED},
         {"format", required_argument, NULL, O_FORMAT},   {"dirty", no_argument, NULL, O_DIRTY},
@@ -912,9 +934,11 @@ int main(int argc, char **argv) {
         {"crlf", no_argument, NULL, O_CRLF},             {"threads", required_argument, NULL, O_THREADS},
         {"output", required_argument, NULL, 'o'},        {"print-schema", no_argument, NULL, O_SCHEMA},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
+        {"years", required_argument, NULL, O_YEARS},
         {NULL, 0, NULL, 0},
     };
-    gen_opts g = {.seed = 1, .format = FMT_NDJSON, .shards = 0, .shard_index = -1, .threads = 0};
+    gen_opts g = {.seed = 1, .format = FMT_NDJSON, .shards = 0, .shard_index = -1, .threads = 0,
+                  .years = TS_DEFAULT_YEARS};
     bool have_rows = false;
     uint64_t v;
     int c;
@@ -944,6 +968,10 @@ int main(int argc, char **argv) {
             g.shard_index = (int64_t)v;
             break;
         case O_CRLF: g.crlf = true; break;
+        case O_YEARS:
+            if (!parse_u64(optarg, &v) || v < 1 || v > TS_MAX_YEARS) return fail_usage("--years wants 1..100", optarg);
+            g.years = (int)v;
+            break;
         case O_THREADS:
             if (!parse_u64(optarg, &v) || v < 1 || v > 1024) return fail_usage("--threads wants 1..1024", optarg);
             g.threads = (int)v;
@@ -959,6 +987,7 @@ int main(int argc, char **argv) {
     if (!have_rows) return fail_usage("say how many records with --rows N", NULL);
     if (!g.out) return fail_usage("say where with -o DIR_or_FILE", NULL);
     if (g.threads == 0) g.threads = omp_get_max_threads();
+    g.ts_end_us = year_start_us(TS_FIRST_YEAR + g.years);
     init_tables();
     if (g.crlf && g.format != FMT_CSV) return fail_usage("--crlf is for --format csv", NULL);
 
