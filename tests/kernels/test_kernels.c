@@ -360,7 +360,10 @@ START_TEST(iso_fast_paths_agree_with_the_general_parsers)
                           "0000-01-01T00:00:00", "9999-12-31T23:59:59Z", "2024-00-10T00:00:00", "2024-04-31T00:00:00",
                           "2024-03-05T12:34:56+00:00", "2024-03-05T12:34", "2024-03-05", "2024-02-29", "2023-02-29",
                           "2024-3-05T12:34:56", "2024-03-05T12:34:5", "2024-03-05T12:34:56ZZ", "2024-03-05T12:34:56 ",
-                          "\377024-03-05T12:34:56Z", "2024-03-05T12:34:56\xa0"};
+                          "\377024-03-05T12:34:56Z", "2024-03-05T12:34:56\xa0", "2024-03-05T12:34:56.123456Z",
+                          "2024-03-05t12:34:56.123456z", "2024-03-05 12:34:56.123456", "0000-02-29T00:00:00.000000Z",
+                          "2100-02-29T00:00:00.000000Z", "2024-02-30T00:00:00.000000Z", "2024-03-05T12:34:56.12345/Z",
+                          "2024-03-05T12:34:56:123456Z", "2024-03-05T12:34:56.123456+", "9999-12-31T23:59:59.999999Z"};
     char buf[96];
     for (int i = 0; i < 400000; i++) {
         size_t n;
@@ -377,6 +380,10 @@ START_TEST(iso_fast_paths_agree_with_the_general_parsers)
         kn_time_status s1 = kn_parse_iso_timestamp(buf, n, allow_date, &a);
         kn_time_status s2 = kn__parse_iso_timestamp_general(buf, n, allow_date, &b);
         ck_assert_msg(s1 == s2, "%.*s: %d vs %d", (int)n, buf, s1, s2);
+        /* The inline shape: the general parser's wall clock with a zero offset, or no answer. */
+        int64_t wall;
+        if (kn_parse_iso_timestamp_us(buf, n, &wall))
+            ck_assert_msg(s2 == KN_TIME_OK && b.wall_micros == wall && b.offset_seconds == 0 && b.has_time, "%.*s", (int)n, buf);
         if (s1 == KN_TIME_OK)
             ck_assert_msg(a.wall_micros == b.wall_micros && a.offset_seconds == b.offset_seconds &&
                               a.has_offset == b.has_offset && a.has_time == b.has_time,
