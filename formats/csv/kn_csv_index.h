@@ -2,13 +2,18 @@
  *
  * One pass over a window records the position of every delimiter, LF and CR that stands
  * outside quotes and is not escaped: the ends of fields and records. Stage 2
- * (kn_csv_reader.c) then jumps from field end to field end.
+ * (kn_csv_reader.c, kn_csv_block.c) then jumps from field end to field end.
  *
  * The reference semantics, which every twin implements exactly: each quote byte that is not
  * escaped toggles "inside quotes" (so a doubled quote inside a quoted field toggles twice and
  * changes nothing); with an escape byte set, a byte preceded by an odd run of escape bytes is
- * escaped (no toggle, no structural). The twins differ only in how they find the class of 64
- * bytes at once (kn__csv_masks); the bit logic after that is shared (kn__csv_block). */
+ * escaped (no toggle, no structural). An LF right after a structural CR is no entry: CRLF ends
+ * a record once, so a run of regular records has exactly the file's field count of entries
+ * each. Besides the positions, the index lists which entries are line ends (LF or CR): a
+ * record is regular when the next line end is its last field's end, one comparison instead of
+ * a look at every field's end byte. The twins differ only in how they find the class of 64
+ * bytes at once (kn__csv_masks) and in how they take a prefix XOR; the bit logic after that is
+ * shared (kn__csv_block). */
 #ifndef KN_CSV_INDEX_H
 #define KN_CSV_INDEX_H
 
@@ -21,34 +26,46 @@ typedef struct kn__csv_chars {
     uint8_t delimiter, quote, escape;
 } kn__csv_chars;
 
-/* Carried from block to block: inside quotes (all ones or 0), the first byte is escaped. */
+/* Carried from block to block: inside quotes (all ones or 0), the first byte is escaped, the
+ * last byte was a structural CR (1 or 0). */
 typedef struct kn__csv_carry {
     uint64_t inside;
     uint64_t escaped;
+    uint64_t cr;
 } kn__csv_carry;
 
 /* The classes of 64 bytes, bit i for byte i. */
 typedef struct kn__csv_masks {
-    uint64_t quote, delim, nl, esc, high; /* nl: LF or CR; high: bytes >= 0x80 */
+    uint64_t quote, delim, nl, cr, esc, high; /* nl: LF or CR; high: bytes >= 0x80 */
 } kn__csv_masks;
 
-/* Entries the index of a `len`-byte window may need. */
+/* The index of a window: entry k is a structural byte at pos[k]; lines[0..nlines) are the
+ * entries (indices into pos) that are line ends, in order. */
+typedef struct kn__csv_index_out {
+    uint32_t *pos;
+    uint32_t *lines;
+    size_t npos, nlines;
+} kn__csv_index_out;
+
+/* Entries the index of a `len`-byte window may need, in each array (whole groups of eight are
+ * written at a time, so up to 64 past the last entry). */
 static inline size_t kn__csv_index_bound(size_t len) { return len + 64; }
 
-/* Indexes buf[0..len) (len < 2^32) into pos[] (capacity kn__csv_index_bound(len)), starting
- * outside quotes and not escaped; returns the count, and in *carry the state after the last
- * byte (inside quotes at the end: the last record is unterminated or goes on past len). Sets
- * *ascii when no byte is 0x80 or above. */
-typedef size_t (*kn__csv_index_fn)(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
-                                   kn__csv_carry *carry, bool *ascii);
+/* Indexes buf[0..len) (len < 2^32) into out->pos and out->lines (capacity
+ * kn__csv_index_bound(len) each), starting outside quotes and not escaped; sets the counts,
+ * and *carry to the state after the last byte (inside quotes at the end: the last record is
+ * unterminated or goes on past len). Sets *ascii when no byte is 0x80 or above. */
+typedef void (*kn__csv_index_fn)(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
+                                 kn__csv_carry *carry, bool *ascii);
 
-size_t kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
-                            kn__csv_carry *carry, bool *ascii);
-/* Need kn_cpu()->avx2, and ->avx512 (AVX512F + AVX512BW). */
-size_t kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
+void kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
                           kn__csv_carry *carry, bool *ascii);
-size_t kn__csv_index_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
-                            kn__csv_carry *carry, bool *ascii);
+/* Need kn_cpu()->avx2, and ->avx512 (AVX512F + AVX512BW); both use PCLMULQDQ and POPCNT, which
+ * every CPU with AVX2 has. */
+void kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
+                        kn__csv_carry *carry, bool *ascii);
+void kn__csv_index_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
+                          kn__csv_carry *carry, bool *ascii);
 
 /* Bits of bytes escaped by an odd run of escape bytes before them. Escape bytes are rare, so
  * the runs are walked one escape at a time. */
@@ -69,7 +86,8 @@ static inline uint64_t kn__csv_escaped(uint64_t esc, kn__csv_carry *c) {
 }
 
 /* Each bit set in x and every bit above it, up to the next set bit, toggled: the inclusive
- * prefix XOR, so a byte is inside quotes when an odd number of quotes stand at or before it. */
+ * prefix XOR, so a byte is inside quotes when an odd number of quotes stand at or before it.
+ * The SIMD twins take it with one carry-less multiply instead. */
 static inline uint64_t kn__csv_prefix_xor(uint64_t x) {
     x ^= x << 1;
     x ^= x << 2;
@@ -80,26 +98,56 @@ static inline uint64_t kn__csv_prefix_xor(uint64_t x) {
     return x;
 }
 
-/* The structural bits of one block from its masks, advancing the carry. */
-static inline uint64_t kn__csv_block(const kn__csv_masks *m, kn__csv_carry *c) {
+/* The structural bits of one block from its masks, advancing the carry; *lines gets the line
+ * ends among them. `pxor` is the twin's prefix XOR (inlined: it is a constant). Blocks without
+ * a quote (most) skip it. */
+static inline __attribute__((always_inline)) uint64_t kn__csv_block(const kn__csv_masks *m, kn__csv_carry *c,
+                                                                    uint64_t (*pxor)(uint64_t), uint64_t *lines) {
     uint64_t quote = m->quote, cand = m->delim | m->nl;
     if (m->esc | c->escaped) {
         uint64_t e = kn__csv_escaped(m->esc, c);
         quote &= ~e;
         cand &= ~e;
     }
-    uint64_t inside = kn__csv_prefix_xor(quote) ^ c->inside;
+    uint64_t inside = c->inside;
+    if (quote) inside ^= pxor(quote);
     c->inside = (uint64_t)((int64_t)inside >> 63);
-    return cand & ~inside;
+    uint64_t s = cand & ~inside;
+    /* An LF right after a structural CR (in this block or ending the last) is no entry. */
+    uint64_t cr = s & m->cr;
+    s &= ~((cr << 1 | c->cr) & m->nl & ~m->cr);
+    c->cr = cr >> 63;
+    *lines = s & m->nl;
+    return s;
 }
 
-/* Appends the positions of the set bits of `s` (block at `base`) to pos[n..]. */
-static inline size_t kn__csv_flatten(uint64_t s, uint32_t base, uint32_t *pos, size_t n) {
-    while (s) {
-        pos[n++] = base + (uint32_t)__builtin_ctzll(s);
-        s &= s - 1;
+/* Appends the positions of the set bits of `s` (block at `base`) to pos[*np..], and the
+ * entries of the bits of `lines` (a subset of s) to lines_out[*nl..]. Eight positions are
+ * written at a time whatever the count (the slots past it are overwritten later), so that the
+ * usual block, with fewer than eight, costs no mispredicted loop exit. Bit 63 is ORed in before
+ * each count of trailing zeros so that an empty word has a defined one. The counts are the
+ * caller's locals: stores into pos[] could alias a struct's fields and force reloads. */
+static inline __attribute__((always_inline)) void kn__csv_flatten(uint64_t s, uint64_t lines, uint32_t base,
+                                                                  uint32_t *pos, uint32_t *lines_out, size_t *np,
+                                                                  size_t *nl) {
+    if (!s) return;
+    uint32_t *p = pos + *np;
+    size_t n0 = *np;
+    while (lines) {
+        uint64_t below = (lines & -lines) - 1;
+        lines_out[(*nl)++] = (uint32_t)(n0 + (size_t)__builtin_popcountll(s & below));
+        lines &= lines - 1;
     }
-    return n;
+    *np = n0 + (size_t)__builtin_popcountll(s);
+    for (;;) {
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            p[k] = base + (uint32_t)__builtin_ctzll(s | 0x8000000000000000ull);
+            s &= s - 1;
+        }
+        if (!s) break;
+        p += 8;
+    }
 }
 
 #endif

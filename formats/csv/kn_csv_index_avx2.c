@@ -1,5 +1,6 @@
 /* formats/csv/kn_csv_index_avx2.c: the AVX2 twin of stage 1: the masks of 64 bytes from two
- * 32-byte compares per class; the tail is copied into a padded block. */
+ * 32-byte compares per class, the prefix XOR by one carry-less multiply; the tail is copied
+ * into a padded block. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -11,14 +12,20 @@ static inline uint64_t eq64(__m256i lo, __m256i hi, __m256i c) {
     return (uint64_t)a | (uint64_t)b << 32;
 }
 
-size_t kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
-                          kn__csv_carry *carry, bool *ascii) {
+/* x times all ones, carry-less: bit i is the XOR of bits 0..i. */
+static inline uint64_t clmul_prefix_xor(uint64_t x) {
+    __m128i v = _mm_set_epi64x(0, (long long)x);
+    return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
+}
+
+void kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
+                        kn__csv_carry *carry, bool *ascii) {
     const __m256i q = _mm256_set1_epi8((char)ch->quote), d = _mm256_set1_epi8((char)ch->delimiter);
     const __m256i e = _mm256_set1_epi8((char)ch->escape), lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
     const bool quoting = ch->quote != 0, escaping = ch->escape != 0;
-    kn__csv_carry c = {0, 0};
+    kn__csv_carry c = {0, 0, 0};
     __m256i high = _mm256_setzero_si256();
-    size_t n = 0;
+    size_t np = 0, nl = 0;
     uint8_t tail[64];
     for (size_t at = 0; at < len; at += 64) {
         const uint8_t *b = buf + at;
@@ -35,12 +42,16 @@ size_t kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *c
         kn__csv_masks m;
         m.quote = quoting ? eq64(lo, hi, q) & valid : 0;
         m.delim = eq64(lo, hi, d) & valid;
-        m.nl = (eq64(lo, hi, lf) | eq64(lo, hi, cr)) & valid;
+        m.cr = eq64(lo, hi, cr) & valid;
+        m.nl = eq64(lo, hi, lf) & valid;
+        m.nl |= m.cr;
         m.esc = escaping ? eq64(lo, hi, e) & valid : 0;
         m.high = 0;
-        n = kn__csv_flatten(kn__csv_block(&m, &c), (uint32_t)at, pos, n);
+        uint64_t lines, s = kn__csv_block(&m, &c, clmul_prefix_xor, &lines);
+        kn__csv_flatten(s, lines, (uint32_t)at, out->pos, out->lines, &np, &nl);
     }
+    out->npos = np;
+    out->nlines = nl;
     *carry = c;
     *ascii = _mm256_movemask_epi8(high) == 0;
-    return n;
 }

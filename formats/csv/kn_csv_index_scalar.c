@@ -12,23 +12,26 @@ static void masks_of(const uint8_t *b, size_t n, const kn__csv_chars *ch, kn__cs
         if (c == ch->quote && ch->quote) m->quote |= bit;
         if (c == ch->delimiter) m->delim |= bit;
         if (c == '\n' || c == '\r') m->nl |= bit;
+        if (c == '\r') m->cr |= bit;
         if (c == ch->escape && ch->escape) m->esc |= bit;
         if (c >= 0x80) m->high |= bit;
     }
 }
 
-size_t kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint32_t *pos,
-                            kn__csv_carry *carry, bool *ascii) {
-    kn__csv_carry c = {0, 0};
+void kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, kn__csv_index_out *out,
+                          kn__csv_carry *carry, bool *ascii) {
+    kn__csv_carry c = {0, 0, 0};
     uint64_t high = 0;
-    size_t n = 0;
+    size_t np = 0, nl = 0;
     for (size_t at = 0; at < len; at += 64) {
         kn__csv_masks m;
         masks_of(buf + at, len - at < 64 ? len - at : 64, ch, &m);
         high |= m.high;
-        n = kn__csv_flatten(kn__csv_block(&m, &c), (uint32_t)at, pos, n);
+        uint64_t lines, s = kn__csv_block(&m, &c, kn__csv_prefix_xor, &lines);
+        kn__csv_flatten(s, lines, (uint32_t)at, out->pos, out->lines, &np, &nl);
     }
+    out->npos = np;
+    out->nlines = nl;
     *carry = c;
     *ascii = high == 0;
-    return n;
 }
