@@ -10,32 +10,18 @@
 #include "kn_csv_fast.h"
 #include "kn_csv_stage2.h"
 
-/* The records of a block. They follow each other in the index with no entry between them, so
- * field i of record `row` ends at idx[t0 + row * ncols + i] and, past the first field, starts
- * one byte after the entry before. Positions are relative to the window (w = data + ws). */
+/* The records of a block, as a table of stride ncols + 1 per record: first the byte before the
+ * record (its start minus one, modulo 2^32), then where each of its fields ends. Field i of
+ * record `row` is then [ends[row * stride + i] + 1, ends[row * stride + i + 1]) for every
+ * column alike, one pointer stepping through the table. Positions are relative to the window
+ * (w = data + ws). */
 typedef struct block {
     const uint8_t *w;
-    const uint32_t *idx;
-    const uint32_t *start; /* each record's first byte */
-    size_t t0, ncols, n;
-    uint32_t end;          /* the last record's line end */
+    const uint32_t *ends;
+    size_t stride, n;
+    uint32_t start, end;   /* the first record's first byte, the last one's line end */
     uint8_t quote;
 } block;
-
-/* Where column i's field starts and ends in record 0, and the steps from record to record: the
- * start is *a_at + a_add (the record's first byte for column 0, one past the entry before
- * otherwise). */
-typedef struct spans {
-    const uint32_t *a_at, *e_at;
-    size_t a_step, e_step;
-    uint32_t a_add;
-} spans;
-
-static inline __attribute__((always_inline)) spans spans_of(const block *b, size_t i) {
-    const uint32_t *e = b->idx + b->t0 + i;
-    if (i == 0) return (spans){b->start, e, 1, b->ncols, 0};
-    return (spans){e - 1, e, b->ncols, b->ncols, 1};
-}
 
 /* Sets validity bits [from, to). */
 static void set_valid_range(uint8_t *v, size_t from, size_t to) {
@@ -47,52 +33,108 @@ static void set_valid_range(uint8_t *v, size_t from, size_t to) {
     for (; from < to; from++) v[from >> 3] |= (uint8_t)(1u << (from & 7));
 }
 
-/* Value `row` of column c (input column i, schema field f) the general way. Rows before it
- * are in the column (c->length is set to row0 + row first); a bitmap the general way brings
- * into being gets the rows after this one marked valid, as those still to come from the fast
- * loop expect. *bad when the value is bad (its words are not needed: the one-by-one path will
- * say them). */
-static kn_status general(kn_csv_reader *r, const block *b, kn_column *c, long f, size_t row0, size_t row, uint32_t a,
-                         uint32_t e, bool *bad) {
-    c->length = row0 + row;
+/* A column loop's state that its general way needs. */
+typedef struct column_loop {
+    kn_csv_reader *r;
+    const block *b;
+    kn_column *c;
+    long f;
+    size_t row0;
+    bool bad;
+} column_loop;
+
+/* Value `row` of the column the general way. Rows before it are in the column (c->length is
+ * set to row0 + row first; a string column's bytes are its caller's to set); a bitmap the
+ * general way brings into being gets the rows after this one marked valid, as the fast loop
+ * expects. x->bad when the value is bad (its words are not needed: the one-by-one path will
+ * say them). Out of line: the loops stay small. */
+static __attribute__((noinline)) kn_status general(column_loop *x, size_t row, uint32_t a, uint32_t e) {
+    kn_column *c = x->c;
+    c->length = x->row0 + row;
     uint8_t *had = c->validity;
-    kn_status st = kn__csv_store_field(r, f, r->ws + a, r->ws + e, NULL);
+    kn_status st = kn__csv_store_field(x->r, x->f, x->r->ws + a, x->r->ws + e, NULL);
     if (st == KN_E_DATA) {
-        *bad = true;
+        x->bad = true;
         return KN_OK;
     }
     KN_TRY(st);
-    if (!had && c->validity) set_valid_range(c->validity, row0 + row + 1, row0 + b->n);
+    if (!had && c->validity) set_valid_range(c->validity, x->row0 + row + 1, x->row0 + x->b->n);
     return KN_OK;
 }
 
-/* A fixed-width column: each value parsed straight into its slot. Inline with k constant. */
-static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reader *r, const block *b, size_t i, long f,
-                                                                    kn__csv_fast k, bool *bad) {
-    kn_column *c = &r->cols[f];
-    const size_t row0 = c->length, n = b->n;
-    const kn_type t = c->type;
-    const uint8_t quote = b->quote, *w = b->w;
-    void *values = c->values;
-    const spans sp = spans_of(b, i);
-    /* Every row valid up front: the general way clears the bits of its NULLs. */
-    if (c->validity) set_valid_range(c->validity, row0, row0 + n);
-    for (size_t row = 0; row < n; row++) {
-        uint32_t a = sp.a_at[row * sp.a_step] + sp.a_add, e = sp.e_at[row * sp.e_step];
+/* Bytes of a kind's value. */
+static inline __attribute__((always_inline)) size_t width_of(kn__csv_fast k) {
+    return k == KN__CSV_I32 ? 4 : k == KN__CSV_BOOL ? 1 : 8;
+}
+
+/* The run of values from `row` on that the parser takes, each into values[row0 + row]: the
+ * row where the run ends (at the first value it does not take), or n. A function of its own
+ * so that its few variables stay in registers. Inline with k constant. */
+static inline __attribute__((always_inline)) size_t fixed_run(kn__csv_fast k, kn_type t, uint64_t limit,
+                                                              const uint32_t *at_end, size_t stride, size_t row,
+                                                              size_t n, const uint8_t *w, uint8_t quote, void *values) {
+    for (; row < n; row++) {
+        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
         const char *s = (const char *)w + a;
-        if (__builtin_expect(e > a && (uint8_t)s[0] != quote, 1) && kn__csv_take(k, t, s, e - a, values, row0 + row))
-            continue;
-        KN_TRY(general(r, b, c, f, row0, row, a, e, bad));
-        if (*bad) return KN_OK;
+        if (!(e > a && (uint8_t)s[0] != quote && kn__csv_take(k, t, limit, s, e - a, values, row))) break;
+    }
+    return row;
+}
+
+/* A fixed-width column: each value parsed straight into its slot; an empty field into a NULL
+ * (once the column has a bitmap: the first NULL of a batch makes it the general way).
+ * Inline with k constant. */
+static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reader *r, const block *b, size_t i, long f,
+                                                                    kn__csv_fast k,
+                                                                    size_t (*run)(kn_type, uint64_t, const uint32_t *,
+                                                                                  size_t, size_t, size_t,
+                                                                                  const uint8_t *, uint8_t, void *),
+                                                                    bool *bad) {
+    kn_column *c = &r->cols[f];
+    column_loop x = {r, b, c, f, c->length, false};
+    const size_t row0 = c->length, n = b->n, width = width_of(k);
+    const kn_type t = c->type;
+    const uint64_t limit = k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0;
+    const bool nullable = r->schema->fields[f].nullable;
+    const uint8_t quote = b->quote, *w = b->w;
+    uint8_t *values = c->values, *valid = c->validity;
+    const uint32_t *at_end = b->ends + i;
+    const size_t stride = b->stride;
+    /* Every row valid up front: NULLs clear their bits. */
+    if (valid) set_valid_range(valid, row0, row0 + n);
+    size_t row = 0;
+    for (;;) {
+        row = run(t, limit, at_end, stride, row, n, w, quote, values + row0 * width);
+        if (row == n) break;
+        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        size_t at = row0 + row;
+        if (e == a && nullable && valid) {
+            valid[at >> 3] &= (uint8_t)~(1u << (at & 7));
+            memset(values + at * width, 0, width);
+            c->null_count++;
+        } else {
+            KN_TRY(general(&x, row, a, e));
+            if (x.bad) {
+                *bad = true;
+                return KN_OK;
+            }
+            valid = c->validity;
+        }
+        row++;
     }
     c->length = row0 + n;
     return KN_OK;
 }
 
 /* One instance per kind, so each loop has one parser and no switch. */
-#define FIXED(name, kind)                                                                                   \
+#define FIXED(name, kind)                                                                                         \
+    static __attribute__((noinline)) size_t name##_run(kn_type t, uint64_t limit, const uint32_t *at_end,         \
+                                                      size_t stride, size_t row, size_t n, const uint8_t *w,     \
+                                                      uint8_t quote, void *values) {                             \
+        return fixed_run(kind, t, limit, at_end, stride, row, n, w, quote, values);                              \
+    }                                                                                                             \
     static __attribute__((noinline)) kn_status name(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad) { \
-        return fixed_column(r, b, i, f, kind, bad);                                                         \
+        return fixed_column(r, b, i, f, kind, name##_run, bad);                                                   \
     }
 FIXED(i64_column, KN__CSV_I64)
 FIXED(i32_column, KN__CSV_I32)
@@ -101,66 +143,108 @@ FIXED(f64_column, KN__CSV_F64)
 FIXED(ts_column, KN__CSV_TS)
 FIXED(bool_column, KN__CSV_BOOL)
 
+/* A column every value of which goes the general way. */
+static kn_status general_column(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad) {
+    column_loop x = {r, b, &r->cols[f], f, r->cols[f].length, false};
+    const uint32_t *at_end = b->ends + i;
+    const size_t stride = b->stride;
+    for (size_t row = 0; row < b->n && !x.bad; row++) {
+        KN_TRY(general(&x, row, at_end[row * stride] + 1, at_end[row * stride + 1]));
+    }
+    *bad = x.bad;
+    return KN_OK;
+}
+
+/* The run of plain (unquoted, non-empty) values from `row` on, copied to d[*len..] with their
+ * ends in off[row]: the row where the run ends, or n. A function of its own (see fixed_run). */
+static __attribute__((noinline)) size_t string_run(const uint32_t *at_end, size_t stride, size_t row, size_t n,
+                                                   const uint8_t *w, uint8_t quote, uint8_t *d, size_t *len_io,
+                                                   uint32_t *off) {
+    size_t len = *len_io;
+    for (; row < n; row++) {
+        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        const uint8_t *s = w + a;
+        size_t k = e - a;
+        if (!(k && s[0] != quote)) break;
+        if (k <= 32) memcpy(d + len, s, 32);
+        else memcpy(d + len, s, k);
+        len += k;
+        off[row] = (uint32_t)len;
+    }
+    *len_io = len;
+    return row;
+}
+
 /* A string column: each value copied with a fixed 32-byte move when it is that short (the block
- * leaves that much readable past every record, and room for it is made once per block). The
- * window's UTF-8 was checked at once; a block past a fault goes the general way, which finds it. */
-static __attribute__((noinline)) kn_status string_column(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad, kn_error *err) {
+ * leaves that much readable past every record, and room for it is made once per block); a
+ * quoted value with no quote inside the same way, without its quotes; an empty one into a
+ * NULL. The window's UTF-8 was checked at once; a block past a fault goes the general way,
+ * which finds it. */
+static __attribute__((noinline)) kn_status string_column(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad,
+                                                         kn_error *err) {
     kn_column *c = &r->cols[f];
-    const size_t row0 = c->length, n = b->n, span = b->end - b->start[0];
-    const uint8_t quote = b->quote, *w = b->w;
-    const spans sp = spans_of(b, i);
+    const size_t row0 = c->length, n = b->n, span = b->end - b->start;
     if (!kn_buf_reserve(&c->bytes, span + 2 * KN__CSV_SLACK))
         return kn_error_set(err, KN_E_NOMEM, "out of memory reading CSV");
-    const bool quick = r->ws + b->end <= r->utf8_ok_until && c->bytes.len + span <= UINT32_MAX;
-    if (c->validity) set_valid_range(c->validity, row0, row0 + n);
+    if (r->ws + b->end > r->utf8_ok_until || c->bytes.len + span > UINT32_MAX) return general_column(r, b, i, f, bad);
+    column_loop x = {r, b, c, f, row0, false};
+    const bool nullable = r->schema->fields[f].nullable;
+    const uint8_t quote = b->quote, *w = b->w;
+    const uint32_t *at_end = b->ends + i;
+    const size_t stride = b->stride;
+    uint8_t *valid = c->validity;
+    if (valid) set_valid_range(valid, row0, row0 + n);
     uint8_t *d = c->bytes.data;
     size_t len = c->bytes.len;
     uint32_t *off = c->offsets + row0 + 1;
-    for (size_t row = 0; row < n; row++) {
-        uint32_t a = sp.a_at[row * sp.a_step] + sp.a_add, e = sp.e_at[row * sp.e_step];
+    size_t row = 0;
+    for (;;) {
+        row = string_run(at_end, stride, row, n, w, quote, d, &len, off);
+        if (row == n) break;
+        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
         const uint8_t *s = w + a;
         size_t k = e - a;
-        if (__builtin_expect(quick && k && s[0] != quote, 1)) {
-            if (k <= 32) memcpy(d + len, s, 32);
-            else memcpy(d + len, s, k);
-            len += k;
+        if (k == 0 && nullable && valid) {
+            size_t at = row0 + row;
+            valid[at >> 3] &= (uint8_t)~(1u << (at & 7));
             off[row] = (uint32_t)len;
-            continue;
+            c->null_count++;
+        } else if (k >= 2 && k - 2 <= 32 && s[k - 1] == quote && !kn__csv_has_byte(s + 1, k - 2, quote)) {
+            memcpy(d + len, s + 1, 32);
+            len += k - 2;
+            off[row] = (uint32_t)len;
+        } else {
+            c->bytes.len = len;
+            KN_TRY(general(&x, row, a, e));
+            if (x.bad) {
+                *bad = true;
+                return KN_OK;
+            }
+            valid = c->validity;
+            d = c->bytes.data;
+            len = c->bytes.len;
         }
-        c->bytes.len = len;
-        KN_TRY(general(r, b, c, f, row0, row, a, e, bad));
-        if (*bad) return KN_OK;
-        d = c->bytes.data;
-        len = c->bytes.len;
+        row++;
     }
     c->bytes.len = len;
     c->length = row0 + n;
     return KN_OK;
 }
 
-/* A column every value of which goes the general way. */
-static kn_status general_column(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad) {
-    kn_column *c = &r->cols[f];
-    const size_t row0 = c->length;
-    const spans sp = spans_of(b, i);
-    for (size_t row = 0; row < b->n; row++) {
-        KN_TRY(general(r, b, c, f, row0, row, sp.a_at[row * sp.a_step] + sp.a_add, sp.e_at[row * sp.e_step], bad));
-        if (*bad) return KN_OK;
-    }
-    return KN_OK;
-}
-
 /* Phase 1: from r->cur (a record start, whole in the window), the regular records that follow
  * in the window, up to KN__CSV_BLOCK_ROWS: each with exactly the file's fields (its first line
  * end is its ncols-th entry), not blank or a comment, starting before the stop, and leaving
- * KN__CSV_SLACK bytes after its line end. Moves r->cur, r->ti and r->li past them; returns how
- * many, with each one's first byte in start[] and the last one's line end in *end. */
-static size_t find_records(kn_csv_reader *r, uint32_t *start, uint32_t *end) {
-    const size_t ncols = r->file->num_columns, ws = r->ws, len = r->len, stop = r->stop, nlines = r->nlines;
+ * KN__CSV_SLACK bytes after its line end. Moves r->cur, r->ti and r->li past them; fills the
+ * block's table (its entries copied eight at a time: the table and the index have room for
+ * the overshoot) and returns how many. */
+static size_t find_records(kn_csv_reader *r, uint32_t *ends, uint32_t *start, uint32_t *end) {
+    const size_t ncols = r->file->num_columns, stride = ncols + 1, ws = r->ws, len = r->len, stop = r->stop,
+                 nlines = r->nlines;
     const uint8_t *data = r->data;
     const uint32_t *idx = r->idx, *lines = r->lines;
     const uint8_t comment = r->opt.comment;
     size_t cur = r->cur, ti = r->ti, li = r->li, n = 0;
+    *start = (uint32_t)(cur - ws);
     while (li < nlines && lines[li] < ti) li++;
     while (n < KN__CSV_BLOCK_ROWS && li < nlines) {
         /* The first record was vetted by kn__csv_next_record_start; the others are here. A
@@ -171,8 +255,11 @@ static size_t find_records(kn_csv_reader *r, uint32_t *start, uint32_t *end) {
         size_t p = ws + idx[last];
         if (n && (cur >= stop || p == cur || (comment && data[cur] == comment))) break;
         if (p + 1 + KN__CSV_SLACK > len) break;
-        start[n++] = (uint32_t)(cur - ws);
+        uint32_t *row = ends + n * stride;
+        row[0] = (uint32_t)(cur - ws) - 1;
+        for (size_t j = 0; j < ncols; j += 8) memcpy(row + 1 + j, idx + ti + j, 8 * sizeof *idx);
         *end = (uint32_t)(p - ws);
+        n++;
         ti = last + 1;
         li++;
         cur = p + 1 + (data[p] == '\r' && data[p + 1] == '\n');
@@ -184,24 +271,27 @@ static size_t find_records(kn_csv_reader *r, uint32_t *start, uint32_t *end) {
 }
 
 kn_status kn__csv_read_block(kn_csv_reader *r, bool *more, kn_error *err) {
-    if (!r->block_start) {
-        r->block_start = kn_malloc(KN__CSV_BLOCK_ROWS * sizeof *r->block_start);
-        if (!r->block_start) return kn_error_set(err, KN_E_NOMEM, "out of memory reading CSV");
+    const kn_csv_file *file = r->file;
+    const size_t ncols = file->num_columns, need = KN__CSV_BLOCK_ROWS * (ncols + 1) + 8;
+    if (r->block_cap < need) {
+        uint32_t *t = kn_realloc(r->block_ends, need * sizeof *t);
+        if (!t) return kn_error_set(err, KN_E_NOMEM, "out of memory reading CSV");
+        r->block_ends = t;
+        r->block_cap = need;
     }
     if (r->room < KN__CSV_BLOCK_ROWS) KN_TRY(kn__csv_make_room(r, err));
     KN_TRY(kn__csv_next_record_start(r, more, err));
     if (!*more) return KN_OK;
     const size_t first = r->cur;
-    block b = {r->data + r->ws, r->idx, r->block_start, r->ti, r->file->num_columns, 0, 0, r->opt.quote};
-    b.n = find_records(r, r->block_start, &b.end);
+    block b = {r->data + r->ws, r->block_ends, ncols + 1, 0, 0, 0, r->opt.quote};
+    b.n = find_records(r, r->block_ends, &b.start, &b.end);
     /* The first record is not regular: one by one. */
     if (b.n == 0) return kn__csv_read_record(r, err);
     /* Phase 2: column by column. */
-    const kn_csv_file *file = r->file;
     kn_column *cols = r->cols;
     size_t row0 = r->schema->num_fields ? cols[0].length : 0;
     bool bad = false;
-    for (size_t i = 0; i < file->num_columns && !bad; i++) {
+    for (size_t i = 0; i < ncols && !bad; i++) {
         long f = file->map[i];
         switch ((kn__csv_fast)r->fast[i]) {
         case KN__CSV_NONE: break;

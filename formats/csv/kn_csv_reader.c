@@ -67,7 +67,7 @@ void kn_csv_reader_free(kn_csv_reader *r) {
     if (!r) return;
     kn_free(r->unmapped);
     kn_free(r->fast);
-    kn_free(r->block_start);
+    kn_free(r->block_ends);
     kn_free(r->lines);
     kn_free(r->idx);
     kn_free(r->scratch);
@@ -324,7 +324,8 @@ static inline bool store_fast(kn_csv_reader *r, kn__csv_fast k, kn_column *c, si
         else memcpy(d, s, n);
         c->bytes.len += n;
         c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
-    } else if (!kn__csv_take(k, c->type, s, n, c->values, c->length)) {
+    } else if (!kn__csv_take(k, c->type, k == KN__CSV_DEC64 ? kn__csv_p10[c->type.precision] : 0, s, n, c->values,
+                             c->length)) {
         return false;
     }
     mark_valid(c);

@@ -77,8 +77,9 @@ struct kn_csv_reader {
     uint8_t *scratch;
     size_t scratch_cap;
 
-    /* The block path: each record's first byte (relative to the window), KN__CSV_BLOCK_ROWS. */
-    uint32_t *block_start;
+    /* The block path's table of field ends (kn_csv_block.c). */
+    uint32_t *block_ends;
+    size_t block_cap;
     size_t slow_left;   /* records to read one by one before blocks go on (after a block with a
                            bad record, which the one-by-one path reports in order) */
 };
