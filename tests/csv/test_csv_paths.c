@@ -167,6 +167,109 @@ static void field(text *t, int c, char delim) {
     (void)delim;
 }
 
+/* A valid timestamp in any form kn_cast reads (offsets, no seconds, fractions of 1 to 9
+ * digits, a bare date), mostly the common shape. */
+static void valid_timestamp(text *t) {
+    char b[64];
+    unsigned y = below(10) ? 1990 + below(60) : below(10000), m = 1 + below(12), d = 1 + below(28), form = below(10);
+    if (below(20) == 0) m = 2, d = 29, y = 2000 + 4 * below(20);
+    int n = snprintf(b, sizeof b, "%04u-%02u-%02u", y, m, d);
+    if (form != 9) {
+        n += snprintf(b + n, sizeof b - (size_t)n, "%c%02u:%02u", below(10) ? 'T' : ' ', below(24), below(60));
+        if (form != 8) n += snprintf(b + n, sizeof b - (size_t)n, ":%02u", below(60));
+        if (form < 6) n += snprintf(b + n, sizeof b - (size_t)n, ".%06u", below(1000000));
+        else if (form == 6) n += snprintf(b + n, sizeof b - (size_t)n, ".%u", below(1000));
+        static const char *const zones[] = {"Z", "Z", "Z", "", "z", "+01:00", "-0530", "+02"};
+        n += snprintf(b + n, sizeof b - (size_t)n, "%s", zones[below(8)]);
+    }
+    put(t, b, (size_t)n);
+}
+
+/* A valid value of column c, in one of the forms exports write (signs, leading zeros, spaces,
+ * exponents, every bool spelling, quotes), so that blocks run long and every branch of the
+ * quick loops is taken. */
+static void valid_value(text *t, int c, char delim) {
+    char b[96];
+    unsigned r = below(100);
+    if (r < 3 && c != C_I64NN) return; /* NULL */
+    bool quoted = r < 6;
+    switch (c) {
+    case C_I64:
+    case C_I64NN:
+    case C_I32: {
+        unsigned digs = 1 + below(c == C_I32 ? 9 : 18);
+        snprintf(b, sizeof b, "%s%s%s", quoted ? "\"" : "", below(8) == 0 ? "-" : below(40) == 0 ? "+" : "",
+                 below(20) == 0 ? "00" : "");
+        puts_(t, b);
+        digits(t, digs);
+        if (below(50) == 0) puts_(t, below(2) ? ".0" : "e2");
+        break;
+    }
+    case C_D10:
+    case C_D18:
+    case C_D30:
+    case C_F64: {
+        unsigned idig = 1 + below(c == C_D10 ? 8 : 12), fdig = below(c == C_D10 ? 3 : 4);
+        if (quoted) putc_(t, '"');
+        if (below(30) == 0) puts_(t, " ");
+        if (below(8) == 0) putc_(t, '-');
+        digits(t, idig);
+        if (fdig) {
+            putc_(t, '.');
+            digits(t, fdig);
+        }
+        if (c == C_F64 && below(20) == 0) puts_(t, below(2) ? "e-3" : "E5");
+        if (c == C_D10 && below(20) == 0) puts_(t, fdig ? "0" : ".00");
+        break;
+    }
+    case C_TSZ:
+    case C_TS:
+        if (quoted) putc_(t, '"');
+        valid_timestamp(t);
+        break;
+    case C_DATE:
+        if (quoted) putc_(t, '"');
+        snprintf(b, sizeof b, "%04u-%02u-%02u", 1900 + below(200), 1 + below(12), 1 + below(28));
+        puts_(t, b);
+        break;
+    case C_BOOL: {
+        static const char *const sp[] = {"true", "false", "true", "false", "true", "false", "TRUE", "False", "t", "F", "yes", "no", "Y", "n", "1", "0"};
+        if (quoted) putc_(t, '"');
+        puts_(t, sp[below(16)]);
+        break;
+    }
+    default: {
+        /* A string: quoted when it must be (delimiter, quote, line break) or at random, inner
+         * quotes doubled; sometimes longer than the 32-byte moves. */
+        static const char *const bits[] = {"ab", "c", "xyz ", "\xC3\xA9", "\xE2\x82\xAC", "0", "#", "\\", ",", "|", "\t", "\"", "\n", "\r\n"};
+        char v[256];
+        size_t n = 0;
+        unsigned k = below(10) == 0 ? 10 + below(30) : below(8);
+        bool special = false;
+        for (unsigned i = 0; i < k; i++) {
+            const char *bit = bits[below(below(4) ? 8 : 14)];
+            size_t bl = strlen(bit);
+            if (bit[0] == delim || bit[0] == '"' || bit[0] == '\n' || bit[0] == '\r') special = true;
+            memcpy(v + n, bit, bl);
+            n += bl;
+        }
+        if (r == 6) n = 0; /* "" : an empty string */
+        if (special || quoted || r == 6) {
+            putc_(t, '"');
+            for (size_t i = 0; i < n; i++) {
+                if (v[i] == '"') putc_(t, '"');
+                putc_(t, v[i]);
+            }
+            putc_(t, '"');
+            return;
+        }
+        put(t, v, n);
+        return;
+    }
+    }
+    if (quoted) putc_(t, '"');
+}
+
 static void line_end(text *t) {
     unsigned r = below(40);
     puts_(t, r == 0 ? "\r" : r < 6 ? "\r\n" : "\n");
@@ -181,9 +284,13 @@ static void make_text(text *t, size_t records, char delim, bool comments) {
         puts_(t, names[c]);
     }
     putc_(t, '\n');
-    bool clean = below(3) == 0; /* mostly well-formed: long runs of regular records */
+    /* Some texts are valid throughout (every value castable, in every form), some mostly of the
+     * common shape, the rest as random as it comes. */
+    unsigned kind = below(3);
+    bool clean = kind == 1, valid = kind == 2;
     for (size_t k = 0; k < records; k++) {
-        unsigned r = below(clean ? 2000 : 200);
+        unsigned r = below(clean || valid ? 2000 : 200);
+        if (valid && r >= 2 && r <= 3) r = 4;
         if (r == 0) {
             line_end(t); /* a blank line */
             continue;
@@ -198,7 +305,9 @@ static void make_text(text *t, size_t records, char delim, bool comments) {
         else if (r == 3) n = NCOLS + 1;
         for (int c = 0; c < n; c++) {
             if (c) putc_(t, delim);
-            if (clean && below(10)) {
+            if (valid) {
+                valid_value(t, c % NCOLS, delim);
+            } else if (clean && below(10)) {
                 /* A value of the common shape, so blocks run long. */
                 char b[64];
                 switch (c % NCOLS) {
@@ -219,7 +328,7 @@ static void make_text(text *t, size_t records, char delim, bool comments) {
         }
         if (k + 1 < records || below(2)) line_end(t);
     }
-    if (below(20) == 0) puts_(t, "1,\"never closed");
+    if (!valid && below(20) == 0) puts_(t, "1,\"never closed");
     t->p[t->n] = 0;
 }
 
@@ -261,11 +370,9 @@ static void trace(const kn_csv_options *opt, const kn_schema *s, const char *p, 
         for (size_t row = 0; row < b->num_rows; row++) {
             for (size_t c = 0; c < s->num_fields; c++) {
                 const kn_column *col = &b->columns[c];
-                if (!kn_column_is_valid(col, row)) {
-                    puts_(out, "|N");
-                    continue;
-                }
                 size_t w = kn_type_width(col->type), n;
+                /* A NULL's slot is part of the contract too: zeros, or an empty string. */
+                if (!kn_column_is_valid(col, row)) puts_(out, "|N");
                 if (w) {
                     putc_(out, '|');
                     const uint8_t *v = (const uint8_t *)col->values + row * w;
