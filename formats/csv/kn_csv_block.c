@@ -8,6 +8,7 @@
 
 #include "kn_alloc.h"
 #include "kn_csv_fast.h"
+#include "kn_csv_runs.h"
 #include "kn_csv_stage2.h"
 
 /* The records of a block, as a table of stride ncols + 1 per record: first the byte before the
@@ -67,44 +68,26 @@ static inline __attribute__((always_inline)) size_t width_of(kn__csv_fast k) {
     return k == KN__CSV_I32 ? 4 : k == KN__CSV_BOOL ? 1 : 8;
 }
 
-/* The run of values from `row` on that the parser takes, each into values[row0 + row]: the
- * row where the run ends (at the first value it does not take), or n. A function of its own
- * so that its few variables stay in registers. Inline with k constant. */
-static inline __attribute__((always_inline)) size_t fixed_run(kn__csv_fast k, kn_type t, uint64_t limit,
-                                                              const uint32_t *at_end, size_t stride, size_t row,
-                                                              size_t n, const uint8_t *w, uint8_t quote, void *values) {
-    for (; row < n; row++) {
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
-        const char *s = (const char *)w + a;
-        if (!(e > a && (uint8_t)s[0] != quote && kn__csv_take(k, t, limit, s, e - a, values, row))) break;
-    }
-    return row;
-}
-
 /* A fixed-width column: each value parsed straight into its slot; an empty field into a NULL
  * (once the column has a bitmap: the first NULL of a batch makes it the general way).
  * Inline with k constant. */
 static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reader *r, const block *b, size_t i, long f,
-                                                                    kn__csv_fast k,
-                                                                    size_t (*run)(kn_type, uint64_t, const uint32_t *,
-                                                                                  size_t, size_t, size_t,
-                                                                                  const uint8_t *, uint8_t, void *),
-                                                                    bool *bad) {
+                                                                    kn__csv_fast k, bool *bad) {
     kn_column *c = &r->cols[f];
     column_loop x = {r, b, c, f, c->length, false};
     const size_t row0 = c->length, n = b->n, width = width_of(k);
     const kn_type t = c->type;
-    const uint64_t limit = k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0;
     const bool nullable = r->schema->fields[f].nullable;
-    const uint8_t quote = b->quote, *w = b->w;
     uint8_t *values = c->values, *valid = c->validity;
     const uint32_t *at_end = b->ends + i;
     const size_t stride = b->stride;
+    const kn__csv_run_in in = {at_end, stride, n, b->w, b->quote, t, k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0};
+    const kn__csv_fixed_run_fn run = r->runs->fixed[k];
     /* Every row valid up front: NULLs clear their bits. */
     if (valid) set_valid_range(valid, row0, row0 + n);
     size_t row = 0;
     for (;;) {
-        row = run(t, limit, at_end, stride, row, n, w, quote, values + row0 * width);
+        row = run(&in, row, values + row0 * width);
         if (row == n) break;
         uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
         size_t at = row0 + row;
@@ -126,15 +109,10 @@ static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reade
     return KN_OK;
 }
 
-/* One instance per kind, so each loop has one parser and no switch. */
-#define FIXED(name, kind)                                                                                         \
-    static __attribute__((noinline)) size_t name##_run(kn_type t, uint64_t limit, const uint32_t *at_end,         \
-                                                      size_t stride, size_t row, size_t n, const uint8_t *w,     \
-                                                      uint8_t quote, void *values) {                             \
-        return fixed_run(kind, t, limit, at_end, stride, row, n, w, quote, values);                              \
-    }                                                                                                             \
+/* One instance per kind: the slow path's stores have the kind's width as a constant. */
+#define FIXED(name, kind)                                                                                   \
     static __attribute__((noinline)) kn_status name(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad) { \
-        return fixed_column(r, b, i, f, kind, name##_run, bad);                                                   \
+        return fixed_column(r, b, i, f, kind, bad);                                                         \
     }
 FIXED(i64_column, KN__CSV_I64)
 FIXED(i32_column, KN__CSV_I32)
@@ -153,26 +131,6 @@ static kn_status general_column(kn_csv_reader *r, const block *b, size_t i, long
     }
     *bad = x.bad;
     return KN_OK;
-}
-
-/* The run of plain (unquoted, non-empty) values from `row` on, copied to d[*len..] with their
- * ends in off[row]: the row where the run ends, or n. A function of its own (see fixed_run). */
-static __attribute__((noinline)) size_t string_run(const uint32_t *at_end, size_t stride, size_t row, size_t n,
-                                                   const uint8_t *w, uint8_t quote, uint8_t *d, size_t *len_io,
-                                                   uint32_t *off) {
-    size_t len = *len_io;
-    for (; row < n; row++) {
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
-        const uint8_t *s = w + a;
-        size_t k = e - a;
-        if (!(k && s[0] != quote)) break;
-        if (k <= 32) memcpy(d + len, s, 32);
-        else memcpy(d + len, s, k);
-        len += k;
-        off[row] = (uint32_t)len;
-    }
-    *len_io = len;
-    return row;
 }
 
 /* A string column: each value copied with a fixed 32-byte move when it is that short (the block
@@ -197,9 +155,11 @@ static __attribute__((noinline)) kn_status string_column(kn_csv_reader *r, const
     uint8_t *d = c->bytes.data;
     size_t len = c->bytes.len;
     uint32_t *off = c->offsets + row0 + 1;
+    const kn__csv_run_in in = {at_end, stride, n, w, quote, c->type, 0};
+    const kn__csv_string_run_fn run = r->runs->string;
     size_t row = 0;
     for (;;) {
-        row = string_run(at_end, stride, row, n, w, quote, d, &len, off);
+        row = run(&in, row, d, &len, off);
         if (row == n) break;
         uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
         const uint8_t *s = w + a;

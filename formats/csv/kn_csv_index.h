@@ -40,11 +40,15 @@ typedef struct kn__csv_masks {
 } kn__csv_masks;
 
 /* The index of a window: entry k is a structural byte at pos[k]; lines[0..nlines) are the
- * entries (indices into pos) that are line ends, in order. */
+ * entries (indices into pos) that are line ends, in order. With check_utf8 set, utf8_valid is
+ * what kn_utf8_validate says of the window (the first byte of the first invalid sequence, or
+ * the length): the AVX2 twin finds it as it scans, while the bytes are in registers. */
 typedef struct kn__csv_index_out {
     uint32_t *pos;
     uint32_t *lines;
     size_t npos, nlines;
+    bool check_utf8;
+    size_t utf8_valid;
 } kn__csv_index_out;
 
 /* Entries the index of a `len`-byte window may need, in each array (whole groups of eight are
@@ -99,8 +103,9 @@ static inline uint64_t kn__csv_prefix_xor(uint64_t x) {
 }
 
 /* The structural bits of one block from its masks, advancing the carry; *lines gets the line
- * ends among them. `pxor` is the twin's prefix XOR (inlined: it is a constant). Blocks without
- * a quote (most) skip it. */
+ * ends among them. `pxor` is the twin's prefix XOR (inlined: it is a constant), taken whether
+ * or not the block has a quote: a branch on that would be mispredicted where quoted fields
+ * come and go. */
 static inline __attribute__((always_inline)) uint64_t kn__csv_block(const kn__csv_masks *m, kn__csv_carry *c,
                                                                     uint64_t (*pxor)(uint64_t), uint64_t *lines) {
     uint64_t quote = m->quote, cand = m->delim | m->nl;
@@ -109,8 +114,7 @@ static inline __attribute__((always_inline)) uint64_t kn__csv_block(const kn__cs
         quote &= ~e;
         cand &= ~e;
     }
-    uint64_t inside = c->inside;
-    if (quote) inside ^= pxor(quote);
+    uint64_t inside = c->inside ^ pxor(quote);
     c->inside = (uint64_t)((int64_t)inside >> 63);
     uint64_t s = cand & ~inside;
     /* An LF right after a structural CR (in this block or ending the last) is no entry. */
@@ -121,18 +125,28 @@ static inline __attribute__((always_inline)) uint64_t kn__csv_block(const kn__cs
     return s;
 }
 
+/* Trailing zeros of x, any value for 0 (the scalar twin's: bit 63 ORed in, since C leaves the
+ * count of 0 undefined; the SIMD twins have TZCNT, which defines it). */
+static inline unsigned kn__csv_tz(uint64_t x) { return (unsigned)__builtin_ctzll(x | 0x8000000000000000ull); }
+
 /* Appends the positions of the set bits of `s` (block at `base`) to pos[*np..], and the
  * entries of the bits of `lines` (a subset of s) to lines_out[*nl..]. Eight positions are
  * written at a time whatever the count (the slots past it are overwritten later), so that the
- * usual block, with fewer than eight, costs no mispredicted loop exit. Bit 63 is ORed in before
- * each count of trailing zeros so that an empty word has a defined one. The counts are the
- * caller's locals: stores into pos[] could alias a struct's fields and force reloads. */
+ * usual block, with fewer than eight, costs no mispredicted loop exit. `tz` is the twin's count
+ * of trailing zeros (inlined). The counts are the caller's locals: stores into pos[] could
+ * alias a struct's fields and force reloads. */
 static inline __attribute__((always_inline)) void kn__csv_flatten(uint64_t s, uint64_t lines, uint32_t base,
-                                                                  uint32_t *pos, uint32_t *lines_out, size_t *np,
-                                                                  size_t *nl) {
+                                                                  unsigned (*tz)(uint64_t), uint32_t *pos,
+                                                                  uint32_t *lines_out, size_t *np, size_t *nl) {
     if (!s) return;
     uint32_t *p = pos + *np;
     size_t n0 = *np;
+    /* A block holds at most one line end when records are longer than it, but which blocks do
+     * is no pattern: the first is written whether there is one or not (the slot is taken only
+     * when there is), and only a second one loops. */
+    lines_out[*nl] = (uint32_t)(n0 + (size_t)__builtin_popcountll(s & ((lines & -lines) - 1)));
+    *nl += lines != 0;
+    lines &= lines - 1;
     while (lines) {
         uint64_t below = (lines & -lines) - 1;
         lines_out[(*nl)++] = (uint32_t)(n0 + (size_t)__builtin_popcountll(s & below));
@@ -142,7 +156,7 @@ static inline __attribute__((always_inline)) void kn__csv_flatten(uint64_t s, ui
     for (;;) {
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
-            p[k] = base + (uint32_t)__builtin_ctzll(s | 0x8000000000000000ull);
+            p[k] = base + tz(s);
             s &= s - 1;
         }
         if (!s) break;

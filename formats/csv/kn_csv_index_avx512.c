@@ -4,6 +4,10 @@
 #include <immintrin.h>
 
 #include "kn_csv_index.h"
+#include "kn_utf8.h"
+
+/* TZCNT: 64 for 0. */
+static inline unsigned tzcnt64(uint64_t x) { return (unsigned)_tzcnt_u64(x); }
 
 static inline uint64_t clmul_prefix_xor(uint64_t x) {
     __m128i v = _mm_set_epi64x(0, (long long)x);
@@ -30,10 +34,11 @@ void kn__csv_index_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *c
         m.high = 0;
         high |= _mm512_movepi8_mask(v);
         uint64_t lines, s = kn__csv_block(&m, &c, clmul_prefix_xor, &lines);
-        kn__csv_flatten(s, lines, (uint32_t)at, out->pos, out->lines, &np, &nl);
+        kn__csv_flatten(s, lines, (uint32_t)at, tzcnt64, out->pos, out->lines, &np, &nl);
     }
     out->npos = np;
     out->nlines = nl;
+    out->utf8_valid = out->check_utf8 && high ? kn_utf8_validate(buf, len) : len;
     *carry = c;
     *ascii = high == 0;
 }

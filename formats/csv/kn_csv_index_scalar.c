@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kn_csv_index.h"
+#include "kn_utf8.h"
 
 static void masks_of(const uint8_t *b, size_t n, const kn__csv_chars *ch, kn__csv_masks *m) {
     memset(m, 0, sizeof *m);
@@ -28,10 +29,11 @@ void kn__csv_index_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *c
         masks_of(buf + at, len - at < 64 ? len - at : 64, ch, &m);
         high |= m.high;
         uint64_t lines, s = kn__csv_block(&m, &c, kn__csv_prefix_xor, &lines);
-        kn__csv_flatten(s, lines, (uint32_t)at, out->pos, out->lines, &np, &nl);
+        kn__csv_flatten(s, lines, (uint32_t)at, kn__csv_tz, out->pos, out->lines, &np, &nl);
     }
     out->npos = np;
     out->nlines = nl;
+    out->utf8_valid = out->check_utf8 && high ? kn_utf8_validate(buf, len) : len;
     *carry = c;
     *ascii = high == 0;
 }

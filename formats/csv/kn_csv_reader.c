@@ -13,6 +13,7 @@
 #include "kn_csv_fast.h"
 #include "kn_csv_index.h"
 #include "kn_csv_internal.h"
+#include "kn_csv_runs.h"
 #include "kn_csv_stage2.h"
 #include "kn_utf8.h"
 
@@ -51,6 +52,9 @@ kn_status kn_csv_reader_create(const kn_schema *schema, const kn_csv_options *op
     r->opt = o;
     r->ch = (kn__csv_chars){o.delimiter, o.quote, o.escape};
     r->index = fn;
+    /* The runs go with the structural twin (so a test of one twin tests both), AVX2 for either
+     * SIMD one: every AVX-512 CPU has AVX2 and BMI2. */
+    r->runs = fn != kn__csv_index_scalar && cpu->bmi2 ? &kn__csv_runs_avx2 : &kn__csv_runs_scalar;
     r->simd_name = nm;
     for (size_t i = 0; i < o.num_null_tokens; i++) r->null_len[i] = strlen(o.null_tokens[i]);
     size_t nf = schema ? schema->num_fields : 0;
@@ -164,7 +168,7 @@ static kn_status index_window(kn_csv_reader *r, size_t at, kn_error *err) {
     KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__csv_index_bound(n), sizeof *r->idx, err));
     KN_TRY(grow((void **)&r->lines, &r->lines_cap, kn__csv_index_bound(n), sizeof *r->lines, err));
     kn__csv_carry carry;
-    kn__csv_index_out out = {r->idx, r->lines, 0, 0};
+    kn__csv_index_out out = {r->idx, r->lines, 0, 0, r->opt.encoding == KN_CSV_UTF8, 0};
     r->index(r->data + at, n, &r->ch, &out, &carry, &r->ascii);
     r->nidx = out.npos;
     r->nlines = out.nlines;
@@ -175,7 +179,7 @@ static kn_status index_window(kn_csv_reader *r, size_t at, kn_error *err) {
     r->last_nl = out.nlines ? r->idx[r->lines[out.nlines - 1]] : SIZE_MAX;
     /* One check of the whole window is far cheaper than one per field; past a fault, fields
      * are checked one by one (to find the record to blame). */
-    r->utf8_ok_until = r->ascii || r->opt.encoding != KN_CSV_UTF8 ? r->we : at + kn_utf8_validate(r->data + at, n);
+    r->utf8_ok_until = r->ascii || r->opt.encoding != KN_CSV_UTF8 ? r->we : at + out.utf8_valid;
     return KN_OK;
 }
 

@@ -38,6 +38,7 @@ struct kn_csv_reader {
     kn_csv_options opt;
     kn__csv_chars ch;
     kn__csv_index_fn index;
+    const struct kn__csv_runs *runs; /* the block path's twin, picked with the index's */
     const char *simd_name;
     size_t null_len[KN_CSV_MAX_NULL_TOKENS];
 
