@@ -117,6 +117,10 @@ static inline bool kn_parse_iso_timestamp_us(const char *s, size_t n, int64_t *w
     return true;
 }
 
+/* The AVX2 twin of kn_parse_iso_timestamp_us (kn_parse_time_avx2.c): the same answers; needs
+ * kn_cpu()->avx2 and s[0..27) readable even when n is 26. */
+bool kn_parse_iso_timestamp_us_avx2(const char *s, size_t n, int64_t *wall);
+
 /* The same parsers without their fast path for the common shapes, for tests that compare the
  * two. */
 kn_time_status kn__parse_iso_date_general(const char *s, size_t n, int32_t *days);
