@@ -19,6 +19,11 @@
 /* Bytes past a value's end the parsers may read. */
 #define KN__CSV_SLACK 32
 
+/* The timestamp shape's parser: the AVX2 runs define it as the AVX2 twin before including this. */
+#ifndef KN__CSV_TS_SHAPE
+#define KN__CSV_TS_SHAPE kn_parse_iso_timestamp_us
+#endif
+
 static inline uint64_t kn__csv_word(const char *s) {
     uint64_t x;
     memcpy(&x, s, 8);
@@ -136,7 +141,7 @@ static inline __attribute__((always_inline)) bool kn__csv_take(kn__csv_fast k, k
     case KN__CSV_F64: return kn__csv_double(s, n, (double *)values + at);
     case KN__CSV_TS: {
         int64_t v;
-        if (!kn_parse_iso_timestamp_us(s, n, &v)) {
+        if (!KN__CSV_TS_SHAPE(s, n, &v)) {
             kn_time_value tv;
             if (kn_parse_iso_timestamp(s, n, true, &tv) != KN_TIME_OK) return false;
             v = tv.wall_micros;
