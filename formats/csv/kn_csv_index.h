@@ -109,6 +109,11 @@ static inline uint64_t kn__csv_prefix_xor(uint64_t x) {
 static inline __attribute__((always_inline)) uint64_t kn__csv_block(const kn__csv_masks *m, kn__csv_carry *c,
                                                                     uint64_t (*pxor)(uint64_t), uint64_t *lines) {
     uint64_t quote = m->quote, cand = m->delim | m->nl;
+    /* Most blocks: outside quotes, none in them, no CR, no escape: every candidate stands. */
+    if (!(quote | m->cr | m->esc | c->inside | c->escaped | c->cr)) {
+        *lines = m->nl;
+        return cand;
+    }
     if (m->esc | c->escaped) {
         uint64_t e = kn__csv_escaped(m->esc, c);
         quote &= ~e;

@@ -40,13 +40,12 @@ void kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch,
     uint8_t tail[64];
     for (size_t at = 0; at < len; at += 64) {
         const uint8_t *b = buf + at;
-        uint64_t valid = ~0ull;
         if (len - at < 64) {
-            /* Zero bytes class as nothing (a NUL delimiter is refused by the options check). */
+            /* Zero bytes class as nothing (a NUL delimiter is refused by the options check, and
+             * quote and escape 0 are none), so the padding needs no mask. */
             memset(tail, 0, sizeof tail);
             memcpy(tail, b, len - at);
             b = tail;
-            valid = (1ull << (len - at)) - 1;
         }
         __m256i lo = _mm256_loadu_si256((const __m256i *)b), hi = _mm256_loadu_si256((const __m256i *)(b + 32));
         high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
@@ -63,12 +62,18 @@ void kn__csv_index_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch,
             uprev_ascii = hi_ascii;
         }
         kn__csv_masks m;
-        m.quote = quoting ? eq64(lo, hi, q) & valid : 0;
-        m.delim = eq64(lo, hi, d) & valid;
-        m.cr = eq64(lo, hi, cr) & valid;
-        m.nl = eq64(lo, hi, lf) & valid;
-        m.nl |= m.cr;
-        m.esc = escaping ? eq64(lo, hi, e) & valid : 0;
+        m.quote = quoting ? eq64(lo, hi, q) : 0;
+        m.delim = eq64(lo, hi, d);
+        /* Line ends as one class; the CRs apart only in blocks that have one (none, in files
+         * with LF line ends). */
+        __m256i cr_lo = _mm256_cmpeq_epi8(lo, cr), cr_hi = _mm256_cmpeq_epi8(hi, cr);
+        m.nl = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(lo, lf), cr_lo)) |
+               (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(hi, lf), cr_hi)) << 32;
+        __m256i any_cr = _mm256_or_si256(cr_lo, cr_hi);
+        m.cr = _mm256_testz_si256(any_cr, any_cr)
+                   ? 0
+                   : (uint64_t)(uint32_t)_mm256_movemask_epi8(cr_lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(cr_hi) << 32;
+        m.esc = escaping ? eq64(lo, hi, e) : 0;
         m.high = 0;
         uint64_t lines, s = kn__csv_block(&m, &c, clmul_prefix_xor, &lines);
         kn__csv_flatten(s, lines, (uint32_t)at, tzcnt64, out->pos, out->lines, &np, &nl);
