@@ -11,18 +11,24 @@
 #include "kn_csv_runs.h"
 #include "kn_csv_stage2.h"
 
-/* The records of a block, as a table of stride ncols + 1 per record: first the byte before the
- * record (its start minus one, modulo 2^32), then where each of its fields ends. Field i of
- * record `row` is then [ends[row * stride + i] + 1, ends[row * stride + i + 1]) for every
- * column alike, one pointer stepping through the table. Positions are relative to the window
+/* The records of a block. They follow each other in the index with no entry between them, so
+ * field i of record `row` ends at ends[row * ncols + i], and starts one byte past the entry
+ * before it (ends[-1] is the line end before the first record: idx[-1] stands for one before
+ * the window's first record) or, for the first field, `lead` bytes past it (one after LF, two
+ * after CRLF: the same for every record of a block). Positions are relative to the window
  * (w = data + ws). */
 typedef struct block {
     const uint8_t *w;
     const uint32_t *ends;
-    size_t stride, n;
+    size_t ncols, n;
+    uint32_t lead;
     uint32_t start, end;   /* the first record's first byte, the last one's line end */
     uint8_t quote;
 } block;
+
+/* Column i's spans: field `row` is [at_end[row * ncols] + add, at_end[row * ncols + 1]). */
+#define AT_END(b, i) ((b)->ends + (i) - 1)
+#define ADD(b, i) ((i) ? 1u : (b)->lead)
 
 /* Sets validity bits [from, to). */
 static void set_valid_range(uint8_t *v, size_t from, size_t to) {
@@ -79,9 +85,9 @@ static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reade
     const kn_type t = c->type;
     const bool nullable = r->schema->fields[f].nullable;
     uint8_t *values = c->values, *valid = c->validity;
-    const uint32_t *at_end = b->ends + i;
-    const size_t stride = b->stride;
-    const kn__csv_run_in in = {at_end, stride, n, b->w, b->quote, t, k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0};
+    const uint32_t *at_end = AT_END(b, i), add = ADD(b, i);
+    const size_t stride = b->ncols;
+    const kn__csv_run_in in = {at_end, stride, n, add, b->w, b->quote, t, k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0};
     const kn__csv_fixed_run_fn run = r->runs->fixed[k];
     /* Every row valid up front: NULLs clear their bits. */
     if (valid) set_valid_range(valid, row0, row0 + n);
@@ -89,7 +95,7 @@ static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reade
     for (;;) {
         row = run(&in, row, values + row0 * width);
         if (row == n) break;
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        uint32_t a = at_end[row * stride] + add, e = at_end[row * stride + 1];
         size_t at = row0 + row;
         if (e == a && nullable && valid) {
             valid[at >> 3] &= (uint8_t)~(1u << (at & 7));
@@ -124,10 +130,10 @@ FIXED(bool_column, KN__CSV_BOOL)
 /* A column every value of which goes the general way. */
 static kn_status general_column(kn_csv_reader *r, const block *b, size_t i, long f, bool *bad) {
     column_loop x = {r, b, &r->cols[f], f, r->cols[f].length, false};
-    const uint32_t *at_end = b->ends + i;
-    const size_t stride = b->stride;
+    const uint32_t *at_end = AT_END(b, i), add = ADD(b, i);
+    const size_t stride = b->ncols;
     for (size_t row = 0; row < b->n && !x.bad; row++) {
-        KN_TRY(general(&x, row, at_end[row * stride] + 1, at_end[row * stride + 1]));
+        KN_TRY(general(&x, row, at_end[row * stride] + add, at_end[row * stride + 1]));
     }
     *bad = x.bad;
     return KN_OK;
@@ -148,20 +154,20 @@ static __attribute__((noinline)) kn_status string_column(kn_csv_reader *r, const
     column_loop x = {r, b, c, f, row0, false};
     const bool nullable = r->schema->fields[f].nullable;
     const uint8_t quote = b->quote, *w = b->w;
-    const uint32_t *at_end = b->ends + i;
-    const size_t stride = b->stride;
+    const uint32_t *at_end = AT_END(b, i), add = ADD(b, i);
+    const size_t stride = b->ncols;
     uint8_t *valid = c->validity;
     if (valid) set_valid_range(valid, row0, row0 + n);
     uint8_t *d = c->bytes.data;
     size_t len = c->bytes.len;
     uint32_t *off = c->offsets + row0 + 1;
-    const kn__csv_run_in in = {at_end, stride, n, w, quote, c->type, 0};
+    const kn__csv_run_in in = {at_end, stride, n, add, w, quote, c->type, 0};
     const kn__csv_string_run_fn run = r->runs->string;
     size_t row = 0;
     for (;;) {
         row = run(&in, row, d, &len, off);
         if (row == n) break;
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        uint32_t a = at_end[row * stride] + add, e = at_end[row * stride + 1];
         const uint8_t *s = w + a;
         size_t k = e - a;
         if (k == 0 && nullable && valid) {
@@ -193,18 +199,16 @@ static __attribute__((noinline)) kn_status string_column(kn_csv_reader *r, const
 
 /* Phase 1: from r->cur (a record start, whole in the window), the regular records that follow
  * in the window, up to KN__CSV_BLOCK_ROWS: each with exactly the file's fields (its first line
- * end is its ncols-th entry), not blank or a comment, starting before the stop, and leaving
- * KN__CSV_SLACK bytes after its line end. Moves r->cur, r->ti and r->li past them; fills the
- * block's table (its entries copied eight at a time: the table and the index have room for
- * the overshoot) and returns how many. */
-static size_t find_records(kn_csv_reader *r, uint32_t *ends, uint32_t *start, uint32_t *end) {
-    const size_t ncols = r->file->num_columns, stride = ncols + 1, ws = r->ws, len = r->len, stop = r->stop,
-                 nlines = r->nlines;
+ * end is its ncols-th entry), not blank or a comment, starting before the stop, as far past
+ * the line end before it as the first one (*lead), and leaving KN__CSV_SLACK bytes after its
+ * line end. Moves r->cur, r->ti and r->li past them; returns how many. */
+static size_t find_records(kn_csv_reader *r, uint32_t *lead, uint32_t *end) {
+    const size_t ncols = r->file->num_columns, ws = r->ws, len = r->len, stop = r->stop, nlines = r->nlines;
     const uint8_t *data = r->data;
     const uint32_t *idx = r->idx, *lines = r->lines;
     const uint8_t comment = r->opt.comment;
     size_t cur = r->cur, ti = r->ti, li = r->li, n = 0;
-    *start = (uint32_t)(cur - ws);
+    *lead = (uint32_t)(cur - ws) - idx[(ptrdiff_t)ti - 1];
     while (li < nlines && lines[li] < ti) li++;
     while (n < KN__CSV_BLOCK_ROWS && li < nlines) {
         /* The first record was vetted by kn__csv_next_record_start; the others are here. A
@@ -213,11 +217,10 @@ static size_t find_records(kn_csv_reader *r, uint32_t *ends, uint32_t *start, ui
         size_t last = ti + ncols - 1;
         if (lines[li] != last) break;
         size_t p = ws + idx[last];
-        if (n && (cur >= stop || p == cur || (comment && data[cur] == comment))) break;
+        if (n && (cur >= stop || p == cur || (comment && data[cur] == comment) ||
+                  (uint32_t)(cur - ws) != idx[ti - 1] + *lead))
+            break;
         if (p + 1 + KN__CSV_SLACK > len) break;
-        uint32_t *row = ends + n * stride;
-        row[0] = (uint32_t)(cur - ws) - 1;
-        for (size_t j = 0; j < ncols; j += 8) memcpy(row + 1 + j, idx + ti + j, 8 * sizeof *idx);
         *end = (uint32_t)(p - ws);
         n++;
         ti = last + 1;
@@ -232,19 +235,13 @@ static size_t find_records(kn_csv_reader *r, uint32_t *ends, uint32_t *start, ui
 
 kn_status kn__csv_read_block(kn_csv_reader *r, bool *more, kn_error *err) {
     const kn_csv_file *file = r->file;
-    const size_t ncols = file->num_columns, need = KN__CSV_BLOCK_ROWS * (ncols + 1) + 8;
-    if (r->block_cap < need) {
-        uint32_t *t = kn_realloc(r->block_ends, need * sizeof *t);
-        if (!t) return kn_error_set(err, KN_E_NOMEM, "out of memory reading CSV");
-        r->block_ends = t;
-        r->block_cap = need;
-    }
+    const size_t ncols = file->num_columns;
     if (r->room < KN__CSV_BLOCK_ROWS) KN_TRY(kn__csv_make_room(r, err));
     KN_TRY(kn__csv_next_record_start(r, more, err));
     if (!*more) return KN_OK;
     const size_t first = r->cur;
-    block b = {r->data + r->ws, r->block_ends, ncols + 1, 0, 0, 0, r->opt.quote};
-    b.n = find_records(r, r->block_ends, &b.start, &b.end);
+    block b = {r->data + r->ws, r->idx + r->ti, ncols, 0, 0, (uint32_t)(first - r->ws), 0, r->opt.quote};
+    b.n = find_records(r, &b.lead, &b.end);
     /* The first record is not regular: one by one. */
     if (b.n == 0) return kn__csv_read_record(r, err);
     /* Phase 2: column by column. */

@@ -71,9 +71,8 @@ void kn_csv_reader_free(kn_csv_reader *r) {
     if (!r) return;
     kn_free(r->unmapped);
     kn_free(r->fast);
-    kn_free(r->block_ends);
     kn_free(r->lines);
-    kn_free(r->idx);
+    kn_free(r->idx_mem);
     kn_free(r->scratch);
     kn_free(r);
 }
@@ -165,7 +164,12 @@ static kn_status grow(void **p, size_t *cap, size_t need, size_t elem, kn_error 
 static kn_status index_window(kn_csv_reader *r, size_t at, kn_error *err) {
     size_t n = r->len - at < r->window ? r->len - at : r->window;
     if (n > UINT32_MAX - 64) n = UINT32_MAX - 64;
-    KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__csv_index_bound(n), sizeof *r->idx, err));
+    /* One slot before the first entry stands for the line end before the window's first
+     * record (its start minus one), as the entry before any other record is its line end:
+     * the block path reads every field's start the same way. */
+    KN_TRY(grow((void **)&r->idx_mem, &r->idx_cap, kn__csv_index_bound(n) + 1, sizeof *r->idx_mem, err));
+    r->idx = r->idx_mem + 1;
+    r->idx_mem[0] = UINT32_MAX;
     KN_TRY(grow((void **)&r->lines, &r->lines_cap, kn__csv_index_bound(n), sizeof *r->lines, err));
     kn__csv_carry carry;
     kn__csv_index_out out = {r->idx, r->lines, 0, 0, r->opt.encoding == KN_CSV_UTF8, 0};

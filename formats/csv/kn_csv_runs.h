@@ -14,12 +14,13 @@
 #include "kn_csv_stage2.h"
 #include "kn_types.h"
 
-/* What a run reads. Field i of row `row` is [at_end[row * stride] + 1, at_end[row * stride +
- * 1]) of w (the block's table, kn_csv_block.c); the block leaves KN__CSV_SLACK bytes readable
- * past every record. */
+/* What a run reads. Field i of row `row` is [at_end[row * stride] + add, at_end[row * stride +
+ * 1]) of w (the block's entries in the index, kn_csv_block.c); the block leaves KN__CSV_SLACK
+ * bytes readable past every record. */
 typedef struct kn__csv_run_in {
     const uint32_t *at_end;
     size_t stride, n;
+    uint32_t add;
     const uint8_t *w;
     uint8_t quote;
     kn_type type;

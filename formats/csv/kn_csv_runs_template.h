@@ -11,11 +11,12 @@ static inline __attribute__((always_inline)) size_t fixed_run(kn__csv_fast k, co
                                                               void *values) {
     const uint32_t *at_end = in->at_end;
     const size_t stride = in->stride, n = in->n;
+    const uint32_t add = in->add;
     const uint8_t *w = in->w, quote = in->quote;
     const kn_type t = in->type;
     const uint64_t limit = in->limit;
     for (; row < n; row++) {
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        uint32_t a = at_end[row * stride] + add, e = at_end[row * stride + 1];
         const char *s = (const char *)w + a;
         if (!(e > a && (uint8_t)s[0] != quote && kn__csv_take(k, t, limit, s, e - a, values, row))) break;
     }
@@ -36,10 +37,11 @@ KN__CSV_FIXED_RUN(bool_run, KN__CSV_BOOL)
 static size_t string_run(const kn__csv_run_in *in, size_t row, uint8_t *d, size_t *len_io, uint32_t *off) {
     const uint32_t *at_end = in->at_end;
     const size_t stride = in->stride, n = in->n;
+    const uint32_t add = in->add;
     const uint8_t *w = in->w, quote = in->quote;
     size_t len = *len_io;
     for (; row < n; row++) {
-        uint32_t a = at_end[row * stride] + 1, e = at_end[row * stride + 1];
+        uint32_t a = at_end[row * stride] + add, e = at_end[row * stride + 1];
         const uint8_t *s = w + a;
         size_t k = e - a;
         if (!(k && s[0] != quote)) break;

@@ -60,6 +60,7 @@ struct kn_csv_reader {
      * or after it (or nlines). */
     size_t ws, we;
     uint32_t *idx, *lines;
+    uint32_t *idx_mem; /* idx - 1: idx[-1] is UINT32_MAX (kn_csv_reader.c, index_window) */
     size_t idx_cap, lines_cap, nidx, nlines, ti, li;
     size_t last_nl;  /* the last line break in the index (relative to ws), or SIZE_MAX */
     bool open_end;   /* the window ends inside quotes */
@@ -78,9 +79,7 @@ struct kn_csv_reader {
     uint8_t *scratch;
     size_t scratch_cap;
 
-    /* The block path's table of field ends (kn_csv_block.c). */
-    uint32_t *block_ends;
-    size_t block_cap;
+
     size_t slow_left;   /* records to read one by one before blocks go on (after a block with a
                            bad record, which the one-by-one path reports in order) */
 };
