@@ -6,7 +6,6 @@
  * reported exactly as the one-by-one path reports them, in order. */
 #include <string.h>
 
-#include "kn_alloc.h"
 #include "kn_csv_fast.h"
 #include "kn_csv_runs.h"
 #include "kn_csv_stage2.h"
