@@ -16,7 +16,11 @@
  * GUESS: record_start guesses, the reader is given the rest of the file and a stop (it reads
  * the records that start before the stop, however far they run), and reader_end says where it
  * really ended. The executor checks, morsel by morsel in input order, that each guess equals
- * where the previous morsel ended, and reads a morsel again from there when it does not. */
+ * where the previous morsel ended, and reads a morsel again from there when it does not.
+ *
+ * A sequential source (a pipe, a decompressor, an HTTP body) has no random access to guess
+ * with: it is cut as it is read, front to back, where complete_prefix says whole records end,
+ * so its morsels are exact for both kinds of split (engine/exec/kn_seq_cut.h). */
 #ifndef KN_FORMAT_H
 #define KN_FORMAT_H
 
@@ -96,6 +100,18 @@ typedef struct kn_format {
      * guess, per `split`). */
     size_t (*record_start)(const kn_format_opts *o, const kn_format_file *f, const uint8_t *data, size_t len,
                            size_t pos);
+
+    /* The length of the longest prefix of data[0..len) (borrowed; it starts on a record
+     * boundary of file `f`, or of a file read with `o` when `f` is NULL) made of whole records
+     * only, blank and comment lines counting as records: 0 when not even the first is whole.
+     * A record is whole when its line end lies in the data and is known to be one: a CR as the
+     * last byte may be the first half of a CRLF, so the record it ends is not whole yet. With
+     * `at_eof` no bytes follow and every record is whole (it returns len). Exact, not a guess,
+     * for both kinds of split; it may read all of the data (CSV runs the reader's structural
+     * scan from the start), so call it on a known boundary and the bytes after it, not again
+     * and again on the same long prefix. */
+    size_t (*complete_prefix)(const kn_format_opts *o, const kn_format_file *f, const uint8_t *data, size_t len,
+                              bool at_eof);
 
     /* A reader for `schema` (borrowed; outlives the reader), or a scan-only one for NULL. */
     kn_status (*reader_create)(const kn_format_opts *o, const kn_schema *schema, kn_format_reader **out,

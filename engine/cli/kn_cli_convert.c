@@ -53,6 +53,11 @@ static const char convert_usage[] =
     "                             manifest.json, the SQL and _rejects/ describing only this run\n"
     "      --report FILE          also write the JSON result to FILE\n"
     "      --morsel-size SIZE     bytes of input per unit of parallel work (default 8MiB)\n"
+    "      --input-mode MODE      map (default): map each input file and cut it in place;\n"
+    "                             stream: read each front to back and cut it as it comes\n"
+    "                             (for file systems where mapping is slow). An INPUT of '-'\n"
+    "                             is standard input; it and named pipes are always streamed\n"
+    "                             and need --format and --schema\n"
     "      --profile              add \"profile\" to the JSON result: the wall seconds and, per\n"
     "                             stage (read, parse, transform, merge, encode, compress, write),\n"
     "                             the CPU seconds all threads spent in it; idle: the seconds\n"
@@ -63,20 +68,20 @@ static const char convert_usage[] =
 static const char convert_usage_layout[] =
     "\n"
     "  Layout (--sort-by and --slices sort the rows through memory and spill files;\n"
-    "  --partition-by alone streams into one open file per folder while the folders are\n"
-    "  few, and sorts past --max-open-partitions):\n"
+    "  --partition-by alone writes each folder's rows into its own files, whatever the\n"
+    "  number of folders, spilling what --memory-limit cannot hold):\n"
     "      --partition-by KEYS    Hive-style folders key=value/, KEYS like 'region,year(ts)'\n"
     "                             (functions: year, month, day, hour, date)\n"
-    "      --max-open-partitions N  folders written at once without sorting (default 128,\n"
-    "                             at most one per MiB of --memory-limit; 0: always sort)\n"
+    "      --max-open-partitions N  0: write partitions through the sort, as --sort-by does\n"
+    "                             (the same files); other values are accepted and unused\n"
     "      --sort-by COLS         sort rows within each partition and file (nulls first)\n"
     "      --slices N             make each partition's file count a multiple of N, files of\n"
     "                             near-equal size (Redshift slices load one file each)\n"
     "      --drop-partition-columns  leave identity partition columns out of the files\n"
     "                             (Spectrum/Athena layout; COPY needs them kept, the default)\n"
-    "      --memory-limit SIZE    bytes of rows held in memory before sorted runs spill to\n"
-    "                             OUTDIR/_tmp-*/, or that open row groups of a streamed\n"
-    "                             partitioned write hold (default 512MiB). Sorting, peak\n"
+    "      --memory-limit SIZE    bytes of rows held in memory before sorted runs, or the rows\n"
+    "                             a partitioned write queues, spill to OUTDIR/_tmp-*/\n"
+    "                             (default 512MiB). Sorting, peak\n"
     "                             memory stays under 1.25 x SIZE + the row group size + (page\n"
     "                             size + 2 MiB) per column + 3 x morsel size per thread + 256\n"
     "                             bytes per partition and file, whatever the partition count\n"
@@ -98,7 +103,7 @@ enum {
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
     OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
     OPT_MEMORY_LIMIT, OPT_MAX_OPEN_PARTITIONS, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
-    OPT_PROFILE
+    OPT_PROFILE, OPT_INPUT_MODE
 };
 
 static const struct option convert_options[] = {
@@ -130,6 +135,7 @@ static const struct option convert_options[] = {
     {"merge-key", required_argument, NULL, OPT_MERGE_KEY},
     {"external-schema", required_argument, NULL, OPT_EXTERNAL_SCHEMA},
     {"profile", no_argument, NULL, OPT_PROFILE},
+    {"input-mode", required_argument, NULL, OPT_INPUT_MODE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     KN_CLI_FORMAT_OPTIONS,
@@ -220,6 +226,11 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, k
         case OPT_MERGE_KEY: opt->merge_key = optarg; break;
         case OPT_EXTERNAL_SCHEMA: opt->external_schema = optarg; break;
         case OPT_PROFILE: opt->profile = true; break;
+        case OPT_INPUT_MODE:
+            if (strcmp(optarg, "map") == 0) opt->stream_inputs = false;
+            else if (strcmp(optarg, "stream") == 0) opt->stream_inputs = true;
+            else return kn_error_set(err, KN_E_USAGE, "--input-mode: '%s' is not map or stream", optarg);
+            break;
         case '?':
         default: {
             kn_status fst = KN_OK;
@@ -236,6 +247,9 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, k
     }
     opt->format_options = fo->items;
     opt->num_format_options = fo->n;
+    /* '-' is standard input, as for most tools; the store names it by its device. */
+    for (int i = optind; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0) argv[i] = (char *)"/dev/stdin";
     opt->inputs = (const char *const *)(argv + optind);
     opt->num_inputs = (size_t)(argc - optind);
     return KN_OK;

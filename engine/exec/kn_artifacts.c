@@ -8,7 +8,7 @@
 #include "kn_alloc.h"
 #include "kn_buf.h"
 #include "kn_rs_artifacts.h"
-#include "kn_sort_key.h"
+#include "kn_sort_cols.h"
 #include "kn_store_local.h"
 
 typedef struct job_parts {

@@ -19,6 +19,7 @@
 #include "kn_list.h"
 #include "kn_log.h"
 #include "kn_run.h"
+#include "kn_sort_cols.h"
 #include "kn_store_local.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {
@@ -204,7 +205,16 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
         size_t n = list.count < opt->infer_files ? list.count : opt->infer_files;
         const char **paths = kn_calloc(n ? n : 1, sizeof *paths);
         if (!paths) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-        for (size_t i = 0; st == KN_OK && i < n; i++) paths[i] = list.files[i].path;
+        for (size_t i = 0; st == KN_OK && i < n; i++) {
+            paths[i] = list.files[i].path;
+            kn_store_info info;
+            st = kn_store_stat(kn_store_local(), paths[i], &info, err);
+            if (st == KN_OK && info.kind != KN_ENTRY_FILE) {
+                /* Sampling would use up what only comes once. */
+                kn_error_locate(err, paths[i], -1, -1, -1);
+                st = kn_error_set(err, KN_E_USAGE, "a pipe is read once, so its schema cannot be inferred; give --schema");
+            }
+        }
         kn_infer_options io = {fmt, fopts, opt->infer_records, opt->on_error != KN_ON_ERROR_FAIL};
         uint64_t bad = 0;
         if (st == KN_OK) st = kn_exec_infer(&io, paths, n, &inferred, &bad, err);
@@ -227,39 +237,6 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_commit *commit = NULL;
     if (st == KN_OK) st = kn_commit_begin(opt->output_dir, opt->mode, &commit, err);
 
-    /* Plan: map every input and number its morsels. */
-    kn_run_input *inputs = st == KN_OK ? kn_calloc(list.count ? list.count : 1, sizeof *inputs) : NULL;
-    kn_run_morsel *morsels = NULL;
-    size_t num_morsels = 0;
-    bool warned_ignored = false;
-    if (st == KN_OK && !inputs) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (size_t i = 0; st == KN_OK && i < list.count; i++) {
-        inputs[i].path = list.files[i].path;
-        st = kn_store_map(kn_store_local(), list.files[i].path, &inputs[i].map, err);
-        if (st == KN_OK)
-            st = fmt->file_open(fopts, schema, inputs[i].map.data, inputs[i].map.len, inputs[i].path, &inputs[i].file, err);
-        if (st != KN_OK) break;
-        inputs[i].data_start = fmt->file_data_start(inputs[i].file);
-        inputs[i].verified_end = inputs[i].data_start;
-        const char *ignored;
-        size_t num_ignored = fmt->file_ignored(inputs[i].file, &ignored);
-        if (num_ignored && !warned_ignored) {
-            kn_log(KN_LOG_INFO, "%s: input column '%s'%s not in the schema: ignored", inputs[i].path, ignored,
-                   num_ignored > 1 ? " and others are" : " is");
-            warned_ignored = true;
-        }
-        inputs[i].first_morsel = num_morsels;
-        inputs[i].num_morsels = inputs[i].map.len ? (inputs[i].map.len + opt->morsel_bytes - 1) / opt->morsel_bytes : 0;
-        num_morsels += inputs[i].num_morsels;
-    }
-    if (st == KN_OK) {
-        morsels = kn_calloc(num_morsels ? num_morsels : 1, sizeof *morsels);
-        if (!morsels) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-        for (size_t i = 0; st == KN_OK && i < list.count; i++)
-            for (size_t k = 0; k < inputs[i].num_morsels; k++)
-                morsels[inputs[i].first_morsel + k] = (kn_run_morsel){(uint32_t)i, (uint32_t)k};
-    }
-
     kn_run r;
     memset(&r, 0, sizeof r);
     r.opt = opt;
@@ -269,8 +246,8 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.result = result;
     r.commit = commit;
     r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
-    /* Partitioned without a sort or slices: streamed into one open file per folder while the
-     * folders are few; the external sort takes over past that (kn_convert.h). */
+    /* Partitioned without a sort or slices: each folder's rows into its own row groups, whatever
+     * the number of folders (kn_part_pipeline.h); --max-open-partitions 0 asks for the sort. */
     bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && opt->max_open_partitions > 0;
     r.pq = opt->parquet;
     /* The clustered write merges on one thread into one writer at a time; the other threads
@@ -282,9 +259,13 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.profile = opt->profile ? &prof : NULL;
     if (st == KN_OK) st = create_op_threads(&r, threads, err);
     r.key_spec = (kn_sort_key_spec){lo.partitioned ? &lo.part : NULL, lo.sort_cols, lo.num_sort_cols};
-    kn_error_reset(&r.error);
-    /* Which write: input order into rolling files; one open file per folder while the folders
-     * are few (the sort takes over past that); or the external sort. */
+    /* The plan: every input opened (mapped, or cut as it is read) and its morsels. */
+    const char **paths = st == KN_OK ? kn_calloc(list.count ? list.count : 1, sizeof *paths) : NULL;
+    if (st == KN_OK && !paths) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+    for (size_t i = 0; st == KN_OK && i < list.count; i++) paths[i] = list.files[i].path;
+    if (st == KN_OK) st = kn__plan_open(&r, paths, list.count, opt->stream_inputs, &r.plan, err);
+    /* Which write: input order into rolling files; each folder into its own files; or the
+     * external sort. */
     const kn_output *out = !r.clustered ? &kn__output_stream : part_streaming ? &kn__output_partitioned : &kn__output_sorted;
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);
@@ -311,13 +292,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK) {
         kn_progress_init(&r.progress, opt->progress, list.total_bytes);
         result->write_path = out->write_path;
-        bool give_way = false;
-        st = out->run(&r, inputs, morsels, num_morsels, threads, &give_way, err);
-        if (st == KN_OK && give_way) {
-            out = &kn__output_sorted;
-            st = kn__restart_sorted(&r, inputs, list.count, err);
-            if (st == KN_OK) st = out->run(&r, inputs, morsels, num_morsels, threads, &give_way, err);
-        }
+        st = out->run(&r, threads, err);
         kn_progress_finish(&r.progress);
     }
     if (st == KN_OK && out->finish) st = out->finish(&r, err);
@@ -361,13 +336,9 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     kn_sink_abort(r.rejects);
     kn_sink_abort(r.reasons);
     kn_commit_end(commit);
-    for (size_t i = 0; inputs && i < list.count; i++) {
-        if (fmt) fmt->file_free(inputs[i].file);
-        kn_store_unmap(kn_store_local(), &inputs[i].map);
-    }
+    kn__plan_free(r.plan, fmt);
+    kn_free((void *)paths);
     if (fmt) fmt->options_free(fopts);
-    kn_free(inputs);
-    kn_free(morsels);
     kn_free(lo.sort_cols);
     kn_schema_free(lo.file_schema);
     kn_schema_free(inferred);

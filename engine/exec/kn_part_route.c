@@ -1,15 +1,22 @@
 /* engine/exec/kn_part_route.c: the per-batch partition router (contract in kn_part_route.h).
  *
  * One pass over the rows encodes each row's partition values as a "value key" and maps it to a
- * group through an open-addressing table; a second small table, keyed by folder path, merges
- * value keys that print the same folder. A stable counting sort then lays out each group's rows.
- * Both tables carry a generation stamp per slot, so a new batch starts with empty tables without
- * clearing them. */
+ * group through an open-addressing table; a second table, keyed by folder path (the kernel
+ * kn_hash_table.h), numbers the groups and merges value keys that print the same folder. A stable
+ * counting sort then lays out each group's rows. Both tables empty in O(1) per batch (generation
+ * stamps per slot), however large they once grew.
+ *
+ * The value-key table stays a table of its own, in this file, because it runs once per row: its
+ * keys are encoded in place at the end of rt->vk and kept by moving the end (the kernel would copy
+ * each new key), compared as whole 8-byte words (the kernel calls memcmp), hashed inline, and
+ * probed inline in the row loop (the kernel is a call per probe). The path table runs once per
+ * new value key in a batch, where none of that counts. */
 #include "kn_part_route.h"
 
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_hash_table.h"
 
 /* How one key's value is written into the value key, after a null flag byte (0: null, and
  * nothing follows; 1: the value follows). Every kind has a fixed width except strings, which
@@ -49,19 +56,6 @@ typedef struct vk_slot {
     uint32_t gen; /* the slot is in use only when this is the router's current generation */
 } vk_slot;
 
-/* A path table slot: the group whose path has this hash. */
-typedef struct path_slot {
-    uint64_t hash;
-    uint32_t group;
-    uint32_t gen;
-} path_slot;
-
-typedef struct group_info {
-    size_t path_off; /* in rt->paths */
-    size_t path_len;
-    uint64_t path_hash; /* kept so the path table can grow without rehashing paths */
-} group_info;
-
 #define CIVIL_MEMO 1024
 
 /* When every key derives from one column's day (year, month, day or date of one timestamp or
@@ -90,14 +84,11 @@ struct kn_part_router {
 
     vk_slot *vtab;
     size_t vcap, vcount; /* vcap a power of two */
-    path_slot *ptab;
-    size_t pcap;
+    kn_buf vk; /* the distinct value keys of this batch, then the row being encoded */
 
-    kn_buf vk;    /* the distinct value keys of this batch, then the row being encoded */
-    kn_buf paths; /* the groups' paths, one after another */
-
-    group_info *groups;
-    size_t num_groups, cap_groups;
+    kn_hash_table *paths; /* this batch's folder paths; a path's index is its group */
+    kn_buf path;          /* the path being formatted */
+    size_t num_groups;    /* of the last grouping: 0 after a failure */
     uint32_t *offs; /* num_groups + 1: group g's rows are rows[offs[g] .. offs[g + 1]) */
     size_t cap_offs;
     uint32_t *row_group; /* the group of each row, before the sort */
@@ -155,12 +146,11 @@ kn_status kn_part_router_create(const kn_part_spec *spec, kn_part_router **out, 
             rt->by_day = false;
     }
     rt->vtab = kn_calloc(INITIAL_SLOTS, sizeof *rt->vtab);
-    rt->ptab = kn_calloc(INITIAL_SLOTS, sizeof *rt->ptab);
-    if (!rt->vtab || !rt->ptab) {
+    if (!rt->vtab || kn_hash_table_create(INITIAL_SLOTS / 2, &rt->paths, NULL) != KN_OK) {
         kn_part_router_free(rt);
         return kn_error_set(err, KN_E_NOMEM, "out of memory for a partition router");
     }
-    rt->vcap = rt->pcap = INITIAL_SLOTS;
+    rt->vcap = INITIAL_SLOTS;
     *out = rt;
     return KN_OK;
 }
@@ -168,10 +158,9 @@ kn_status kn_part_router_create(const kn_part_spec *spec, kn_part_router **out, 
 void kn_part_router_free(kn_part_router *rt) {
     if (!rt) return;
     kn_free(rt->vtab);
-    kn_free(rt->ptab);
     kn_buf_free(&rt->vk);
-    kn_buf_free(&rt->paths);
-    kn_free(rt->groups);
+    kn_hash_table_free(rt->paths);
+    kn_buf_free(&rt->path);
     kn_free(rt->offs);
     kn_free(rt->row_group);
     kn_free(rt->rows);
@@ -209,50 +198,17 @@ static bool grow_vtab(kn_part_router *rt) {
     return true;
 }
 
-static bool grow_ptab(kn_part_router *rt) {
-    size_t cap = rt->pcap * 2, mask = cap - 1;
-    path_slot *t = kn_calloc(cap, sizeof *t);
-    if (!t) return false;
-    for (size_t g = 0; g < rt->num_groups; g++) {
-        size_t j = rt->groups[g].path_hash & mask;
-        while (t[j].gen == rt->gen) j = (j + 1) & mask;
-        t[j] = (path_slot){rt->groups[g].path_hash, (uint32_t)g, rt->gen};
-    }
-    kn_free(rt->ptab);
-    rt->ptab = t;
-    rt->pcap = cap;
-    return true;
-}
-
 /* The group of a value key seen for the first time at row `r`: formats the row's path and finds
  * the group that already has that path, or starts a new one (numbered in first-row order, since
  * rows are visited in order). */
 static kn_status group_for_path(kn_part_router *rt, const kn_batch *b, size_t r, uint32_t *group,
                                 kn_error *err) {
-    size_t start = rt->paths.len;
-    KN_TRY(kn_part_path_append(rt->spec, b, r, 0, &rt->paths, err));
-    size_t len = rt->paths.len - start;
-    const uint8_t *path = rt->paths.data + start;
-    uint64_t h = kn_part_path_hash(path, len);
-    size_t mask = rt->pcap - 1, i = h & mask;
-    while (rt->ptab[i].gen == rt->gen) {
-        const path_slot *s = &rt->ptab[i];
-        const group_info *g = &rt->groups[s->group];
-        if (s->hash == h && g->path_len == len && memcmp(rt->paths.data + g->path_off, path, len) == 0) {
-            rt->paths.len = start; /* a second value key for a folder we have: keep one copy */
-            *group = s->group;
-            return KN_OK;
-        }
-        i = (i + 1) & mask;
-    }
-    if (!grow_array((void **)&rt->groups, &rt->cap_groups, rt->num_groups + 1, sizeof *rt->groups))
-        return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by partition");
-    uint32_t g = (uint32_t)rt->num_groups++;
-    rt->groups[g] = (group_info){start, len, h};
-    rt->ptab[i] = (path_slot){h, g, rt->gen};
-    if (rt->num_groups * 2 > rt->pcap && !grow_ptab(rt))
-        return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by partition");
-    *group = g;
+    kn_buf_clear(&rt->path);
+    KN_TRY(kn_part_path_append(rt->spec, b, r, 0, &rt->path, err));
+    size_t g;
+    bool inserted;
+    KN_TRY(kn_hash_table_insert(rt->paths, rt->path.data, rt->path.len, &g, &inserted, err));
+    *group = (uint32_t)g; /* groups are at most rows, and a batch has under 2^32 */
     return KN_OK;
 }
 
@@ -572,27 +528,26 @@ static kn_status route(kn_part_router *rt, const kn_batch *b, kn_error *err) {
         rt->cap_rows = cap;
     }
 
-    /* A new generation empties both tables. When the stamp wraps, old stamps could look
-     * current, so the tables are cleared for real (once in 2^32 batches). */
+    /* A new generation empties the value-key table and the day memo. When the stamp wraps, old
+     * stamps could look current, so they are cleared for real (once in 2^32 batches). */
     if (++rt->gen == 0) {
         memset(rt->vtab, 0, rt->vcap * sizeof *rt->vtab);
-        memset(rt->ptab, 0, rt->pcap * sizeof *rt->ptab);
         memset(rt->day_memo, 0, sizeof rt->day_memo);
         rt->gen = 1;
     }
     rt->vcount = 0;
     kn_buf_clear(&rt->vk);
-    kn_buf_clear(&rt->paths);
+    kn_hash_table_clear(rt->paths);
 
     if (rt->spec->num_keys == 0) {
         /* Every row has the empty path: one group, no keys to read. */
-        if (!grow_array((void **)&rt->groups, &rt->cap_groups, 1, sizeof *rt->groups))
-            return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by partition");
-        rt->groups[0] = (group_info){0, 0, 0};
-        rt->num_groups = 1;
-        return sort_rows(rt, n, err);
+        size_t g;
+        bool inserted;
+        KN_TRY(kn_hash_table_insert(rt->paths, NULL, 0, &g, &inserted, err));
+    } else {
+        KN_TRY(assign_groups(rt, b, cols, err));
     }
-    KN_TRY(assign_groups(rt, b, cols, err));
+    rt->num_groups = kn_hash_table_count(rt->paths);
     return sort_rows(rt, n, err);
 }
 
@@ -607,9 +562,7 @@ size_t kn_part_route_groups(const kn_part_router *rt) { return rt->num_groups; }
 
 void kn_part_route_group(const kn_part_router *rt, size_t g, const uint8_t **path, size_t *len,
                          const uint32_t **rows, size_t *n) {
-    const group_info *gi = &rt->groups[g];
-    *path = rt->paths.data ? rt->paths.data + gi->path_off : (const uint8_t *)"";
-    *len = gi->path_len;
+    *path = kn_hash_table_key(rt->paths, g, len);
     *rows = rt->rows + rt->offs[g];
     *n = rt->offs[g + 1] - rt->offs[g];
 }

@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_batch_bytes.h"
 #include "kn_buf.h"
-#include "kn_col_copy.h"
+#include "kn_gather.h"
 #include "kn_pq_rowgroup.h"
 #include "kn_store_local.h"
 
@@ -203,7 +204,7 @@ static kn_status grow_files(kn_part_sink *ps, kn_error *err) {
 
 static void note_strings(kn_part_sink *ps, const kn_batch *b, const size_t *map) {
     for (size_t c = 0; c < ps->out_schema->num_fields; c++) {
-        size_t m = kn__col_max_string(&b->columns[map ? map[c] : c]);
+        size_t m = kn_col_max_string(&b->columns[map ? map[c] : c]);
         if (m > ps->max_string[c]) ps->max_string[c] = m;
     }
 }
@@ -317,8 +318,8 @@ kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t
         ps->file_rows_left = ps->plan_file < ps->plan.num_files ? kn_part_plan_rows_in_file(&ps->plan, ps->plan_file) : ps->part_rows_left;
         ps->plan_file++;
     }
-    KN_TRY(kn__batch_copy_row(ps->out, batch, row, ps->map, err));
-    uint64_t raw = kn__row_plain_bytes(batch, row);
+    KN_TRY(kn_batch_copy_row(ps->out, batch, row, ps->map, err));
+    uint64_t raw = kn_row_plain_bytes(batch, row);
     ps->out_raw += raw;
     ps->file_raw += raw;
     ps->part_raw_left -= raw < ps->part_raw_left ? raw : ps->part_raw_left;
@@ -373,19 +374,19 @@ kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t
         if (limit > ps->part_rows_left) limit = ps->part_rows_left;
         if (limit > room) limit = room;
         while (k < limit && in_current(ps, keys + key_offs[row + k], key_offs[row + k + 1] - key_offs[row + k])) k++;
-        uint64_t raw = kn__rows_plain_bytes(batch, row, k);
+        uint64_t raw = kn_rows_plain_bytes(batch, row, k);
         if (ps->out_raw + raw >= OUT_BATCH_BYTES) {
             /* The batch fills up inside the stretch: stop at the row that fills it. */
             raw = 0;
             size_t i = 0;
             while (i < k) {
-                raw += kn__row_plain_bytes(batch, row + i);
+                raw += kn_row_plain_bytes(batch, row + i);
                 i++;
                 if (ps->out_raw + raw >= OUT_BATCH_BYTES) break;
             }
             k = i;
         }
-        KN_TRY(kn__batch_copy_rows(ps->out, batch, row, k, ps->map, err));
+        KN_TRY(kn_batch_copy_rows(ps->out, batch, row, k, ps->map, err));
         ps->out_raw += raw;
         ps->file_raw += raw;
         ps->part_raw_left -= raw < ps->part_raw_left ? raw : ps->part_raw_left;
@@ -516,6 +517,12 @@ kn_status kn_part_sink_write_part_rowgroup(kn_part_sink *ps, size_t part, const 
     ps->rows += rows;
     if (kn_pq_writer_bytes(sp->writer) >= ps->opt.target_file_bytes) KN_TRY(close_part_file(ps, part, err));
     return KN_OK;
+}
+
+kn_status kn_part_sink_close_part(kn_part_sink *ps, size_t part, kn_error *err) {
+    KN_RETURN_ERROR_IF(ps->mode != MODE_PARTS || part >= ps->num_parts, err, KN_E_INTERNAL,
+                       "a partition's file closed that was never opened");
+    return close_part_file(ps, part, err);
 }
 
 /* Folder order: the path bytes, a prefix first; equal paths (a caller's bug, refused after the

@@ -123,6 +123,11 @@ void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column);
 kn_status kn_part_sink_write_part_rowgroup(kn_part_sink *ps, size_t part, const uint8_t *path, size_t len,
                                            const struct kn_pq_rowgroup *rg, kn_error *err);
 
+/* Streaming, partitioned: partition `part`'s rows are all written: its open file (if any) is
+ * closed now rather than at finish, so the files open at once stay few however many folders
+ * there are. A later row group of `part` would start a new file. */
+kn_status kn_part_sink_close_part(kn_part_sink *ps, size_t part, kn_error *err);
+
 /* Planned: appends row `row` of `batch` (borrowed) whose folder is `path` (`len` bytes,
  * borrowed; "" when not partitioned; it must be in `stats`). */
 kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,
@@ -131,7 +136,7 @@ kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t
 /* Planned, a run at a time: appends rows [row, row + n) of `batch` (borrowed), the key of row i
  * being keys[key_offs[i] .. key_offs[i + 1]) (kn_sort_key.h: its folder path comes first). The
  * same files, byte for byte, as kn_part_sink_write_row row by row, but the rows are copied as
- * ranges (kn__batch_copy_rows) between the points where the row-by-row path would stop. */
+ * ranges (kn_batch_copy_rows) between the points where the row-by-row path would stop. */
 kn_status kn_part_sink_write_run(kn_part_sink *ps, const kn_batch *batch, size_t row, size_t n,
                                  const uint8_t *keys, const uint32_t *key_offs, kn_error *err);
 

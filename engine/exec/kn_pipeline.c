@@ -1,12 +1,12 @@
-/* engine/exec/kn_pipeline.c: the streaming write's scheduler (kn_pipeline.h). */
+/* engine/exec/kn_pipeline.c: the streaming write's row groups, an output on the run's scheduler
+ * (kn_pipeline.h, kn_sched.h). */
 #include "kn_pipeline.h"
 
-#include <omp.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_sched.h"
 
 /* A pooled batch and the number of holders still reading it: the morsel being handed over
  * (one), plus each slice of it that some column has not read yet. */
@@ -17,12 +17,12 @@ typedef struct held {
     struct held *all;  /* every held, for freeing */
 } held;
 
-enum { SLOT_FREE = 0, SLOT_PARSING, SLOT_PARSED };
 enum { RG_FREE = 0, RG_OPEN, RG_SEALED, RG_ENCODED };
 
 typedef struct slot {
-    int state;
-    held *h;
+    held *h;          /* the morsel's batch, reserved before its parse */
+    kn_status failed; /* no batch could be made for it */
+    kn_error error;
     bool accepted; /* the accept callback ran; rows [0, row) are handed over */
     size_t row;
 } slot;
@@ -48,34 +48,17 @@ typedef struct colstate {
 typedef struct pipe {
     const kn_pipeline_options *opt;
     size_t ncols;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
 
     slot *slots;
-    size_t next_parse, next_accept;
-    bool accepting, writing;
+    bool writing;
     rgslot *rgs;
     rgslot *open;
     uint64_t next_seq, next_write;
-    bool input_done; /* every morsel accepted and the last row group sealed */
     colstate *cols;
 
     held *free_list, *all_held;
     size_t num_held;  /* batches made so far; never more than window + threads */
-
-    bool stop;
-    kn_status status;
-    kn_error error;
 } pipe_t;
-
-static void fail(pipe_t *p, kn_status st, const kn_error *e) {
-    if (!p->stop) {
-        p->stop = true;
-        p->status = st;
-        if (e) p->error = *e;
-    }
-    pthread_cond_broadcast(&p->cv);
-}
 
 static void release(pipe_t *p, held *h) {
     if (--h->refs == 0) {
@@ -84,7 +67,8 @@ static void release(pipe_t *p, held *h) {
     }
 }
 
-static kn_status new_held(pipe_t *p, held **out, kn_error *err) {
+/* A new pooled batch; the sched's lock is not held. */
+static kn_status new_held(pipe_t *p, kn_sched *sc, held **out, kn_error *err) {
     held *h = kn_calloc(1, sizeof *h);
     if (!h) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     kn_status st = kn_batch_create(p->opt->batch_schema, 1024, &h->batch, err);
@@ -92,10 +76,10 @@ static kn_status new_held(pipe_t *p, held **out, kn_error *err) {
         kn_free(h);
         return st;
     }
-    pthread_mutex_lock(&p->mu);
+    kn_sched_lock(sc);
     h->all = p->all_held;
     p->all_held = h;
-    pthread_mutex_unlock(&p->mu);
+    kn_sched_unlock(sc);
     *out = h;
     return KN_OK;
 }
@@ -129,38 +113,64 @@ static kn_status add_slice(rgslot *r, held *h, size_t ncols, kn_error *err) {
     return KN_OK;
 }
 
-/* Can the acceptor make progress on the next morsel now? */
-static bool can_accept(const pipe_t *p) {
-    if (p->accepting || p->next_accept >= p->opt->num_morsels) return false;
-    const slot *s = &p->slots[p->next_accept % p->opt->window];
-    if (s->state != SLOT_PARSED) return false;
-    if (!s->accepted || p->open) return true;
-    for (size_t i = 0; i < p->opt->row_groups; i++)
-        if (p->rgs[i].state == RG_FREE) return true;
-    return false;
+/* ---- the scheduler's callbacks (kn_sched.h) ---------------------------------------------- */
+
+/* A batch for the slot: from the pool, or counted now and made by parse (outside the lock). */
+static bool on_reserve(void *ctx, size_t si) {
+    pipe_t *p = ctx;
+    if (!p->free_list && p->num_held >= p->opt->window + (size_t)p->opt->threads) return false;
+    slot *s = &p->slots[si];
+    s->h = p->free_list;
+    if (s->h) p->free_list = s->h->next;
+    else p->num_held++;
+    return true;
 }
 
-/* Called with the lock held and can_accept true. */
-static void accept_step(pipe_t *p) {
-    const kn_pipeline_options *o = p->opt;
-    size_t m = p->next_accept, si = m % o->window;
+static bool on_parse(void *ctx, kn_sched *sc, int thread, size_t m, size_t si) {
+    pipe_t *p = ctx;
     slot *s = &p->slots[si];
-    kn_batch *b = s->h->batch;
     kn_error e;
-    p->accepting = true;
+    kn_error_reset(&e);
+    kn_status st = s->h ? KN_OK : new_held(p, sc, &s->h, &e);
+    if (st != KN_OK) {
+        /* No batch to parse into: accept reports it, in input order. */
+        s->failed = st;
+        s->error = e;
+        return true;
+    }
+    s->failed = KN_OK;
+    kn_batch_clear(s->h->batch);
+    return p->opt->ops.parse(p->opt->ops.ctx, thread, m, si, s->h->batch);
+}
+
+/* Can the acceptor make progress on morsel m now? */
+static bool on_can_accept(void *ctx, size_t m, size_t si) {
+    (void)m;
+    pipe_t *p = ctx;
+    const slot *s = &p->slots[si];
+    if (!s->accepted || p->open) return true;
+    return free_rgslot(p) != NULL;
+}
+
+/* The morsel's rows into the open row group, sealing each that fills, as far as there are free
+ * row groups. */
+static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *done, kn_error *err) {
+    pipe_t *p = ctx;
+    const kn_pipeline_options *o = p->opt;
+    slot *s = &p->slots[si];
+    if (s->failed != KN_OK) {
+        *err = s->error;
+        return s->failed;
+    }
+    kn_batch *b = s->h->batch;
     if (!s->accepted) {
-        pthread_mutex_unlock(&p->mu);
-        kn_error_reset(&e);
-        kn_status st = o->ops.accept(o->ops.ctx, m, si, b, &e);
-        pthread_mutex_lock(&p->mu);
+        kn_sched_unlock(sc);
+        kn_status st = o->ops.accept(o->ops.ctx, m, si, b, err);
+        kn_sched_lock(sc);
+        KN_TRY(st);
         s->accepted = true;
         s->row = 0;
         s->h->refs = 1;
-        if (st != KN_OK) {
-            p->accepting = false;
-            fail(p, st, &e);
-            return;
-        }
     }
     while (s->row < b->num_rows) {
         if (!p->open) {
@@ -174,41 +184,36 @@ static void accept_step(pipe_t *p) {
             p->open = r;
         }
         size_t taken = 0;
-        kn_error_reset(&e);
-        kn_status st = kn_pq_rowgroup_add(p->open->rg, b, s->row, &taken, &e);
-        if (st == KN_OK && taken) st = add_slice(p->open, s->h, p->ncols, &e);
-        if (st != KN_OK) {
-            p->accepting = false;
-            fail(p, st, &e);
-            return;
-        }
+        KN_TRY(kn_pq_rowgroup_add(p->open->rg, b, s->row, &taken, err));
+        if (taken) KN_TRY(add_slice(p->open, s->h, p->ncols, err));
         s->row += taken;
         if (kn_pq_rowgroup_full(p->open->rg)) {
             p->open->state = RG_SEALED;
             p->open = NULL;
         }
     }
-    if (s->row >= b->num_rows) {
+    *done = s->row >= b->num_rows;
+    if (*done) {
         release(p, s->h);
         s->h = NULL;
-        s->state = SLOT_FREE;
         s->accepted = false;
-        p->next_accept++;
-        if (p->next_accept == o->num_morsels) {
-            /* The open row group always holds rows: it is opened only for rows to add. */
-            if (p->open) p->open->state = RG_SEALED;
-            p->open = NULL;
-            p->input_done = true;
-        }
     }
-    p->accepting = false;
-    pthread_cond_broadcast(&p->cv);
+    return KN_OK;
 }
 
-static rgslot *writable(pipe_t *p) {
-    if (p->writing) return NULL;
-    rgslot *r = rg_by_seq(p, p->next_write);
-    return r && r->state == RG_ENCODED ? r : NULL;
+/* The last morsel is in: the open row group is complete (it always holds rows: it is opened
+ * only for rows to add). */
+static kn_status on_input_end(void *ctx, kn_error *err) {
+    (void)err;
+    pipe_t *p = ctx;
+    if (p->open) p->open->state = RG_SEALED;
+    p->open = NULL;
+    return KN_OK;
+}
+
+static bool on_finished(void *ctx) {
+    pipe_t *p = ctx;
+    return p->next_write == p->next_seq && !p->writing;
 }
 
 /* The column with work that is furthest behind (oldest row group, then fewest slices read), or
@@ -235,8 +240,8 @@ static colstate *encodable(pipe_t *p, rgslot **rg_out, bool *finish) {
 }
 
 /* Runs one column task: the column's unread slices of `r`, or its chunk's end. Called with the
- * lock held; returns with it held. */
-static kn_status encode_step(pipe_t *p, colstate *cs, rgslot *r, bool finish, kn_error *e) {
+ * lock held; lets go of it while encoding. */
+static kn_status encode_step(pipe_t *p, kn_sched *sc, colstate *cs, rgslot *r, bool finish, kn_error *e) {
     kn_profile *prof = p->opt->profile;
     bool on = prof && prof->on;
     size_t a = cs->slice, b = r->nslices;
@@ -245,7 +250,7 @@ static kn_status encode_step(pipe_t *p, colstate *cs, rgslot *r, bool finish, kn
     if (b - a > BATCH) b = a + BATCH;
     for (size_t i = a; i < b; i++) kn_pq_rowgroup_slice(r->rg, i, &sl[i - a].batch, &sl[i - a].row, &sl[i - a].n);
     cs->busy = true;
-    pthread_mutex_unlock(&p->mu);
+    kn_sched_unlock(sc);
 
     uint64_t t0 = kn_profile_start(prof);
     uint64_t c0 = on ? kn_pq_colenc_compress_ns(cs->ce) : 0;
@@ -259,7 +264,7 @@ static kn_status encode_step(pipe_t *p, colstate *cs, rgslot *r, bool finish, kn
         kn_profile_add(prof, KN_STAGE_ENCODE, all > c ? all - c : 0);
     }
 
-    pthread_mutex_lock(&p->mu);
+    kn_sched_lock(sc);
     cs->busy = false;
     if (st != KN_OK) return st;
     for (size_t i = a; i < b; i++)
@@ -270,95 +275,42 @@ static kn_status encode_step(pipe_t *p, colstate *cs, rgslot *r, bool finish, kn
         cs->slice = 0;
         if (++r->cols_done == p->ncols) r->state = RG_ENCODED;
     }
-    /* A batch back in the pool, a row group ready, or this column free again: someone may be
-     * waiting for any of them. */
-    pthread_cond_broadcast(&p->cv);
     return KN_OK;
 }
 
-static void worker(pipe_t *p, int thread) {
-    const kn_pipeline_options *o = p->opt;
-    kn_profile *prof = o->profile;
-    kn_error e;
-    kn_status st;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        if (p->stop) break;
-        if (p->input_done && p->next_write == p->next_seq && !p->writing) break;
+static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_error *err) {
+    (void)thread;
+    pipe_t *p = ctx;
+    rgslot *r;
+    bool finish = false;
+    colstate *cs = encodable(p, &r, &finish);
+    if (!cs) return KN_OK;
+    *did = true;
+    return encode_step(p, sc, cs, r, finish, err);
+}
 
-        rgslot *r = writable(p);
-        if (r) {
-            p->writing = true;
-            pthread_mutex_unlock(&p->mu);
-            uint64_t t0 = kn_profile_start(prof);
-            kn_error_reset(&e);
-            st = o->ops.write(o->ops.ctx, r->rg, &e);
-            kn_profile_lap(prof, KN_STAGE_WRITE, t0);
-            pthread_mutex_lock(&p->mu);
-            p->writing = false;
-            if (st != KN_OK) {
-                fail(p, st, &e);
-                break;
-            }
-            kn_pq_rowgroup_reset(r->rg);
-            r->state = RG_FREE;
-            r->nslices = 0;
-            p->next_write++;
-            pthread_cond_broadcast(&p->cv);
-            continue;
-        }
-
-        if (can_accept(p)) {
-            accept_step(p);
-            continue;
-        }
-
-        bool finish = false;
-        colstate *cs = encodable(p, &r, &finish);
-        if (cs) {
-            kn_error_reset(&e);
-            st = encode_step(p, cs, r, finish, &e);
-            if (st != KN_OK) {
-                fail(p, st, &e);
-                break;
-            }
-            continue;
-        }
-
-        if (p->next_parse < o->num_morsels && p->next_parse < p->next_accept + o->window &&
-            (p->free_list || p->num_held < o->window + (size_t)o->threads)) {
-            size_t m = p->next_parse++, si = m % o->window;
-            slot *s = &p->slots[si];
-            s->state = SLOT_PARSING;
-            held *h = p->free_list;
-            if (h) p->free_list = h->next;
-            else p->num_held++; /* counted now, made below outside the lock */
-            pthread_mutex_unlock(&p->mu);
-            st = KN_OK;
-            if (!h) {
-                kn_error_reset(&e);
-                st = new_held(p, &h, &e);
-            }
-            if (st == KN_OK) {
-                kn_batch_clear(h->batch);
-                o->ops.parse(o->ops.ctx, thread, m, si, h->batch);
-            }
-            pthread_mutex_lock(&p->mu);
-            if (st != KN_OK) {
-                fail(p, st, &e);
-                break;
-            }
-            s->h = h;
-            s->state = SLOT_PARSED;
-            pthread_cond_broadcast(&p->cv);
-            continue;
-        }
-
-        uint64_t w0 = prof && prof->on ? kn_wall_ns() : 0;
-        pthread_cond_wait(&p->cv, &p->mu);
-        if (w0) kn_profile_add(prof, KN_STAGE_IDLE, kn_wall_ns() - w0);
-    }
-    pthread_mutex_unlock(&p->mu);
+/* The next row group in file order, once every column is in it (one writer at a time; the I/O
+ * runs outside the lock). */
+static kn_status on_drain(void *ctx, kn_sched *sc, int thread, bool *did, kn_error *err) {
+    (void)thread;
+    pipe_t *p = ctx;
+    if (p->writing) return KN_OK;
+    rgslot *r = rg_by_seq(p, p->next_write);
+    if (!r || r->state != RG_ENCODED) return KN_OK;
+    *did = true;
+    p->writing = true;
+    kn_sched_unlock(sc);
+    uint64_t t0 = kn_profile_start(p->opt->profile);
+    kn_status st = p->opt->ops.write(p->opt->ops.ctx, r->rg, err);
+    kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t0);
+    kn_sched_lock(sc);
+    p->writing = false;
+    KN_TRY(st);
+    kn_pq_rowgroup_reset(r->rg);
+    r->state = RG_FREE;
+    r->nslices = 0;
+    p->next_write++;
+    return KN_OK;
 }
 
 kn_status kn_pipeline_run(const kn_pipeline_options *opt, kn_error *err) {
@@ -369,9 +321,6 @@ kn_status kn_pipeline_run(const kn_pipeline_options *opt, kn_error *err) {
     memset(&p, 0, sizeof p);
     p.opt = opt;
     p.ncols = kn_pq_layout_columns(opt->layout);
-    p.status = KN_OK;
-    kn_error_reset(&p.error);
-    p.input_done = opt->num_morsels == 0;
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.rgs = kn_calloc(opt->row_groups, sizeof *p.rgs);
     p.cols = kn_calloc(p.ncols, sizeof *p.cols);
@@ -382,14 +331,16 @@ kn_status kn_pipeline_run(const kn_pipeline_options *opt, kn_error *err) {
         if (st == KN_OK && opt->profile && opt->profile->on) kn_pq_colenc_set_profile(p.cols[c].ce, true);
     }
     if (st == KN_OK) {
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.cv, NULL);
-#pragma omp parallel num_threads(opt->threads)
-        worker(&p, omp_get_thread_num());
-        pthread_cond_destroy(&p.cv);
-        pthread_mutex_destroy(&p.mu);
-        st = p.status;
-        if (st != KN_OK && err) *err = p.error;
+        kn_sched_options so = {
+            .num_morsels = opt->num_morsels,
+            .threads = opt->threads,
+            .window = opt->window,
+            .profile = opt->profile,
+            .ops = {.ctx = &p, .reserve = on_reserve, .parse = on_parse, .accept = on_accept,
+                    .can_accept = on_can_accept, .drain = on_drain, .work = on_work, .input_end = on_input_end,
+                    .finished = on_finished},
+        };
+        st = kn_sched_run(&so, err);
     }
     for (held *h = p.all_held, *next; h; h = next) {
         next = h->all;

@@ -1,19 +1,18 @@
-/* engine/exec/kn_pipeline.h: the streaming write's scheduler: parse morsels on every thread,
- * hand their batches to row groups strictly in morsel order, encode each row group's column
- * chunks on any thread, and append the row groups to the files strictly in order.
- *
- * Every thread runs the same loop, taking the first of these it can, under one lock:
- *   1. write the next row group in file order if all its columns are finished (one writer at a
- *      time; the I/O runs outside the lock);
- *   2. accept the next morsel in input order if it is parsed (one acceptor at a time): the
- *      caller's accept callback (rejects, counts, progress), then the batch's rows go to the open
- *      row group as slices, and the row group is sealed when it reaches row_group_bytes;
- *   3. encode: feed a column the slices it has not read yet, or, once its row group is sealed
- *      and read, finish its chunk into the row group. Each column has one chunk writer
- *      (kn_pq_colenc) that goes from row group to row group, used by one thread at a time; the
- *      column furthest behind goes first, so batches are let go soon;
- *   4. parse the next morsel, if it is within `window` morsels of the next to accept;
- *   otherwise wait. A morsel that finishes early is parked in its slot, never waited for.
+/* engine/exec/kn_pipeline.h: the streaming write's row groups: morsels parsed on every thread
+ * go, strictly in morsel order, into row groups whose column chunks are encoded on any thread
+ * and appended to the files strictly in order. An output on the run's scheduler (kn_sched.h),
+ * whose loop gives every thread the first of:
+ *   drain:  write the next row group in file order if all its columns are finished (one writer
+ *           at a time; the I/O runs outside the lock);
+ *   accept: the next morsel in input order, if it is parsed: the caller's accept callback
+ *           (rejects, counts, progress), then the batch's rows go to the open row group as
+ *           slices, and the row group is sealed when it reaches row_group_bytes;
+ *   work:   encode: feed a column the slices it has not read yet, or, once its row group is
+ *           sealed and read, finish its chunk into the row group. Each column has one chunk
+ *           writer (kn_pq_colenc) that goes from row group to row group, used by one thread at
+ *           a time; the column furthest behind goes first, so batches are let go soon;
+ *   parse:  the next morsel, if it is within `window` morsels of the next to accept and a
+ *           batch is free.
  *
  * Why this gives the same bytes whatever the thread count: morsels are accepted in input order
  * and row groups are cut on a row estimate that ignores batch boundaries (kn_pq_rowgroup.h), so
@@ -40,6 +39,7 @@
 #include "kn_column.h"
 #include "kn_profile.h"
 #include "kn_pq_rowgroup.h"
+#include "kn_sched.h"
 #include "kn_schema.h"
 #include "kn_status.h"
 
@@ -48,8 +48,9 @@ typedef struct kn_pipeline_ops {
     /* Any thread; `thread` in [0, threads), `slot` in [0, window) (morsel m uses slot
      * m % window, so the caller can keep per-morsel results there). Parses morsel `m` into
      * `batch` (empty; owned by the pipeline). Failures are kept in the slot and reported by
-     * accept, so they surface in input order. */
-    void (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_batch *batch);
+     * accept, so they surface in input order. Returns false when there is no morsel m (an
+     * open count: the input ended before it). */
+    bool (*parse)(void *ctx, int thread, size_t m, size_t slot, kn_batch *batch);
     /* One call at a time, morsels in order. Returns KN_OK to send every row of `batch` to the
      * files, or a failure (with `err` filled) that stops the run. It may parse the morsel
      * into `batch` again first (a format whose morsel start was a wrong guess). */
@@ -59,7 +60,7 @@ typedef struct kn_pipeline_ops {
 } kn_pipeline_ops;
 
 typedef struct kn_pipeline_options {
-    size_t num_morsels;
+    size_t num_morsels;            /* KN_SCHED_OPEN: parse finds the end */
     int threads;                   /* >= 1 */
     size_t window;                 /* morsels parsed ahead of the next to accept, at most; >= 1;
                                       batches number window + threads at most */

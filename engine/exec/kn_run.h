@@ -1,12 +1,16 @@
 /* engine/exec/kn_run.h (internal): what the parts of a convert run share: its inputs and
  * morsels, what parsing a morsel gives, the run's state, and the calls each write path makes.
  *
+ *   kn_run_plan.c            the plan: each input mapped and cut in place, or read front to
+ *                            back and cut as it comes (kn_seq_cut.h); morsels taken in order
  *   kn_run_morsel.c          morsels: where each starts and stops, parsing one (reader, then
  *                            steps), the check of a guessed start, the slots of the streaming
  *                            writes (parse, then accept in input order)
  *   kn_run_rejects.c         bad records: counted against --on-error / --max-errors, located
  *                            (file, line, column), quarantined in the input's format
- *   kn_write_stream.c        the streaming write (kn_pipeline.h)
+ *   kn_sched.h               the one scheduler every write runs on: morsels parsed on every
+ *                            thread, accepted in input order, the output's work in between
+ *   kn_write_stream.c        the streaming write (its row groups: kn_pipeline.h)
  *   kn_write_partitioned.c   the streaming partitioned write (kn_part_pipeline.h)
  *   kn_write_sorted.c        the clustered write: keys, sort, spill, merge (kn_sort_spill.h)
  *   kn_convert.c             the job: format, schema, layout, plan, which write, commit, result
@@ -30,18 +34,22 @@
 #include "kn_pq_rowgroup.h"
 #include "kn_profile.h"
 #include "kn_progress.h"
+#include "kn_seq_cut.h"
 #include "kn_sort_key.h"
 #include "kn_sort_spill.h"
 #include "kn_stream.h"
 
-/* One input file: its mapping, the format's view of it, its morsels. */
+/* One input file: its bytes (mapped, or cut as they are read), the format's view of it, its
+ * morsels. */
 typedef struct kn_run_input {
     const char *path; /* borrowed from the input list */
-    kn_store_mapping map; /* in the local store (kn_store_local.h) */
-    kn_format_file *file; /* the format's view of it (its prologue) */
+    kn_store_mapping map; /* mapped in the local store (kn_store_local.h); empty when cut */
+    kn_seq_cut *cut;      /* read front to back (a pipe): its morsels come from this; NULL when
+                             mapped */
+    kn_format_file *file; /* the format's view of it (its prologue); the cutter's when cut */
     size_t data_start;    /* the first record's first byte */
     size_t verified_end;  /* GUESS formats: where the last morsel accepted really ended */
-    size_t first_morsel, num_morsels;
+    size_t first_morsel, num_morsels; /* mapped: numbered up front */
     /* Line counting for messages, advanced in input order only (so O(file) in total). */
     size_t line_cursor;
     int64_t line_at_cursor;
@@ -50,13 +58,25 @@ typedef struct kn_run_input {
 typedef struct kn_run_morsel {
     uint32_t input;
     uint32_t index_in_file;
+    /* A cut input's morsel: whole records in a buffer of its own (the taker's until
+     * kn__morsel_done), file offset of its first byte, and that byte's line. NULL data for a
+     * mapped input's, which is found in the mapping. */
+    uint8_t *data;
+    size_t len;
+    uint64_t offset;
+    int64_t first_line;
+    kn_status fatal; /* the cut failed here (kn__plan_error says how); no morsel follows */
 } kn_run_morsel;
+
+typedef struct kn_run_plan kn_run_plan; /* the inputs and their morsels (kn_run_plan.c) */
 
 typedef struct kn_run_reject {
     uint64_t offset;   /* the record's first byte in its file */
     uint8_t *record;   /* a copy of the record, owned */
     size_t len;
-    kn_error error;    /* what is wrong, with the absolute byte offset of the fault */
+    kn_error error;    /* what is wrong, with the absolute byte offset of the fault, and its line
+                          and column once located */
+    bool located;      /* line and column found at parse (a cut input's bytes go after it) */
 } kn_run_reject;
 
 /* What parsing one morsel gave besides its rows: its bad records and counts. */
@@ -86,8 +106,7 @@ typedef struct kn_run {
     kn_sink *rejects;       /* _rejects/rejects.<format>, opened at the first reject */
     kn_sink *reasons;       /* _rejects/reasons.ndjson */
     kn_convert_result *result;
-    kn_status status;       /* the first failure; stops the run */
-    kn_error error;
+    kn_run_plan *plan;      /* the inputs and their morsels */
     kn_progress progress;
     kn_profile *profile;    /* stage times (--profile), or NULL */
     kn_pq_options pq;       /* the files' options: opt->parquet, and for the clustered write's
@@ -99,6 +118,7 @@ typedef struct kn_run {
 
 /* One morsel's results between its parse and its turn (kn_pipeline.h's slots). */
 typedef struct kn_run_slot {
+    kn_run_morsel mo;   /* which morsel */
     kn_morsel_out out;
     kn_status check;    /* the rows against the Parquet columns (kn_pq_layout_check) */
     kn_error check_error;
@@ -106,45 +126,65 @@ typedef struct kn_run_slot {
     size_t input, start, end;
 } kn_run_slot;
 
+/* ---- the plan (kn_run_plan.c) ----------------------------------------------------------- */
+
+/* Opens the inputs `paths` (n of them, borrowed until kn__plan_free) with r's format, options
+ * and schema: each mapped and numbered into morsels, or, when it can only be read once (a pipe,
+ * /dev/stdin) or `stream` says so, read front to back through a cutter. *out is the caller's
+ * (kn__plan_free), also on failure. */
+kn_status kn__plan_open(const kn_run *r, const char *const *paths, size_t n, bool stream, kn_run_plan **out,
+                        kn_error *err);
+kn_run_input *kn__plan_inputs(kn_run_plan *p, size_t *n);
+/* The number of morsels, or KN_SCHED_OPEN when some input is cut as it is read. */
+size_t kn__plan_num_morsels(const kn_run_plan *p);
+/* Morsel m into *out, or false when there is none. Any thread; with cut inputs, takes of m wait
+ * until m - 1 is taken (kn_sched hands morsels to parse in order, so they do not wait long). */
+bool kn__plan_take(kn_run_plan *p, size_t m, kn_run_morsel *out);
+/* Why the morsel whose fatal is set failed. */
+const kn_error *kn__plan_error(const kn_run_plan *p);
+void kn__plan_free(kn_run_plan *p, const kn_format *fmt); /* accepts NULL */
+
 /* ---- morsels (kn_run_morsel.c) ---------------------------------------------------------- */
 
-/* A morsel's bytes: the records whose first byte lies in [k*M, (k+1)*M), so the cut depends
- * only on the bytes and M. An EXACT format finds both ends (the reader gets [start, end)); a
- * GUESS format guesses the start (or is given `forced`, where the previous morsel really
- * ended) and its reader gets the rest of the file with a stop at (k+1)*M (kn_format.h). */
-void kn__morsel_range(const kn_format *fmt, const kn_format_opts *fo, const kn_run_input *in, size_t k, size_t m,
-                      size_t forced, size_t *start, size_t *end, size_t *stop);
-/* 1-based line and column of absolute offset `off` in `in`; offsets must not go backwards. */
+/* 1-based line and column of absolute offset `off` in mapped input `in`; offsets must not go
+ * backwards. */
 void kn__locate_line(kn_run_input *in, size_t off, int64_t *line, int64_t *col);
-void kn__release_input(kn_run_input *in, size_t start, size_t end);
 void kn__out_clear_rejects(kn_morsel_out *o);
 void kn__out_release(kn_morsel_out *o);
-/* Parses the records of bytes [start, end) of `in` that start before `stop` into `batch`
- * (emptied first) and `o`. `keep_going` is false in fail mode: the first bad record ends the
- * morsel. */
-void kn__parse_range(const kn_format *fmt, kn_format_reader *reader, kn_batch *batch, kn_morsel_out *o,
-                     const kn_run_input *in, size_t start, size_t end, size_t stop, bool keep_going);
+/* Parses morsel `mo` of `in` into `batch` (emptied first) and `o`; returns where the morsel
+ * starts. A mapped input's morsel holds the records whose first byte lies in [k*M, (k+1)*M),
+ * so the cut depends only on the bytes and M: an EXACT format finds both ends, a GUESS format
+ * guesses the start, or is given `forced` (SIZE_MAX: none), where the previous morsel really
+ * ended, and reads on to where its last record ends (kn_format.h). A cut input's morsel is
+ * whole records already. `keep_going` is false in fail mode: the first bad record ends the
+ * morsel. The morsel's bytes are the caller's to let go (kn__morsel_done). */
+size_t kn__parse_morsel(const kn_run *r, kn_format_reader *reader, kn_batch *batch, kn_morsel_out *o,
+                        const kn_run_input *in, const kn_run_morsel *mo, size_t forced, bool keep_going);
+/* A parsed morsel's bytes [start, end) are no longer needed (the batch holds copies): a mapped
+ * input's pages go back, a cut input's buffer is freed. */
+void kn__morsel_done(kn_run_input *in, kn_run_morsel *mo, size_t start, size_t end);
 /* The run's steps on a parsed batch, with thread `thread`'s states; what they drop is counted
  * in o->dropped, a failure kept in o->fatal. */
 void kn__apply_steps(const kn_run *r, int thread, kn_batch *batch, kn_morsel_out *o);
-/* A GUESS format's morsel starts where the format guessed; in input order, that must be where
- * the previous morsel of the file really ended (the first starts at the file's data). When it
- * is not, the morsel is read again from there (`start` is then where). */
+/* A GUESS format's morsel of a mapped input starts where the format guessed; in input order,
+ * that must be where the previous morsel of the file really ended (the first starts at the
+ * file's data). When it is not, the morsel is read again from there (`start` is then where). */
 bool kn__start_wrong(const kn_run *r, const kn_run_input *in, size_t start);
 void kn__note_reread(kn_run *r, const kn_run_input *in, size_t guessed);
 /* `window` slots, each with room for the longest string of `ncols` columns. */
 kn_status kn__slots_create(size_t window, size_t ncols, kn_run_slot **out, kn_error *err);
 /* Accepts NULL. */
 void kn__slots_free(kn_run_slot *slots, size_t window);
-/* Parses morsel `m` into `batch` and the slot: rows, rejects, the check of the values against
- * the Parquet columns, the longest strings. `forced` (SIZE_MAX: none) is where the morsel
- * starts when the format's guess was found wrong. The input's pages are the caller's to
- * release. */
+/* Parses the slot's morsel (sl->mo) into `batch` and the slot: rows, rejects, the check of the
+ * values against the Parquet columns, the longest strings. `forced` (SIZE_MAX: none) is where
+ * the morsel starts when the format's guess was found wrong. Then lets its bytes go. */
 void kn__slot_parse(kn_run *r, int thread, kn_run_slot *sl, const kn_pq_layout *layout, kn_format_reader *reader,
-                    kn_batch *batch, kn_run_input *in, const kn_run_morsel *mo, size_t forced, bool keep_going, kn_profile *prof);
+                    kn_batch *batch, size_t forced, bool keep_going, kn_profile *prof);
 /* A parsed morsel's turn, in input order: its failures, rejects and counts; `rows` of it go on
  * to the files. */
-kn_status kn__slot_accept(kn_run *r, kn_run_slot *sl, kn_run_input *in, size_t rows, kn_error *err);
+kn_status kn__slot_accept(kn_run *r, kn_run_slot *sl, size_t rows, kn_error *err);
+/* The input a morsel comes from. */
+kn_run_input *kn__input(kn_run *r, const kn_run_morsel *mo);
 /* Parsed morsels waiting for their turn, at most: enough that a slow morsel does not stall the
  * other threads, few enough to keep memory small. */
 size_t kn__stream_window(int threads);
@@ -161,34 +201,22 @@ kn_status kn__account_rejects(kn_run *r, kn_morsel_out *w, kn_run_input *in, kn_
 
 /* ---- the outputs: the three write paths behind one face -------------------------------- */
 
-/* An output takes every morsel (parsed on any thread, accepted in input order) to the files of
- * r->files. start runs before the files are made (NULL: nothing to do); run parses and hands
- * over every morsel, or stops at the first failure, or, for an output that cannot go on
- * (too many folders to keep open), sets *give_way and returns KN_OK: the caller then starts
- * over with kn__output_sorted (kn__restart_sorted); finish runs after the last morsel
+/* An output takes every morsel (parsed on any thread, accepted in input order, on kn_sched) to
+ * the files of r->files. start runs before the files are made (NULL: nothing to do); run parses
+ * and hands over every morsel, or stops at the first failure; finish runs after the last morsel
  * (NULL: nothing). */
 typedef struct kn_output {
     const char *write_path; /* the result's write_path */
     kn_status (*start)(kn_run *r, kn_error *err);
-    kn_status (*run)(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels, int threads,
-                     bool *give_way, kn_error *err);
+    kn_status (*run)(kn_run *r, int threads, kn_error *err);
     kn_status (*finish)(kn_run *r, kn_error *err);
 } kn_output;
 
 /* Input order into rolling files (kn_write_stream.c). */
 extern const kn_output kn__output_stream;
-/* One open file per partition folder (kn_write_partitioned.c). */
+/* Each partition folder's rows into row groups of its own files (kn_write_partitioned.c). */
 extern const kn_output kn__output_partitioned;
 /* Keys, external sort, the planned files one at a time (kn_write_sorted.c). */
 extern const kn_output kn__output_sorted;
-
-/* Distinct folders the partitioned streaming write keeps open at most: the option, and no more
- * than one per MiB of --memory-limit, so each open row group can still grow to some size
- * before the open-bytes rule seals it; past that the sort writes better files. */
-size_t kn__pstream_max_partitions(const kn_convert_options *opt);
-/* The partitioned streaming write gave way: forget what it did (files, rejects, counts) and
- * set the run up for kn__output_sorted, which gives the output a sorted run always gives. The
- * decision fell on a morsel in input order, so it is the same for any thread count. */
-kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs, kn_error *err);
 
 #endif

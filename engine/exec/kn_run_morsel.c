@@ -1,5 +1,5 @@
 /* engine/exec/kn_run_morsel.c: morsels: where each starts and stops, parsing one (the format's
- * reader, then the steps), the check of a guessed start in input order, and the slots the
+ * reader, then the steps), letting its bytes go, the check of a guessed start in input order, and the slots the
  * streaming writes keep between a morsel's parse and its turn (kn_run.h). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,13 +10,12 @@
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_store_local.h"
-#include "kn_col_copy.h"
+#include "kn_batch_bytes.h"
 
-/* A morsel's bytes: the records whose first byte lies in [k*M, (k+1)*M), so the cut depends
- * only on the bytes and M. An EXACT format finds both ends (the reader gets [start, end)); a
- * GUESS format guesses the start (or is given `forced`, where the previous morsel really
- * ended) and its reader gets the rest of the file with a stop at (k+1)*M (kn_format.h). */
-void kn__morsel_range(const kn_format *fmt, const kn_format_opts *fo, const kn_run_input *in, size_t k, size_t m,
+/* A mapped input's morsel k: the records whose first byte lies in [k*M, (k+1)*M). An EXACT
+ * format finds both ends (the reader gets [start, end)); a GUESS format guesses the start (or
+ * is given `forced`) and its reader gets the rest of the file with a stop at (k+1)*M. */
+static void morsel_range(const kn_format *fmt, const kn_format_opts *fo, const kn_run_input *in, size_t k, size_t m,
                       size_t forced, size_t *start, size_t *end, size_t *stop) {
     size_t len = in->map.len;
     size_t nominal = k * m, next = (k + 1) * m < len ? (k + 1) * m : len;
@@ -61,7 +60,7 @@ void kn__locate_line(kn_run_input *in, size_t off, int64_t *line, int64_t *col) 
  * resident set would grow with the input. Releasing pages a neighbour still reads only costs it
  * a fault. */
 #define RELEASE_MARGIN ((size_t)4 << 20)
-void kn__release_input(kn_run_input *in, size_t start, size_t end) {
+static void release_input(kn_run_input *in, size_t start, size_t end) {
     size_t lo = start > RELEASE_MARGIN ? start - RELEASE_MARGIN : 0;
     kn_store_map_release(kn_store_local(), &in->map, lo, end + RELEASE_MARGIN - lo);
 }
@@ -88,6 +87,7 @@ static kn_status out_add_reject(kn_morsel_out *o, uint64_t offset, const uint8_t
         o->cap_rejects = cap;
     }
     kn_run_reject *r = &o->rejects[o->num_rejects];
+    r->located = false;
     r->record = kn_malloc(len ? len : 1);
     if (!r->record) return KN_E_NOMEM;
     if (len) memcpy(r->record, data, len);
@@ -98,16 +98,16 @@ static kn_status out_add_reject(kn_morsel_out *o, uint64_t offset, const uint8_t
     return KN_OK;
 }
 
-/* Parses the records of bytes [start, end) of `in` that start before `stop` into `batch`
- * (emptied first) and `o`. `keep_going` is false in fail mode: the first bad record ends the
- * morsel. */
-void kn__parse_range(const kn_format *fmt, kn_format_reader *reader, kn_batch *batch, kn_morsel_out *o,
-                     const kn_run_input *in, size_t start, size_t end, size_t stop, bool keep_going) {
+/* Parses the records of data[0, len) (the file's bytes from `base` on) that start before
+ * `stop` into `batch` (emptied first) and `o`. */
+static void parse_bytes(const kn_format *fmt, kn_format_reader *reader, kn_batch *batch, kn_morsel_out *o,
+                        const kn_run_input *in, const uint8_t *data, size_t len, size_t stop, uint64_t base,
+                        bool keep_going) {
     kn__out_clear_rejects(o);
     o->records = 0;
     o->fatal = KN_OK;
     kn_batch_clear(batch);
-    fmt->reader_reset(reader, in->file, in->map.data + start, end - start, stop - start, in->path, start);
+    fmt->reader_reset(reader, in->file, data, len, stop, in->path, base);
     for (;;) {
         bool done = false;
         kn_error e;
@@ -116,9 +116,9 @@ void kn__parse_range(const kn_format *fmt, kn_format_reader *reader, kn_batch *b
         if (st == KN_E_DATA) {
             uint64_t off;
             const uint8_t *rec;
-            size_t len;
-            fmt->reader_bad_record(reader, &off, &rec, &len);
-            if (out_add_reject(o, off, rec, len, &e) != KN_OK) {
+            size_t rlen;
+            fmt->reader_bad_record(reader, &off, &rec, &rlen);
+            if (out_add_reject(o, off, rec, rlen, &e) != KN_OK) {
                 o->fatal = kn_error_set(&o->fatal_error, KN_E_NOMEM, "out of memory keeping a rejected record");
                 break;
             }
@@ -133,9 +133,66 @@ void kn__parse_range(const kn_format *fmt, kn_format_reader *reader, kn_batch *b
         if (done) break;
     }
     o->records = fmt->reader_records(reader);
-    o->end = start + fmt->reader_end(reader);
+    o->end = (size_t)base + fmt->reader_end(reader);
     kn_status st = kn_batch_seal(batch, &o->fatal_error);
     if (st != KN_OK && o->fatal == KN_OK) o->fatal = st;
+}
+
+/* A cut morsel's bad records get their line and column now, while its bytes are here: its first
+ * line, plus the line feeds before the fault. */
+static void locate_in_morsel(kn_morsel_out *o, const kn_run_morsel *mo) {
+    for (size_t i = 0; i < o->num_rejects; i++) {
+        kn_run_reject *rj = &o->rejects[i];
+        uint64_t fault = rj->error.byte_offset >= 0 ? (uint64_t)rj->error.byte_offset : rj->offset;
+        size_t at = fault > mo->offset ? (size_t)(fault - mo->offset) : 0;
+        if (at > mo->len) at = mo->len;
+        int64_t line = mo->first_line > 0 ? mo->first_line : 1;
+        size_t line_start = 0;
+        for (const uint8_t *p = mo->data, *end = mo->data + at; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;) {
+            line++;
+            line_start = (size_t)(++p - mo->data);
+        }
+        rj->error.line = line;
+        rj->error.column = (int64_t)(at - line_start) + 1;
+        rj->located = true;
+    }
+}
+
+size_t kn__parse_morsel(const kn_run *r, kn_format_reader *reader, kn_batch *batch, kn_morsel_out *o,
+                        const kn_run_input *in, const kn_run_morsel *mo, size_t forced, bool keep_going) {
+    const kn_format *fmt = r->fmt;
+    if (mo->fatal != KN_OK) {
+        kn__out_clear_rejects(o);
+        kn_batch_clear(batch);
+        o->records = 0;
+        o->end = (size_t)mo->offset;
+        o->fatal = mo->fatal;
+        o->fatal_error = *kn__plan_error(r->plan);
+        return (size_t)mo->offset;
+    }
+    if (mo->data) {
+        parse_bytes(fmt, reader, batch, o, in, mo->data, mo->len, mo->len, mo->offset, keep_going);
+        locate_in_morsel(o, mo);
+        return (size_t)mo->offset;
+    }
+    size_t start, end, stop;
+    morsel_range(fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
+    parse_bytes(fmt, reader, batch, o, in, in->map.data + start, end - start, stop - start, start, keep_going);
+    return start;
+}
+
+void kn__morsel_done(kn_run_input *in, kn_run_morsel *mo, size_t start, size_t end) {
+    if (mo->data) {
+        kn_free(mo->data);
+        mo->data = NULL;
+    } else if (!in->cut) {
+        release_input(in, start, end);
+    }
+}
+
+kn_run_input *kn__input(kn_run *r, const kn_run_morsel *mo) {
+    size_t n;
+    return &kn__plan_inputs(r->plan, &n)[mo->input];
 }
 
 /* The run's steps on a parsed batch, with thread `thread`'s states; what they drop is counted
@@ -155,7 +212,7 @@ void kn__apply_steps(const kn_run *r, int thread, kn_batch *batch, kn_morsel_out
  * the previous morsel of the file really ended (the first starts at the file's data). When it
  * is not, the morsel is read again from there (`start` is then where). */
 bool kn__start_wrong(const kn_run *r, const kn_run_input *in, size_t start) {
-    return r->fmt->split == KN_SPLIT_GUESS && start != in->verified_end;
+    return r->fmt->split == KN_SPLIT_GUESS && !in->cut && start != in->verified_end;
 }
 
 void kn__note_reread(kn_run *r, const kn_run_input *in, size_t guessed) {
@@ -185,21 +242,17 @@ void kn__slots_free(kn_run_slot *slots, size_t window) {
     kn_free(slots);
 }
 
-/* Parses morsel `m` into `batch` and the slot: rows, rejects, the check of the values against
- * the Parquet columns, the longest strings. `forced` (SIZE_MAX: none) is where the morsel
- * starts when the format's guess was found wrong. The input's pages are the caller's to
- * release. */
+/* Parses the slot's morsel into `batch` and the slot: rows, rejects, the check of the values
+ * against the Parquet columns, the longest strings; then lets its bytes go. */
 void kn__slot_parse(kn_run *r, int thread, kn_run_slot *sl, const kn_pq_layout *layout, kn_format_reader *reader,
-                    kn_batch *batch, kn_run_input *in, const kn_run_morsel *mo, size_t forced, bool keep_going, kn_profile *prof) {
-    size_t start, end, stop;
-    kn__morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
-    sl->input = mo->input;
-    sl->start = start;
+                    kn_batch *batch, size_t forced, bool keep_going, kn_profile *prof) {
+    kn_run_input *in = kn__input(r, &sl->mo);
+    sl->input = sl->mo.input;
     sl->check = KN_OK;
     /* The parser reads the mapped input directly, so the page faults that bring it in count as
      * parse time (prefaulting with MADV_POPULATE_READ measured no faster). */
     uint64_t t = kn_profile_start(prof);
-    kn__parse_range(r->fmt, reader, batch, &sl->out, in, start, end, stop, keep_going);
+    sl->start = kn__parse_morsel(r, reader, batch, &sl->out, in, &sl->mo, forced, keep_going);
     sl->end = sl->out.end;
     t = kn_profile_lap(prof, KN_STAGE_PARSE, t);
     kn__apply_steps(r, thread, batch, &sl->out);
@@ -208,15 +261,18 @@ void kn__slot_parse(kn_run *r, int thread, kn_run_slot *sl, const kn_pq_layout *
     if (sl->out.fatal == KN_OK && batch->num_rows) {
         kn_error_reset(&sl->check_error);
         sl->check = kn_pq_layout_check(layout, batch, &sl->check_error);
-        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn__col_max_string(&batch->columns[c]);
+        for (size_t c = 0; c < ncols; c++) sl->max_string[c] = kn_col_max_string(&batch->columns[c]);
     }
-    kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
+    t = kn_profile_lap(prof, KN_STAGE_TRANSFORM, t);
+    kn__morsel_done(in, &sl->mo, sl->start, sl->end);
+    kn_profile_lap(prof, KN_STAGE_READ, t);
 }
 
 /* A parsed morsel's turn, in input order: its failures, rejects and counts; `rows` of it go on
  * to the files. */
-kn_status kn__slot_accept(kn_run *r, kn_run_slot *sl, kn_run_input *in, size_t rows, kn_error *err) {
+kn_status kn__slot_accept(kn_run *r, kn_run_slot *sl, size_t rows, kn_error *err) {
     kn_convert_result *res = r->result;
+    kn_run_input *in = kn__input(r, &sl->mo);
     kn_status st = KN_OK;
     if (sl->out.fatal != KN_OK) {
         *err = sl->out.fatal_error;

@@ -31,10 +31,16 @@ static kn_status open_rejects(kn_run *r, const kn_run_input *in, kn_error *err) 
     if (st == KN_OK) st = kn_store_open_sink(store, b, 0, &r->reasons, err);
     kn_free(a);
     kn_free(b);
-    size_t off, len;
-    r->fmt->file_reject_prologue(in->file, &off, &len);
+    size_t off = 0, len;
+    const uint8_t *prologue;
+    if (in->cut) {
+        prologue = kn_seq_cut_reject_prologue(in->cut, &len);
+    } else {
+        r->fmt->file_reject_prologue(in->file, &off, &len);
+        prologue = in->map.data + off;
+    }
     if (st == KN_OK && len) {
-        st = kn_sink_write(r->rejects, in->map.data + off, len, err);
+        st = kn_sink_write(r->rejects, prologue, len, err);
         if (st == KN_OK) st = kn_sink_write(r->rejects, "\n", 1, err);
     }
     return st;
@@ -73,14 +79,18 @@ kn_status kn__account_rejects(kn_run *r, kn_morsel_out *w, kn_run_input *in, kn_
     size_t counted = 0;
     for (size_t i = 0; st == KN_OK && i < w->num_rejects; i++) {
         kn_run_reject *rj = &w->rejects[i];
-        int64_t line, col;
-        uint64_t fault = rj->error.byte_offset >= 0 ? (uint64_t)rj->error.byte_offset : rj->offset;
-        kn__locate_line(in, (size_t)rj->offset, &line, NULL);
-        /* The column is that of the fault itself, which may sit past the record's start. */
-        int64_t fault_line;
-        kn__locate_line(in, (size_t)fault, &fault_line, &col);
-        rj->error.line = fault_line;
-        rj->error.column = col;
+        if (!rj->located) {
+            /* The line and column are those of the fault itself, which may sit past the
+             * record's start; the record's start moves the cursor first, as lines are counted
+             * in input order. */
+            int64_t line, col;
+            uint64_t fault = rj->error.byte_offset >= 0 ? (uint64_t)rj->error.byte_offset : rj->offset;
+            kn__locate_line(in, (size_t)rj->offset, &line, NULL);
+            kn__locate_line(in, (size_t)fault, &line, &col);
+            rj->error.line = line;
+            rj->error.column = col;
+        }
+        int64_t fault_line = rj->error.line;
         snprintf(rj->error.where, sizeof rj->error.where, "%s", in->path);
         if (opt->on_error == KN_ON_ERROR_FAIL) {
             /* The record that stops the run is neither written nor rejected, nor counted read. */

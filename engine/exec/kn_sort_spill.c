@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_batch_bytes.h"
+#include "kn_gather.h"
 #include "kn_spill_block.h"
 #include "kn_store_local.h"
 
@@ -72,7 +74,7 @@ static inline int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_
 }
 
 static void free_run(kn_sorter *s) {
-    for (size_t c = 0; c < s->num_chunks; c++) kn__keyed_release(&s->chunks[c]);
+    for (size_t c = 0; c < s->num_chunks; c++) kn_keyed_batch_release(&s->chunks[c]);
     s->num_chunks = 0;
     s->run_rows = 0;
     s->run_bytes = 0;
@@ -122,21 +124,21 @@ static kn_status bw_add_run(block_writer *bw, const kn_keyed_batch *src, size_t 
         kn_keyed_batch *kb = &bw->block;
         size_t have = kb->batch->num_rows, k = n;
         if (k > KN_SPILL_BLOCK_ROWS - have) k = KN_SPILL_BLOCK_ROWS - have;
-        size_t bytes = (size_t)kn__rows_plain_bytes(src->batch, first, k) + (src->key_offs[first + k] - src->key_offs[first]);
+        size_t bytes = (size_t)kn_rows_plain_bytes(src->batch, first, k) + (src->key_offs[first + k] - src->key_offs[first]);
         if (bw->block_bytes + bytes >= bw->s->block_bytes) {
             /* The block reaches its byte size inside the range: stop at the row that fills it,
              * as row by row, so blocks (and the merge's buffers) keep their size. */
             size_t i = 0;
             bytes = 0;
             while (i < k && bw->block_bytes + bytes < bw->s->block_bytes) {
-                bytes += (size_t)kn__row_plain_bytes(src->batch, first + i) + (src->key_offs[first + i + 1] - src->key_offs[first + i]);
+                bytes += (size_t)kn_row_plain_bytes(src->batch, first + i) + (src->key_offs[first + i + 1] - src->key_offs[first + i]);
                 i++;
             }
             k = i;
         }
-        KN_TRY(kn__keyed_reserve_offs(kb, have + k, err));
+        KN_TRY(kn_keyed_batch_reserve_offs(kb, have + k, err));
         if (have == 0) kb->key_offs[0] = 0;
-        KN_TRY(kn__batch_copy_rows(kb->batch, src->batch, first, k, NULL, err));
+        KN_TRY(kn_batch_copy_rows(kb->batch, src->batch, first, k, NULL, err));
         uint32_t k0 = src->key_offs[first], klen = src->key_offs[first + k] - k0;
         KN_RETURN_ERROR_IF(kb->keys.len + klen > UINT32_MAX, err, KN_E_INTERNAL, "a spill block's keys pass 4 GiB");
         uint32_t base = (uint32_t)kb->keys.len;
@@ -176,7 +178,7 @@ static kn_status bw_close(block_writer *bw, kn_error *err) {
 
 static void bw_release(block_writer *bw) {
     kn_sink_abort(bw->sink);
-    kn__keyed_release(&bw->block);
+    kn_keyed_batch_release(&bw->block);
     kn_buf_free(&bw->enc);
     if (bw->file.path) kn_store_remove(bw->s->opt.store, bw->file.path, NULL);
     kn_free(bw->file.path);
@@ -250,7 +252,7 @@ static void cursor_release(cursor *c) {
     if (c->kind != CURSOR_FILE) return;
     kn_source_free(c->src);
     c->src = NULL;
-    kn__keyed_release(&c->block);
+    kn_keyed_batch_release(&c->block);
     kn_buf_free(&c->buf);
 }
 
@@ -435,7 +437,7 @@ kn_status kn_sorter_create(const kn_sorter_options *opt, kn_sorter **out, kn_err
 kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err) {
     KN_RETURN_ERROR_IF(s->finished, err, KN_E_INTERNAL, "rows added to a finished sort");
     if (!kb->batch || kb->batch->num_rows == 0) {
-        kn__keyed_release(kb);
+        kn_keyed_batch_release(kb);
         return KN_OK;
     }
     KN_RETURN_ERROR_IF(s->num_chunks >= UINT32_MAX, err, KN_E_INTERNAL, "too many batches in one run");
@@ -452,7 +454,7 @@ kn_status kn_sorter_add(kn_sorter *s, kn_keyed_batch *kb, kn_error *err) {
     s->run_rows += rows;
     s->total_rows += rows;
     /* The batch, and the merge's cursor and heap slot for it. */
-    s->run_bytes += kn__keyed_mem_bytes(&s->chunks[s->num_chunks - 1]) + sizeof(kn_keyed_batch) + sizeof(cursor) + sizeof(cursor *);
+    s->run_bytes += kn_keyed_batch_mem_bytes(&s->chunks[s->num_chunks - 1]) + sizeof(kn_keyed_batch) + sizeof(cursor) + sizeof(cursor *);
     if (s->run_bytes >= s->opt.memory_limit) return spill_run(s, err);
     return KN_OK;
 }

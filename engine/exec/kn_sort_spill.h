@@ -1,6 +1,6 @@
 /* engine/exec/kn_sort_spill.h: the external sort of the clustered write ("spill and cluster").
  *
- * Rows arrive as keyed batches (kn_col_copy.h, keys from kn_sort_key.h), each already sorted
+ * Rows arrive as keyed batches (kn_sort_key.h, which also builds the keys), each already sorted
  * by key (kn_sort_rows.h, done by the parse workers in parallel). The sorter keeps them as they
  * came, a list of batches (the run), until they would hold `memory_limit` bytes (the batches'
  * arrays and keys); then it merges the run's batches into `spill_dir`/spill-N as blocks of at
@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kn_col_copy.h"
 #include "kn_schema.h"
+#include "kn_sort_key.h"
 #include "kn_status.h"
 #include "kn_store.h"
 

@@ -7,39 +7,50 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_batch_bytes.h"
 #include "kn_log.h"
 #include "kn_run.h"
-#include <omp.h>
-#include <stdatomic.h>
-#include "kn_col_copy.h"
+#include "kn_sched.h"
 #include "kn_sort_rows.h"
 
-/* The clustered path's per-thread state. */
-typedef struct worker {
-    kn_format_reader *reader;
-    kn_keyed_batch kb; /* the morsel's rows (kb.batch) and, when clustering, their keys */
-    kn_batch *batch;   /* == kb.batch */
-    kn_keyed_batch spare; /* clustering: the other half of the sort's double buffer */
+/* One morsel between its parse and its turn: its rows sorted by key, and what else parsing
+ * gave. */
+typedef struct sorted_morsel {
+    kn_keyed_batch kb;    /* the morsel's rows (kb.batch) and their keys */
+    kn_batch *batch;      /* == kb.batch */
+    kn_keyed_batch spare; /* the other half of the sort's double buffer */
     kn_morsel_out out;
-} worker;
+    kn_run_morsel mo;     /* which morsel */
+    size_t start;         /* where the morsel starts in its file */
+} sorted_morsel;
 
-/* The clustered path: parses one morsel into w->batch and w->out. The batch is created here
- * when the last one was handed to the sorter. */
-static void parse_morsel(const kn_format *fmt, const kn_schema *schema, worker *w,
-                         const kn_run_input *in, size_t start, size_t end, size_t stop, bool keep_going) {
+/* The clustered write's output on the scheduler. */
+typedef struct sorted {
+    kn_run *r;
+    kn_format_reader **readers; /* one per thread, and one for the acceptor's second reads */
+    int threads;
+    sorted_morsel *slots;
+    bool keep_going;
+} sorted;
+
+/* Parses w's morsel (from `forced` when not SIZE_MAX) into w->batch and w->out. The batch is
+ * created here when the last one was handed to the sorter. */
+static void parse_morsel(kn_run *r, kn_format_reader *reader, sorted_morsel *w, size_t forced, bool keep_going) {
     if (!w->kb.batch && w->spare.batch) {
         w->kb = w->spare; /* the unsorted batch of the last morsel, emptied below */
         memset(&w->spare, 0, sizeof w->spare);
     }
     w->out.fatal = KN_OK;
-    if (!w->kb.batch) w->out.fatal = kn_batch_create(schema, 1024, &w->kb.batch, &w->out.fatal_error);
+    if (!w->kb.batch) w->out.fatal = kn_batch_create(r->schema, 1024, &w->kb.batch, &w->out.fatal_error);
     w->batch = w->kb.batch;
     if (w->out.fatal != KN_OK) {
         kn__out_clear_rejects(&w->out);
         w->out.records = 0;
         return;
     }
-    kn__parse_range(fmt, w->reader, w->batch, &w->out, in, start, end, stop, keep_going);
+    kn_run_input *in = kn__input(r, &w->mo);
+    w->start = kn__parse_morsel(r, reader, w->batch, &w->out, in, &w->mo, forced, keep_going);
+    kn__morsel_done(in, &w->mo, w->start, w->out.end);
 }
 
 /* Counts the morsel's rows per partition folder (consecutive rows of one folder at once). */
@@ -59,14 +70,14 @@ static kn_status count_partitions(kn_run *r, const kn_keyed_batch *kb, kn_error 
         }
         path = key;
         len = plen;
-        raw += kn__row_plain_bytes(b, i);
+        raw += kn_row_plain_bytes(b, i);
     }
     if (n > r0) KN_TRY(kn_part_stats_add(r->stats, path, len, n - r0, raw, err));
     return KN_OK;
 }
 
-/* Called for each morsel in input order (clustered path). */
-static kn_status write_morsel(kn_run *r, worker *w, kn_run_input *in, kn_error *err) {
+/* Called for each morsel in input order. */
+static kn_status write_morsel(kn_run *r, sorted_morsel *w, kn_run_input *in, kn_error *err) {
     kn_convert_result *res = r->result;
     if (w->out.fatal != KN_OK) {
         *err = w->out.fatal_error;
@@ -110,16 +121,14 @@ static kn_status merge_into_files(kn_run *r, kn_error *err) {
     return KN_OK;
 }
 
-/* Parses morsel `mo` (number m; from `forced` when not SIZE_MAX), makes its rows' keys and sorts
- * them; failures stay in w->out. Returns where the morsel starts. */
-static size_t parse_and_sort(kn_run *r, worker *w, const kn_run_input *in, const kn_run_morsel *mo, size_t m, size_t forced,
-                             bool keep_going) {
-    size_t start, end, stop;
-    kn__morsel_range(r->fmt, r->fopts, in, mo->index_in_file, r->opt->morsel_bytes, forced, &start, &end, &stop);
+/* Parses w's morsel (number m; from `forced` when not SIZE_MAX) with the thread's reader,
+ * makes its rows' keys and sorts them; failures stay in w->out. */
+static void parse_and_sort(kn_run *r, int thread, kn_format_reader *reader, sorted_morsel *w, size_t m, size_t forced,
+                           bool keep_going) {
     uint64_t t = kn_profile_start(r->profile);
-    parse_morsel(r->fmt, r->schema, w, in, start, end, stop, keep_going);
+    parse_morsel(r, reader, w, forced, keep_going);
     t = kn_profile_lap(r->profile, KN_STAGE_PARSE, t);
-    if (w->out.fatal == KN_OK) kn__apply_steps(r, omp_get_thread_num(), w->batch, &w->out);
+    if (w->out.fatal == KN_OK) kn__apply_steps(r, thread, w->batch, &w->out);
     /* Keys are made and the morsel's rows sorted here, on every core; the ordered part only
      * counts and hands the sorted batch to the merge. */
     if (w->out.fatal == KN_OK) {
@@ -133,64 +142,71 @@ static size_t parse_and_sort(kn_run *r, worker *w, const kn_run_input *in, const
         }
     }
     kn_profile_lap(r->profile, KN_STAGE_TRANSFORM, t);
-    return start;
 }
 
-/* The clustered path's first phase: parse on every core, make each row's key and sort each
- * morsel's rows there too, then hand the sorted batches to the sorter in input order (an
- * OpenMP ordered section: counting and the sorter's own bookkeeping, plus any spill). */
-static kn_status parse_clustered(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                                 int threads, bool *give_way, kn_error *err) {
-    const kn_convert_options *opt = r->opt;
-    const kn_format *fmt = r->fmt;
-    const kn_schema *schema = r->schema;
-    _Atomic int stop = 0;
-    bool keep_going = opt->on_error != KN_ON_ERROR_FAIL;
-    kn_profile *prof = r->profile;
-#pragma omp parallel num_threads(threads)
-    {
-        worker w;
-        memset(&w, 0, sizeof w);
-        kn_error werr;
-        kn_status wst = fmt->reader_create(r->fopts, schema, &w.reader, &werr);
-#pragma omp for ordered schedule(dynamic, 1)
-        for (size_t m = 0; m < num_morsels; m++) {
-            kn_run_input *in = &inputs[morsels[m].input];
-            size_t start = 0;
-            if (!atomic_load(&stop) && wst == KN_OK)
-                start = parse_and_sort(r, &w, in, &morsels[m], m, SIZE_MAX, keep_going);
-#pragma omp ordered
-            {
-                if (!atomic_load(&stop)) {
-                    uint64_t t = kn_profile_start(prof);
-                    kn_error e;
-                    kn_error_reset(&e);
-                    if (wst == KN_OK && kn__start_wrong(r, in, start)) {
-                        /* This thread parsed the morsel, so it holds its worker: read it again. */
-                        kn__note_reread(r, in, start);
-                        start = parse_and_sort(r, &w, in, &morsels[m], m, in->verified_end, keep_going);
-                    }
-                    kn_status s = wst != KN_OK ? wst : write_morsel(r, &w, in, &e);
-                    if (wst != KN_OK) e = werr;
-                    if (s != KN_OK) {
-                        r->status = s;
-                        r->error = e;
-                        atomic_store(&stop, 1);
-                    }
-                    t = kn_profile_lap(prof, KN_STAGE_MERGE, t);
-                    kn__release_input(in, start, w.out.end);
-                    kn_progress_update(&r->progress, w.out.end - start);
-                    kn_profile_lap(prof, KN_STAGE_READ, t);
-                }
-            }
-        }
-        kn__out_release(&w.out);
-        kn__keyed_release(&w.kb);
-        kn__keyed_release(&w.spare);
-        fmt->reader_free(w.reader);
+static bool on_parse(void *ctx, kn_sched *sc, int thread, size_t m, size_t si) {
+    (void)sc;
+    sorted *s = ctx;
+    sorted_morsel *w = &s->slots[si];
+    if (!kn__plan_take(s->r->plan, m, &w->mo)) return false;
+    parse_and_sort(s->r, thread, s->readers[thread], w, m, SIZE_MAX, s->keep_going);
+    return true;
+}
+
+/* The morsel's turn: its rejects and counts, its sorted rows into the sorter (and any spill
+ * that makes), outside the lock. */
+static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *done, kn_error *err) {
+    sorted *s = ctx;
+    kn_run *r = s->r;
+    sorted_morsel *w = &s->slots[si];
+    kn_run_input *in = kn__input(r, &w->mo);
+    kn_sched_unlock(sc);
+    uint64_t t = kn_profile_start(r->profile);
+    if (kn__start_wrong(r, in, w->start)) {
+        /* One acceptor at a time: the spare reader past the threads' is this step's. */
+        kn__note_reread(r, in, w->start);
+        parse_and_sort(r, s->threads, s->readers[s->threads], w, m, in->verified_end, s->keep_going);
     }
-    if (r->status != KN_OK) *err = r->error;
-    return r->status;
+    kn_status st = write_morsel(r, w, in, err);
+    kn_progress_update(&r->progress, w->out.end - w->start);
+    kn_profile_lap(r->profile, KN_STAGE_MERGE, t);
+    kn_sched_lock(sc);
+    *done = true;
+    return st;
+}
+
+/* The clustered write's first phase: parse on every core, make each row's key and sort each
+ * morsel's rows there too, then hand the sorted batches to the sorter in input order (counting
+ * and the sorter's own bookkeeping, plus any spill). */
+static kn_status parse_clustered(kn_run *r, int threads, kn_error *err) {
+    /* A morsel waits in its slot sorted, and its slot keeps the spare half of the sort's buffer:
+     * one slot past the threads lets a thread parse ahead while another's morsel has its turn. */
+    size_t window = (size_t)threads + 1;
+    sorted s = {.r = r, .threads = threads,
+                .keep_going = r->opt->on_error != KN_ON_ERROR_FAIL};
+    s.readers = kn_calloc((size_t)threads + 1, sizeof *s.readers);
+    s.slots = kn_calloc(window, sizeof *s.slots);
+    kn_status st = s.readers && s.slots ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    for (int t = 0; st == KN_OK && t <= threads; t++) st = r->fmt->reader_create(r->fopts, r->schema, &s.readers[t], err);
+    if (st == KN_OK) {
+        kn_sched_options so = {
+            .num_morsels = kn__plan_num_morsels(r->plan),
+            .threads = threads,
+            .window = window,
+            .profile = r->profile,
+            .ops = {.ctx = &s, .parse = on_parse, .accept = on_accept},
+        };
+        st = kn_sched_run(&so, err);
+    }
+    for (size_t i = 0; s.slots && i < window; i++) {
+        kn__out_release(&s.slots[i].out);
+        kn_keyed_batch_release(&s.slots[i].kb);
+        kn_keyed_batch_release(&s.slots[i].spare);
+    }
+    for (int t = 0; s.readers && t <= threads; t++) r->fmt->reader_free(s.readers[t]);
+    kn_free(s.slots);
+    kn_free(s.readers);
+    return st;
 }
 
 /* The clustered write's sorter and partition counts. */
@@ -199,34 +215,6 @@ static kn_status start_sorted(kn_run *r, kn_error *err) {
                             .store = kn_commit_store(r->commit)};
     KN_TRY(kn_sorter_create(&so, &r->sorter, err));
     return kn_part_stats_create(&r->stats, err);
-}
-
-/* The streaming partitioned write met more folders than it keeps open: forget what it did
- * (files, rejects, counts) and start over with the external sort, which gives the output a
- * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
- * any thread count. */
-kn_status kn__restart_sorted(kn_run *r, kn_run_input *inputs, size_t num_inputs, kn_error *err) {
-    kn_convert_result *res = r->result;
-    res->write_path = kn__output_sorted.write_path;
-    kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
-                kn__pstream_max_partitions(r->opt));
-    kn_part_sink_free(r->files);
-    r->files = NULL;
-    kn_sink_abort(r->rejects);
-    kn_sink_abort(r->reasons);
-    r->rejects = r->reasons = NULL;
-    res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
-    res->rows_filtered = res->rows_deduplicated = 0;
-    for (size_t i = 0; i < num_inputs; i++) {
-        inputs[i].line_cursor = 0;
-        inputs[i].line_at_cursor = 0;
-        inputs[i].verified_end = inputs[i].data_start;
-    }
-    kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
-    KN_TRY(start_sorted(r, err));
-    kn_part_sink_options o = *r->sink_opts;
-    o.stats = r->stats;
-    return kn_part_sink_create(&o, &r->files, err);
 }
 
 /* After the last morsel: the merge into the files, then the sort's memory and spill files go

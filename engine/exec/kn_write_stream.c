@@ -12,8 +12,6 @@
 
 typedef struct stream {
     kn_run *r;
-    kn_run_input *inputs;
-    const kn_run_morsel *morsels;
     const kn_pq_layout *layout;
     kn_format_reader **readers; /* one per thread, and one for the acceptor's second reads */
     int threads;
@@ -22,30 +20,26 @@ typedef struct stream {
     kn_profile *prof;
 } stream;
 
-static void stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
+static bool stream_parse(void *ctx, int thread, size_t m, size_t si, kn_batch *batch) {
     stream *s = ctx;
     kn_run_slot *sl = &s->slots[si];
-    kn_run_input *in = &s->inputs[s->morsels[m].input];
-    kn__slot_parse(s->r, thread, sl, s->layout, s->readers[thread], batch, in, &s->morsels[m], SIZE_MAX, s->keep_going,
-               s->prof);
-    /* The batch holds copies of the values, so the input's pages can go now. */
-    uint64_t t = kn_profile_start(s->prof);
-    kn__release_input(in, sl->start, sl->end);
-    kn_profile_lap(s->prof, KN_STAGE_READ, t);
+    if (!kn__plan_take(s->r->plan, m, &sl->mo)) return false;
+    kn__slot_parse(s->r, thread, sl, s->layout, s->readers[thread], batch, SIZE_MAX, s->keep_going, s->prof);
+    return true;
 }
 
 static kn_status stream_accept(void *ctx, size_t m, size_t si, kn_batch *batch, kn_error *err) {
+    (void)m;
     stream *s = ctx;
     kn_run_slot *sl = &s->slots[si];
-    kn_run_input *in = &s->inputs[s->morsels[m].input];
+    kn_run_input *in = kn__input(s->r, &sl->mo);
     if (kn__start_wrong(s->r, in, sl->start)) {
         /* One acceptor at a time: the spare reader past the threads' is this step's. */
         kn__note_reread(s->r, in, sl->start);
-        kn__slot_parse(s->r, s->threads, sl, s->layout, s->readers[s->threads], batch, in, &s->morsels[m],
-                   in->verified_end, s->keep_going, s->prof);
-        kn__release_input(in, sl->start, sl->end);
+        kn__slot_parse(s->r, s->threads, sl, s->layout, s->readers[s->threads], batch, in->verified_end, s->keep_going,
+                       s->prof);
     }
-    return kn__slot_accept(s->r, sl, in, batch->num_rows, err);
+    return kn__slot_accept(s->r, sl, batch->num_rows, err);
 }
 
 static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err) {
@@ -53,16 +47,13 @@ static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err
     return kn_part_sink_write_rowgroup(s->r->files, rg, err);
 }
 
-static kn_status write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_morsel *morsels, size_t num_morsels,
-                                 int threads, bool *give_way, kn_error *err) {
+static kn_status write_streaming(kn_run *r, int threads, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
     po.row_group_bytes = kn__stream_row_group_bytes(opt);
     stream s;
     memset(&s, 0, sizeof s);
     s.r = r;
-    s.inputs = inputs;
-    s.morsels = morsels;
     s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
     s.prof = r->profile;
     s.threads = threads;
@@ -77,7 +68,7 @@ static kn_status write_streaming(kn_run *r, kn_run_input *inputs, const kn_run_m
     for (int t = 0; st == KN_OK && t <= threads; t++) st = r->fmt->reader_create(r->fopts, r->schema, &s.readers[t], err);
     if (st == KN_OK) {
         kn_pipeline_options pl = {
-            .num_morsels = num_morsels,
+            .num_morsels = kn__plan_num_morsels(r->plan),
             .threads = threads,
             .window = window,
             .row_groups = 2,

@@ -131,6 +131,11 @@ kn_status kn_file_sink_create(const char *path, const kn_file_sink_options *opt,
     return KN_OK;
 }
 
+/* Opens `path` to read a regular file in place. O_NONBLOCK because opening a named pipe
+ * otherwise waits for a writer, forever when there is none, before fstat can say it is not a
+ * file; reads of a regular file ignore the flag. */
+static int open_regular(const char *path) { return open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); }
+
 typedef struct {
     kn_source base;
     int fd;
@@ -170,7 +175,7 @@ static const kn_source_vtable file_source_vt = {file_read_at, file_source_free};
 
 kn_status kn_file_source_open(const char *path, kn_source **out, kn_error *err) {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = fd < 0 ? errno : EISDIR;
@@ -221,7 +226,7 @@ kn_status kn_file_read_all(const char *path, uint8_t **data, size_t *len, kn_err
 kn_status kn_file_map_open(const char *path, kn_file_map *out, kn_error *err) {
     out->data = NULL;
     out->len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;

@@ -55,9 +55,19 @@ static void file_seq_free(kn_seq_source *s) {
 
 static const kn_seq_source_vtable file_seq_vt = {file_seq_read, file_seq_free};
 
+/* A pipe holds 64 KiB by default, so its writer (zcat, a network client) and the reader take
+ * turns every 64 KiB; 1 MiB (the most an unprivileged process may ask by default) lets each
+ * run longer. A refusal changes nothing but speed. */
+#define PIPE_BYTES (1 << 20)
+
+/* Standard input: its own descriptor, duplicated. Opening /dev/stdin anew fails when it is a
+ * socket (ENXIO) and would start a redirected file over from its beginning. */
+static int open_stdin(void) { return fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0); }
+
 kn_status kn_file_seq_open(const char *path, kn_seq_source **out, kn_error *err) {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool is_stdin = strcmp(path, "/dev/stdin") == 0;
+    int fd = is_stdin ? open_stdin() : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;
@@ -80,8 +90,15 @@ kn_status kn_file_seq_open(const char *path, kn_seq_source **out, kn_error *err)
     }
     /* The kernel's read-ahead then doubles its window: the whole point of a sequential read. */
     if (S_ISREG(st.st_mode)) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (S_ISFIFO(st.st_mode)) (void)fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
+    int64_t size = -1;
+    if (S_ISREG(st.st_mode)) {
+        /* Standard input may have been read some way already: what is left is the size. */
+        off_t at = is_stdin ? lseek(fd, 0, SEEK_CUR) : 0;
+        size = at >= 0 && at <= st.st_size ? (int64_t)(st.st_size - at) : -1;
+    }
     f->base.vt = &file_seq_vt;
-    f->base.size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+    f->base.size = size;
     f->base.name = copy;
     f->fd = fd;
     f->path = copy;

@@ -23,8 +23,14 @@ static inline kn_store *kn_store_or_local(kn_store *store) { return store ? stor
 
 /* A sequential source reading `path` (copied) front to back with read(2) straight into the
  * caller's buffer; *out is the caller's (kn_seq_source_free). Its size is the file's for a
- * regular file and -1 for a pipe or a device, which it reads as well. A missing file is
- * KN_E_USAGE, a folder and other failures KN_E_IO (as kn_file_source_open); both name the path. */
+ * regular file and -1 for a pipe or a device, which it reads as well: a named pipe (FIFO) is
+ * opened as a file is, which waits until a writer opens it too, and is read until every
+ * writer has closed it. "/dev/stdin" reads the process's standard input, whatever it is (a
+ * pipe, a socket, a redirected file, from where it stands); "-" is a file name here, which a
+ * command line maps to "/dev/stdin". (kn_store_stat says KN_ENTRY_OTHER for a pipe: there is
+ * no kind yet for data that can only be read once, which a caller asks for by name.) A missing
+ * file is KN_E_USAGE, a folder and other failures KN_E_IO (as kn_file_source_open); both name
+ * the path. */
 kn_status kn_file_seq_open(const char *path, kn_seq_source **out, kn_error *err);
 
 #endif

@@ -177,4 +177,13 @@ kn_status kn_csv_reader_scan(kn_csv_reader *r, kn_csv_field_fn fn, void *ctx, bo
 size_t kn_csv_record_start_guess(const kn_csv_options *opt, const kn_csv_file *file, const uint8_t *data,
                                  size_t len, size_t pos);
 
+/* For cutting a stream: the length of the longest prefix of data[0..len) (borrowed; it starts
+ * on a record boundary) made of whole records, as the reader reads them: a record ends at a LF,
+ * CRLF or lone CR outside quotes and not escaped; a blank line is a record; a line that starts
+ * with the comment byte ends at its first line break, quotes or not. A CR as the last byte may
+ * be half a CRLF, so the record it ends is not whole until `at_eof` (which makes everything
+ * whole: returns len). One pass of stage 1's masks (the twin opt->simd picks, as the reader
+ * does), no positions written, nothing allocated. The delimiter plays no part. */
+size_t kn_csv_complete_prefix(const kn_csv_options *opt, const uint8_t *data, size_t len, bool at_eof);
+
 #endif

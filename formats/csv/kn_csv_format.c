@@ -138,6 +138,16 @@ static size_t record_start(const kn_format_opts *o, const kn_format_file *f, con
     return kn_csv_record_start_guess(&f->opt, &f->csv, data, len, pos);
 }
 
+/* The file's options when there is a file (its delimiter may differ from the run's, though
+ * line breaks do not depend on it). */
+static size_t complete_prefix(const kn_format_opts *o, const kn_format_file *f, const uint8_t *data, size_t len,
+                              bool at_eof) {
+    if (f) return kn_csv_complete_prefix(&f->opt, data, len, at_eof);
+    kn_csv_options defaults;
+    if (!o) kn_csv_options_init(&defaults);
+    return kn_csv_complete_prefix(o ? &o->csv : &defaults, data, len, at_eof);
+}
+
 static kn_status reader_create(const kn_format_opts *o, const kn_schema *schema, kn_format_reader **out,
                                kn_error *err) {
     return kn_csv_reader_create(schema, &o->csv, (kn_csv_reader **)out, err);
@@ -198,6 +208,7 @@ const kn_format kn_csv_format = {
     .file_ignored = file_ignored,
     .file_free = file_free,
     .record_start = record_start,
+    .complete_prefix = complete_prefix,
     .reader_create = reader_create,
     .reader_reset = reader_reset,
     .reader_next = reader_next,

@@ -13,7 +13,8 @@
  * record is regular when the next line end is its last field's end, one comparison instead of
  * a look at every field's end byte. The twins differ only in how they find the class of 64
  * bytes at once (kn__csv_masks) and in how they take a prefix XOR; the bit logic after that is
- * shared (kn__csv_block). */
+ * shared (kn__csv_block). Each twin also holds a break scan (below), the same logic on fewer
+ * classes, for cutting a stream where whole records end. */
 #ifndef KN_CSV_INDEX_H
 #define KN_CSV_INDEX_H
 
@@ -168,5 +169,52 @@ static inline __attribute__((always_inline)) void kn__csv_flatten(uint64_t s, ui
         p += 8;
     }
 }
+
+/* ---- the break scan: where whole records end, for cutting a stream (kn_csv_cut.c) ------- */
+
+/* Scans buf[0..len), which starts on a record boundary (outside quotes, not escaped), for its
+ * line breaks (LF or CR outside quotes, not escaped; unlike the index, the LF of a CRLF counts
+ * too, so the cut falls past it) and returns one past the last, 0 for none. The reader skips a
+ * line that starts with the comment byte raw, its quotes and escapes not counting, so with a
+ * `comment` byte (0: none) the scan stops at the first record that starts with it: *stop is its
+ * offset (len when there is none), and only the breaks before it count. It writes no positions
+ * and classes no delimiter, CR apart or byte >= 0x80, so it runs faster than the index. */
+typedef size_t (*kn__csv_breaks_fn)(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment,
+                                    size_t *stop);
+
+size_t kn__csv_breaks_scalar(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+/* Need kn_cpu()->avx2, and ->avx512 (as the index twins: PCLMULQDQ too). */
+size_t kn__csv_breaks_avx2(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+size_t kn__csv_breaks_avx512(const uint8_t *buf, size_t len, const kn__csv_chars *ch, uint8_t comment, size_t *stop);
+
+/* One block of the break scan from its masks and the bits of the comment byte (0 without one),
+ * advancing the carry (which starts all zeros); `pxor` is the twin's prefix XOR, as for
+ * kn__csv_block. m->delim, m->cr and m->high are left out: with no CR class, kn__csv_block
+ * keeps the LF of a CRLF, so the byte after it is seen to start a record, and blocks without a
+ * quote or escape take its quick way even in files with CRLF line ends. *at_start is 1 when the
+ * block's first byte starts a record, and is set for the next block. Returns the breaks before
+ * the first record that starts with the comment byte, and that record's bit in *stop (64:
+ * none). */
+static inline __attribute__((always_inline)) uint64_t kn__csv_breaks_block(const kn__csv_masks *m, uint64_t comment,
+                                                                           kn__csv_carry *c,
+                                                                           uint64_t (*pxor)(uint64_t),
+                                                                           uint64_t *at_start, unsigned *stop) {
+    const kn__csv_masks only_nl = {.quote = m->quote, .nl = m->nl, .esc = m->esc};
+    uint64_t lines, s = kn__csv_block(&only_nl, c, pxor, &lines);
+    *stop = 64;
+    if (comment) {
+        /* A record starts at the block's start or just past a break. */
+        uint64_t hit = ((s << 1) | *at_start) & comment;
+        *at_start = s >> 63;
+        if (hit) {
+            *stop = (unsigned)__builtin_ctzll(hit);
+            s &= (1ull << *stop) - 1;
+        }
+    }
+    return s;
+}
+
+/* One past the highest set bit of a non-zero `s`, as an offset from `base`. */
+static inline size_t kn__csv_past_last(uint64_t s, size_t base) { return base + 64 - (size_t)__builtin_clzll(s); }
 
 #endif

@@ -36,6 +36,15 @@ static size_t record_start(const kn_format_opts *o, const kn_format_file *f, con
     return pos - 1 < len ? kn_ndjson_record_end(data, len, pos - 1) : len;
 }
 
+/* A raw line feed never sits inside a valid record, so the last one ends the whole records;
+ * the scan goes back from the end and reads only the last, unfinished record. */
+static size_t complete_prefix(const kn_format_opts *o, const kn_format_file *f, const uint8_t *data, size_t len,
+                              bool at_eof) {
+    if (at_eof) return len;
+    const uint8_t *lf = len ? memrchr(data, '\n', len) : NULL;
+    return lf ? (size_t)(lf - data) + 1 : 0;
+}
+
 static kn_status reader_create(const kn_format_opts *o, const kn_schema *schema, kn_format_reader **out,
                                kn_error *err) {
     return kn_ndjson_reader_create(schema, NULL, (kn_ndjson_reader **)out, err);
@@ -97,6 +106,7 @@ const kn_format kn_ndjson_format = {
     .file_ignored = file_ignored,
     .file_free = file_free,
     .record_start = record_start,
+    .complete_prefix = complete_prefix,
     .reader_create = reader_create,
     .reader_reset = reader_reset,
     .reader_next = reader_next,

@@ -1,7 +1,7 @@
 /* tests/exec/test_clustered_runs.c: the clustered write's range copies give what the row-by-row
  * path gives: kn_sorter_next_run hands back the rows kn_sorter_next does, in the same order
- * (with and without spill files), and kn__batch_copy_rows / kn__batch_gather build the same
- * columns (values, nulls, strings) as kn__batch_copy_row one row at a time. */
+ * (with and without spill files). (The row copies themselves are kernels:
+ * tests/kernels/test_gather.c.) */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kn_alloc.h"
-#include "kn_col_copy.h"
+#include "kn_gather.h"
 #include "kn_sort_spill.h"
 
 static kn_schema *schema(void) {
@@ -26,7 +25,7 @@ static kn_schema *schema(void) {
 static void make_keyed(const kn_schema *s, uint64_t first, uint64_t step, size_t n, kn_keyed_batch *kb) {
     memset(kb, 0, sizeof *kb);
     ck_assert_int_eq(kn_batch_create(s, 4, &kb->batch, NULL), KN_OK);
-    ck_assert_int_eq(kn__keyed_reserve_offs(kb, n, NULL), KN_OK);
+    ck_assert_int_eq(kn_keyed_batch_reserve_offs(kb, n, NULL), KN_OK);
     kb->key_offs[0] = 0;
     char buf[32];
     for (size_t i = 0; i < n; i++) {
@@ -81,12 +80,12 @@ static void drain(kn_sorter *s, bool runs, kn_batch *out) {
             if (done) break;
             ck_assert_uint_ge(r.n, 1);
             ck_assert_uint_le(r.n, 1000);
-            ck_assert_int_eq(kn__batch_copy_rows(out, r.batch, r.row, r.n, NULL, &e), KN_OK);
+            ck_assert_int_eq(kn_batch_copy_rows(out, r.batch, r.row, r.n, NULL, &e), KN_OK);
         } else {
             kn_sorter_row r;
             ck_assert_msg(kn_sorter_next(s, &r, &done, &e) == KN_OK, "%s", e.what);
             if (done) break;
-            ck_assert_int_eq(kn__batch_copy_row(out, r.batch, r.row, NULL, &e), KN_OK);
+            ck_assert_int_eq(kn_batch_copy_row(out, r.batch, r.row, NULL, &e), KN_OK);
         }
     }
 }
@@ -139,42 +138,11 @@ START_TEST(runs_from_the_merge_are_the_rows_one_at_a_time)
 }
 END_TEST
 
-START_TEST(gather_and_range_copy_match_row_copies)
-{
-    kn_schema *s = schema();
-    kn_keyed_batch src;
-    make_keyed(s, 0, 1, 3000, &src);
-    uint32_t *order = kn_malloc(3000 * sizeof *order);
-    for (uint32_t i = 0; i < 3000; i++) order[i] = (i * 1237u) % 3000u; /* a permutation */
-    kn_batch *a, *b;
-    ck_assert_int_eq(kn_batch_create(s, 4, &a, NULL), KN_OK);
-    ck_assert_int_eq(kn_batch_create(s, 4, &b, NULL), KN_OK);
-    /* A destination that starts with rows of its own, without nulls, then gets nulls. */
-    for (uint32_t i = 0; i < 40; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, 1, NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
-    for (uint32_t i = 1; i < 40; i++) ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 1, 1, NULL, NULL), KN_OK);
-    for (uint32_t i = 0; i < 3000; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, order[i], NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(b, src.batch, order, 3000, NULL, NULL), KN_OK);
-    for (uint32_t i = 100; i < 2100; i++) ck_assert_int_eq(kn__batch_copy_row(a, src.batch, i, NULL, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_copy_rows(b, src.batch, 100, 2000, NULL, NULL), KN_OK);
-    assert_same_batches(a, b);
-    uint64_t rowwise = 0;
-    for (size_t i = 100; i < 2100; i++) rowwise += kn__row_plain_bytes(src.batch, i);
-    ck_assert_uint_eq(kn__rows_plain_bytes(src.batch, 100, 2000), rowwise);
-    kn_free(order);
-    kn_batch_free(a);
-    kn_batch_free(b);
-    kn__keyed_release(&src);
-    kn_schema_free(s);
-}
-END_TEST
-
 int main(void) {
     Suite *s = suite_create("clustered_runs");
     TCase *tc = tcase_create("clustered_runs");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, runs_from_the_merge_are_the_rows_one_at_a_time);
-    tcase_add_test(tc, gather_and_range_copy_match_row_copies);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,8 +1,8 @@
 /* tests/exec/test_part_route.c: the partition router (kn_part_route.h) groups rows exactly as the
  * per-row folder paths do: every row in one group, in input order, under the path
  * kn_part_path_append gives that row; distinct paths per group; groups in first-row order. Value
- * keys that print one folder (-0.0 and 0.0, a null and "", NaN payloads) share a group. Also
- * kn__batch_gather with a column map (the write that drops partition columns). */
+ * keys that print one folder (-0.0 and 0.0, a null and "", NaN payloads) share a group. (The
+ * gathers that cut a batch by folder are kernels: tests/kernels/test_gather.c.) */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "kn_alloc.h"
-#include "kn_col_copy.h"
 #include "kn_part_route.h"
 #include "kn_partition.h"
 
@@ -507,138 +506,6 @@ START_TEST(a_batch_of_another_schema_is_an_internal_error)
 }
 END_TEST
 
-START_TEST(gather_with_a_map_moves_the_mapped_columns)
-{
-    /* dst holds (region, f) out of src's (f, region): a map that reorders and, with a one-column
-     * dst, drops columns, as the write that leaves partition columns out of the files does. */
-    kn_schema *s = small_schema();
-    kn_schema *swapped = kn_schema_create(), *one = kn_schema_create();
-    ck_assert_int_eq(kn_schema_add(swapped, "region", kn_type_make(KN_TYPE_STRING), true, NULL), KN_OK);
-    ck_assert_int_eq(kn_schema_add(swapped, "f", kn_type_make(KN_TYPE_FLOAT64), true, NULL), KN_OK);
-    ck_assert_int_eq(kn_schema_add(one, "region", kn_type_make(KN_TYPE_STRING), true, NULL), KN_OK);
-    double f[] = {1, 2, 3, 4, 5, 6};
-    bool f_null[] = {false, true, false, false, true, false};
-    const char *region[] = {"a", NULL, "ccc", "", "e", "ff"};
-    kn_batch *src = small_batch(s, 6, f, f_null, region);
-    const uint32_t rows[] = {5, 1, 3, 4};
-    const size_t map2[] = {1, 0}, map1[] = {1};
-    kn_batch *want2, *got2, *want1, *got1;
-    ck_assert_int_eq(kn_batch_create(swapped, 2, &want2, NULL), KN_OK);
-    ck_assert_int_eq(kn_batch_create(swapped, 2, &got2, NULL), KN_OK);
-    ck_assert_int_eq(kn_batch_create(one, 2, &want1, NULL), KN_OK);
-    ck_assert_int_eq(kn_batch_create(one, 2, &got1, NULL), KN_OK);
-    for (size_t i = 0; i < 4; i++) {
-        ck_assert_int_eq(kn__batch_copy_row(want2, src, rows[i], map2, NULL), KN_OK);
-        ck_assert_int_eq(kn__batch_copy_row(want1, src, rows[i], map1, NULL), KN_OK);
-    }
-    ck_assert_int_eq(kn__batch_gather(got2, src, rows, 4, map2, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(got1, src, rows, 4, map1, NULL), KN_OK);
-    ck_assert_uint_eq(got2->num_rows, 4);
-    ck_assert_uint_eq(got1->num_rows, 4);
-    const kn_batch *pairs[2][2] = {{want2, got2}, {want1, got1}};
-    for (int p = 0; p < 2; p++) {
-        const kn_batch *w = pairs[p][0], *g = pairs[p][1];
-        for (size_t c = 0; c < w->schema->num_fields; c++) {
-            const kn_column *x = &w->columns[c], *y = &g->columns[c];
-            ck_assert_uint_eq(x->length, y->length);
-            ck_assert_uint_eq(x->null_count, y->null_count);
-            for (size_t i = 0; i < x->length; i++) {
-                ck_assert(kn_column_is_valid(x, i) == kn_column_is_valid(y, i));
-                if (!kn_column_is_valid(x, i)) continue;
-                if (x->type.id == KN_TYPE_STRING) {
-                    size_t la, lb;
-                    const uint8_t *pa = kn_column_str(x, i, &la), *pb = kn_column_str(y, i, &lb);
-                    ck_assert(la == lb && memcmp(pa, pb, la) == 0);
-                } else {
-                    ck_assert(kn_column_f64(x)[i] == kn_column_f64(y)[i]);
-                }
-            }
-        }
-    }
-    /* And the values are the mapped ones: row 5's region "ff" first, then row 1's null. */
-    size_t l;
-    const uint8_t *v = kn_column_str(&got2->columns[0], 0, &l);
-    ck_assert(l == 2 && memcmp(v, "ff", 2) == 0);
-    ck_assert(!kn_column_is_valid(&got2->columns[0], 1));
-    ck_assert(!kn_column_is_valid(&got2->columns[1], 1));
-    ck_assert(kn_column_f64(&got2->columns[1])[0] == 6.0);
-    kn_batch_free(want2);
-    kn_batch_free(got2);
-    kn_batch_free(want1);
-    kn_batch_free(got1);
-    kn_batch_free(src);
-    kn_schema_free(one);
-    kn_schema_free(swapped);
-    kn_schema_free(s);
-}
-END_TEST
-
-START_TEST(packed_batches_take_a_gather_within_their_room)
-{
-    /* The streamed partitioned write's per-folder batches: one allocation sized from the rows
-     * (kn_batch_create_packed), filled by kn__col_gather_sized. They must hold what an ordinary
-     * gathered batch holds, and the gather must stay inside the room (no array moves: growing
-     * an array inside the block would corrupt the heap, which the sanitizer build would see). */
-    kn_schema *s = small_schema();
-    enum { N = 300 };
-    double f[N];
-    bool f_null[N];
-    const char *region[N];
-    static const char *const words[] = {"a", "", "a string longer than thirty-two bytes, copied whole", "ccc"};
-    for (size_t i = 0; i < N; i++) {
-        f[i] = (double)i * 0.5;
-        f_null[i] = i % 7 == 3;
-        region[i] = i % 11 == 5 ? NULL : words[i % 4];
-    }
-    kn_batch *src = small_batch(s, N, f, f_null, region);
-    uint32_t rows[N];
-    size_t n = 0;
-    for (uint32_t i = 0; i < N; i += 3) rows[n++] = i; /* a folder's rows: every third */
-    kn_batch *want, *got;
-    ck_assert_int_eq(kn_batch_create(s, 1, &want, NULL), KN_OK);
-    ck_assert_int_eq(kn__batch_gather(want, src, rows, n, NULL, NULL), KN_OK);
-    size_t bytes = kn__col_gather_bytes(&src->columns[1], rows, n);
-    ck_assert_uint_eq(bytes, want->columns[1].bytes.len);
-    size_t room[2] = {0, bytes + KN_GATHER_PAD};
-    bool bitmap[2] = {true, true};
-    ck_assert_int_eq(kn_batch_create_packed(s, n, room, bitmap, &got, NULL), KN_OK);
-    ck_assert(got->packed);
-    void *values = got->columns[0].values, *offsets = got->columns[1].offsets, *data = got->columns[1].bytes.data;
-    ck_assert_int_eq(kn__col_gather_sized(&got->columns[0], &src->columns[0], rows, n, 0, NULL), KN_OK);
-    ck_assert_int_eq(kn__col_gather_sized(&got->columns[1], &src->columns[1], rows, n, bytes, NULL), KN_OK);
-    got->num_rows = n;
-    ck_assert_ptr_eq(got->columns[0].values, values);
-    ck_assert_ptr_eq(got->columns[1].offsets, offsets);
-    ck_assert_ptr_eq(got->columns[1].bytes.data, data);
-    for (size_t c = 0; c < 2; c++) {
-        const kn_column *x = &want->columns[c], *y = &got->columns[c];
-        ck_assert_uint_eq(y->length, n);
-        ck_assert_uint_eq(x->null_count, y->null_count);
-        ck_assert_uint_gt(y->null_count, 0);
-        for (size_t i = 0; i < n; i++) {
-            ck_assert(kn_column_is_valid(x, i) == kn_column_is_valid(y, i));
-            if (!kn_column_is_valid(x, i)) continue;
-            if (c == 1) {
-                size_t la, lb;
-                const uint8_t *pa = kn_column_str(x, i, &la), *pb = kn_column_str(y, i, &lb);
-                ck_assert(la == lb && memcmp(pa, pb, la) == 0);
-            } else {
-                ck_assert(kn_column_f64(x)[i] == kn_column_f64(y)[i]);
-            }
-        }
-    }
-    kn_batch_free(got);
-    /* No bitmap asked for, none made; zero rows make a valid empty batch. */
-    ck_assert_int_eq(kn_batch_create_packed(s, 0, room, NULL, &got, NULL), KN_OK);
-    ck_assert_ptr_null(got->columns[0].validity);
-    ck_assert_uint_eq(got->columns[1].offsets[0], 0);
-    kn_batch_free(got);
-    kn_batch_free(want);
-    kn_batch_free(src);
-    kn_schema_free(s);
-}
-END_TEST
-
 int main(void) {
     Suite *s = suite_create("part_route");
     TCase *tc = tcase_create("part_route");
@@ -650,8 +517,6 @@ int main(void) {
     tcase_add_test(tc, every_row_its_own_group_grows_the_tables);
     tcase_add_test(tc, consecutive_batches_are_grouped_independently);
     tcase_add_test(tc, a_batch_of_another_schema_is_an_internal_error);
-    tcase_add_test(tc, gather_with_a_map_moves_the_mapped_columns);
-    tcase_add_test(tc, packed_batches_take_a_gather_within_their_room);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -143,7 +143,7 @@ START_TEST(sort_keys_order_rows_like_their_values_nulls_first_then_input_order)
             }
         }
     }
-    kn__keyed_release(&kb);
+    kn_keyed_batch_release(&kb);
     kn_schema_free(s);
 }
 END_TEST
@@ -184,8 +184,8 @@ START_TEST(partition_keys_sort_by_escaped_folder_bytes_then_by_the_sort_columns)
         size_t plen = kn_sort_key_path_len(key, sorted.key_offs[i + 1] - sorted.key_offs[i]);
         ck_assert(plen > 2 && !memcmp(key, "r=", 2) && key[plen - 1] == '/');
     }
-    kn__keyed_release(&kb);
-    kn__keyed_release(&sorted);
+    kn_keyed_batch_release(&kb);
+    kn_keyed_batch_release(&sorted);
     kn_schema_free(s);
 }
 END_TEST
@@ -239,8 +239,8 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
     enc.data[0] = 'X';
     ck_assert_int_eq(kn__spill_block_header(enc.data, &rows, &len, &e), KN_E_IO);
     kn_buf_free(&enc);
-    kn__keyed_release(&kb);
-    kn__keyed_release(&back);
+    kn_keyed_batch_release(&kb);
+    kn_keyed_batch_release(&back);
     kn_schema_free(s);
 }
 END_TEST
@@ -301,8 +301,8 @@ START_TEST(the_external_sort_gives_every_row_once_in_key_order_through_spills_an
     ck_assert_uint_eq(kn_sorter_rows(so), batches * per);
     free(seen);
     kn_buf_free(&prev);
-    kn__keyed_release(&kb);
-    kn__keyed_release(&sorted);
+    kn_keyed_batch_release(&kb);
+    kn_keyed_batch_release(&sorted);
     kn_sorter_free(so);
     kn_schema_free(s);
     /* The sorter deleted its spill files; the folder is empty again. */

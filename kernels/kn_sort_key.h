@@ -1,4 +1,5 @@
-/* engine/exec/kn_sort_key.h: the memcmp-able row keys of the clustered write.
+/* kernels/kn_sort_key.h: the memcmp-able row keys of the clustered write, and the keyed batch
+ * that carries a batch together with its keys.
  *
  * A key orders rows by partition folder, then by the --sort-by columns, then by input order:
  *
@@ -22,10 +23,26 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kn_col_copy.h"
+#include "kn_buf.h"
+#include "kn_column.h"
 #include "kn_partition.h"
-#include "kn_schema.h"
 #include "kn_status.h"
+
+/* A batch together with one memcmp-able sort key per row. The keys of row i are
+ * keys.data[key_offs[i] .. key_offs[i+1]). A zeroed struct is an empty keyed batch. */
+typedef struct kn_keyed_batch {
+    kn_batch *batch;    /* owned */
+    kn_buf keys;        /* owned */
+    uint32_t *key_offs; /* owned; room for cap_offs entries */
+    size_t cap_offs;
+} kn_keyed_batch;
+
+/* Makes room for `n` + 1 key offsets. Fails with KN_E_NOMEM, leaving `kb` as it was. */
+kn_status kn_keyed_batch_reserve_offs(kn_keyed_batch *kb, size_t n, kn_error *err);
+/* Frees what `kb` owns and zeroes it. Accepts a zeroed struct. */
+void kn_keyed_batch_release(kn_keyed_batch *kb);
+/* Memory held by the batch, its keys and offsets (capacities: what it costs). */
+size_t kn_keyed_batch_mem_bytes(const kn_keyed_batch *kb);
 
 typedef struct kn_sort_key_spec {
     const kn_part_spec *part;   /* borrowed; NULL or no keys: one unnamed partition */
@@ -33,16 +50,11 @@ typedef struct kn_sort_key_spec {
     size_t num_sort_cols;
 } kn_sort_key_spec;
 
-/* Parses a column list ("a, b", a name may be double-quoted with "" for a quote) against
- * `schema` (borrowed) into a kn_malloc'd array of column indexes (*out, *num; free with kn_free).
- * A name matches exactly, or else ignoring ASCII case when that is unique. Fails with
- * KN_E_USAGE naming `option` on an empty list or item, an unknown column, or a column twice. */
-kn_status kn_sort_cols_parse(const char *text, const kn_schema *schema, const char *option,
-                             size_t **out, size_t *num, kn_error *err);
-
 /* Computes the key of every row of kb->batch into kb->keys / kb->key_offs (replacing what was
- * there). `morsel` is the morsel's index in input order. Fails with KN_E_NOMEM, or
- * KN_E_INTERNAL when the batch does not match the spec's schema. */
+ * there). `spec` and what it points to are borrowed for the call; kb->batch is read, not
+ * changed. `morsel` is the morsel's index in input order. Fails with KN_E_NOMEM, with KN_E_USAGE
+ * past 2^32 morsels, rows in a morsel, or key bytes in a morsel, or with KN_E_INTERNAL when the
+ * batch does not match the spec's schema. */
 kn_status kn_sort_keys_build(const kn_sort_key_spec *spec, kn_keyed_batch *kb, uint64_t morsel,
                              kn_error *err);
 

@@ -1,9 +1,10 @@
-/* engine/exec/kn_sort_rows.c: sorting one keyed batch (kn_sort_rows.h). */
+/* kernels/kn_sort_rows.c: sorting one keyed batch (kn_sort_rows.h). */
 #include "kn_sort_rows.h"
 
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_gather.h"
 
 /* A row and 8 bytes of its key taken just past the prefix every key of the batch shares (keys
  * of one batch often start alike: "region=eu-west/year=2024/"), big-endian, so most comparisons
@@ -75,7 +76,7 @@ kn_status kn_sort_rows(const kn_keyed_batch *in, kn_keyed_batch *out, kn_error *
     if (!out->batch) KN_TRY(kn_batch_create(b->schema, n ? n : 1, &out->batch, err));
     kn_batch_clear(out->batch);
     kn_buf_clear(&out->keys);
-    KN_TRY(kn__keyed_reserve_offs(out, n, err));
+    KN_TRY(kn_keyed_batch_reserve_offs(out, n, err));
     out->key_offs[0] = 0;
     if (n == 0) return KN_OK;
 
@@ -101,7 +102,7 @@ kn_status kn_sort_rows(const kn_keyed_batch *in, kn_keyed_batch *out, kn_error *
     uint32_t *order = st == KN_OK ? kn_malloc(n * sizeof *order) : NULL;
     if (st == KN_OK && !order) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting %zu rows", n);
     for (size_t i = 0; st == KN_OK && i < n; i++) order[i] = e[i].row;
-    if (st == KN_OK) st = kn__batch_gather(out->batch, b, order, n, NULL, err);
+    if (st == KN_OK) st = kn_batch_gather(out->batch, b, order, n, NULL, err);
     if (st == KN_OK && !kn_buf_reserve(&out->keys, in->keys.len)) st = kn_error_set(err, KN_E_NOMEM, "out of memory sorting rows");
     for (size_t i = 0; st == KN_OK && i < n; i++) {
         uint32_t r = order[i];

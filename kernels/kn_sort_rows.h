@@ -1,12 +1,12 @@
-/* engine/exec/kn_sort_rows.h: sorting the rows of one keyed batch by key (kn_sort_key.h).
+/* kernels/kn_sort_rows.h: sorting the rows of one keyed batch by key (kn_sort_key.h).
  *
  * Each parse worker sorts its own morsel's rows before handing them to the external sort, so
  * the O(n log n) part runs on every core and in cache-sized pieces; the sorter then only merges
- * sorted batches (kn_sort_spill.h), reading each one front to back. */
+ * sorted batches (exec's kn_sort_spill.h), reading each one front to back. */
 #ifndef KN_SORT_ROWS_H
 #define KN_SORT_ROWS_H
 
-#include "kn_col_copy.h"
+#include "kn_sort_key.h"
 #include "kn_status.h"
 
 /* Writes the rows of `in` (borrowed) in key order into `out`: its batch is created with

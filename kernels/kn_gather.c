@@ -1,12 +1,12 @@
-/* engine/exec/kn_col_copy.c: row copies between batches and the byte measures (kn_col_copy.h). */
-#include "kn_col_copy.h"
+/* kernels/kn_gather.c: row copies and gathers between batches (kn_gather.h). */
+#include "kn_gather.h"
 
 #include <stdbool.h>
 #include <string.h>
 
 #include "kn_alloc.h"
 
-kn_status kn__col_copy_value(kn_column *dst, const kn_column *src, size_t row, kn_error *err) {
+kn_status kn_col_copy_value(kn_column *dst, const kn_column *src, size_t row, kn_error *err) {
     if (!kn_column_is_valid(src, row)) return kn_column_append_null(dst, err);
     size_t i = dst->length;
     if (src->type.id == KN_TYPE_STRING) {
@@ -30,11 +30,11 @@ kn_status kn__col_copy_value(kn_column *dst, const kn_column *src, size_t row, k
     return KN_OK;
 }
 
-kn_status kn__batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, const size_t *map,
-                             kn_error *err) {
+kn_status kn_batch_copy_row(kn_batch *dst, const kn_batch *src, size_t row, const size_t *map,
+                            kn_error *err) {
     size_t n = dst->schema->num_fields;
     for (size_t c = 0; c < n; c++)
-        KN_TRY(kn__col_copy_value(&dst->columns[c], &src->columns[map ? map[c] : c], row, err));
+        KN_TRY(kn_col_copy_value(&dst->columns[c], &src->columns[map ? map[c] : c], row, err));
     dst->num_rows++;
     return KN_OK;
 }
@@ -119,8 +119,8 @@ static kn_status col_copy_values(kn_column *dst, const kn_column *src, size_t ro
     return KN_OK;
 }
 
-kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, size_t n, const size_t *map,
-                              kn_error *err) {
+kn_status kn_batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, size_t n, const size_t *map,
+                             kn_error *err) {
     if (n == 0) return KN_OK;
     size_t ncols = dst->schema->num_fields;
     for (size_t c = 0; c < ncols; c++)
@@ -132,19 +132,19 @@ kn_status kn__batch_copy_rows(kn_batch *dst, const kn_batch *src, size_t row, si
 /* Strings up to this long are copied as one fixed-size block. */
 #define SHORT_COPY KN_GATHER_PAD
 
-size_t kn__col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n) {
+size_t kn_col_gather_bytes(const kn_column *src, const uint32_t *rows, size_t n) {
     if (kn_type_width(src->type)) return 0;
     size_t nbytes = 0;
     for (size_t i = 0; i < n; i++) nbytes += src->offsets[rows[i] + 1] - src->offsets[rows[i]];
     return nbytes;
 }
 
-kn_status kn__col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
-    return kn__col_gather_sized(dst, src, rows, n, kn__col_gather_bytes(src, rows, n), err);
+kn_status kn_col_gather(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, kn_error *err) {
+    return kn_col_gather_sized(dst, src, rows, n, kn_col_gather_bytes(src, rows, n), err);
 }
 
-kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,
-                               kn_error *err) {
+kn_status kn_col_gather_sized(kn_column *dst, const kn_column *src, const uint32_t *rows, size_t n, size_t nbytes,
+                              kn_error *err) {
     size_t at = dst->length, width = kn_type_width(dst->type);
     KN_RETURN_ERROR_IF(!width && nbytes > UINT32_MAX - dst->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
     /* Strings get SHORT_COPY bytes of room past their end: see below. */
@@ -188,85 +188,11 @@ kn_status kn__col_gather_sized(kn_column *dst, const kn_column *src, const uint3
     return KN_OK;
 }
 
-kn_status kn__batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, const size_t *map,
-                           kn_error *err) {
+kn_status kn_batch_gather(kn_batch *dst, const kn_batch *src, const uint32_t *rows, size_t n, const size_t *map,
+                          kn_error *err) {
     if (n == 0) return KN_OK;
     for (size_t c = 0; c < dst->schema->num_fields; c++)
-        KN_TRY(kn__col_gather(&dst->columns[c], &src->columns[map ? map[c] : c], rows, n, err));
+        KN_TRY(kn_col_gather(&dst->columns[c], &src->columns[map ? map[c] : c], rows, n, err));
     dst->num_rows += n;
     return KN_OK;
-}
-
-uint64_t kn__rows_plain_bytes(const kn_batch *b, size_t row, size_t n) {
-    uint64_t total = 0;
-    for (size_t c = 0; c < b->schema->num_fields; c++) {
-        const kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        total += width ? (uint64_t)width * n : 4u * (uint64_t)n + (uint64_t)(col->offsets[row + n] - col->offsets[row]);
-    }
-    return total;
-}
-
-size_t kn__batch_mem_bytes(const kn_batch *b) {
-    size_t total = sizeof *b + b->schema->num_fields * sizeof *b->columns;
-    for (size_t c = 0; c < b->schema->num_fields; c++) {
-        const kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        total += width ? col->capacity * width : (col->capacity + 1) * sizeof(uint32_t);
-        total += col->bytes.cap;
-        if (col->validity) total += (col->capacity + 7) / 8;
-    }
-    return total;
-}
-
-uint64_t kn__row_plain_bytes(const kn_batch *b, size_t row) {
-    uint64_t total = 0;
-    for (size_t c = 0; c < b->schema->num_fields; c++) {
-        const kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        total += width ? width : 4u + (uint64_t)(col->offsets[row + 1] - col->offsets[row]);
-    }
-    return total;
-}
-
-size_t kn__col_max_string(const kn_column *col) {
-    if (col->type.id != KN_TYPE_STRING) return 0;
-    /* Four independent maxima (the loop runs over every string of every batch): no chain of
-     * compares waiting on each other. */
-    const uint32_t *o = col->offsets;
-    uint32_t m[4] = {0, 0, 0, 0};
-    size_t i = 0, n = col->length;
-    for (; i + 4 <= n; i += 4)
-        for (size_t k = 0; k < 4; k++) {
-            uint32_t len = o[i + k + 1] - o[i + k];
-            m[k] = len > m[k] ? len : m[k];
-        }
-    for (; i < n; i++) {
-        uint32_t len = o[i + 1] - o[i];
-        m[0] = len > m[0] ? len : m[0];
-    }
-    uint32_t best = m[0] > m[1] ? m[0] : m[1], best2 = m[2] > m[3] ? m[2] : m[3];
-    return best > best2 ? best : best2;
-}
-
-kn_status kn__keyed_reserve_offs(kn_keyed_batch *kb, size_t n, kn_error *err) {
-    if (n + 1 <= kb->cap_offs) return KN_OK;
-    size_t cap = kb->cap_offs ? kb->cap_offs : 256;
-    while (cap < n + 1) cap *= 2;
-    uint32_t *o = kn_realloc(kb->key_offs, cap * sizeof *o);
-    if (!o) return kn_error_set(err, KN_E_NOMEM, "out of memory for sort keys");
-    kb->key_offs = o;
-    kb->cap_offs = cap;
-    return KN_OK;
-}
-
-void kn__keyed_release(kn_keyed_batch *kb) {
-    kn_batch_free(kb->batch);
-    kn_buf_free(&kb->keys);
-    kn_free(kb->key_offs);
-    memset(kb, 0, sizeof *kb);
-}
-
-size_t kn__keyed_mem_bytes(const kn_keyed_batch *kb) {
-    return (kb->batch ? kn__batch_mem_bytes(kb->batch) : 0) + kb->keys.cap + kb->cap_offs * sizeof(uint32_t);
 }
