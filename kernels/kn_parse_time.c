@@ -178,25 +178,6 @@ static inline void year_month(uint64_t a, unsigned *y, unsigned *m) {
     *m = PAIR(p, 5);
 }
 
-/* Whether day d exists in month m (1..12) of year y (0..9999): only days past the 28th need
- * the month's length, and only February 29th the leap-year rule. */
-static inline bool day_exists(unsigned y, unsigned m, unsigned d) {
-    static const unsigned char days[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (d < 1 || d > days[m]) return false;
-    return m != 2 || d != 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-}
-
-/* Days since 1970-01-01 of a valid date with year 0..9999, as days_from_civil computes them,
- * in unsigned arithmetic: years start in March (so the leap day ends the year), and 400 years
- * (146097 days, one whole Gregorian cycle) are added so that year 0's January and February do
- * not go negative; every division is then a plain floor. */
-static inline int64_t days_from_civil_0_9999(unsigned y, unsigned m, unsigned d) {
-    static const unsigned short march_doy[13] = {0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275};
-    unsigned yy = y + 400 - (m <= 2), centuries = yy / 100;
-    unsigned days = yy * 365 + yy / 4 - centuries + centuries / 4 + march_doy[m] + d - 1;
-    return (int64_t)days - 719468 - 146097;
-}
-
 /* YYYY-MM-DD (exactly 10 bytes) into days; false for any other shape or a day that does not
  * exist. */
 static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
@@ -208,8 +189,8 @@ static inline bool iso_date_fast(const char *s, size_t n, int64_t *days) {
     unsigned d1 = (unsigned)(s[8] - '0'), d2 = (unsigned)(s[9] - '0');
     if (d1 > 9 || d2 > 9) return false;
     unsigned d = d1 * 10 + d2;
-    if (m < 1 || m > 12 || !day_exists(y, m, d)) return false;
-    *days = days_from_civil_0_9999(y, m, d);
+    if (m < 1 || m > 12 || !kn__day_exists(y, m, d)) return false;
+    *days = kn__days_from_civil_0_9999(y, m, d);
     return true;
 }
 
@@ -257,7 +238,7 @@ static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *ou
     year_month(a, &y, &mo);
     uint64_t pb = digit_pairs(b);
     unsigned d = PAIR(pb, 0), hh = PAIR(pb, 3), mi = PAIR(pb, 6), ss = PAIR(digit_pairs(c), 6);
-    if (mo < 1 || mo > 12 || !day_exists(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;
+    if (mo < 1 || mo > 12 || !kn__day_exists(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;
     bool zulu = s[n - 1] == 'Z' || s[n - 1] == 'z';
     size_t end = n - zulu; /* where the fraction, if any, ends */
     unsigned micros = 0;
@@ -265,7 +246,7 @@ static inline bool iso_timestamp_fast(const char *s, size_t n, kn_time_value *ou
     out->offset_seconds = 0;
     out->has_offset = zulu;
     out->has_time = true;
-    out->wall_micros = days_from_civil_0_9999(y, mo, d) * 86400000000LL +
+    out->wall_micros = kn__days_from_civil_0_9999(y, mo, d) * 86400000000LL +
                        ((int64_t)hh * 3600 + mi * 60 + ss) * 1000000LL + micros;
     return true;
 }
@@ -280,6 +261,14 @@ kn_time_status kn_parse_iso_date(const char *s, size_t n, int32_t *days) {
 }
 
 kn_time_status kn_parse_iso_timestamp(const char *s, size_t n, bool allow_date, kn_time_value *out) {
+    int64_t wall;
+    if (kn_parse_iso_timestamp_us(s, n, &wall)) {
+        out->wall_micros = wall;
+        out->offset_seconds = 0;
+        out->has_offset = n == 27;
+        out->has_time = true;
+        return KN_TIME_OK;
+    }
     if (iso_timestamp_fast(s, n, out)) return KN_TIME_OK;
     return kn__parse_iso_timestamp_general(s, n, allow_date, out);
 }

@@ -1,6 +1,7 @@
-/* formats/csv/kn_csv_reader.c: stage 2 of the CSV reader: records and fields from the
- * structural index (kn_csv_index.h), values into columns (kernels/kn_cast.h), bad records
- * captured whole. The contract is in kn_csv.h. */
+/* formats/csv/kn_csv_reader.c: stage 2 of the CSV reader, record by record: records and fields
+ * from the structural index (kn_csv_index.h), values into columns (kernels/kn_cast.h), bad
+ * records captured whole. Runs of regular records go by blocks (kn_csv_block.c). The contract
+ * is in kn_csv.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,85 +9,17 @@
 
 #include "kn_alloc.h"
 #include "kn_cast.h"
-#include "kn_parse_number.h"
-#include "kn_parse_time.h"
 #include "kn_cpu.h"
+#include "kn_csv_fast.h"
 #include "kn_csv_index.h"
 #include "kn_csv_internal.h"
+#include "kn_csv_runs.h"
+#include "kn_csv_stage2.h"
 #include "kn_utf8.h"
 
 /* Bytes indexed at once: the positions and the bytes stay in L2 between the two stages. A
  * record longer than this doubles the window for as long as it lasts. */
 #define WINDOW_BYTES ((size_t)128 << 10)
-
-/* Rows of room made in every column at once, so the fast path stores without checks. */
-#define ROOM_ROWS 256
-
-/* How an input column's unquoted values are stored on the fast path (anything else, and any
- * value the fast path does not take, goes the general way: store_field). */
-typedef enum fast_kind {
-    FAST_NONE = 0, /* not taken by the schema */
-    FAST_GENERAL,  /* always the general way (escapes, transcoding, null tokens, dates, formats,
-                      wide decimals) */
-    FAST_STRING,
-    FAST_I64,
-    FAST_I32,
-    FAST_DEC64,
-    FAST_F64,
-    FAST_TS,
-    FAST_BOOL
-} fast_kind;
-
-struct kn_csv_reader {
-    const kn_schema *schema; /* NULL: scan only */
-    kn_csv_options opt;
-    kn__csv_chars ch;
-    kn__csv_index_fn index;
-    const char *simd_name;
-    size_t null_len[KN_CSV_MAX_NULL_TOKENS];
-
-    /* The file and the morsel. */
-    const kn_csv_file *file;
-    long *unmapped; /* schema fields no input column feeds (NULL in every row) */
-    size_t num_unmapped;
-    uint8_t *fast;   /* per input column: its fast_kind */
-    size_t fast_cap;
-    const uint8_t *data;
-    size_t len, stop;
-    const char *name;
-    uint64_t base;
-    size_t cur;      /* the next record's first byte */
-    uint64_t records;
-
-    /* The window [ws, we) and its index. */
-    size_t ws, we;
-    uint32_t *idx;
-    size_t idx_cap, nidx, ti;
-    size_t last_nl;  /* the last line break in the index (relative to ws), or SIZE_MAX */
-    bool open_end;   /* the window ends inside quotes */
-    bool ascii;
-    size_t utf8_ok_until; /* bytes before this are valid UTF-8 (the window checked at once) */
-    size_t room;     /* rows every column can take without growing */
-    size_t window;   /* bytes to index next */
-
-    /* The record being read. */
-    kn_column *cols;
-    size_t row0;
-    kn_csv_field_fn scan_fn;
-    void *scan_ctx;
-    size_t bad_start, bad_len;
-
-    uint8_t *scratch;
-    size_t scratch_cap;
-
-    /* The block path: the fields of up to BLOCK_ROWS regular records, then stored column by
-     * column. */
-    size_t *field_at;   /* [record * columns + column]: first byte, and the end, of each field */
-    size_t *field_end;
-    size_t block_cap;   /* entries of each */
-    size_t slow_left;   /* records to read one by one before blocks go on (after a block with a
-                           bad record, which the one-by-one path reports in order) */
-};
 
 kn_status kn_csv_reader_create(const kn_schema *schema, const kn_csv_options *opt, kn_csv_reader **out,
                                kn_error *err) {
@@ -119,6 +52,9 @@ kn_status kn_csv_reader_create(const kn_schema *schema, const kn_csv_options *op
     r->opt = o;
     r->ch = (kn__csv_chars){o.delimiter, o.quote, o.escape};
     r->index = fn;
+    /* The runs go with the structural twin (so a test of one twin tests both), AVX2 for either
+     * SIMD one: every AVX-512 CPU has AVX2 and BMI2. */
+    r->runs = fn != kn__csv_index_scalar && cpu->bmi2 ? &kn__csv_runs_avx2 : &kn__csv_runs_scalar;
     r->simd_name = nm;
     for (size_t i = 0; i < o.num_null_tokens; i++) r->null_len[i] = strlen(o.null_tokens[i]);
     size_t nf = schema ? schema->num_fields : 0;
@@ -135,9 +71,8 @@ void kn_csv_reader_free(kn_csv_reader *r) {
     if (!r) return;
     kn_free(r->unmapped);
     kn_free(r->fast);
-    kn_free(r->field_at);
-    kn_free(r->field_end);
-    kn_free(r->idx);
+    kn_free(r->lines);
+    kn_free(r->idx_mem);
     kn_free(r->scratch);
     kn_free(r);
 }
@@ -157,19 +92,19 @@ void kn_csv_reader_bad_record(const kn_csv_reader *r, uint64_t *offset, const ui
 static void plan_fast_paths(kn_csv_reader *r, const kn_csv_file *file) {
     for (size_t i = 0; i < file->num_columns; i++) {
         long f = file->map[i];
-        fast_kind k = FAST_NONE;
+        kn__csv_fast k = KN__CSV_NONE;
         if (f >= 0) {
             const kn_field *fd = &r->schema->fields[f];
-            k = FAST_GENERAL;
+            k = KN__CSV_GENERAL;
             if (r->opt.escape || r->opt.encoding != KN_CSV_UTF8 || r->opt.num_null_tokens) {
                 /* every value needs a look the fast path does not take */
-            } else if (fd->type.id == KN_TYPE_STRING) k = FAST_STRING;
-            else if (fd->type.id == KN_TYPE_INT64) k = FAST_I64;
-            else if (fd->type.id == KN_TYPE_INT32) k = FAST_I32;
-            else if (fd->type.id == KN_TYPE_DECIMAL && fd->type.precision <= 18) k = FAST_DEC64;
-            else if (fd->type.id == KN_TYPE_FLOAT64) k = FAST_F64;
-            else if (fd->type.id == KN_TYPE_TIMESTAMP && !fd->format) k = FAST_TS;
-            else if (fd->type.id == KN_TYPE_BOOL) k = FAST_BOOL;
+            } else if (fd->type.id == KN_TYPE_STRING) k = KN__CSV_STRING;
+            else if (fd->type.id == KN_TYPE_INT64) k = KN__CSV_I64;
+            else if (fd->type.id == KN_TYPE_INT32) k = KN__CSV_I32;
+            else if (fd->type.id == KN_TYPE_DECIMAL && fd->type.precision <= 18) k = KN__CSV_DEC64;
+            else if (fd->type.id == KN_TYPE_FLOAT64) k = KN__CSV_F64;
+            else if (fd->type.id == KN_TYPE_TIMESTAMP && !fd->format) k = KN__CSV_TS;
+            else if (fd->type.id == KN_TYPE_BOOL) k = KN__CSV_BOOL;
         }
         r->fast[i] = (uint8_t)k;
     }
@@ -204,7 +139,7 @@ void kn_csv_reader_reset(kn_csv_reader *r, const kn_csv_file *file, const uint8_
     r->cur = 0;
     r->records = 0;
     r->ws = r->we = 0;
-    r->nidx = r->ti = 0;
+    r->nidx = r->ti = r->nlines = r->li = 0;
     r->last_nl = SIZE_MAX;
     r->window = WINDOW_BYTES;
     r->bad_start = r->bad_len = 0;
@@ -229,24 +164,26 @@ static kn_status grow(void **p, size_t *cap, size_t need, size_t elem, kn_error 
 static kn_status index_window(kn_csv_reader *r, size_t at, kn_error *err) {
     size_t n = r->len - at < r->window ? r->len - at : r->window;
     if (n > UINT32_MAX - 64) n = UINT32_MAX - 64;
-    KN_TRY(grow((void **)&r->idx, &r->idx_cap, kn__csv_index_bound(n), sizeof *r->idx, err));
+    /* One slot before the first entry stands for the line end before the window's first
+     * record (its start minus one), as the entry before any other record is its line end:
+     * the block path reads every field's start the same way. */
+    KN_TRY(grow((void **)&r->idx_mem, &r->idx_cap, kn__csv_index_bound(n) + 1, sizeof *r->idx_mem, err));
+    r->idx = r->idx_mem + 1;
+    r->idx_mem[0] = UINT32_MAX;
+    KN_TRY(grow((void **)&r->lines, &r->lines_cap, kn__csv_index_bound(n), sizeof *r->lines, err));
     kn__csv_carry carry;
-    r->nidx = r->index(r->data + at, n, &r->ch, r->idx, &carry, &r->ascii);
+    kn__csv_index_out out = {r->idx, r->lines, 0, 0, r->opt.encoding == KN_CSV_UTF8, 0};
+    r->index(r->data + at, n, &r->ch, &out, &carry, &r->ascii);
+    r->nidx = out.npos;
+    r->nlines = out.nlines;
     r->ws = at;
     r->we = at + n;
-    r->ti = 0;
+    r->ti = r->li = 0;
     r->open_end = carry.inside != 0;
-    r->last_nl = SIZE_MAX;
+    r->last_nl = out.nlines ? r->idx[r->lines[out.nlines - 1]] : SIZE_MAX;
     /* One check of the whole window is far cheaper than one per field; past a fault, fields
      * are checked one by one (to find the record to blame). */
-    r->utf8_ok_until = r->ascii || r->opt.encoding != KN_CSV_UTF8 ? r->we : at + kn_utf8_validate(r->data + at, n);
-    for (size_t i = r->nidx; i-- > 0;) {
-        uint8_t c = r->data[at + r->idx[i]];
-        if (c == '\n' || c == '\r') {
-            r->last_nl = r->idx[i];
-            break;
-        }
-    }
+    r->utf8_ok_until = r->ascii || r->opt.encoding != KN_CSV_UTF8 ? r->we : at + out.utf8_valid;
     return KN_OK;
 }
 
@@ -336,20 +273,20 @@ static bool is_null_token(const kn_csv_reader *r, const uint8_t *s, size_t n) {
     return false;
 }
 
-static kn_status put_null(kn_csv_reader *r, long f, size_t at, kn_error *err) {
+kn_status kn__csv_put_null(kn_csv_reader *r, long f, size_t at, kn_error *err) {
     if (!r->schema->fields[f].nullable) return fault(r, err, at, f, "null in a column that is not nullable");
     return kn_column_append_null(&r->cols[f], err);
 }
 
 /* Field [at, end) of the record into schema field f. */
-static kn_status store_field(kn_csv_reader *r, long f, size_t at, size_t end, kn_error *err) {
+kn_status kn__csv_store_field(kn_csv_reader *r, long f, size_t at, size_t end, kn_error *err) {
     kn_column *c = &r->cols[f];
     const kn_field *fd = &r->schema->fields[f];
     const uint8_t *s;
     size_t n;
     bool quoted;
     KN_TRY(field_value(r, at, end, f, &s, &n, &quoted, err));
-    if (!quoted && (n == 0 || (r->opt.num_null_tokens && is_null_token(r, s, n)))) return put_null(r, f, at, err);
+    if (!quoted && (n == 0 || (r->opt.num_null_tokens && is_null_token(r, s, n)))) return kn__csv_put_null(r, f, at, err);
     if (fd->type.id == KN_TYPE_STRING) {
         if (r->opt.encoding == KN_CSV_UTF8 && end > r->utf8_ok_until) {
             size_t bad = kn_utf8_validate(s, n);
@@ -359,7 +296,7 @@ static kn_status store_field(kn_csv_reader *r, long f, size_t at, size_t end, kn
     }
     kn_cast_value v;
     kn_cast_status cs = kn_cast_text(fd->type, fd->format, (const char *)s, n, &v);
-    if (cs == KN_CAST_EMPTY && quoted) return put_null(r, f, at, err);
+    if (cs == KN_CAST_EMPTY && quoted) return kn__csv_put_null(r, f, at, err);
     if (cs != KN_CAST_OK) {
         char why[KN_ERROR_WHAT_MAX];
         return fault(r, err, at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
@@ -380,71 +317,36 @@ static inline void mark_valid(kn_column *c) {
     if (c->validity) c->validity[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
 }
 
-/* An unquoted, non-empty field [at, end) into its column the quick way, as store_field would
- * store it; false, having changed nothing, when the quick way does not apply (then
- * store_field does it, faults and messages included). Room for the row is made. */
-static inline bool store_fast(kn_csv_reader *r, fast_kind k, kn_column *c, size_t at, size_t end) {
+/* An unquoted, non-empty field [at, end) into its column the quick way, as kn__csv_store_field
+ * would store it; false, having changed nothing, when the quick way does not apply (then
+ * kn__csv_store_field does it, faults and messages included). Room for the row is made. */
+static inline bool store_fast(kn_csv_reader *r, kn__csv_fast k, kn_column *c, size_t at, size_t end) {
     const char *s = (const char *)r->data + at;
     size_t n = end - at;
-    switch (k) {
-    case FAST_STRING: {
+    /* The parsers read whole words past the value: not near the data's end. */
+    if (end + KN__CSV_SLACK > r->len) return false;
+    if (k == KN__CSV_STRING) {
         if (end > r->utf8_ok_until || n > UINT32_MAX - c->bytes.len || !kn_buf_reserve(&c->bytes, n + 32)) return false;
         uint8_t *d = c->bytes.data + c->bytes.len;
-        if (n <= 32 && end + 32 <= r->len) memcpy(d, s, 32); /* a fixed copy: two vector moves */
+        if (n <= 32) memcpy(d, s, 32); /* a fixed copy: two vector moves */
         else memcpy(d, s, n);
         c->bytes.len += n;
         c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
-        break;
-    }
-    case FAST_I64:
-    case FAST_I32: {
-        int64_t v;
-        bool wide = k == FAST_I64;
-        if (kn_parse_int_inline(s, n, wide ? INT64_MIN : INT32_MIN, wide ? INT64_MAX : INT32_MAX, &v) != KN_NUM_OK) return false;
-        if (wide) ((int64_t *)c->values)[c->length] = v;
-        else ((int32_t *)c->values)[c->length] = (int32_t)v;
-        break;
-    }
-    case FAST_DEC64: {
-        int64_t v;
-        if (kn_parse_decimal64_inline(s, n, c->type.precision, c->type.scale, &v) != KN_NUM_OK) return false;
-        ((int64_t *)c->values)[c->length] = v;
-        break;
-    }
-    case FAST_F64: {
-        double v;
-        if (kn_parse_double_inline(s, n, &v) != KN_NUM_OK) return false;
-        ((double *)c->values)[c->length] = v;
-        break;
-    }
-    case FAST_TS: {
-        kn_time_value tv;
-        if (kn_parse_iso_timestamp(s, n, true, &tv) != KN_TIME_OK) return false;
-        int64_t v = tv.wall_micros;
-        if (c->type.utc && tv.has_offset) v -= (int64_t)tv.offset_seconds * 1000000;
-        ((int64_t *)c->values)[c->length] = v;
-        break;
-    }
-    case FAST_BOOL:
-        /* The spellings exports use most; the others go the general way. */
-        if (n == 4 && memcmp(s, "true", 4) == 0) ((uint8_t *)c->values)[c->length] = 1;
-        else if (n == 5 && memcmp(s, "false", 5) == 0) ((uint8_t *)c->values)[c->length] = 0;
-        else return false;
-        break;
-    default: return false;
+    } else if (!kn__csv_take(k, c->type, k == KN__CSV_DEC64 ? kn__csv_p10[c->type.precision] : 0, s, n, c->values,
+                             c->length)) {
+        return false;
     }
     mark_valid(c);
     c->length++;
     return true;
 }
 
-/* Room for ROOM_ROWS more rows in every column. */
-static kn_status make_room(kn_csv_reader *r, kn_error *err) {
+kn_status kn__csv_make_room(kn_csv_reader *r, kn_error *err) {
     for (size_t f = 0; f < r->schema->num_fields; f++) {
         kn_column *c = &r->cols[f];
-        if (c->capacity - c->length < ROOM_ROWS) KN_TRY(kn_column_reserve(c, ROOM_ROWS, 0, err));
+        if (c->capacity - c->length < KN__CSV_ROOM_ROWS) KN_TRY(kn_column_reserve(c, KN__CSV_ROOM_ROWS, 0, err));
     }
-    r->room = ROOM_ROWS;
+    r->room = KN__CSV_ROOM_ROWS;
     return KN_OK;
 }
 
@@ -466,21 +368,17 @@ static kn_status scan_field(kn_csv_reader *r, size_t i, size_t at, size_t end, k
 
 /* ---- one record -------------------------------------------------------------------------------- */
 
-/* Moves r->cur past the line end at `p` (a structural LF or CR), the index with it. */
+/* Moves r->cur past the line end at `p` (a structural LF or CR; the LF of a CRLF is no index
+ * entry). */
 static void past_line_end(kn_csv_reader *r, size_t p) {
     r->cur = p + 1;
-    if (r->data[p] == '\r' && p + 1 < r->len && r->data[p + 1] == '\n') {
-        r->cur = p + 2;
-        if (r->ti < r->nidx && r->ws + r->idx[r->ti] == p + 1) r->ti++;
-    }
+    if (r->data[p] == '\r' && p + 1 < r->len && r->data[p + 1] == '\n') r->cur = p + 2;
 }
 
-/* The record at r->cur (whole in the window): every field stored (or scanned). KN_E_DATA for a
- * bad record, r->cur past it either way. */
-static kn_status read_record(kn_csv_reader *r, kn_error *err) {
+kn_status kn__csv_read_record(kn_csv_reader *r, kn_error *err) {
     const kn_csv_file *file = r->file;
     if (!r->scan_fn) {
-        if (!r->room) KN_TRY(make_room(r, err));
+        if (!r->room) KN_TRY(kn__csv_make_room(r, err));
         r->room--;
     }
     size_t start = r->cur, fs = start, i = 0, p = 0;
@@ -509,10 +407,10 @@ static kn_status read_record(kn_csv_reader *r, kn_error *err) {
         if (i < ncols && st == KN_OK) {
             if (scan) {
                 st = scan_field(r, i, fs, p, err);
-            } else if (fast[i] != FAST_NONE) {
+            } else if (fast[i] != KN__CSV_NONE) {
                 long f = map[i];
-                if (!(fs < p && data[fs] != quote && store_fast(r, (fast_kind)fast[i], &cols[f], fs, p)))
-                    st = store_field(r, f, fs, p, err);
+                if (!(fs < p && data[fs] != quote && store_fast(r, (kn__csv_fast)fast[i], &cols[f], fs, p)))
+                    st = kn__csv_store_field(r, f, fs, p, err);
             }
         }
         i++;
@@ -527,8 +425,8 @@ static kn_status read_record(kn_csv_reader *r, kn_error *err) {
         st = fault(r, err, start, -1, "expected %zu fields, found %zu", ncols, i);
     if (st == KN_OK && !r->scan_fn) {
         for (size_t k = i; k < ncols && st == KN_OK; k++)
-            if (file->map[k] >= 0) st = put_null(r, file->map[k], start, err);
-        for (size_t k = 0; k < r->num_unmapped && st == KN_OK; k++) st = put_null(r, r->unmapped[k], start, err);
+            if (file->map[k] >= 0) st = kn__csv_put_null(r, file->map[k], start, err);
+        for (size_t k = 0; k < r->num_unmapped && st == KN_OK; k++) st = kn__csv_put_null(r, r->unmapped[k], start, err);
     }
     r->records++;
     if (st != KN_OK) {
@@ -540,9 +438,7 @@ static kn_status read_record(kn_csv_reader *r, kn_error *err) {
     return st;
 }
 
-/* Skips blank and comment lines at r->cur. Returns false when the next record starts at or
- * past the stop (or the data is used up). */
-static kn_status next_record_start(kn_csv_reader *r, bool *more, kn_error *err) {
+kn_status kn__csv_next_record_start(kn_csv_reader *r, bool *more, kn_error *err) {
     for (;;) {
         if (r->cur >= r->len || r->cur >= r->stop) {
             *more = false;
@@ -574,114 +470,12 @@ static kn_status next_record_start(kn_csv_reader *r, bool *more, kn_error *err) 
     }
 }
 
-/* ---- the block path ---------------------------------------------------------------------- */
-
-/* Records read at once: every column's values of a block are stored in one loop of one type,
- * which keeps the branch predictor and the column's memory busy with one thing at a time. */
-#define BLOCK_ROWS ROOM_ROWS
-
 /* Can records go by blocks? Only the options whose fields need no per-field decision beyond the
  * fast kinds (no escapes, transcoding or null tokens: those go one by one). */
 static bool block_path(const kn_csv_reader *r) {
     const kn_csv_file *f = r->file;
     return r->fast && f->num_columns && f->num_columns <= r->fast_cap && !r->opt.escape &&
            r->opt.encoding == KN_CSV_UTF8 && !r->opt.num_null_tokens && !r->opt.fill_missing;
-}
-
-/* Reads up to BLOCK_ROWS records, each with exactly the file's fields, into the columns. A block
- * that meets a bad value is undone and its records read again one by one (r->slow_left), so
- * bad records are reported exactly as the one-by-one path reports them, in order. *more is
- * false when no record is left. */
-static kn_status read_block(kn_csv_reader *r, bool *more, kn_error *err) {
-    const kn_csv_file *file = r->file;
-    const size_t ncols = file->num_columns;
-    if (r->block_cap < BLOCK_ROWS * ncols) {
-        size_t n = BLOCK_ROWS * ncols;
-        size_t *a = kn_realloc(r->field_at, n * sizeof *a);
-        if (a) r->field_at = a;
-        size_t *b = a ? kn_realloc(r->field_end, n * sizeof *b) : NULL;
-        if (!b) return kn_error_set(err, KN_E_NOMEM, "out of memory reading CSV");
-        r->field_end = b;
-        r->block_cap = n;
-    }
-    if (r->room < BLOCK_ROWS) KN_TRY(make_room(r, err));
-    const uint8_t *data = r->data, delim = r->opt.delimiter;
-    size_t nrec = 0, first = SIZE_MAX;
-    *more = true;
-    /* Phase 1: where each field of each regular record lies. */
-    while (nrec < BLOCK_ROWS) {
-        bool m;
-        KN_TRY(next_record_start(r, &m, err));
-        if (!m) {
-            *more = nrec > 0;
-            break;
-        }
-        const uint32_t *idx = r->idx;
-        size_t ws = r->ws, nidx = r->nidx, ti = r->ti, at = r->cur, i = 0, p = 0;
-        size_t *fa = r->field_at + nrec * ncols, *fe = r->field_end + nrec * ncols;
-        bool regular = true;
-        for (;;) {
-            if (ti >= nidx) { /* the data's last record, or one open to its end */
-                regular = false;
-                break;
-            }
-            p = ws + idx[ti++];
-            if (i == ncols) {
-                regular = false;
-                break;
-            }
-            fa[i] = at;
-            fe[i] = p;
-            i++;
-            if (data[p] != delim) break;
-            at = p + 1;
-        }
-        if (!regular || i != ncols) break; /* read one by one, after the block */
-        if (first == SIZE_MAX) first = r->cur;
-        r->ti = ti;
-        past_line_end(r, p);
-        nrec++;
-    }
-    if (nrec == 0) {
-        /* The first record is not regular (or none is left): one by one. */
-        return *more ? read_record(r, err) : KN_OK;
-    }
-    /* Phase 2: column by column. */
-    kn_column *cols = r->cols;
-    size_t row0 = r->schema->num_fields ? cols[0].length : 0;
-    const uint8_t quote = r->opt.quote;
-    bool bad = false;
-    for (size_t i = 0; i < ncols && !bad; i++) {
-        fast_kind k = (fast_kind)r->fast[i];
-        if (k == FAST_NONE) continue;
-        long f = file->map[i];
-        kn_column *c = &cols[f];
-        const size_t *fa = r->field_at + i, *fe = r->field_end + i;
-        for (size_t row = 0; row < nrec; row++) {
-            size_t a = fa[row * ncols], e = fe[row * ncols];
-            if (a < e && data[a] != quote && store_fast(r, k, c, a, e)) continue;
-            /* Its words are not needed: the one-by-one path will say them. */
-            kn_status st = store_field(r, f, a, e, NULL);
-            if (st == KN_E_DATA) {
-                bad = true;
-                break;
-            }
-            KN_TRY(st);
-        }
-    }
-    for (size_t k = 0; k < r->num_unmapped && !bad; k++)
-        for (size_t row = 0; row < nrec; row++) KN_TRY(put_null(r, r->unmapped[k], first, err));
-    if (bad) {
-        /* Undo the block; its records go again one by one, from the window at its start. */
-        for (size_t f = 0; f < r->schema->num_fields; f++) kn_column_truncate(&cols[f], row0);
-        r->cur = first;
-        r->we = r->ws; /* a new window at cur */
-        r->slow_left = nrec;
-        return KN_OK;
-    }
-    r->room -= nrec;
-    r->records += nrec;
-    return KN_OK;
 }
 
 kn_status kn_csv_reader_next(kn_csv_reader *r, kn_batch *batch, bool *done, kn_error *err) {
@@ -693,20 +487,20 @@ kn_status kn_csv_reader_next(kn_csv_reader *r, kn_batch *batch, bool *done, kn_e
     for (;;) {
         bool more;
         if (blocks && !r->slow_left) {
-            KN_TRY(read_block(r, &more, err));
+            KN_TRY(kn__csv_read_block(r, &more, err));
             if (!more) {
                 *done = true;
                 return KN_OK;
             }
             continue;
         }
-        KN_TRY(next_record_start(r, &more, err));
+        KN_TRY(kn__csv_next_record_start(r, &more, err));
         if (!more) {
             *done = true;
             return KN_OK;
         }
         if (r->slow_left) r->slow_left--;
-        KN_TRY(read_record(r, err));
+        KN_TRY(kn__csv_read_record(r, err));
     }
 }
 
@@ -716,12 +510,12 @@ kn_status kn_csv_reader_scan(kn_csv_reader *r, kn_csv_field_fn fn, void *ctx, bo
     r->scan_ctx = ctx;
     r->cols = NULL;
     bool more;
-    KN_TRY(next_record_start(r, &more, err));
+    KN_TRY(kn__csv_next_record_start(r, &more, err));
     if (!more) {
         *done = true;
         return KN_OK;
     }
-    kn_status st = read_record(r, err);
+    kn_status st = kn__csv_read_record(r, err);
     r->scan_fn = NULL;
     return st;
 }

@@ -12,6 +12,7 @@
 #include "kn_csv.h"
 #include "kn_csv_index.h"
 #include "kn_schema_file.h"
+#include "kn_utf8.h"
 
 static uint64_t rng = 12345;
 static uint64_t rnd(void) {
@@ -125,30 +126,64 @@ static kn_status read_all(const kn_csv_options *opt, const kn_schema *schema, co
 
 /* ---- stage 1: the twins ------------------------------------------------------------------- */
 
+/* One twin's index of buf[0..len). */
+typedef struct index_run {
+    uint32_t pos[800], lines[800];
+    kn__csv_index_out out;
+    kn__csv_carry carry;
+    bool ascii;
+} index_run;
+
+static void run_index(kn__csv_index_fn fn, const uint8_t *buf, size_t len, const kn__csv_chars *ch, index_run *ir) {
+    ir->out = (kn__csv_index_out){ir->pos, ir->lines, 0, 0, true, 0};
+    fn(buf, len, ch, &ir->out, &ir->carry, &ir->ascii);
+    /* The UTF-8 answer is kn_utf8_validate's, whichever twin found it. */
+    ck_assert_uint_eq(ir->out.utf8_valid, kn_utf8_validate_scalar(buf, len));
+}
+
+static void assert_same_index(const index_run *a, const index_run *b) {
+    ck_assert_uint_eq(a->out.npos, b->out.npos);
+    ck_assert_mem_eq(a->pos, b->pos, a->out.npos * sizeof *a->pos);
+    ck_assert_uint_eq(a->out.nlines, b->out.nlines);
+    ck_assert_mem_eq(a->lines, b->lines, a->out.nlines * sizeof *a->lines);
+    ck_assert(a->carry.inside == b->carry.inside && a->carry.escaped == b->carry.escaped && a->carry.cr == b->carry.cr &&
+              a->ascii == b->ascii && a->out.utf8_valid == b->out.utf8_valid);
+}
+
 START_TEST(index_twins_agree)
 {
     const kn_cpu_features *cpu = kn_cpu();
     if (!cpu->avx512) printf("note: this CPU lacks AVX-512, so the AVX-512 twin was not run here\n");
     ck_assert_msg(cpu->avx2, "the AVX2 twin needs AVX2, which every CI machine has");
+    /* Structural bytes, and the bytes of UTF-8 sequences (whole ones and pieces) for the check
+     * the AVX2 twin makes on the way: lengths around multiples of 32 and 64 put sequences across
+     * its blocks and cut them at the end. */
     static const uint8_t alphabet[] = {'a', ',', '"', '\n', '\r', '\\', 0xC3, ' ', '|', 'b'};
+    static const uint8_t *const seqs[] = {(const uint8_t *)"\xC3\xA9", (const uint8_t *)"\xE2\x82\xAC",
+                                          (const uint8_t *)"\xF0\x9F\x98\x80", (const uint8_t *)"\xED\xA0\x80",
+                                          (const uint8_t *)"\xC0\xAF", (const uint8_t *)"\xFF", (const uint8_t *)"\xE2\x82"};
     uint8_t buf[700];
-    uint32_t p0[800], p1[800], p2[800];
+    static index_run r0, r1, r2;
     for (int iter = 0; iter < 20000; iter++) {
-        size_t len = rnd() % sizeof buf;
+        size_t len = iter % 4 == 0 ? 64 * (1 + rnd() % 10) - 2 + rnd() % 5 : rnd() % sizeof buf;
+        if (len > sizeof buf) len = sizeof buf;
         for (size_t i = 0; i < len; i++) buf[i] = alphabet[rnd() % (iter % 3 == 0 ? 10 : 5)];
+        if (iter % 2) {
+            /* Mostly valid text with a sequence now and then; sometimes a bad one. */
+            for (size_t i = 0; i < len; i++) buf[i] &= 0x7F;
+            for (unsigned k = (unsigned)(rnd() % 4); k > 0 && len > 4; k--) {
+                const uint8_t *q = seqs[rnd() % (rnd() % 5 == 0 ? 7 : 3)];
+                size_t at = rnd() % len, ql = strlen((const char *)q);
+                for (size_t j = 0; j < ql && at + j < len; j++) buf[at + j] = q[j];
+            }
+        }
         kn__csv_chars ch = {iter % 5 == 0 ? '|' : ',', iter % 7 == 0 ? 0 : '"', iter % 2 ? '\\' : 0};
-        kn__csv_carry c0, c1, c2;
-        bool a0, a1, a2;
-        size_t n0 = kn__csv_index_scalar(buf, len, &ch, p0, &c0, &a0);
-        size_t n1 = kn__csv_index_avx2(buf, len, &ch, p1, &c1, &a1);
-        ck_assert_uint_eq(n0, n1);
-        ck_assert_mem_eq(p0, p1, n0 * sizeof *p0);
-        ck_assert(c0.inside == c1.inside && c0.escaped == c1.escaped && a0 == a1);
+        run_index(kn__csv_index_scalar, buf, len, &ch, &r0);
+        run_index(kn__csv_index_avx2, buf, len, &ch, &r1);
+        assert_same_index(&r0, &r1);
         if (cpu->avx512) {
-            size_t n2 = kn__csv_index_avx512(buf, len, &ch, p2, &c2, &a2);
-            ck_assert_uint_eq(n0, n2);
-            ck_assert_mem_eq(p0, p2, n0 * sizeof *p0);
-            ck_assert(c0.inside == c2.inside && c0.escaped == c2.escaped && a0 == a2);
+            run_index(kn__csv_index_avx512, buf, len, &ch, &r2);
+            assert_same_index(&r0, &r2);
         }
     }
 }
@@ -159,16 +194,33 @@ START_TEST(index_reference_semantics)
     /* Quotes toggle, a doubled quote twice; an escaped quote, delimiter or line break is none. */
     const char *t = "a,\"b,\"\"c\"\n\\,\\\"x,y\\\n";
     kn__csv_chars ch = {',', '"', '\\'};
-    uint32_t p[64];
-    kn__csv_carry c;
-    bool ascii;
-    size_t n = kn__csv_index_scalar((const uint8_t *)t, strlen(t), &ch, p, &c, &ascii);
+    static index_run ir;
+    run_index(kn__csv_index_scalar, (const uint8_t *)t, strlen(t), &ch, &ir);
     /* structural: 1 (,) 9 (\n) 15 (,) — the escaped ',' at 11 and '\n' at 18 are not */
-    ck_assert_uint_eq(n, 3);
-    ck_assert_uint_eq(p[0], 1);
-    ck_assert_uint_eq(p[1], 9);
-    ck_assert_uint_eq(p[2], 15);
-    ck_assert(c.inside == 0 && ascii);
+    ck_assert_uint_eq(ir.out.npos, 3);
+    ck_assert_uint_eq(ir.pos[0], 1);
+    ck_assert_uint_eq(ir.pos[1], 9);
+    ck_assert_uint_eq(ir.pos[2], 15);
+    ck_assert_uint_eq(ir.out.nlines, 1);
+    ck_assert_uint_eq(ir.lines[0], 1);
+    ck_assert(ir.carry.inside == 0 && ir.ascii);
+
+    /* CRLF ends a record once: its LF is no entry, after a structural CR only (an escaped CR,
+     * or one inside quotes, leaves the LF alone); a CR at the end of one 64-byte block drops
+     * the LF that starts the next. */
+    char u[160];
+    memset(u, 'x', sizeof u);
+    memcpy(u, "a,b\r\nc\r\r\n\\\r\n\"\r\n\"\n", 17);
+    memcpy(u + 62, ",\r\n", 3);
+    run_index(kn__csv_index_scalar, (const uint8_t *)u, 70, &ch, &ir);
+    /* , at 1; CR at 3 (LF 4 dropped); CR at 6; CR at 7 (LF 8 dropped); escaped CR at 10, so LF
+     * 11 stays; CR LF at 13-14 inside quotes; LF at 16; , at 62; CR at 63 (LF 64 dropped) */
+    static const uint32_t want[] = {1, 3, 6, 7, 11, 16, 62, 63};
+    ck_assert_uint_eq(ir.out.npos, 8);
+    ck_assert_mem_eq(ir.pos, want, sizeof want);
+    static const uint32_t want_lines[] = {1, 2, 3, 4, 5, 7};
+    ck_assert_uint_eq(ir.out.nlines, 6);
+    ck_assert_mem_eq(ir.lines, want_lines, sizeof want_lines);
 }
 END_TEST
 
