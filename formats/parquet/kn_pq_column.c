@@ -56,8 +56,10 @@ struct kn_pq_column {
     uint32_t pages_dict, pages_plain;
     kn_pq_stats_out stats_out;
     /* The dictionary's probe (dict_pays): rows and present values put so far in the chunk, and
-     * their PLAIN size. */
+     * their PLAIN size; the row count at which the next full probe looks (UINT64_MAX once it
+     * has judged). */
     uint64_t dict_rows, dict_values, dict_plain;
+    uint64_t dict_probe_at;
 };
 
 kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
@@ -85,7 +87,7 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
         kn_pq_column_free(c);
         return st;
     }
-    c->page_dict = c->use_dict;
+    kn_pq_column_reset(c);
     *out = c;
     return KN_OK;
 }
@@ -212,7 +214,8 @@ static kn_status nomem(kn_error *err) {
 
 static void put_u32le(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static kn_status flush_page(kn_pq_column *c, kn_error *err) {
+/* Ends the page in progress; `last` when it is the chunk's last page. */
+static kn_status flush_page(kn_pq_column *c, bool last, kn_error *err) {
     if (c->page_rows == 0) return KN_OK;
     kn_buf_clear(&c->body);
     if (c->leaf.nullable) {
@@ -223,11 +226,16 @@ static kn_status flush_page(kn_pq_column *c, kn_error *err) {
         put_u32le(c->body.data, (uint32_t)n); /* data page V1 puts the levels' length first */
         c->body.len = 4 + n;
     }
-    bool dict = c->page_dict && c->dict.count > 0;
+    /* A page of nulls only, cut while the chunk is still on its dictionary and before its first
+     * entry (a million leading nulls), is a dictionary page of no indices too: as PLAIN it would
+     * come before the chunk's dictionary pages. Should the whole chunk stay null after it, its
+     * dictionary page is empty, as arrow-rs writes for such chunks; a chunk that is null in one
+     * page, or whose first value overflows the dictionary, stays PLAIN with no dictionary page. */
+    bool dict = c->page_dict && (c->dict.count > 0 || c->pages_dict > 0 || (!last && !c->dict.full));
     const uint8_t *src;
     size_t len;
     if (dict) {
-        int bw = kn_pq_bit_width(c->dict.count - 1);
+        int bw = c->dict.count ? kn_pq_bit_width(c->dict.count - 1) : 0;
         if (!kn_buf_reserve(&c->body, 1 + kn_pq_rle_bound(c->page_present, bw))) return nomem(err);
         uint8_t *p = c->body.data + c->body.len;
         p[0] = (uint8_t)bw; /* RLE_DICTIONARY data starts with the bit width, no length */
@@ -381,6 +389,14 @@ static kn_status stats_from_new_entries(kn_pq_column *c, uint32_t first, kn_erro
  * few repeats show in its first rows. */
 #define DICT_EARLY_ROWS 4096
 
+/* Neither look judges on fewer present values than this: with none at all an empty dictionary
+ * "does not pay" against empty PLAIN bytes, and with a handful every value is new. A column whose
+ * first rows are null (sparse columns, or nulls sorted first) would otherwise lose its dictionary
+ * for the whole chunk. The early look is then skipped, and the full probe waits another
+ * DICT_PROBE_ROWS rows, as often as it takes; where the probes fall still depends only on the
+ * chunk's rows. */
+#define DICT_JUDGE_VALUES 1024
+
 static bool dict_all_but_unique(const kn_pq_column *c) {
     return c->dict_values > 0 && (uint64_t)c->dict.count * 16 > c->dict_values * 15;
 }
@@ -401,7 +417,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
     const size_t w = (size_t)c->leaf.width;
     size_t done = 0;
     while (done < n) {
-        if (c->page_rows >= KN_PQ_PAGE_MAX_ROWS) KN_TRY(flush_page(c, err));
+        if (c->page_rows >= KN_PQ_PAGE_MAX_ROWS) KN_TRY(flush_page(c, false, err));
         size_t want = n - done;
         if (want > KN_PQ_PAGE_MAX_ROWS - c->page_rows) want = KN_PQ_PAGE_MAX_ROWS - c->page_rows;
         const uint8_t *v = vals ? vals + done * w : NULL;
@@ -417,7 +433,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
                 size_t bw = (size_t)kn_pq_bit_width(c->dict.count);
                 if (bw == 0) bw = 1;
                 if (c->page_present * bw >= c->page_bytes * 8) {
-                    KN_TRY(flush_page(c, err));
+                    KN_TRY(flush_page(c, false, err));
                     continue;
                 }
             }
@@ -427,8 +443,8 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
              * however the rows come. */
             if (c->dict_rows < DICT_EARLY_ROWS && want > DICT_EARLY_ROWS - c->dict_rows)
                 want = DICT_EARLY_ROWS - c->dict_rows;
-            else if (c->dict_rows < DICT_PROBE_ROWS && want > DICT_PROBE_ROWS - c->dict_rows)
-                want = DICT_PROBE_ROWS - c->dict_rows;
+            else if (c->dict_rows < c->dict_probe_at && want > c->dict_probe_at - c->dict_rows)
+                want = c->dict_probe_at - c->dict_rows;
             if (c->page_present + want > c->idx_cap) {
                 size_t cap = c->idx_cap ? c->idx_cap : 4096;
                 while (cap < c->page_present + want) cap *= 2;
@@ -445,16 +461,25 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             c->page_present = nidx;
             c->dict_plain += w ? present * w : (uint64_t)(o[took] - o[0]) + 4 * (uint64_t)present;
             c->dict_values += present;
-            bool probe = c->dict_rows < DICT_PROBE_ROWS && c->dict_rows + took >= DICT_PROBE_ROWS;
-            bool early = c->dict_rows < DICT_EARLY_ROWS && c->dict_rows + took >= DICT_EARLY_ROWS;
+            bool probe = c->dict_rows < c->dict_probe_at && c->dict_rows + took >= c->dict_probe_at;
+            bool early = c->dict_rows < DICT_EARLY_ROWS && c->dict_rows + took >= DICT_EARLY_ROWS &&
+                         c->dict_values >= DICT_JUDGE_VALUES;
             c->dict_rows += took;
+            if (probe) {
+                if (c->dict_values < DICT_JUDGE_VALUES) {
+                    c->dict_probe_at += DICT_PROBE_ROWS;
+                    probe = false;
+                } else {
+                    c->dict_probe_at = UINT64_MAX;
+                }
+            }
             KN_TRY(stats_from_new_entries(c, first, err));
             KN_TRY(add_levels(c, validity, voff + done, took, err));
             done += took;
             if (c->dict.full || (probe && !dict_pays(c)) || (early && dict_all_but_unique(c))) {
                 /* Past the bound, or not worth it: this page ends as it is, and the rest of the
                  * chunk is PLAIN. */
-                KN_TRY(flush_page(c, err));
+                KN_TRY(flush_page(c, false, err));
                 c->use_dict = c->page_dict = false;
             }
             continue;
@@ -472,7 +497,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             }
             took = i;
             if (took == 0) {
-                KN_TRY(flush_page(c, err));
+                KN_TRY(flush_page(c, false, err));
                 continue;
             }
             if (!kn_buf_reserve(&c->page_values, bytes_in)) return nomem(err);
@@ -489,7 +514,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             KN_TRY(kn_pq_stats_update_bytes(&c->stats, o, bytes, validity, voff + done, took, err));
             KN_TRY(add_levels(c, validity, voff + done, took, err));
             done += took;
-            if (took < want) KN_TRY(flush_page(c, err));
+            if (took < want) KN_TRY(flush_page(c, false, err));
             continue;
         }
 
@@ -498,7 +523,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
         size_t used = boolean ? c->page_present / 8 : c->page_values.len;
         size_t unit = boolean ? 1 : w; /* bytes a value adds to the encoded page, roughly */
         if (used + unit > c->page_bytes && c->page_present) {
-            KN_TRY(flush_page(c, err));
+            KN_TRY(flush_page(c, false, err));
             continue;
         }
         size_t k = c->page_bytes > used ? (c->page_bytes - used) / unit : 1;
@@ -560,7 +585,7 @@ kn_status kn_pq_column_write(kn_pq_column *c, const kn_column *col, size_t row, 
 /* ---- the chunk --------------------------------------------------------------------------- */
 
 kn_status kn_pq_column_finish(kn_pq_column *c, kn_error *err) {
-    KN_TRY(flush_page(c, err));
+    KN_TRY(flush_page(c, true, err));
     kn_buf_clear(&c->chunk_dict);
     c->unc_dict = 0;
     if (c->pages_dict) {
@@ -686,6 +711,7 @@ void kn_pq_column_reset(kn_pq_column *c) {
     c->unc_data = c->unc_dict = 0;
     c->pages_dict = c->pages_plain = 0;
     c->dict_rows = c->dict_values = c->dict_plain = 0;
+    c->dict_probe_at = DICT_PROBE_ROWS;
 }
 
 uint64_t kn_pq_column_buffered(const kn_pq_column *c) {
