@@ -10,7 +10,8 @@
  * `encoding_stats` say which pages are which. The same fallback happens after the chunk's first
  * 32768 rows when the dictionary does not pay (its indices plus its own bytes not smaller than
  * the values PLAIN: parquet-java's rule), so columns of mostly distinct values stop paying for a
- * hash table early. Statistics cover exactly the chunk's values.
+ * hash table early. Statistics cover exactly the chunk's values, and each data page's its own:
+ * the chunk's page index (kn_pq_page_index.h) is built page by page and goes with the chunk.
  *
  * Each column writer owns all of its state (buffers, dictionary, codec context): writers of
  * different columns share nothing, so they may run on different threads. One writer is not
@@ -28,6 +29,7 @@
 #include "kn_column.h"
 #include "kn_buf.h"
 #include "kn_pq_dict.h"
+#include "kn_pq_page_index.h"
 #include "kn_pq_schema.h"
 #include "kn_pq_stats.h"
 #include "kn_pq_thrift.h"
@@ -92,8 +94,11 @@ typedef struct kn_pq_chunk_bytes {
 void kn_pq_column_bytes(const kn_pq_column *c, kn_pq_chunk_bytes *out);
 
 /* Writes the finished chunk's ColumnChunk struct, as a list element, for a chunk whose first
- * byte is at `file_offset`. */
+ * byte is at `file_offset`. Its last field is ColumnMetaData (3): the file writer splices the
+ * page index fields (4-7) in before its STOP byte. */
 void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t);
+/* The finished chunk's page index (borrowed until the next reset). */
+const kn_pq_page_index *kn_pq_column_page_index(const kn_pq_column *c);
 
 /* Starts the next chunk, keeping every buffer for reuse. */
 void kn_pq_column_reset(kn_pq_column *c);
@@ -113,6 +118,7 @@ typedef struct kn_pq_chunk {
     uint64_t unc_dict, unc_data; /* uncompressed sizes, page headers included */
     uint32_t pages_dict, pages_plain;
     kn_pq_stats_out stats;   /* self-contained (bounds copied into its own buffers) */
+    kn_pq_page_index index;  /* its data pages' index; owned */
 } kn_pq_chunk;
 
 /* Moves the finished chunk (after kn_pq_column_finish) into `out`, whose old buffers the

@@ -5,7 +5,10 @@
  * writer (codec, page header) -> file writer (row groups, Thrift-compact footer). What it writes
  * follows ../shared/DESIGN.md and ../shared/parquet-checklist.md: format version 1, data page
  * V1, RLE definition levels, PLAIN and RLE_DICTIONARY, logical and converted types, chunk
- * statistics with column_orders, created_by "kiln version X.Y.Z (build H)".
+ * statistics with column_orders (DOUBLE ones with nan_count), created_by "kiln version X.Y.Z
+ * (build H)", and a page index for every column chunk (kn_pq_page_index.h: an OffsetIndex, and
+ * a ColumnIndex wherever its bounds can be written), between the last row group and the footer
+ * as arrow-rs and parquet-java write it, so engines can skip pages.
  *
  * Type mapping (kiln -> Parquet physical / logical):
  *   string    BYTE_ARRAY / STRING (converted UTF8)
