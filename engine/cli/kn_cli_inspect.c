@@ -519,10 +519,13 @@ static void text_file(kn_cli_out *o, const kn_pqr_meta *m, kn_source *src, const
         if (rg->has_file_offset) kn_cli_outf(o, ", file_offset %" PRId64, rg->file_offset);
         if (rg->has_ordinal) kn_cli_outf(o, ", ordinal %d", (int)rg->ordinal);
         kn_cli_outf(o, "\n");
-        for (size_t s = 0; s < rg->num_sorting_columns; s++)
-            kn_cli_outf(o, "  sorted by column %d %s, nulls %s\n", (int)rg->sorting_columns[s].column_idx,
-                 rg->sorting_columns[s].descending ? "descending" : "ascending",
-                 rg->sorting_columns[s].nulls_first ? "first" : "last");
+        for (size_t s = 0; s < rg->num_sorting_columns; s++) {
+            const kn_pqr_sorting_column *sc = &rg->sorting_columns[s];
+            bool known = sc->column_idx >= 0 && (size_t)sc->column_idx < m->num_leaves;
+            kn_cli_outf(o, "  sorted by column %d%s%s%s %s, nulls %s\n", (int)sc->column_idx, known ? " (" : "",
+                        known ? m->leaves[sc->column_idx].path : "", known ? ")" : "",
+                        sc->descending ? "descending" : "ascending", sc->nulls_first ? "first" : "last");
+        }
         for (size_t c = 0; c < rg->num_columns; c++) {
             text_chunk(o, m, c, &rg->columns[c], tmp);
             kn_cli_show_page_index(o, src, &m->schema[m->leaves[c].element], &rg->columns[c], false, opt->pages, tmp,
@@ -578,7 +581,9 @@ static void json_file(kn_cli_out *o, const kn_pqr_meta *m, kn_source *src, const
             kn_cli_j_open(o, "sorting_columns", '[');
             for (size_t s = 0; s < rg->num_sorting_columns; s++) {
                 kn_cli_j_open(o, NULL, '{');
-                kn_cli_j_int(o, "column_idx", rg->sorting_columns[s].column_idx);
+                int32_t idx = rg->sorting_columns[s].column_idx;
+                kn_cli_j_int(o, "column_idx", idx);
+                kn_cli_j_str(o, "column", idx >= 0 && (size_t)idx < m->num_leaves ? m->leaves[idx].path : NULL);
                 kn_cli_j_bool(o, "descending", rg->sorting_columns[s].descending);
                 kn_cli_j_bool(o, "nulls_first", rg->sorting_columns[s].nulls_first);
                 kn_cli_j_close(o, '}');

@@ -141,8 +141,11 @@ uint64_t kn__pq_estimate_bits(const kn_pq_leaf *leaves, size_t n, const kn_batch
  * leaf (kn_pq_column_check): KN_E_USAGE for a schema mismatch, KN_E_DATA for a value. */
 kn_status kn__pq_check_batch(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, kn_error *err);
 
-/* Checks writer options (codec and level, page, row group and dictionary sizes, metadata). */
+/* Checks writer options (codec and level, page, row group and dictionary sizes, metadata,
+ * sorting columns listed once each). */
 kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err);
+/* Checks that the sorting columns are leaves of a schema of `ncols` columns. */
+kn_status kn__pq_check_sorting(const kn_pq_options *o, size_t ncols, kn_error *err);
 
 /* For the file writer: an encoded row group's chunks, one per column (borrowed), or NULL while a
  * column is not encoded. */

@@ -97,6 +97,13 @@ void kn_pq_options_init(kn_pq_options *opt) {
     opt->threads = 1;
 }
 
+kn_status kn__pq_check_sorting(const kn_pq_options *o, size_t ncols, kn_error *err) {
+    for (size_t i = 0; i < o->num_sorting_columns; i++)
+        KN_RETURN_ERROR_IF(o->sorting_columns[i].column >= ncols, err, KN_E_USAGE,
+                           "sorting column %zu is past the file's %zu columns", o->sorting_columns[i].column, ncols);
+    return KN_OK;
+}
+
 kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err) {
     KN_TRY(kn_pq_codec_check(o->codec, o->compression_level, err));
     KN_RETURN_ERROR_IF(o->page_bytes == 0 || o->page_bytes > MAX_PAGE_OPTION, err, KN_E_USAGE,
@@ -106,6 +113,12 @@ kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err) {
                                          o->dictionary_page_bytes > MAX_PAGE_OPTION),
                        err, KN_E_USAGE, "dictionary page size %zu is out of range (1 byte .. 1 GiB)",
                        o->dictionary_page_bytes);
+    KN_RETURN_ERROR_IF(o->num_sorting_columns > KN_PQ_MAX_SORTING_COLUMNS, err, KN_E_USAGE,
+                       "%zu sorting columns; at most %d are written", o->num_sorting_columns, KN_PQ_MAX_SORTING_COLUMNS);
+    for (size_t i = 0; i < o->num_sorting_columns; i++)
+        for (size_t j = 0; j < i; j++)
+            KN_RETURN_ERROR_IF(o->sorting_columns[i].column == o->sorting_columns[j].column, err, KN_E_USAGE,
+                               "column %zu is listed twice among the sorting columns", o->sorting_columns[i].column);
     KN_RETURN_ERROR_IF(o->metadata_count && !o->metadata, err, KN_E_USAGE,
                        "%zu metadata entries but no array", o->metadata_count);
     for (size_t i = 0; i < o->metadata_count; i++)
@@ -147,6 +160,7 @@ static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_op
     KN_TRY(kn__pq_check_options(opt, err));
     KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE,
                        "a Parquet file needs at least one column");
+    KN_TRY(kn__pq_check_sorting(opt, schema->num_fields, err));
     /* Types first, on the caller's schema: a copy would fail on an unknown type as if memory
      * had run out. */
     for (size_t i = 0; i < schema->num_fields; i++) {
@@ -287,6 +301,17 @@ static kn_status end_row_group(kn_pq_writer *w, kn_tc *t, size_t first_ref, uint
                                uint64_t total_unc, uint64_t total_comp, kn_error *err) {
     kn_tc_field_i64(t, 2, (int64_t)total_unc); /* total_byte_size: the uncompressed sum */
     kn_tc_field_i64(t, 3, (int64_t)rows);
+    if (w->opt.num_sorting_columns) {
+        kn_tc_field_list_begin(t, 4, KN_TC_STRUCT, w->opt.num_sorting_columns);
+        for (size_t i = 0; i < w->opt.num_sorting_columns; i++) {
+            const kn_pq_sorting_column *sc = &w->opt.sorting_columns[i];
+            kn_tc_struct_begin(t); /* SortingColumn: every field required */
+            kn_tc_field_i32(t, 1, (int32_t)sc->column);
+            kn_tc_field_bool(t, 2, sc->descending);
+            kn_tc_field_bool(t, 3, sc->nulls_first);
+            kn_tc_struct_end(t);
+        }
+    }
     kn_tc_field_i64(t, 5, (int64_t)start); /* file_offset: the first chunk's first byte */
     kn_tc_field_i64(t, 6, (int64_t)total_comp);
     if (w->num_row_groups <= INT16_MAX) kn_tc_field_i16(t, 7, (int16_t)w->num_row_groups);

@@ -435,6 +435,64 @@ static void fill_distinct_strings(kn_batch *b, size_t first, size_t n, void *ctx
     }
 }
 
+START_TEST(sorting_columns_reach_every_row_group_and_bad_ones_are_refused)
+{
+    /* kn_pq_options.sorting_columns becomes RowGroup.sorting_columns (every SortingColumn field
+     * is required) in every row group; none by default; a column listed twice or past the
+     * schema is a usage error at create, before anything is written. */
+    kn_schema *s = seq_schema();
+    kn_pq_options opt;
+    kn_pq_options_init(&opt);
+    opt.row_group_bytes = 64 * 1024;
+    kn_buf file = KN_BUF_INIT;
+    write_file(s, &opt, 30000, 7000, fill_i64_seq, NULL, &file, NULL);
+    kn_pqr_meta *m = read_meta(&file);
+    for (size_t g = 0; g < m->num_row_groups; g++) ck_assert(!m->row_groups[g].has_sorting_columns);
+    kn_pqr_meta_free(m);
+    opt.sorting_columns[0] = (kn_pq_sorting_column){0, false, true};
+    opt.sorting_columns[1] = (kn_pq_sorting_column){1, true, false};
+    opt.num_sorting_columns = 2;
+    write_file(s, &opt, 30000, 7000, fill_i64_seq, NULL, &file, NULL);
+    m = read_meta(&file);
+    check_layout(&file, m, s, KN_PQ_CODEC_SNAPPY, NULL); /* SortingColumn's required fields too */
+    ck_assert_uint_ge(m->num_row_groups, 2);
+    for (size_t g = 0; g < m->num_row_groups; g++) {
+        const kn_pqr_row_group *rg = &m->row_groups[g];
+        ck_assert(rg->has_sorting_columns);
+        ck_assert_uint_eq(rg->num_sorting_columns, 2);
+        ck_assert_int_eq(rg->sorting_columns[0].column_idx, 0);
+        ck_assert(!rg->sorting_columns[0].descending && rg->sorting_columns[0].nulls_first);
+        ck_assert_int_eq(rg->sorting_columns[1].column_idx, 1);
+        ck_assert(rg->sorting_columns[1].descending && !rg->sorting_columns[1].nulls_first);
+        ck_assert(rg->has_file_offset && rg->has_ordinal); /* the fields after it still follow */
+    }
+    kn_pqr_meta_free(m);
+    static const struct {
+        size_t a, b;
+        const char *what;
+    } bad[] = {{1, 1, "listed twice"}, {0, 2, "past the file's 2 columns"}};
+    for (size_t k = 0; k < 2; k++) {
+        opt.sorting_columns[0].column = bad[k].a;
+        opt.sorting_columns[1].column = bad[k].b;
+        kn_buf out = KN_BUF_INIT;
+        kn_pq_writer *w = NULL;
+        kn_error e;
+        kn_error_reset(&e);
+        ck_assert_int_eq(kn_pq_writer_create(s, kn_mem_sink_create(&out), &opt, &w, &e), KN_E_USAGE);
+        ck_assert_ptr_null(w);
+        ck_assert_msg(strstr(e.what, bad[k].what), "%s", e.what);
+        kn_buf_free(&out);
+    }
+    opt.num_sorting_columns = KN_PQ_MAX_SORTING_COLUMNS + 1;
+    kn_buf out = KN_BUF_INIT;
+    kn_pq_writer *w = NULL;
+    ck_assert_int_eq(kn_pq_writer_create(s, kn_mem_sink_create(&out), &opt, &w, NULL), KN_E_USAGE);
+    kn_buf_free(&out);
+    kn_buf_free(&file);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(dictionary_falls_back_to_plain_past_its_bound)
 {
     /* 15: 50k distinct strings overflow a 16 KiB dictionary: one dictionary page, then
@@ -807,6 +865,7 @@ int main(void) {
     tcase_add_test(tc, nan_is_never_a_bound_and_zeros_are_signed);
     tcase_add_test(tc, long_strings_get_bounds_that_still_hold_and_small_headers);
     tcase_add_test(tc, small_row_group_bytes_give_several_row_groups);
+    tcase_add_test(tc, sorting_columns_reach_every_row_group_and_bad_ones_are_refused);
     tcase_add_test(tc, dictionary_falls_back_to_plain_past_its_bound);
     tcase_add_test(tc, leading_nulls_keep_the_dictionary);
     tcase_add_test(tc, null_chunks_stay_plain_or_get_an_empty_dictionary);
