@@ -9,6 +9,10 @@
 //   - the footer (DuckDB's parquet_file_metadata / parquet_schema / parquet_kv_metadata, and
 //     hyparquet's own decoding of it) must show the row count, row groups, codec, created_by,
 //     REQUIRED/OPTIONAL, key/value metadata, and the pages and encodings the file asks for.
+//   - the page index (page_index.mjs): hyparquet decodes every chunk's OffsetIndex and
+//     ColumnIndex, and each page's location, first row, null and NaN counts, min and max must
+//     be those of the rows it holds; arrow-rs (parquet-wasm's async reader, which loads the page
+//     index) reads row windows through it and must return the expected rows.
 //
 // Prints "ok - ..." / "FAIL - ..." per check and closes with "N passed, N failed"; exits 1 when
 // any check failed or when DIR held no corpus file at all.
@@ -18,6 +22,7 @@ import path from 'node:path';
 import { READERS, readWith, duckdbMetadata } from './readers.mjs';
 import { diffColumns, diffStats, fileStatsFromMeta, hyStatsProblems, Tally, boundProblem } from './check.mjs';
 import { toJson } from './canon.mjs';
+import { arrowWindowProblems, hyPageIndexProblems } from './page_index.mjs';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -190,6 +195,7 @@ function fileStatsProblems(exp, meta) {
 }
 
 const tally = new Tally();
+const indexSeen = { pages: 0, column_indexes: 0, null_pages: 0, nan_pages: 0 };
 const files = fs.readdirSync(dir).filter((n) => n.endsWith('.expected.json')).sort();
 for (const name of files) {
   const exp = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
@@ -227,6 +233,15 @@ for (const name of files) {
     await tally.run(`hyparquet walks the page headers of ${base}: page sizes, counts and encodings hold (${exp.what})`,
       () => layoutProblems(exp, hy));
   }
+  await tally.run(`hyparquet reads the page index of every chunk of ${base}: each page's location, first row, null and NaN counts, min and max are its rows', and the boundary order holds`,
+    () => hyPageIndexProblems(file, expected, indexSeen));
+  if (exp.num_rows > 0) {
+    const n = exp.num_rows;
+    const windows = [[0, 7], [Math.floor(n * 0.37), 1000], [Math.floor(n / 2) - 3, 11], [Math.max(0, n - 5), 5]];
+    await tally.run(`arrow-rs reads row windows of ${base} through the page index (its async reader loads it and fetches only the pages that hold them): the rows are the expected ones`,
+      () => arrowWindowProblems(file, expected, windows));
+  }
 }
+console.log(`page index: ${indexSeen.pages} pages located, ${indexSeen.column_indexes} ColumnIndexes, ${indexSeen.null_pages} null pages, ${indexSeen.nan_pages} pages with NaN`);
 if (!files.length) console.log(`no *.expected.json in ${dir}: the corpus writer wrote nothing`);
 tally.finish();
