@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { READERS, readWith, duckdbMetadata } from './readers.mjs';
 import { diffColumns, diffStats, fileStatsFromMeta, hyStatsProblems, Tally, boundProblem } from './check.mjs';
-import { toJson } from './canon.mjs';
+import { compareCanon, toJson } from './canon.mjs';
 import { arrowWindowProblems, hyPageIndexProblems } from './page_index.mjs';
 
 const dir = process.argv[2];
@@ -166,6 +166,27 @@ function layoutProblems(exp, hy) {
         problems.push(`${where}: encodings ${toJson(md.encodings)} must list PLAIN and RLE_DICTIONARY`);
     });
   }
+  // A footer that lists sorting_columns must be right about every row group's rows.
+  let start = 0;
+  groups.forEach((g, gi) => {
+    const n = Number(g.num_rows);
+    for (const sc of g.sorting_columns ?? []) {
+      const col = exp.columns[sc.column_idx];
+      if (!col) { problems.push(`row group ${gi}: sorting column ${sc.column_idx} is not a column`); continue; }
+      const vals = exp.rows.slice(start, start + n).map((r) => r[sc.column_idx]);
+      for (let i = 1; i < vals.length; i++) {
+        const a = vals[i - 1], b = vals[i];
+        const c = a === null || b === null ? (a === null) - (b === null) : compareCanon(col.type, a, b);
+        const bad = a === null || b === null ? (sc.nulls_first ? c < 0 : c > 0) : sc.descending ? c < 0 : c > 0;
+        if (bad) { problems.push(`row group ${gi}: sorting_columns says ${col.name} ${sc.descending ? 'descending' : 'ascending'}, but row ${start + i} breaks it`); break; }
+      }
+    }
+    start += n;
+  });
+  groups.forEach((g, gi) => {
+    const n = (g.sorting_columns ?? []).length;
+    if (n !== (exp.sorting_columns ?? 0)) problems.push(`row group ${gi}: ${n} sorting columns, the writer was given ${exp.sorting_columns}`);
+  });
   if (exp.dict_only_column) {
     const c = names.indexOf(exp.dict_only_column);
     groups.forEach((g, gi) => {
