@@ -7,15 +7,15 @@
  * footer over encrypted columns) are refused with exit 1: kiln holds no keys. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kn_buf.h"
 #include "kn_cli.h"
 #include "kn_cli_args.h"
+#include "kn_cli_inspect_index.h"
+#include "kn_cli_out.h"
 #include "kn_file.h"
-#include "kn_json_out.h"
 #include "kn_pq_format.h"
 #include "kn_pqr.h"
 #include "kn_pqr_show.h"
@@ -24,15 +24,19 @@ static const char inspect_usage[] =
     "usage: kiln inspect FILE.parquet [--json] [--pages]\n"
     "\n"
     "Prints what a Parquet file's footer says: size, created_by, rows, key/value metadata, the\n"
-    "schema (physical, logical and converted types, repetition), and per row group and column\n"
-    "chunk: codec, encodings, value count, sizes, page offsets and statistics (min/max shown by\n"
-    "the column's type). Reads metadata only; values are not decompressed.\n"
+    "schema (physical, logical and converted types, repetition), and per row group its sort\n"
+    "order (sorting_columns) and per column chunk: codec, encodings, value count, sizes, page\n"
+    "offsets, statistics (min/max shown by the column's type, null and NaN counts) and whether\n"
+    "it has a page index (OffsetIndex, ColumnIndex and its boundary order). Reads metadata\n"
+    "only; values are not decompressed.\n"
     "\n"
     "      --json     print one JSON object instead of text\n"
-    "      --pages    also read and list every page header of every column chunk\n"
+    "      --pages    also list every page header of every column chunk, and every page of its\n"
+    "                 page index (first row, offset, size, null and NaN counts, min, max)\n"
     "  -h, --help     this text\n"
     "\n"
-    "Exit codes: 0 read, 1 bad usage or an encrypted file, 2 a damaged file, 3 I/O error.\n";
+    "Exit codes: 0 read, 1 bad usage or an encrypted file, 2 a damaged file (with --pages, a\n"
+    "damaged page header or page index too), 3 I/O error.\n";
 
 /* Statistics strings longer than this are cut in the text output (JSON gets them whole). */
 #define KN_INSPECT_TEXT_MAX 200
@@ -42,79 +46,6 @@ typedef struct {
     bool pages;
     const char *path;
 } inspect_opts;
-
-/* --- output helpers: everything goes into one buffer; `ok` turns false when memory runs out. */
-
-typedef struct {
-    kn_buf b;
-    bool ok;
-    /* JSON: whether the container at each depth still awaits its first member. */
-    bool first[32];
-    int depth;
-} out_t;
-
-static void outf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(out_t *o, const char *fmt, ...) {
-    if (!o->ok) return;
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !kn_buf_reserve(&o->b, (size_t)n + 1)) {
-        o->ok = false;
-        va_end(ap2);
-        return;
-    }
-    vsnprintf((char *)o->b.data + o->b.len, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    o->b.len += (size_t)n;
-}
-
-static void out_bytes(out_t *o, const void *p, size_t n) {
-    if (o->ok && !kn_buf_append(&o->b, p, n)) o->ok = false;
-}
-
-/* JSON: a member key (or nothing inside an array) with the comma before it. */
-static void j_key(out_t *o, const char *key) {
-    if (o->depth > 0) {
-        if (!o->first[o->depth]) out_bytes(o, ",", 1);
-        o->first[o->depth] = false;
-    }
-    if (key) {
-        if (o->ok && !kn_json_append_string(&o->b, key, strlen(key))) o->ok = false;
-        out_bytes(o, ":", 1);
-    }
-}
-static void j_open(out_t *o, const char *key, char c) {
-    j_key(o, key);
-    out_bytes(o, &c, 1);
-    if (o->depth + 1 < (int)(sizeof o->first / sizeof o->first[0])) o->depth++;
-    o->first[o->depth] = true;
-}
-static void j_close(out_t *o, char c) {
-    out_bytes(o, &c, 1);
-    if (o->depth > 0) o->depth--;
-}
-static void j_str_n(out_t *o, const char *key, const char *s, size_t n) {
-    j_key(o, key);
-    if (!s) out_bytes(o, "null", 4);
-    else if (o->ok && !kn_json_append_string(&o->b, s, n)) o->ok = false;
-}
-static void j_str(out_t *o, const char *key, const char *s) { j_str_n(o, key, s, s ? strlen(s) : 0); }
-static void j_int(out_t *o, const char *key, int64_t v) {
-    j_key(o, key);
-    outf(o, "%" PRId64, v);
-}
-static void j_opt_int(out_t *o, const char *key, bool has, int64_t v) {
-    if (has) j_int(o, key, v);
-    else j_str(o, key, NULL);
-}
-static void j_bool(out_t *o, const char *key, bool v) {
-    j_key(o, key);
-    out_bytes(o, v ? "true" : "false", v ? 4 : 5);
-}
 
 /* --- names ------------------------------------------------------------------------------- */
 
@@ -152,17 +83,17 @@ static const char *converted_text(const kn_pqr_schema_element *e, char *buf, siz
 
 /* The schema as parquet-java prints it ("message m { optional int32 id; }"), with the
  * converted type after the logical one when both are set. */
-static void text_schema(out_t *o, const kn_pqr_meta *m) {
+static void text_schema(kn_cli_out *o, const kn_pqr_meta *m) {
     /* Children left per open group, to close braces at the right depth. */
     int32_t left[1001];
     int depth = 0;
     const kn_pqr_schema_element *root = &m->schema[0];
-    outf(o, "schema (%zu column%s):\n  message %s {\n", m->num_leaves, m->num_leaves == 1 ? "" : "s", root->name);
+    kn_cli_outf(o, "schema (%zu column%s):\n  message %s {\n", m->num_leaves, m->num_leaves == 1 ? "" : "s", root->name);
     left[0] = root->has_num_children ? root->num_children : 0;
     for (size_t i = 1; i < m->num_schema; i++) {
         while (depth > 0 && left[depth] == 0) {
             depth--;
-            outf(o, "%*s}\n", 4 + 2 * depth, "");
+            kn_cli_outf(o, "%*s}\n", 4 + 2 * depth, "");
         }
         left[depth]--;
         const kn_pqr_schema_element *e = &m->schema[i];
@@ -180,76 +111,76 @@ static void text_schema(out_t *o, const kn_pqr_meta *m) {
             snprintf(type, sizeof type, "%s", kn_pqr_type_name(e->type));
             for (char *c = type; *c; c++) *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
         }
-        outf(o, "%*s%s %s %s", 4 + 2 * depth, "", rep_l, type, e->name);
-        if (lt[0]) outf(o, " (%s)", lt);
-        if (ct[0] && lt[0]) outf(o, " [converted %s]", ct);
-        else if (ct[0]) outf(o, " (%s)", ct);
-        if (e->has_field_id) outf(o, " = %d", (int)e->field_id);
+        kn_cli_outf(o, "%*s%s %s %s", 4 + 2 * depth, "", rep_l, type, e->name);
+        if (lt[0]) kn_cli_outf(o, " (%s)", lt);
+        if (ct[0] && lt[0]) kn_cli_outf(o, " [converted %s]", ct);
+        else if (ct[0]) kn_cli_outf(o, " (%s)", ct);
+        if (e->has_field_id) kn_cli_outf(o, " = %d", (int)e->field_id);
         if (group && e->has_num_children && e->num_children > 0 && depth + 1 < (int)(sizeof left / sizeof left[0])) {
-            outf(o, " {\n");
+            kn_cli_outf(o, " {\n");
             left[++depth] = e->num_children;
         } else {
-            outf(o, ";\n");
+            kn_cli_outf(o, ";\n");
         }
     }
     while (depth > 0) {
         depth--;
-        outf(o, "%*s}\n", 4 + 2 * depth, "");
+        kn_cli_outf(o, "%*s}\n", 4 + 2 * depth, "");
     }
-    outf(o, "  }\n");
+    kn_cli_outf(o, "  }\n");
 }
 
-static void json_logical(out_t *o, const char *key, const kn_pqr_schema_element *e) {
+static void json_logical(kn_cli_out *o, const char *key, const kn_pqr_schema_element *e) {
     char lt[96];
     kn_pqr_logical_format(&e->logical, lt, sizeof lt);
-    j_str(o, key, lt[0] ? lt : NULL);
+    kn_cli_j_str(o, key, lt[0] ? lt : NULL);
 }
 
-static void json_schema(out_t *o, const kn_pqr_meta *m) {
+static void json_schema(kn_cli_out *o, const kn_pqr_meta *m) {
     name_buf nb;
     char ct[64];
-    j_open(o, "columns", '[');
+    kn_cli_j_open(o, "columns", '[');
     for (size_t i = 0; i < m->num_leaves; i++) {
         const kn_pqr_leaf *lf = &m->leaves[i];
         const kn_pqr_schema_element *e = &m->schema[lf->element];
-        j_open(o, NULL, '{');
-        j_str(o, "name", e->name);
-        j_str(o, "path", lf->path);
-        j_str(o, "physical_type", type_text(e->type, &nb));
-        j_opt_int(o, "type_length", e->has_type_length, e->type_length);
+        kn_cli_j_open(o, NULL, '{');
+        kn_cli_j_str(o, "name", e->name);
+        kn_cli_j_str(o, "path", lf->path);
+        kn_cli_j_str(o, "physical_type", type_text(e->type, &nb));
+        kn_cli_j_opt_int(o, "type_length", e->has_type_length, e->type_length);
         json_logical(o, "logical_type", e);
-        j_str(o, "converted_type", e->has_converted_type ? converted_text(e, ct, sizeof ct) : NULL);
-        j_str(o, "repetition", e->has_repetition ? kn_pqr_repetition_name(e->repetition) : NULL);
-        j_opt_int(o, "precision", e->logical.kind == KN_PQR_LT_DECIMAL || e->has_precision,
+        kn_cli_j_str(o, "converted_type", e->has_converted_type ? converted_text(e, ct, sizeof ct) : NULL);
+        kn_cli_j_str(o, "repetition", e->has_repetition ? kn_pqr_repetition_name(e->repetition) : NULL);
+        kn_cli_j_opt_int(o, "precision", e->logical.kind == KN_PQR_LT_DECIMAL || e->has_precision,
                   e->logical.kind == KN_PQR_LT_DECIMAL ? e->logical.precision : e->precision);
-        j_opt_int(o, "scale", e->logical.kind == KN_PQR_LT_DECIMAL || e->has_scale,
+        kn_cli_j_opt_int(o, "scale", e->logical.kind == KN_PQR_LT_DECIMAL || e->has_scale,
                   e->logical.kind == KN_PQR_LT_DECIMAL ? e->logical.scale : e->scale);
-        j_opt_int(o, "field_id", e->has_field_id, e->field_id);
-        j_int(o, "max_definition_level", lf->max_definition_level);
-        j_int(o, "max_repetition_level", lf->max_repetition_level);
-        j_close(o, '}');
+        kn_cli_j_opt_int(o, "field_id", e->has_field_id, e->field_id);
+        kn_cli_j_int(o, "max_definition_level", lf->max_definition_level);
+        kn_cli_j_int(o, "max_repetition_level", lf->max_repetition_level);
+        kn_cli_j_close(o, '}');
     }
-    j_close(o, ']');
+    kn_cli_j_close(o, ']');
     /* The footer's own flat list, for readers that check the writer's tree. */
-    j_open(o, "schema", '[');
+    kn_cli_j_open(o, "schema", '[');
     for (size_t i = 0; i < m->num_schema; i++) {
         const kn_pqr_schema_element *e = &m->schema[i];
-        j_open(o, NULL, '{');
-        j_str(o, "name", e->name);
-        j_str(o, "type", e->has_type ? type_text(e->type, &nb) : NULL);
-        j_opt_int(o, "type_length", e->has_type_length, e->type_length);
-        j_str(o, "repetition_type", e->has_repetition ? kn_pqr_repetition_name(e->repetition) : NULL);
-        j_opt_int(o, "num_children", e->has_num_children, e->num_children);
+        kn_cli_j_open(o, NULL, '{');
+        kn_cli_j_str(o, "name", e->name);
+        kn_cli_j_str(o, "type", e->has_type ? type_text(e->type, &nb) : NULL);
+        kn_cli_j_opt_int(o, "type_length", e->has_type_length, e->type_length);
+        kn_cli_j_str(o, "repetition_type", e->has_repetition ? kn_pqr_repetition_name(e->repetition) : NULL);
+        kn_cli_j_opt_int(o, "num_children", e->has_num_children, e->num_children);
         const char *ct_name = kn_pqr_converted_name(e->converted_type);
-        j_str(o, "converted_type",
+        kn_cli_j_str(o, "converted_type",
               e->has_converted_type ? kn_pqr_name_or_number(ct_name, e->converted_type, ct, sizeof ct) : NULL);
-        j_opt_int(o, "scale", e->has_scale, e->scale);
-        j_opt_int(o, "precision", e->has_precision, e->precision);
-        j_opt_int(o, "field_id", e->has_field_id, e->field_id);
+        kn_cli_j_opt_int(o, "scale", e->has_scale, e->scale);
+        kn_cli_j_opt_int(o, "precision", e->has_precision, e->precision);
+        kn_cli_j_opt_int(o, "field_id", e->has_field_id, e->field_id);
         json_logical(o, "logical_type", e);
-        j_close(o, '}');
+        kn_cli_j_close(o, '}');
     }
-    j_close(o, ']');
+    kn_cli_j_close(o, ']');
 }
 
 /* --- statistics -------------------------------------------------------------------------- */
@@ -271,55 +202,57 @@ static bool value_text(const kn_pqr_schema_element *e, const kn_pqr_bytes *v, si
     return kn_pqr_value_format(e, v->data, v->len, max, tmp) && kn_buf_push(tmp, '\0');
 }
 
-static void text_stats(out_t *o, const kn_pqr_schema_element *e, const kn_pqr_stats *s, kn_buf *tmp, const char *indent) {
+static void text_stats(kn_cli_out *o, const kn_pqr_schema_element *e, const kn_pqr_stats *s, kn_buf *tmp, const char *indent) {
     if (!s->seen) {
-        outf(o, "%sstatistics: none\n", indent);
+        kn_cli_outf(o, "%sstatistics: none\n", indent);
         return;
     }
     const kn_pqr_bytes *min, *max;
     bool deprecated;
     stats_bounds(s, &min, &max, &deprecated);
-    outf(o, "%sstatistics:", indent);
+    kn_cli_outf(o, "%sstatistics:", indent);
     /* Text is quoted so that leading and trailing spaces show. */
     const char *q = kn_pqr_value_is_text(e) ? "\"" : "";
     if (min) {
         if (!value_text(e, min, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        else outf(o, " min %s%s%s%s", q, (char *)tmp->data, q,
+        else kn_cli_outf(o, " min %s%s%s%s", q, (char *)tmp->data, q,
                   s->has_is_min_value_exact && !s->is_min_value_exact ? " (inexact)" : "");
     }
     if (max) {
         if (!value_text(e, max, KN_INSPECT_TEXT_MAX, tmp)) o->ok = false;
-        else outf(o, "%s max %s%s%s%s", min ? "," : "", q, (char *)tmp->data, q,
+        else kn_cli_outf(o, "%s max %s%s%s%s", min ? "," : "", q, (char *)tmp->data, q,
                   s->has_is_max_value_exact && !s->is_max_value_exact ? " (inexact)" : "");
     }
-    if (!min && !max) outf(o, " no min/max");
-    if (deprecated) outf(o, " (deprecated min/max fields)");
-    if (s->has_null_count) outf(o, ", null_count %" PRId64, s->null_count);
-    if (s->has_distinct_count) outf(o, ", distinct_count %" PRId64, s->distinct_count);
-    outf(o, "\n");
+    if (!min && !max) kn_cli_outf(o, " no min/max");
+    if (deprecated) kn_cli_outf(o, " (deprecated min/max fields)");
+    if (s->has_null_count) kn_cli_outf(o, ", null_count %" PRId64, s->null_count);
+    if (s->has_nan_count) kn_cli_outf(o, ", nan_count %" PRId64, s->nan_count);
+    if (s->has_distinct_count) kn_cli_outf(o, ", distinct_count %" PRId64, s->distinct_count);
+    kn_cli_outf(o, "\n");
 }
 
-static void json_stats(out_t *o, const kn_pqr_schema_element *e, const kn_pqr_stats *s, kn_buf *tmp) {
+static void json_stats(kn_cli_out *o, const kn_pqr_schema_element *e, const kn_pqr_stats *s, kn_buf *tmp) {
     if (!s->seen) {
-        j_str(o, "statistics", NULL);
+        kn_cli_j_str(o, "statistics", NULL);
         return;
     }
     const kn_pqr_bytes *min, *max;
     bool deprecated;
     stats_bounds(s, &min, &max, &deprecated);
-    j_open(o, "statistics", '{');
-    if (min && value_text(e, min, 0, tmp)) j_str_n(o, "min", (char *)tmp->data, tmp->len - 1);
-    else j_str(o, "min", NULL);
-    if (max && value_text(e, max, 0, tmp)) j_str_n(o, "max", (char *)tmp->data, tmp->len - 1);
-    else j_str(o, "max", NULL);
-    j_opt_int(o, "null_count", s->has_null_count, s->null_count);
-    j_opt_int(o, "distinct_count", s->has_distinct_count, s->distinct_count);
-    j_bool(o, "deprecated_min_max", deprecated);
-    if (s->has_is_min_value_exact) j_bool(o, "is_min_value_exact", s->is_min_value_exact);
-    else j_str(o, "is_min_value_exact", NULL);
-    if (s->has_is_max_value_exact) j_bool(o, "is_max_value_exact", s->is_max_value_exact);
-    else j_str(o, "is_max_value_exact", NULL);
-    j_close(o, '}');
+    kn_cli_j_open(o, "statistics", '{');
+    if (min && value_text(e, min, 0, tmp)) kn_cli_j_str_n(o, "min", (char *)tmp->data, tmp->len - 1);
+    else kn_cli_j_str(o, "min", NULL);
+    if (max && value_text(e, max, 0, tmp)) kn_cli_j_str_n(o, "max", (char *)tmp->data, tmp->len - 1);
+    else kn_cli_j_str(o, "max", NULL);
+    kn_cli_j_opt_int(o, "null_count", s->has_null_count, s->null_count);
+    kn_cli_j_opt_int(o, "distinct_count", s->has_distinct_count, s->distinct_count);
+    kn_cli_j_opt_int(o, "nan_count", s->has_nan_count, s->nan_count);
+    kn_cli_j_bool(o, "deprecated_min_max", deprecated);
+    if (s->has_is_min_value_exact) kn_cli_j_bool(o, "is_min_value_exact", s->is_min_value_exact);
+    else kn_cli_j_str(o, "is_min_value_exact", NULL);
+    if (s->has_is_max_value_exact) kn_cli_j_bool(o, "is_max_value_exact", s->is_max_value_exact);
+    else kn_cli_j_str(o, "is_max_value_exact", NULL);
+    kn_cli_j_close(o, '}');
 }
 
 /* --- pages ------------------------------------------------------------------------------- */
@@ -331,15 +264,15 @@ typedef struct {
 } page_walk;
 
 /* Lists each page header of one chunk. A damaged page ends the walk with its error shown. */
-static void walk_pages(out_t *o, kn_source *src, const kn_pqr_schema_element *e, const kn_pqr_column_meta *cm,
+static void walk_pages(kn_cli_out *o, kn_source *src, const kn_pqr_schema_element *e, const kn_pqr_column_meta *cm,
                        kn_buf *scratch, kn_buf *tmp, bool json, page_walk *w) {
     name_buf nb, nb2, nb3;
     kn_error err;
     kn_error_reset(&err);
     uint64_t start, len;
     memset(w, 0, sizeof *w);
-    if (json) j_open(o, "pages", '[');
-    else outf(o, "      pages:\n");
+    if (json) kn_cli_j_open(o, "pages", '[');
+    else kn_cli_outf(o, "      pages:\n");
     kn_status st = kn_pqr_chunk_range(cm, &start, &len, &err);
     uint64_t off = start, end = start + len;
     while (st == KN_OK && off < end) {
@@ -356,38 +289,38 @@ static void walk_pages(out_t *o, kn_source *src, const kn_pqr_schema_element *e,
         const kn_pqr_stats *ps = h.has_data_page_header ? &h.data_page_header.statistics
                                  : h.has_data_page_header_v2 ? &h.data_page_header_v2.statistics : NULL;
         if (json) {
-            j_open(o, NULL, '{');
-            j_int(o, "offset", (int64_t)off);
-            j_str(o, "type", page_type_text(h.type, &nb));
-            j_int(o, "header_size", (int64_t)hlen);
-            j_int(o, "compressed_page_size", h.compressed_page_size);
-            j_int(o, "uncompressed_page_size", h.uncompressed_page_size);
-            j_int(o, "num_values", num_values);
-            j_str(o, "encoding", enc >= 0 ? encoding_text(enc, &nb2) : NULL);
+            kn_cli_j_open(o, NULL, '{');
+            kn_cli_j_int(o, "offset", (int64_t)off);
+            kn_cli_j_str(o, "type", page_type_text(h.type, &nb));
+            kn_cli_j_int(o, "header_size", (int64_t)hlen);
+            kn_cli_j_int(o, "compressed_page_size", h.compressed_page_size);
+            kn_cli_j_int(o, "uncompressed_page_size", h.uncompressed_page_size);
+            kn_cli_j_int(o, "num_values", num_values);
+            kn_cli_j_str(o, "encoding", enc >= 0 ? encoding_text(enc, &nb2) : NULL);
             if (h.has_data_page_header) {
-                j_str(o, "definition_level_encoding", encoding_text(h.data_page_header.definition_level_encoding, &nb2));
-                j_str(o, "repetition_level_encoding", encoding_text(h.data_page_header.repetition_level_encoding, &nb3));
+                kn_cli_j_str(o, "definition_level_encoding", encoding_text(h.data_page_header.definition_level_encoding, &nb2));
+                kn_cli_j_str(o, "repetition_level_encoding", encoding_text(h.data_page_header.repetition_level_encoding, &nb3));
             }
             if (h.has_data_page_header_v2) {
-                j_int(o, "num_nulls", h.data_page_header_v2.num_nulls);
-                j_int(o, "num_rows", h.data_page_header_v2.num_rows);
-                j_bool(o, "is_compressed", h.data_page_header_v2.is_compressed);
+                kn_cli_j_int(o, "num_nulls", h.data_page_header_v2.num_nulls);
+                kn_cli_j_int(o, "num_rows", h.data_page_header_v2.num_rows);
+                kn_cli_j_bool(o, "is_compressed", h.data_page_header_v2.is_compressed);
             }
-            j_opt_int(o, "crc", h.has_crc, (int64_t)(uint32_t)h.crc);
+            kn_cli_j_opt_int(o, "crc", h.has_crc, (int64_t)(uint32_t)h.crc);
             if (ps) json_stats(o, e, ps, tmp);
-            j_close(o, '}');
+            kn_cli_j_close(o, '}');
         } else {
-            outf(o, "        at %" PRIu64 ": %s, %d values, %s, header %zu bytes, compressed %d, uncompressed %d",
+            kn_cli_outf(o, "        at %" PRIu64 ": %s, %d values, %s, header %zu bytes, compressed %d, uncompressed %d",
                  off, page_type_text(h.type, &nb), (int)num_values, enc >= 0 ? encoding_text(enc, &nb2) : "no encoding",
                  hlen, (int)h.compressed_page_size, (int)h.uncompressed_page_size);
             if (h.has_data_page_header)
-                outf(o, ", levels def %s rep %s", encoding_text(h.data_page_header.definition_level_encoding, &nb2),
+                kn_cli_outf(o, ", levels def %s rep %s", encoding_text(h.data_page_header.definition_level_encoding, &nb2),
                      encoding_text(h.data_page_header.repetition_level_encoding, &nb3));
             if (h.has_data_page_header_v2)
-                outf(o, ", %d nulls, %d rows%s", (int)h.data_page_header_v2.num_nulls, (int)h.data_page_header_v2.num_rows,
+                kn_cli_outf(o, ", %d nulls, %d rows%s", (int)h.data_page_header_v2.num_nulls, (int)h.data_page_header_v2.num_rows,
                      h.data_page_header_v2.is_compressed ? "" : ", not compressed");
-            if (h.has_crc) outf(o, ", crc %08x", (unsigned)h.crc);
-            outf(o, "\n");
+            if (h.has_crc) kn_cli_outf(o, ", crc %08x", (unsigned)h.crc);
+            kn_cli_outf(o, "\n");
             if (ps && ps->seen) text_stats(o, e, ps, tmp, "          ");
         }
         w->pages++;
@@ -400,37 +333,37 @@ static void walk_pages(out_t *o, kn_source *src, const kn_pqr_schema_element *e,
         kn_error_format(&err, msg, sizeof msg);
     }
     if (json) {
-        j_close(o, ']');
-        j_int(o, "pages_bytes", (int64_t)w->bytes);
-        j_str(o, "pages_error", st != KN_OK ? msg : NULL);
+        kn_cli_j_close(o, ']');
+        kn_cli_j_int(o, "pages_bytes", (int64_t)w->bytes);
+        kn_cli_j_str(o, "pages_error", st != KN_OK ? msg : NULL);
     } else {
-        if (st != KN_OK) outf(o, "        error: %s\n", msg);
-        outf(o, "        %" PRIu64 " page(s), %" PRIu64 " bytes with headers (total_compressed_size %" PRId64 "%s)\n",
+        if (st != KN_OK) kn_cli_outf(o, "        error: %s\n", msg);
+        kn_cli_outf(o, "        %" PRIu64 " page(s), %" PRIu64 " bytes with headers (total_compressed_size %" PRId64 "%s)\n",
              w->pages, w->bytes, cm->total_compressed_size,
              st == KN_OK && w->bytes == (uint64_t)cm->total_compressed_size ? ", matches" : ", differs");
     }
 }
 
 /* Bytes shown as escaped text (keys, values, created_by), cut at `max` bytes (0: whole). */
-static void text_bytes(out_t *o, const char *s, size_t len, size_t max, kn_buf *tmp) {
+static void text_bytes(kn_cli_out *o, const char *s, size_t len, size_t max, kn_buf *tmp) {
     kn_pqr_schema_element text;
     memset(&text, 0, sizeof text);
     text.has_type = true;
     text.type = KN_PQ_BYTE_ARRAY;
     kn_buf_clear(tmp);
     if (!kn_pqr_value_format(&text, (const uint8_t *)s, len, max, tmp)) o->ok = false;
-    else out_bytes(o, tmp->data, tmp->len);
+    else kn_cli_out_bytes(o, tmp->data, tmp->len);
 }
 
-static void text_kv(out_t *o, const char *indent, const kn_pqr_kv *kv, kn_buf *tmp) {
-    outf(o, "%s", indent);
+static void text_kv(kn_cli_out *o, const char *indent, const kn_pqr_kv *kv, kn_buf *tmp) {
+    kn_cli_outf(o, "%s", indent);
     text_bytes(o, kv->key, kv->key_len, KN_INSPECT_TEXT_MAX, tmp);
     if (kv->value) {
-        outf(o, " = ");
+        kn_cli_outf(o, " = ");
         text_bytes(o, kv->value, kv->value_len, KN_INSPECT_TEXT_MAX, tmp);
-        outf(o, "\n");
+        kn_cli_outf(o, "\n");
     } else {
-        outf(o, " (no value)\n");
+        kn_cli_outf(o, " (no value)\n");
     }
 }
 
@@ -440,96 +373,90 @@ static const char *order_text(int order, name_buf *nb) {
 
 /* --- column chunks ----------------------------------------------------------------------- */
 
-static void text_chunk(out_t *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
+static void text_chunk(kn_cli_out *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
     name_buf nb, nb2;
     const kn_pqr_leaf *lf = &m->leaves[c];
     const kn_pqr_schema_element *e = &m->schema[lf->element];
     const kn_pqr_column_meta *cm = &cc->meta_data;
-    outf(o, "  column %zu %s: %s %s\n", c, lf->path, type_text(cm->type, &nb), codec_text(cm->codec, &nb2));
-    outf(o, "      encodings:");
-    for (size_t k = 0; k < cm->num_encodings; k++) outf(o, "%s %s", k ? "," : "", encoding_text(cm->encodings[k], &nb));
-    outf(o, "\n      values %" PRId64 ", compressed %" PRId64 " bytes, uncompressed %" PRId64 " bytes\n", cm->num_values,
+    kn_cli_outf(o, "  column %zu %s: %s %s\n", c, lf->path, type_text(cm->type, &nb), codec_text(cm->codec, &nb2));
+    kn_cli_outf(o, "      encodings:");
+    for (size_t k = 0; k < cm->num_encodings; k++) kn_cli_outf(o, "%s %s", k ? "," : "", encoding_text(cm->encodings[k], &nb));
+    kn_cli_outf(o, "\n      values %" PRId64 ", compressed %" PRId64 " bytes, uncompressed %" PRId64 " bytes\n", cm->num_values,
          cm->total_compressed_size, cm->total_uncompressed_size);
-    outf(o, "      offsets: file_offset %" PRId64, cc->file_offset);
-    if (cm->has_dictionary_page_offset) outf(o, ", dictionary page %" PRId64, cm->dictionary_page_offset);
-    outf(o, ", data page %" PRId64, cm->data_page_offset);
-    if (cm->has_index_page_offset) outf(o, ", index page %" PRId64, cm->index_page_offset);
-    if (cc->file_path) outf(o, ", in file %s", cc->file_path);
-    outf(o, "\n");
+    kn_cli_outf(o, "      offsets: file_offset %" PRId64, cc->file_offset);
+    if (cm->has_dictionary_page_offset) kn_cli_outf(o, ", dictionary page %" PRId64, cm->dictionary_page_offset);
+    kn_cli_outf(o, ", data page %" PRId64, cm->data_page_offset);
+    if (cm->has_index_page_offset) kn_cli_outf(o, ", index page %" PRId64, cm->index_page_offset);
+    if (cc->file_path) kn_cli_outf(o, ", in file %s", cc->file_path);
+    kn_cli_outf(o, "\n");
     text_stats(o, e, &cm->statistics, tmp, "      ");
     if (cm->has_encoding_stats) {
-        outf(o, "      encoding stats:");
+        kn_cli_outf(o, "      encoding stats:");
         for (size_t k = 0; k < cm->num_encoding_stats; k++) {
             const kn_pqr_encoding_stats *es = &cm->encoding_stats[k];
-            outf(o, "%s %s %s x%d", k ? "," : "", page_type_text(es->page_type, &nb), encoding_text(es->encoding, &nb2),
+            kn_cli_outf(o, "%s %s %s x%d", k ? "," : "", page_type_text(es->page_type, &nb), encoding_text(es->encoding, &nb2),
                  (int)es->count);
         }
-        outf(o, "\n");
+        kn_cli_outf(o, "\n");
     }
-    if (cc->has_offset_index_offset || cc->has_column_index_offset)
-        outf(o, "      page index: offset index at %" PRId64 " (%d bytes), column index at %" PRId64 " (%d bytes)\n",
-             cc->has_offset_index_offset ? cc->offset_index_offset : -1,
-             cc->has_offset_index_length ? (int)cc->offset_index_length : -1,
-             cc->has_column_index_offset ? cc->column_index_offset : -1,
-             cc->has_column_index_length ? (int)cc->column_index_length : -1);
     if (cm->has_bloom_filter_offset)
-        outf(o, "      bloom filter at %" PRId64 " (%d bytes)\n", cm->bloom_filter_offset,
+        kn_cli_outf(o, "      bloom filter at %" PRId64 " (%d bytes)\n", cm->bloom_filter_offset,
              cm->has_bloom_filter_length ? (int)cm->bloom_filter_length : -1);
     for (size_t k = 0; k < cm->num_key_value_metadata; k++) text_kv(o, "      metadata ", &cm->key_value_metadata[k], tmp);
 }
 
-static void json_chunk(out_t *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
+static void json_chunk(kn_cli_out *o, const kn_pqr_meta *m, size_t c, const kn_pqr_column_chunk *cc, kn_buf *tmp) {
     name_buf nb, nb2;
     const kn_pqr_leaf *lf = &m->leaves[c];
     const kn_pqr_schema_element *e = &m->schema[lf->element];
     const kn_pqr_column_meta *cm = &cc->meta_data;
-    j_str(o, "path", lf->path);
-    j_open(o, "path_in_schema", '[');
-    for (size_t k = 0; k < cm->path_len; k++) j_str(o, NULL, cm->path_in_schema[k]);
-    j_close(o, ']');
-    j_str(o, "type", type_text(cm->type, &nb));
-    j_str(o, "codec", codec_text(cm->codec, &nb));
-    j_open(o, "encodings", '[');
-    for (size_t k = 0; k < cm->num_encodings; k++) j_str(o, NULL, encoding_text(cm->encodings[k], &nb));
-    j_close(o, ']');
-    j_int(o, "num_values", cm->num_values);
-    j_int(o, "total_compressed_size", cm->total_compressed_size);
-    j_int(o, "total_uncompressed_size", cm->total_uncompressed_size);
-    j_int(o, "file_offset", cc->file_offset);
-    j_str(o, "file_path", cc->file_path);
-    j_int(o, "data_page_offset", cm->data_page_offset);
-    j_opt_int(o, "dictionary_page_offset", cm->has_dictionary_page_offset, cm->dictionary_page_offset);
-    j_opt_int(o, "index_page_offset", cm->has_index_page_offset, cm->index_page_offset);
+    kn_cli_j_str(o, "path", lf->path);
+    kn_cli_j_open(o, "path_in_schema", '[');
+    for (size_t k = 0; k < cm->path_len; k++) kn_cli_j_str(o, NULL, cm->path_in_schema[k]);
+    kn_cli_j_close(o, ']');
+    kn_cli_j_str(o, "type", type_text(cm->type, &nb));
+    kn_cli_j_str(o, "codec", codec_text(cm->codec, &nb));
+    kn_cli_j_open(o, "encodings", '[');
+    for (size_t k = 0; k < cm->num_encodings; k++) kn_cli_j_str(o, NULL, encoding_text(cm->encodings[k], &nb));
+    kn_cli_j_close(o, ']');
+    kn_cli_j_int(o, "num_values", cm->num_values);
+    kn_cli_j_int(o, "total_compressed_size", cm->total_compressed_size);
+    kn_cli_j_int(o, "total_uncompressed_size", cm->total_uncompressed_size);
+    kn_cli_j_int(o, "file_offset", cc->file_offset);
+    kn_cli_j_str(o, "file_path", cc->file_path);
+    kn_cli_j_int(o, "data_page_offset", cm->data_page_offset);
+    kn_cli_j_opt_int(o, "dictionary_page_offset", cm->has_dictionary_page_offset, cm->dictionary_page_offset);
+    kn_cli_j_opt_int(o, "index_page_offset", cm->has_index_page_offset, cm->index_page_offset);
     json_stats(o, e, &cm->statistics, tmp);
     if (cm->has_encoding_stats) {
-        j_open(o, "encoding_stats", '[');
+        kn_cli_j_open(o, "encoding_stats", '[');
         for (size_t k = 0; k < cm->num_encoding_stats; k++) {
             const kn_pqr_encoding_stats *es = &cm->encoding_stats[k];
-            j_open(o, NULL, '{');
-            j_str(o, "page_type", page_type_text(es->page_type, &nb));
-            j_str(o, "encoding", encoding_text(es->encoding, &nb2));
-            j_int(o, "count", es->count);
-            j_close(o, '}');
+            kn_cli_j_open(o, NULL, '{');
+            kn_cli_j_str(o, "page_type", page_type_text(es->page_type, &nb));
+            kn_cli_j_str(o, "encoding", encoding_text(es->encoding, &nb2));
+            kn_cli_j_int(o, "count", es->count);
+            kn_cli_j_close(o, '}');
         }
-        j_close(o, ']');
+        kn_cli_j_close(o, ']');
     } else {
-        j_str(o, "encoding_stats", NULL);
+        kn_cli_j_str(o, "encoding_stats", NULL);
     }
-    j_opt_int(o, "offset_index_offset", cc->has_offset_index_offset, cc->offset_index_offset);
-    j_opt_int(o, "offset_index_length", cc->has_offset_index_length, cc->offset_index_length);
-    j_opt_int(o, "column_index_offset", cc->has_column_index_offset, cc->column_index_offset);
-    j_opt_int(o, "column_index_length", cc->has_column_index_length, cc->column_index_length);
-    j_opt_int(o, "bloom_filter_offset", cm->has_bloom_filter_offset, cm->bloom_filter_offset);
-    j_opt_int(o, "bloom_filter_length", cm->has_bloom_filter_length, cm->bloom_filter_length);
+    kn_cli_j_opt_int(o, "offset_index_offset", cc->has_offset_index_offset, cc->offset_index_offset);
+    kn_cli_j_opt_int(o, "offset_index_length", cc->has_offset_index_length, cc->offset_index_length);
+    kn_cli_j_opt_int(o, "column_index_offset", cc->has_column_index_offset, cc->column_index_offset);
+    kn_cli_j_opt_int(o, "column_index_length", cc->has_column_index_length, cc->column_index_length);
+    kn_cli_j_opt_int(o, "bloom_filter_offset", cm->has_bloom_filter_offset, cm->bloom_filter_offset);
+    kn_cli_j_opt_int(o, "bloom_filter_length", cm->has_bloom_filter_length, cm->bloom_filter_length);
     if (cm->num_key_value_metadata) {
-        j_open(o, "key_value_metadata", '[');
+        kn_cli_j_open(o, "key_value_metadata", '[');
         for (size_t k = 0; k < cm->num_key_value_metadata; k++) {
-            j_open(o, NULL, '{');
-            j_str_n(o, "key", cm->key_value_metadata[k].key, cm->key_value_metadata[k].key_len);
-            j_str_n(o, "value", cm->key_value_metadata[k].value, cm->key_value_metadata[k].value_len);
-            j_close(o, '}');
+            kn_cli_j_open(o, NULL, '{');
+            kn_cli_j_str_n(o, "key", cm->key_value_metadata[k].key, cm->key_value_metadata[k].key_len);
+            kn_cli_j_str_n(o, "value", cm->key_value_metadata[k].value, cm->key_value_metadata[k].value_len);
+            kn_cli_j_close(o, '}');
         }
-        j_close(o, ']');
+        kn_cli_j_close(o, ']');
     }
 }
 
@@ -557,47 +484,52 @@ static kn_status refuse_encrypted(const kn_pqr_meta *m, const char *path, kn_err
                         "%zu of %zu column chunks have no readable metadata (encrypted columns are not supported)", enc, total);
 }
 
-static void text_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const inspect_opts *opt, kn_buf *scratch,
+static void text_file(kn_cli_out *o, const kn_pqr_meta *m, kn_source *src, const inspect_opts *opt, kn_buf *scratch,
                       kn_buf *tmp, bool *page_failed) {
-    outf(o, "file: %s\n", opt->path);
-    outf(o, "size: %" PRIu64 " bytes (footer %u bytes at byte %" PRIu64 ")\n", m->file_size, m->footer_len, m->footer_offset);
-    outf(o, "format version: %d\n", (int)m->version);
-    outf(o, "created_by: ");
+    kn_cli_outf(o, "file: %s\n", opt->path);
+    kn_cli_outf(o, "size: %" PRIu64 " bytes (footer %u bytes at byte %" PRIu64 ")\n", m->file_size, m->footer_len, m->footer_offset);
+    kn_cli_outf(o, "format version: %d\n", (int)m->version);
+    kn_cli_outf(o, "created_by: ");
     if (m->created_by) text_bytes(o, m->created_by, strlen(m->created_by), 0, tmp);
-    else outf(o, "(none)");
-    outf(o, "\n");
-    outf(o, "num_rows: %" PRId64 "\n", m->num_rows);
-    outf(o, "row groups: %zu\n", m->num_row_groups);
-    outf(o, "key/value metadata: %zu\n", m->num_key_value_metadata);
+    else kn_cli_outf(o, "(none)");
+    kn_cli_outf(o, "\n");
+    kn_cli_outf(o, "num_rows: %" PRId64 "\n", m->num_rows);
+    kn_cli_outf(o, "row groups: %zu\n", m->num_row_groups);
+    kn_cli_outf(o, "key/value metadata: %zu\n", m->num_key_value_metadata);
     for (size_t k = 0; k < m->num_key_value_metadata; k++) text_kv(o, "  ", &m->key_value_metadata[k], tmp);
     text_schema(o, m);
     if (m->has_column_orders) {
-        outf(o, "column orders:");
+        kn_cli_outf(o, "column orders:");
         name_buf nb;
         bool same = m->num_column_orders > 1;
         for (size_t k = 1; k < m->num_column_orders; k++) same = same && m->column_orders[k] == m->column_orders[0];
         if (same)
-            outf(o, " %s for all %zu", order_text(m->column_orders[0], &nb), m->num_column_orders);
+            kn_cli_outf(o, " %s for all %zu", order_text(m->column_orders[0], &nb), m->num_column_orders);
         else
             for (size_t k = 0; k < m->num_column_orders; k++)
-                outf(o, "%s %s", k ? "," : "", order_text(m->column_orders[k], &nb));
-        outf(o, "\n");
+                kn_cli_outf(o, "%s %s", k ? "," : "", order_text(m->column_orders[k], &nb));
+        kn_cli_outf(o, "\n");
     } else {
-        outf(o, "column orders: none\n");
+        kn_cli_outf(o, "column orders: none\n");
     }
     for (size_t g = 0; g < m->num_row_groups; g++) {
         const kn_pqr_row_group *rg = &m->row_groups[g];
-        outf(o, "row group %zu: %" PRId64 " rows, total_byte_size %" PRId64, g, rg->num_rows, rg->total_byte_size);
-        if (rg->has_total_compressed_size) outf(o, ", total_compressed_size %" PRId64, rg->total_compressed_size);
-        if (rg->has_file_offset) outf(o, ", file_offset %" PRId64, rg->file_offset);
-        if (rg->has_ordinal) outf(o, ", ordinal %d", (int)rg->ordinal);
-        outf(o, "\n");
-        for (size_t s = 0; s < rg->num_sorting_columns; s++)
-            outf(o, "  sorted by column %d %s, nulls %s\n", (int)rg->sorting_columns[s].column_idx,
-                 rg->sorting_columns[s].descending ? "descending" : "ascending",
-                 rg->sorting_columns[s].nulls_first ? "first" : "last");
+        kn_cli_outf(o, "row group %zu: %" PRId64 " rows, total_byte_size %" PRId64, g, rg->num_rows, rg->total_byte_size);
+        if (rg->has_total_compressed_size) kn_cli_outf(o, ", total_compressed_size %" PRId64, rg->total_compressed_size);
+        if (rg->has_file_offset) kn_cli_outf(o, ", file_offset %" PRId64, rg->file_offset);
+        if (rg->has_ordinal) kn_cli_outf(o, ", ordinal %d", (int)rg->ordinal);
+        kn_cli_outf(o, "\n");
+        for (size_t s = 0; s < rg->num_sorting_columns; s++) {
+            const kn_pqr_sorting_column *sc = &rg->sorting_columns[s];
+            bool known = sc->column_idx >= 0 && (size_t)sc->column_idx < m->num_leaves;
+            kn_cli_outf(o, "  sorted by column %d%s%s%s %s, nulls %s\n", (int)sc->column_idx, known ? " (" : "",
+                        known ? m->leaves[sc->column_idx].path : "", known ? ")" : "",
+                        sc->descending ? "descending" : "ascending", sc->nulls_first ? "first" : "last");
+        }
         for (size_t c = 0; c < rg->num_columns; c++) {
             text_chunk(o, m, c, &rg->columns[c], tmp);
+            kn_cli_show_page_index(o, src, &m->schema[m->leaves[c].element], &rg->columns[c], false, opt->pages, tmp,
+                                   page_failed);
             if (opt->pages) {
                 page_walk w;
                 walk_pages(o, src, &m->schema[m->leaves[c].element], &rg->columns[c].meta_data, scratch, tmp, false, &w);
@@ -607,72 +539,76 @@ static void text_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const insp
     }
 }
 
-static void json_file(out_t *o, const kn_pqr_meta *m, kn_source *src, const inspect_opts *opt, kn_buf *scratch,
+static void json_file(kn_cli_out *o, const kn_pqr_meta *m, kn_source *src, const inspect_opts *opt, kn_buf *scratch,
                       kn_buf *tmp, bool *page_failed) {
     name_buf nb;
-    j_open(o, NULL, '{');
-    j_str(o, "file", opt->path);
-    j_int(o, "file_size", (int64_t)m->file_size);
-    j_int(o, "footer_offset", (int64_t)m->footer_offset);
-    j_int(o, "footer_length", m->footer_len);
-    j_int(o, "version", m->version);
-    j_str(o, "created_by", m->created_by);
-    j_int(o, "num_rows", m->num_rows);
-    j_open(o, "key_value_metadata", '[');
+    kn_cli_j_open(o, NULL, '{');
+    kn_cli_j_str(o, "file", opt->path);
+    kn_cli_j_int(o, "file_size", (int64_t)m->file_size);
+    kn_cli_j_int(o, "footer_offset", (int64_t)m->footer_offset);
+    kn_cli_j_int(o, "footer_length", m->footer_len);
+    kn_cli_j_int(o, "version", m->version);
+    kn_cli_j_str(o, "created_by", m->created_by);
+    kn_cli_j_int(o, "num_rows", m->num_rows);
+    kn_cli_j_open(o, "key_value_metadata", '[');
     for (size_t k = 0; k < m->num_key_value_metadata; k++) {
         const kn_pqr_kv *kv = &m->key_value_metadata[k];
-        j_open(o, NULL, '{');
-        j_str_n(o, "key", kv->key, kv->key_len);
-        j_str_n(o, "value", kv->value, kv->value_len);
-        j_close(o, '}');
+        kn_cli_j_open(o, NULL, '{');
+        kn_cli_j_str_n(o, "key", kv->key, kv->key_len);
+        kn_cli_j_str_n(o, "value", kv->value, kv->value_len);
+        kn_cli_j_close(o, '}');
     }
-    j_close(o, ']');
+    kn_cli_j_close(o, ']');
     json_schema(o, m);
     if (m->has_column_orders) {
-        j_open(o, "column_orders", '[');
+        kn_cli_j_open(o, "column_orders", '[');
         for (size_t k = 0; k < m->num_column_orders; k++)
-            j_str(o, NULL, order_text(m->column_orders[k], &nb));
-        j_close(o, ']');
+            kn_cli_j_str(o, NULL, order_text(m->column_orders[k], &nb));
+        kn_cli_j_close(o, ']');
     } else {
-        j_str(o, "column_orders", NULL);
+        kn_cli_j_str(o, "column_orders", NULL);
     }
-    j_open(o, "row_groups", '[');
+    kn_cli_j_open(o, "row_groups", '[');
     for (size_t g = 0; g < m->num_row_groups; g++) {
         const kn_pqr_row_group *rg = &m->row_groups[g];
-        j_open(o, NULL, '{');
-        j_int(o, "num_rows", rg->num_rows);
-        j_int(o, "total_byte_size", rg->total_byte_size);
-        j_opt_int(o, "total_compressed_size", rg->has_total_compressed_size, rg->total_compressed_size);
-        j_opt_int(o, "file_offset", rg->has_file_offset, rg->file_offset);
-        j_opt_int(o, "ordinal", rg->has_ordinal, rg->ordinal);
+        kn_cli_j_open(o, NULL, '{');
+        kn_cli_j_int(o, "num_rows", rg->num_rows);
+        kn_cli_j_int(o, "total_byte_size", rg->total_byte_size);
+        kn_cli_j_opt_int(o, "total_compressed_size", rg->has_total_compressed_size, rg->total_compressed_size);
+        kn_cli_j_opt_int(o, "file_offset", rg->has_file_offset, rg->file_offset);
+        kn_cli_j_opt_int(o, "ordinal", rg->has_ordinal, rg->ordinal);
         if (rg->has_sorting_columns) {
-            j_open(o, "sorting_columns", '[');
+            kn_cli_j_open(o, "sorting_columns", '[');
             for (size_t s = 0; s < rg->num_sorting_columns; s++) {
-                j_open(o, NULL, '{');
-                j_int(o, "column_idx", rg->sorting_columns[s].column_idx);
-                j_bool(o, "descending", rg->sorting_columns[s].descending);
-                j_bool(o, "nulls_first", rg->sorting_columns[s].nulls_first);
-                j_close(o, '}');
+                kn_cli_j_open(o, NULL, '{');
+                int32_t idx = rg->sorting_columns[s].column_idx;
+                kn_cli_j_int(o, "column_idx", idx);
+                kn_cli_j_str(o, "column", idx >= 0 && (size_t)idx < m->num_leaves ? m->leaves[idx].path : NULL);
+                kn_cli_j_bool(o, "descending", rg->sorting_columns[s].descending);
+                kn_cli_j_bool(o, "nulls_first", rg->sorting_columns[s].nulls_first);
+                kn_cli_j_close(o, '}');
             }
-            j_close(o, ']');
+            kn_cli_j_close(o, ']');
         }
-        j_open(o, "columns", '[');
+        kn_cli_j_open(o, "columns", '[');
         for (size_t c = 0; c < rg->num_columns; c++) {
-            j_open(o, NULL, '{');
+            kn_cli_j_open(o, NULL, '{');
             json_chunk(o, m, c, &rg->columns[c], tmp);
+            kn_cli_show_page_index(o, src, &m->schema[m->leaves[c].element], &rg->columns[c], true, opt->pages, tmp,
+                                   page_failed);
             if (opt->pages) {
                 page_walk w;
                 walk_pages(o, src, &m->schema[m->leaves[c].element], &rg->columns[c].meta_data, scratch, tmp, true, &w);
                 if (w.failed) *page_failed = true;
             }
-            j_close(o, '}');
+            kn_cli_j_close(o, '}');
         }
-        j_close(o, ']');
-        j_close(o, '}');
+        kn_cli_j_close(o, ']');
+        kn_cli_j_close(o, '}');
     }
-    j_close(o, ']');
-    j_close(o, '}');
-    out_bytes(o, "\n", 1);
+    kn_cli_j_close(o, ']');
+    kn_cli_j_close(o, '}');
+    kn_cli_out_bytes(o, "\n", 1);
 }
 
 static kn_status parse_options(int argc, char **argv, inspect_opts *opt, bool *help, kn_error *err) {
@@ -719,9 +655,8 @@ int kn_cli_inspect(int argc, char **argv) {
     st = kn_file_source_open(opt.path, &src, &err);
     if (st == KN_OK) st = kn_pqr_meta_read(src, &m, &err);
     if (st == KN_OK) st = refuse_encrypted(m, opt.path, &err);
-    out_t o;
-    memset(&o, 0, sizeof o);
-    o.ok = true;
+    kn_cli_out o;
+    kn_cli_out_init(&o);
     kn_buf scratch = KN_BUF_INIT, tmp = KN_BUF_INIT;
     bool page_failed = false;
     if (st == KN_OK) {

@@ -20,6 +20,7 @@
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_sort_cols.h"
+#include "kn_sorting_columns.h"
 #include "kn_store_local.h"
 
 void kn_convert_options_init(kn_convert_options *opt) {
@@ -250,6 +251,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
      * the number of folders (kn_part_pipeline.h); --max-open-partitions 0 asks for the sort. */
     bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && opt->max_open_partitions > 0;
     r.pq = opt->parquet;
+    kn_sorting_columns_set(&r.pq, schema, lo.file_schema, lo.sort_cols, lo.num_sort_cols);
     /* The clustered write merges on one thread into one writer at a time; the other threads
      * encode and compress that writer's columns (the bytes do not change). The streaming write
      * schedules its columns itself. */

@@ -9,6 +9,7 @@
 #include "kn_pq_codec.h"
 #include "kn_pq_dict.h"
 #include "kn_pq_format.h"
+#include "kn_pq_page_index.h"
 #include "kn_pq_plain.h"
 #include "kn_pq_rle.h"
 #include "kn_pq_stats.h"
@@ -32,7 +33,13 @@ struct kn_pq_column {
 
     bool use_dict;  /* the chunk is still adding to its dictionary */
     kn_pq_dict dict;
-    kn_pq_stats stats;
+    kn_pq_stats stats;      /* the chunk's: each page's folded in as the page ends */
+    kn_pq_stats page_stats; /* the page in progress's (PLAIN pages: as values come; dictionary
+                               pages: from the entries their indices use, when they end) */
+    kn_pq_page_index index; /* the chunk's data pages so far */
+    uint64_t rows_flushed;  /* rows in the chunk's finished pages */
+    uint64_t *seen;         /* scratch: one bit per dictionary entry, for a page's bounds */
+    size_t seen_words;
 
     /* The page being built. */
     bool page_dict;      /* its values are dictionary indices */
@@ -56,8 +63,10 @@ struct kn_pq_column {
     uint32_t pages_dict, pages_plain;
     kn_pq_stats_out stats_out;
     /* The dictionary's probe (dict_pays): rows and present values put so far in the chunk, and
-     * their PLAIN size. */
+     * their PLAIN size; the row count at which the next full probe looks (UINT64_MAX once it
+     * has judged). */
     uint64_t dict_rows, dict_values, dict_plain;
+    uint64_t dict_probe_at;
 };
 
 kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
@@ -71,6 +80,7 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
     c->dict_enabled = opt->dictionary;
     c->dict_limit = opt->dictionary_page_bytes;
     kn_pq_stats_init(&c->stats, leaf->order, leaf->width);
+    kn_pq_stats_init(&c->page_stats, leaf->order, leaf->width);
     kn_status st = kn_pq_codec_ctx_create(opt->codec, opt->compression_level, &c->codec, err);
     if (st == KN_OK && leaf->dictionary && opt->dictionary) {
         st = kn_pq_dict_init(&c->dict, leaf->width, opt->dictionary_page_bytes, err);
@@ -85,7 +95,7 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
         kn_pq_column_free(c);
         return st;
     }
-    c->page_dict = c->use_dict;
+    kn_pq_column_reset(c);
     *out = c;
     return KN_OK;
 }
@@ -95,6 +105,9 @@ void kn_pq_column_free(kn_pq_column *c) {
     kn_pq_codec_ctx_free(c->codec);
     kn_pq_dict_release(&c->dict);
     kn_pq_stats_release(&c->stats);
+    kn_pq_stats_release(&c->page_stats);
+    kn_pq_page_index_release(&c->index);
+    kn_free(c->seen);
     kn_buf_free(&c->page_valid);
     kn_buf_free(&c->page_values);
     kn_free(c->page_idx);
@@ -212,7 +225,51 @@ static kn_status nomem(kn_error *err) {
 
 static void put_u32le(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static kn_status flush_page(kn_pq_column *c, kn_error *err) {
+/* A dictionary page's statistics: every entry its indices use, folded in once (a page of a
+ * million rows may use a few hundred entries), and for DOUBLE its NaN values counted one by one
+ * when a NaN entry is among them. The entries are marked in a bitmap first, in a loop without
+ * branches, and folded in index order after: bounds do not depend on the order they are met
+ * in (zeros are signed when written). The chunk's statistics are its pages' folded together, so
+ * they hold exactly the entries the chunk uses, as before pages had their own. */
+static kn_status page_stats_from_indices(kn_pq_column *c, kn_error *err) {
+    const kn_pq_dict *d = &c->dict;
+    size_t words = ((size_t)d->count + 63) / 64;
+    if (words > c->seen_words) {
+        uint64_t *p = kn_realloc(c->seen, words * sizeof *p);
+        if (!p) return nomem(err);
+        c->seen = p;
+        c->seen_words = words;
+    }
+    uint64_t *seen = c->seen;
+    memset(seen, 0, words * sizeof *seen);
+    const uint32_t *idx = c->page_idx;
+    for (size_t i = 0; i < c->page_present; i++) seen[idx[i] >> 6] |= (uint64_t)1 << (idx[i] & 63);
+    kn_pq_stats *ps = &c->page_stats;
+    uint64_t nans = ps->nan_count;
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t m = seen[w]; m; m &= m - 1) {
+            uint32_t e = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+            size_t len;
+            const uint8_t *v = kn_pq_dict_entry(d, e, &len);
+            if (d->width) kn_pq_stats_update_fixed(ps, v, NULL, 0, 1);
+            else KN_TRY(kn_pq_stats_update_one(ps, v, len, err));
+        }
+    }
+    if (ps->nan_count != nans) {
+        /* Each NaN entry was counted once above; count its every use instead. */
+        uint64_t n = 0;
+        for (size_t i = 0; i < c->page_present; i++) {
+            double x;
+            memcpy(&x, d->values.data + (size_t)idx[i] * 8, 8);
+            n += x != x;
+        }
+        ps->nan_count = nans + n;
+    }
+    return KN_OK;
+}
+
+/* Ends the page in progress; `last` when it is the chunk's last page. */
+static kn_status flush_page(kn_pq_column *c, bool last, kn_error *err) {
     if (c->page_rows == 0) return KN_OK;
     kn_buf_clear(&c->body);
     if (c->leaf.nullable) {
@@ -223,11 +280,17 @@ static kn_status flush_page(kn_pq_column *c, kn_error *err) {
         put_u32le(c->body.data, (uint32_t)n); /* data page V1 puts the levels' length first */
         c->body.len = 4 + n;
     }
-    bool dict = c->page_dict && c->dict.count > 0;
+    /* A page of nulls only, cut while the chunk is still on its dictionary and before its first
+     * entry (a million leading nulls), is a dictionary page of no indices too: as PLAIN it would
+     * come before the chunk's dictionary pages. Should the whole chunk stay null after it, its
+     * dictionary page is empty, as arrow-rs writes for such chunks; a chunk that is null in one
+     * page, or whose first value overflows the dictionary, stays PLAIN with no dictionary page. */
+    bool dict = c->page_dict && (c->dict.count > 0 || c->pages_dict > 0 || (!last && !c->dict.full));
+    if (c->page_dict && c->page_present) KN_TRY(page_stats_from_indices(c, err));
     const uint8_t *src;
     size_t len;
     if (dict) {
-        int bw = kn_pq_bit_width(c->dict.count - 1);
+        int bw = c->dict.count ? kn_pq_bit_width(c->dict.count - 1) : 0;
         if (!kn_buf_reserve(&c->body, 1 + kn_pq_rle_bound(c->page_present, bw))) return nomem(err);
         uint8_t *p = c->body.data + c->body.len;
         p[0] = (uint8_t)bw; /* RLE_DICTIONARY data starts with the bit width, no length */
@@ -268,6 +331,7 @@ static kn_status flush_page(kn_pq_column *c, kn_error *err) {
     kn_tc_struct_end(&t);
     KN_TRY(kn_tc_status(&t, err));
 
+    uint64_t at = c->chunk_data.len;
     if (!kn_buf_append(&c->chunk_data, c->hdr.data, c->hdr.len) ||
         !kn_buf_append(&c->chunk_data, payload, payload_len))
         return nomem(err);
@@ -276,6 +340,11 @@ static kn_status flush_page(kn_pq_column *c, kn_error *err) {
         c->pages_dict++;
     else
         c->pages_plain++;
+    KN_TRY(kn_pq_page_index_add(&c->index, at, (uint32_t)(c->hdr.len + payload_len), c->rows_flushed, c->page_present,
+                                &c->page_stats, err));
+    KN_TRY(kn_pq_stats_merge(&c->stats, &c->page_stats, err));
+    kn_pq_stats_reset(&c->page_stats);
+    c->rows_flushed += c->page_rows;
 
     c->page_rows = c->page_present = c->page_nulls = 0;
     kn_buf_clear(&c->page_values);
@@ -345,23 +414,7 @@ static kn_status add_levels(kn_pq_column *c, const uint8_t *validity, size_t off
     }
     c->page_rows += n;
     c->page_nulls += nulls;
-    kn_pq_stats_add_nulls(&c->stats, nulls);
-    return KN_OK;
-}
-
-static kn_status stats_from_new_entries(kn_pq_column *c, uint32_t first, kn_error *err) {
-    kn_pq_dict *d = &c->dict;
-    if (d->count == first) return KN_OK;
-    if (d->width) {
-        kn_pq_stats_update_fixed(&c->stats, d->values.data + (size_t)first * (size_t)d->width, NULL, 0,
-                                 d->count - first);
-        return KN_OK;
-    }
-    for (uint32_t e = first; e < d->count; e++) {
-        size_t len;
-        const uint8_t *p = kn_pq_dict_entry(d, e, &len);
-        KN_TRY(kn_pq_stats_update_one(&c->stats, p, len, err));
-    }
+    kn_pq_stats_add_nulls(&c->page_stats, nulls);
     return KN_OK;
 }
 
@@ -380,6 +433,14 @@ static kn_status stats_from_new_entries(kn_pq_column *c, uint32_t first, kn_erro
  * still get the full probe, since a dictionary of 20,000 values pays over a large chunk though
  * few repeats show in its first rows. */
 #define DICT_EARLY_ROWS 4096
+
+/* Neither look judges on fewer present values than this: with none at all an empty dictionary
+ * "does not pay" against empty PLAIN bytes, and with a handful every value is new. A column whose
+ * first rows are null (sparse columns, or nulls sorted first) would otherwise lose its dictionary
+ * for the whole chunk. The early look is then skipped, and the full probe waits another
+ * DICT_PROBE_ROWS rows, as often as it takes; where the probes fall still depends only on the
+ * chunk's rows. */
+#define DICT_JUDGE_VALUES 1024
 
 static bool dict_all_but_unique(const kn_pq_column *c) {
     return c->dict_values > 0 && (uint64_t)c->dict.count * 16 > c->dict_values * 15;
@@ -401,7 +462,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
     const size_t w = (size_t)c->leaf.width;
     size_t done = 0;
     while (done < n) {
-        if (c->page_rows >= KN_PQ_PAGE_MAX_ROWS) KN_TRY(flush_page(c, err));
+        if (c->page_rows >= KN_PQ_PAGE_MAX_ROWS) KN_TRY(flush_page(c, false, err));
         size_t want = n - done;
         if (want > KN_PQ_PAGE_MAX_ROWS - c->page_rows) want = KN_PQ_PAGE_MAX_ROWS - c->page_rows;
         const uint8_t *v = vals ? vals + done * w : NULL;
@@ -417,7 +478,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
                 size_t bw = (size_t)kn_pq_bit_width(c->dict.count);
                 if (bw == 0) bw = 1;
                 if (c->page_present * bw >= c->page_bytes * 8) {
-                    KN_TRY(flush_page(c, err));
+                    KN_TRY(flush_page(c, false, err));
                     continue;
                 }
             }
@@ -427,8 +488,8 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
              * however the rows come. */
             if (c->dict_rows < DICT_EARLY_ROWS && want > DICT_EARLY_ROWS - c->dict_rows)
                 want = DICT_EARLY_ROWS - c->dict_rows;
-            else if (c->dict_rows < DICT_PROBE_ROWS && want > DICT_PROBE_ROWS - c->dict_rows)
-                want = DICT_PROBE_ROWS - c->dict_rows;
+            else if (c->dict_rows < c->dict_probe_at && want > c->dict_probe_at - c->dict_rows)
+                want = c->dict_probe_at - c->dict_rows;
             if (c->page_present + want > c->idx_cap) {
                 size_t cap = c->idx_cap ? c->idx_cap : 4096;
                 while (cap < c->page_present + want) cap *= 2;
@@ -436,7 +497,6 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
                 if (!p) return nomem(err);
                 c->page_idx = p, c->idx_cap = cap;
             }
-            uint32_t first = c->dict.count;
             size_t nidx = c->page_present;
             took = w ? kn_pq_dict_put_fixed(&c->dict, v, validity, voff + done, want, c->page_idx, &nidx, err)
                      : kn_pq_dict_put_bytes(&c->dict, o, bytes, validity, voff + done, want, c->page_idx, &nidx, err);
@@ -445,16 +505,24 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             c->page_present = nidx;
             c->dict_plain += w ? present * w : (uint64_t)(o[took] - o[0]) + 4 * (uint64_t)present;
             c->dict_values += present;
-            bool probe = c->dict_rows < DICT_PROBE_ROWS && c->dict_rows + took >= DICT_PROBE_ROWS;
-            bool early = c->dict_rows < DICT_EARLY_ROWS && c->dict_rows + took >= DICT_EARLY_ROWS;
+            bool probe = c->dict_rows < c->dict_probe_at && c->dict_rows + took >= c->dict_probe_at;
+            bool early = c->dict_rows < DICT_EARLY_ROWS && c->dict_rows + took >= DICT_EARLY_ROWS &&
+                         c->dict_values >= DICT_JUDGE_VALUES;
             c->dict_rows += took;
-            KN_TRY(stats_from_new_entries(c, first, err));
+            if (probe) {
+                if (c->dict_values < DICT_JUDGE_VALUES) {
+                    c->dict_probe_at += DICT_PROBE_ROWS;
+                    probe = false;
+                } else {
+                    c->dict_probe_at = UINT64_MAX;
+                }
+            }
             KN_TRY(add_levels(c, validity, voff + done, took, err));
             done += took;
             if (c->dict.full || (probe && !dict_pays(c)) || (early && dict_all_but_unique(c))) {
                 /* Past the bound, or not worth it: this page ends as it is, and the rest of the
                  * chunk is PLAIN. */
-                KN_TRY(flush_page(c, err));
+                KN_TRY(flush_page(c, false, err));
                 c->use_dict = c->page_dict = false;
             }
             continue;
@@ -472,7 +540,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             }
             took = i;
             if (took == 0) {
-                KN_TRY(flush_page(c, err));
+                KN_TRY(flush_page(c, false, err));
                 continue;
             }
             if (!kn_buf_reserve(&c->page_values, bytes_in)) return nomem(err);
@@ -486,10 +554,10 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             }
             c->page_values.len += bytes_in;
             c->page_present += present;
-            KN_TRY(kn_pq_stats_update_bytes(&c->stats, o, bytes, validity, voff + done, took, err));
+            KN_TRY(kn_pq_stats_update_bytes(&c->page_stats, o, bytes, validity, voff + done, took, err));
             KN_TRY(add_levels(c, validity, voff + done, took, err));
             done += took;
-            if (took < want) KN_TRY(flush_page(c, err));
+            if (took < want) KN_TRY(flush_page(c, false, err));
             continue;
         }
 
@@ -498,7 +566,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
         size_t used = boolean ? c->page_present / 8 : c->page_values.len;
         size_t unit = boolean ? 1 : w; /* bytes a value adds to the encoded page, roughly */
         if (used + unit > c->page_bytes && c->page_present) {
-            KN_TRY(flush_page(c, err));
+            KN_TRY(flush_page(c, false, err));
             continue;
         }
         size_t k = c->page_bytes > used ? (c->page_bytes - used) / unit : 1;
@@ -510,7 +578,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
                                          c->page_values.data + c->page_values.len);
         c->page_values.len += added;
         c->page_present += added / w;
-        kn_pq_stats_update_fixed(&c->stats, v, validity, voff + done, want);
+        kn_pq_stats_update_fixed(&c->page_stats, v, validity, voff + done, want);
         KN_TRY(add_levels(c, validity, voff + done, want, err));
         done += want;
     }
@@ -560,7 +628,7 @@ kn_status kn_pq_column_write(kn_pq_column *c, const kn_column *col, size_t row, 
 /* ---- the chunk --------------------------------------------------------------------------- */
 
 kn_status kn_pq_column_finish(kn_pq_column *c, kn_error *err) {
-    KN_TRY(flush_page(c, err));
+    KN_TRY(flush_page(c, true, err));
     kn_buf_clear(&c->chunk_dict);
     c->unc_dict = 0;
     if (c->pages_dict) {
@@ -668,6 +736,8 @@ void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc 
     write_meta(&v, file_offset, t);
 }
 
+const kn_pq_page_index *kn_pq_column_page_index(const kn_pq_column *c) { return &c->index; }
+
 void kn_pq_chunk_write_meta(const kn_pq_chunk *ch, uint64_t file_offset, kn_tc *t) {
     meta_view v = {ch->name, ch->physical, ch->codec, ch->rows, ch->unc_dict, ch->unc_data,
                    ch->dict.len, ch->data.len, ch->pages_dict, ch->pages_plain, &ch->stats};
@@ -678,6 +748,9 @@ void kn_pq_column_reset(kn_pq_column *c) {
     c->use_dict = c->page_dict = kn_pq_dict_ready(&c->dict);
     if (kn_pq_dict_ready(&c->dict)) kn_pq_dict_clear(&c->dict);
     kn_pq_stats_reset(&c->stats);
+    kn_pq_stats_reset(&c->page_stats);
+    kn_pq_page_index_reset(&c->index, c->leaf.order, c->leaf.width);
+    c->rows_flushed = 0;
     c->page_rows = c->page_present = c->page_nulls = 0;
     kn_buf_clear(&c->page_values);
     kn_buf_clear(&c->chunk_data);
@@ -686,6 +759,7 @@ void kn_pq_column_reset(kn_pq_column *c) {
     c->unc_data = c->unc_dict = 0;
     c->pages_dict = c->pages_plain = 0;
     c->dict_rows = c->dict_values = c->dict_plain = 0;
+    c->dict_probe_at = DICT_PROBE_ROWS;
 }
 
 uint64_t kn_pq_column_buffered(const kn_pq_column *c) {
@@ -707,6 +781,8 @@ kn_status kn_pq_column_retarget(kn_pq_column *c, const kn_pq_leaf *leaf, kn_erro
     }
     kn_pq_stats_release(&c->stats);
     kn_pq_stats_init(&c->stats, leaf->order, leaf->width);
+    kn_pq_stats_release(&c->page_stats);
+    kn_pq_stats_init(&c->page_stats, leaf->order, leaf->width);
     c->leaf = *leaf;
     kn_pq_column_reset(c);
     return KN_OK;
@@ -746,6 +822,9 @@ void kn_pq_column_take(kn_pq_column *c, kn_pq_chunk *out) {
     out->pages_dict = c->pages_dict;
     out->pages_plain = c->pages_plain;
     out->stats = c->stats_out;
+    kn_pq_page_index ti = out->index;
+    out->index = c->index;
+    c->index = ti;
     copy_bound(&out->stats.min, out->stats.min_len, out->stats.min_buf, sizeof out->stats.min_buf);
     copy_bound(&out->stats.max, out->stats.max_len, out->stats.max_buf, sizeof out->stats.max_buf);
     kn_pq_column_reset(c);
@@ -754,6 +833,7 @@ void kn_pq_column_take(kn_pq_column *c, kn_pq_chunk *out) {
 void kn_pq_chunk_release(kn_pq_chunk *ch) {
     kn_buf_free(&ch->dict);
     kn_buf_free(&ch->data);
+    kn_pq_page_index_release(&ch->index);
     memset(ch, 0, sizeof *ch);
 }
 

@@ -10,7 +10,8 @@
  * `encoding_stats` say which pages are which. The same fallback happens after the chunk's first
  * 32768 rows when the dictionary does not pay (its indices plus its own bytes not smaller than
  * the values PLAIN: parquet-java's rule), so columns of mostly distinct values stop paying for a
- * hash table early. Statistics cover exactly the chunk's values.
+ * hash table early. Statistics cover exactly the chunk's values, and each data page's its own:
+ * the chunk's page index (kn_pq_page_index.h) is built page by page and goes with the chunk.
  *
  * Each column writer owns all of its state (buffers, dictionary, codec context): writers of
  * different columns share nothing, so they may run on different threads. One writer is not
@@ -28,6 +29,7 @@
 #include "kn_column.h"
 #include "kn_buf.h"
 #include "kn_pq_dict.h"
+#include "kn_pq_page_index.h"
 #include "kn_pq_schema.h"
 #include "kn_pq_stats.h"
 #include "kn_pq_thrift.h"
@@ -92,8 +94,11 @@ typedef struct kn_pq_chunk_bytes {
 void kn_pq_column_bytes(const kn_pq_column *c, kn_pq_chunk_bytes *out);
 
 /* Writes the finished chunk's ColumnChunk struct, as a list element, for a chunk whose first
- * byte is at `file_offset`. */
+ * byte is at `file_offset`. Its last field is ColumnMetaData (3): the file writer splices the
+ * page index fields (4-7) in before its STOP byte. */
 void kn_pq_column_write_meta(const kn_pq_column *c, uint64_t file_offset, kn_tc *t);
+/* The finished chunk's page index (borrowed until the next reset). */
+const kn_pq_page_index *kn_pq_column_page_index(const kn_pq_column *c);
 
 /* Starts the next chunk, keeping every buffer for reuse. */
 void kn_pq_column_reset(kn_pq_column *c);
@@ -113,6 +118,7 @@ typedef struct kn_pq_chunk {
     uint64_t unc_dict, unc_data; /* uncompressed sizes, page headers included */
     uint32_t pages_dict, pages_plain;
     kn_pq_stats_out stats;   /* self-contained (bounds copied into its own buffers) */
+    kn_pq_page_index index;  /* its data pages' index; owned */
 } kn_pq_chunk;
 
 /* Moves the finished chunk (after kn_pq_column_finish) into `out`, whose old buffers the
@@ -135,8 +141,11 @@ uint64_t kn__pq_estimate_bits(const kn_pq_leaf *leaves, size_t n, const kn_batch
  * leaf (kn_pq_column_check): KN_E_USAGE for a schema mismatch, KN_E_DATA for a value. */
 kn_status kn__pq_check_batch(const kn_pq_leaf *leaves, size_t n, const kn_batch *batch, kn_error *err);
 
-/* Checks writer options (codec and level, page, row group and dictionary sizes, metadata). */
+/* Checks writer options (codec and level, page, row group and dictionary sizes, metadata,
+ * sorting columns listed once each). */
 kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err);
+/* Checks that the sorting columns are leaves of a schema of `ncols` columns. */
+kn_status kn__pq_check_sorting(const kn_pq_options *o, size_t ncols, kn_error *err);
 
 /* For the file writer: an encoded row group's chunks, one per column (borrowed), or NULL while a
  * column is not encoded. */

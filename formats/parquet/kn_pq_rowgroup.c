@@ -57,6 +57,7 @@ kn_status kn_pq_layout_create(const kn_schema *schema, const kn_pq_options *opt,
     /* The same checks as kn_pq_writer_create. */
     KN_TRY(kn__pq_check_options(opt, err));
     KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE, "a Parquet file needs at least one column");
+    KN_TRY(kn__pq_check_sorting(opt, schema->num_fields, err));
     for (size_t i = 0; i < schema->num_fields; i++) {
         kn_pq_leaf probe;
         KN_TRY(kn_pq_leaf_init(&schema->fields[i], opt->timestamp_int96, &probe, err));

@@ -13,6 +13,7 @@ void kn_pq_stats_init(kn_pq_stats *s, kn_pq_order order, int width) {
 void kn_pq_stats_reset(kn_pq_stats *s) {
     s->has = false;
     s->null_count = 0;
+    s->nan_count = 0;
     kn_buf_clear(&s->min_bytes);
     kn_buf_clear(&s->max_bytes);
 }
@@ -80,13 +81,19 @@ static void update_double(kn_pq_stats *s, const uint8_t *values, const uint8_t *
     const double *v = (const double *)(const void *)values;
     double lo = INFINITY, hi = -INFINITY;
     bool any = false;
+    uint64_t nans = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!present(validity, bit_offset + i) || isnan(v[i])) continue;
+        if (!present(validity, bit_offset + i)) continue;
+        if (isnan(v[i])) {
+            nans++;
+            continue;
+        }
         /* -0.0 == +0.0, so whichever came first stays; finish() writes the signs the spec asks. */
         if (!any || v[i] < lo) lo = v[i];
         if (!any || v[i] > hi) hi = v[i];
         any = true;
     }
+    s->nan_count += nans;
     if (!any) return;
     if (!s->has) {
         memcpy(s->min, &lo, 8);
@@ -175,6 +182,48 @@ kn_status kn_pq_stats_update_one(kn_pq_stats *s, const uint8_t *p, size_t len, k
     if (kn_pq_bytes_cmp(p, len, s->max_bytes.data, s->max_bytes.len) > 0)
         KN_TRY(set_bytes(&s->max_bytes, p, len, err));
     return KN_OK;
+}
+
+kn_status kn_pq_stats_merge(kn_pq_stats *dst, const kn_pq_stats *src, kn_error *err) {
+    dst->null_count += src->null_count;
+    dst->nan_count += src->nan_count;
+    if (!src->has) return KN_OK;
+    if (src->order == KN_PQ_ORDER_BYTES) {
+        KN_TRY(kn_pq_stats_update_one(dst, src->min_bytes.data ? src->min_bytes.data : (const uint8_t *)"", src->min_bytes.len, err));
+        return kn_pq_stats_update_one(dst, src->max_bytes.data ? src->max_bytes.data : (const uint8_t *)"", src->max_bytes.len, err);
+    }
+    /* Bounds are never NaN, so these count none. */
+    kn_pq_stats_update_fixed(dst, src->min, NULL, 0, 1);
+    kn_pq_stats_update_fixed(dst, src->max, NULL, 0, 1);
+    return KN_OK;
+}
+
+static int64_t le_signed(const uint8_t *p, size_t len) {
+    uint64_t v = 0;
+    for (size_t i = len; i > 0; i--) v = v << 8 | p[i - 1];
+    if (len && len < 8 && (p[len - 1] & 0x80)) v |= ~(uint64_t)0 << (8 * len);
+    return (int64_t)v;
+}
+
+int kn_pq_value_cmp(kn_pq_order order, int width, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+    switch (order) {
+    case KN_PQ_ORDER_BOOL: return (a[0] > b[0]) - (a[0] < b[0]);
+    case KN_PQ_ORDER_I32:
+    case KN_PQ_ORDER_I64: {
+        int64_t x = le_signed(a, alen), y = le_signed(b, blen);
+        return (x > y) - (x < y);
+    }
+    case KN_PQ_ORDER_DOUBLE: {
+        double x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return (x > y) - (x < y);
+    }
+    case KN_PQ_ORDER_FLBA_SIGNED: return flba_signed_cmp(a, b, width);
+    case KN_PQ_ORDER_BYTES: return kn_pq_bytes_cmp(a, alen, b, blen);
+    case KN_PQ_ORDER_NONE: break;
+    }
+    return 0;
 }
 
 /* ---- truncation of long string bounds ---------------------------------------------------- */
@@ -282,6 +331,8 @@ static size_t round_up(const uint8_t *p, size_t len, uint8_t *out) {
 void kn_pq_stats_finish(const kn_pq_stats *s, kn_pq_stats_out *o) {
     memset(o, 0, offsetof(kn_pq_stats_out, min_buf));
     o->null_count = s->null_count;
+    o->has_nan_count = s->order == KN_PQ_ORDER_DOUBLE;
+    o->nan_count = s->nan_count;
     if (!s->has || s->order == KN_PQ_ORDER_NONE) return;
     o->has_min = o->has_max = true;
     o->min_exact = o->max_exact = true;
@@ -348,5 +399,6 @@ void kn_pq_stats_write(kn_tc *t, int16_t id, const kn_pq_stats_out *o) {
     if (o->has_min) kn_tc_field_binary(t, 6, o->min, o->min_len);
     if (o->has_max) kn_tc_field_bool(t, 7, o->max_exact);
     if (o->has_min) kn_tc_field_bool(t, 8, o->min_exact);
+    if (o->has_nan_count) kn_tc_field_i64(t, 9, (int64_t)o->nan_count);
     kn_tc_struct_end(t);
 }

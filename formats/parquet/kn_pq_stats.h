@@ -11,7 +11,12 @@
  *   BOOLEAN          false < true
  *   INT96            undefined: only the null count is written
  * The deprecated `min`/`max` fields are written only for the signed numeric types, whose old
- * signed byte-wise meaning agrees with the new order. */
+ * signed byte-wise meaning agrees with the new order. DOUBLE statistics also count NaN values
+ * (Statistics.nan_count, field 9): parquet.thrift asks writers using TYPE_ORDER for floating point
+ * to set it, even when it is 0, so readers know the bounds were taken over the non-NaN values.
+ *
+ * The same struct serves a chunk and each of its pages: the column writer keeps a page's values
+ * in one (for the page index) and folds it into the chunk's when the page ends. */
 #ifndef KN_PQ_STATS_H
 #define KN_PQ_STATS_H
 
@@ -41,6 +46,7 @@ typedef struct kn_pq_stats {
     int width;           /* bytes per value for the fixed-width orders */
     bool has;            /* a present, non-NaN value was seen */
     uint64_t null_count;
+    uint64_t nan_count;  /* DOUBLE only */
     uint8_t min[16], max[16]; /* fixed-width bounds, in the physical (PLAIN) layout */
     kn_buf min_bytes, max_bytes; /* BYTES bounds, full length (owned) */
 } kn_pq_stats;
@@ -62,12 +68,16 @@ kn_status kn_pq_stats_update_bytes(kn_pq_stats *s, const uint32_t *offsets, cons
 /* One value of any order (`len` == width for the fixed ones). */
 kn_status kn_pq_stats_update_one(kn_pq_stats *s, const uint8_t *p, size_t len, kn_error *err);
 static inline void kn_pq_stats_add_nulls(kn_pq_stats *s, uint64_t n) { s->null_count += n; }
+/* Folds `src` (same order) into `dst`: bounds, null and NaN counts. */
+kn_status kn_pq_stats_merge(kn_pq_stats *dst, const kn_pq_stats *src, kn_error *err);
 
 /* The bounds as written: PLAIN bytes of the value (no length prefix for strings). */
 typedef struct kn_pq_stats_out {
     bool has_min, has_max;
     bool min_exact, max_exact;
     bool deprecated; /* also write the old min/max fields */
+    bool has_nan_count; /* DOUBLE: write nan_count */
+    uint64_t nan_count;
     const uint8_t *min, *max; /* point into the stats or into the bufs below */
     size_t min_len, max_len;
     uint64_t null_count;
@@ -83,5 +93,9 @@ void kn_pq_stats_write(kn_tc *t, int16_t id, const kn_pq_stats_out *o);
 
 /* Compares byte strings as unsigned bytes, a prefix before a longer string. */
 int kn_pq_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/* Compares two bounds as written (kn_pq_stats_out: PLAIN bytes, `width` bytes for the fixed
+ * orders) in `order`: <0, 0, >0. -0.0 and +0.0 are equal; KN_PQ_ORDER_NONE compares equal. */
+int kn_pq_value_cmp(kn_pq_order order, int width, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 #endif

@@ -56,6 +56,11 @@ void kn_tc_struct_end(kn_tc *t) {
     if (t->depth > 0) t->depth--;
 }
 
+void kn_tc_struct_resume(kn_tc *t, int16_t last_id) {
+    kn_tc_struct_begin(t);
+    if (!t->failed) t->last[t->depth] = last_id;
+}
+
 void kn_tc_field_begin(kn_tc *t, int16_t id, uint8_t type) {
     uint8_t *p = room(t, 4);
     if (!p || t->depth <= 0 || t->depth > KN_TC_MAX_DEPTH) {
@@ -158,3 +163,11 @@ void kn_tc_field_list_begin(kn_tc *t, int16_t id, uint8_t elem_type, size_t coun
 void kn_tc_i32(kn_tc *t, int32_t v) { put_varint(t, kn_tc_zigzag32(v)); }
 
 void kn_tc_i64(kn_tc *t, int64_t v) { put_varint(t, kn_tc_zigzag64(v)); }
+
+void kn_tc_bool(kn_tc *t, bool v) {
+    uint8_t *p = room(t, 1);
+    if (p) {
+        *p++ = v ? KN_TC_BOOL_TRUE : KN_TC_BOOL_FALSE;
+        commit(t, p);
+    }
+}

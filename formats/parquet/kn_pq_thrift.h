@@ -36,6 +36,10 @@ kn_status kn_tc_status(const kn_tc *t, kn_error *err);
  * Closes it with the STOP byte. */
 void kn_tc_struct_begin(kn_tc *t);
 void kn_tc_struct_end(kn_tc *t);
+/* Opens a struct whose fields up to `last_id` were encoded elsewhere and whose remaining fields
+ * (and STOP) follow here: the file writer splices a ColumnChunk's page index fields in once the
+ * index's place in the file is known. */
+void kn_tc_struct_resume(kn_tc *t, int16_t last_id);
 
 /* Fields of the struct that is open. Ids must be positive. */
 void kn_tc_field_begin(kn_tc *t, int16_t id, uint8_t type);
@@ -58,6 +62,9 @@ void kn_tc_field_list_begin(kn_tc *t, int16_t id, uint8_t elem_type, size_t coun
 void kn_tc_list_begin(kn_tc *t, uint8_t elem_type, size_t count);
 void kn_tc_i32(kn_tc *t, int32_t v);
 void kn_tc_i64(kn_tc *t, int64_t v);
+/* A bool list element: one byte, 1 for true and 2 for false (the compact protocol's type codes,
+ * as Thrift's own Java and C++ encoders write; list headers name them KN_TC_BOOL_TRUE). */
+void kn_tc_bool(kn_tc *t, bool v);
 void kn_tc_binary(kn_tc *t, const void *p, size_t len);
 
 /* Raw helpers, shared with the other encoders. Each writes at `p` and returns the end. */

@@ -8,8 +8,16 @@
  * rows give the same file whatever the batch boundaries. PLAIN size bounds the encoded size from
  * above, so total_byte_size stays at or under the target.
  *
+ * Every chunk gets a page index (kn_pq_page_index.h): its ColumnIndex and OffsetIndex are
+ * serialized as its row group is appended (the chunk's place is known then), kept until the file
+ * closes, and written after the last row group and before the footer, all ColumnIndexes first,
+ * then all OffsetIndexes, in row group and column order (arrow-rs's and parquet-java's layout).
+ * Where they land is known only then, so each ColumnChunk struct is kept without its page index
+ * fields and they are spliced in as the footer is written.
+ *
  * Memory: one row group's compressed pages and dictionaries, plus the serialized RowGroup structs
- * for the footer (a few hundred bytes per column per row group). */
+ * for the footer (a few hundred bytes per column per row group) and the page indexes (some tens
+ * of bytes per page). */
 #include "kn_pq_writer.h"
 
 #include <string.h>
@@ -18,6 +26,7 @@
 #include "kn_pq_codec.h"
 #include "kn_pq_column.h"
 #include "kn_pq_format.h"
+#include "kn_pq_page_index.h"
 #include "kn_pq_pool.h"
 #include "kn_pq_rowgroup.h"
 #include "kn_pq_schema.h"
@@ -32,6 +41,14 @@
 
 /* Page and dictionary sizes must keep Thrift's i32 page sizes valid with room to spare. */
 #define MAX_PAGE_OPTION ((size_t)1 << 30)
+
+/* Where a chunk's page index fields go: its ColumnChunk struct's STOP byte in rg_meta, and its
+ * ColumnIndex (ci_len 0: none) and OffsetIndex in col_index and off_index. */
+typedef struct index_ref {
+    size_t meta_end;
+    size_t ci_at, oi_at;
+    uint32_t ci_len, oi_len;
+} index_ref;
 
 struct kn_pq_writer {
     kn_schema *schema; /* owned copy; leaves borrow its names */
@@ -53,6 +70,10 @@ struct kn_pq_writer {
     size_t num_row_groups;
     kn_buf rg_meta;    /* the finished row groups' RowGroup structs, back to back */
     kn_buf scratch;
+    kn_buf col_index;  /* every chunk's ColumnIndex so far, back to back, in file order */
+    kn_buf off_index;  /* ... and every chunk's OffsetIndex */
+    struct index_ref *refs; /* per chunk, in file order */
+    size_t num_refs, cap_refs;
     bool failed;
     kn_pq_pool *pool;  /* threads > 1: helpers encoding columns beside the caller */
     kn_status *col_st; /* ... and each column's status and error in a step */
@@ -76,6 +97,13 @@ void kn_pq_options_init(kn_pq_options *opt) {
     opt->threads = 1;
 }
 
+kn_status kn__pq_check_sorting(const kn_pq_options *o, size_t ncols, kn_error *err) {
+    for (size_t i = 0; i < o->num_sorting_columns; i++)
+        KN_RETURN_ERROR_IF(o->sorting_columns[i].column >= ncols, err, KN_E_USAGE,
+                           "sorting column %zu is past the file's %zu columns", o->sorting_columns[i].column, ncols);
+    return KN_OK;
+}
+
 kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err) {
     KN_TRY(kn_pq_codec_check(o->codec, o->compression_level, err));
     KN_RETURN_ERROR_IF(o->page_bytes == 0 || o->page_bytes > MAX_PAGE_OPTION, err, KN_E_USAGE,
@@ -85,6 +113,12 @@ kn_status kn__pq_check_options(const kn_pq_options *o, kn_error *err) {
                                          o->dictionary_page_bytes > MAX_PAGE_OPTION),
                        err, KN_E_USAGE, "dictionary page size %zu is out of range (1 byte .. 1 GiB)",
                        o->dictionary_page_bytes);
+    KN_RETURN_ERROR_IF(o->num_sorting_columns > KN_PQ_MAX_SORTING_COLUMNS, err, KN_E_USAGE,
+                       "%zu sorting columns; at most %d are written", o->num_sorting_columns, KN_PQ_MAX_SORTING_COLUMNS);
+    for (size_t i = 0; i < o->num_sorting_columns; i++)
+        for (size_t j = 0; j < i; j++)
+            KN_RETURN_ERROR_IF(o->sorting_columns[i].column == o->sorting_columns[j].column, err, KN_E_USAGE,
+                               "column %zu is listed twice among the sorting columns", o->sorting_columns[i].column);
     KN_RETURN_ERROR_IF(o->metadata_count && !o->metadata, err, KN_E_USAGE,
                        "%zu metadata entries but no array", o->metadata_count);
     for (size_t i = 0; i < o->metadata_count; i++)
@@ -106,6 +140,9 @@ static void writer_free(kn_pq_writer *w) {
     kn_schema_free(w->schema);
     kn_buf_free(&w->rg_meta);
     kn_buf_free(&w->scratch);
+    kn_buf_free(&w->col_index);
+    kn_buf_free(&w->off_index);
+    kn_free(w->refs);
     kn_pq_pool_free(w->pool);
     kn_free(w->col_st);
     kn_free(w->col_err);
@@ -123,6 +160,7 @@ static kn_status create(kn_pq_writer *w, const kn_schema *schema, const kn_pq_op
     KN_TRY(kn__pq_check_options(opt, err));
     KN_RETURN_ERROR_IF(!schema || schema->num_fields == 0, err, KN_E_USAGE,
                        "a Parquet file needs at least one column");
+    KN_TRY(kn__pq_check_sorting(opt, schema->num_fields, err));
     /* Types first, on the caller's schema: a copy would fail on an unknown type as if memory
      * had run out. */
     for (size_t i = 0; i < schema->num_fields; i++) {
@@ -232,16 +270,54 @@ static kn_status each_column(kn_pq_writer *w, col_step step, const kn_batch *bat
     return KN_OK;
 }
 
-/* Ends the RowGroup struct opened in `t` (after its columns list) and keeps it for the footer. */
-static kn_status end_row_group(kn_pq_writer *w, kn_tc *t, uint64_t rows, uint64_t start, uint64_t total_unc,
-                               uint64_t total_comp, kn_error *err) {
+/* Serializes the page index of the chunk whose ColumnChunk struct `t` (onto w->scratch) has just
+ * ended, for data pages at file offset `data_start`. */
+static kn_status add_page_index(kn_pq_writer *w, const kn_pq_page_index *pi, uint64_t data_start, const kn_tc *t,
+                                kn_error *err) {
+    if (t->failed) return kn_tc_status(t, err);
+    if (w->num_refs == w->cap_refs) {
+        size_t cap = w->cap_refs ? w->cap_refs * 2 : 64;
+        index_ref *r = kn_realloc(w->refs, cap * sizeof *r);
+        if (!r) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        w->refs = r;
+        w->cap_refs = cap;
+    }
+    index_ref *r = &w->refs[w->num_refs];
+    r->meta_end = w->scratch.len - 1; /* in scratch until end_row_group moves it to rg_meta */
+    r->ci_at = w->col_index.len;
+    r->oi_at = w->off_index.len;
+    KN_TRY(kn_pq_page_index_write(pi, data_start, &w->col_index, &w->off_index, err));
+    KN_RETURN_ERROR_IF(w->col_index.len - r->ci_at > INT32_MAX || w->off_index.len - r->oi_at > INT32_MAX, err, KN_E_DATA,
+                       "a column chunk's page index passes 2 GiB");
+    r->ci_len = (uint32_t)(w->col_index.len - r->ci_at);
+    r->oi_len = (uint32_t)(w->off_index.len - r->oi_at);
+    w->num_refs++;
+    return KN_OK;
+}
+
+/* Ends the RowGroup struct opened in `t` (after its columns list) and keeps it for the footer;
+ * its chunks' index_refs start at `first_ref`. */
+static kn_status end_row_group(kn_pq_writer *w, kn_tc *t, size_t first_ref, uint64_t rows, uint64_t start,
+                               uint64_t total_unc, uint64_t total_comp, kn_error *err) {
     kn_tc_field_i64(t, 2, (int64_t)total_unc); /* total_byte_size: the uncompressed sum */
     kn_tc_field_i64(t, 3, (int64_t)rows);
+    if (w->opt.num_sorting_columns) {
+        kn_tc_field_list_begin(t, 4, KN_TC_STRUCT, w->opt.num_sorting_columns);
+        for (size_t i = 0; i < w->opt.num_sorting_columns; i++) {
+            const kn_pq_sorting_column *sc = &w->opt.sorting_columns[i];
+            kn_tc_struct_begin(t); /* SortingColumn: every field required */
+            kn_tc_field_i32(t, 1, (int32_t)sc->column);
+            kn_tc_field_bool(t, 2, sc->descending);
+            kn_tc_field_bool(t, 3, sc->nulls_first);
+            kn_tc_struct_end(t);
+        }
+    }
     kn_tc_field_i64(t, 5, (int64_t)start); /* file_offset: the first chunk's first byte */
     kn_tc_field_i64(t, 6, (int64_t)total_comp);
     if (w->num_row_groups <= INT16_MAX) kn_tc_field_i16(t, 7, (int16_t)w->num_row_groups);
     kn_tc_struct_end(t);
     KN_TRY(kn_tc_status(t, err));
+    for (size_t i = first_ref; i < w->num_refs; i++) w->refs[i].meta_end += w->rg_meta.len;
     KN_TRY(kn_buf_append_or_fail(&w->rg_meta, w->scratch.data, w->scratch.len, err));
     w->num_row_groups++;
     w->num_rows += rows;
@@ -252,6 +328,7 @@ static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
     if (w->rg_rows == 0) return KN_OK;
     uint64_t start = kn_sink_offset(w->sink), at = start;
     uint64_t total_unc = 0, total_comp = 0;
+    size_t first_ref = w->num_refs;
     kn_buf_clear(&w->scratch);
     kn_tc t;
     kn_tc_init(&t, &w->scratch);
@@ -263,6 +340,7 @@ static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
         kn_pq_chunk_bytes b;
         kn_pq_column_bytes(c, &b);
         kn_pq_column_write_meta(c, at, &t);
+        KN_TRY(add_page_index(w, kn_pq_column_page_index(c), at + b.dict_len, &t, err));
         if (b.dict_len) KN_TRY(kn_sink_write(w->sink, b.dict, b.dict_len, err));
         KN_TRY(kn_sink_write(w->sink, b.data, b.data_len, err));
         at += b.total_compressed;
@@ -270,7 +348,7 @@ static kn_status flush_row_group(kn_pq_writer *w, kn_error *err) {
         total_comp += b.total_compressed;
         kn_pq_column_reset(c);
     }
-    KN_TRY(end_row_group(w, &t, w->rg_rows, start, total_unc, total_comp, err));
+    KN_TRY(end_row_group(w, &t, first_ref, w->rg_rows, start, total_unc, total_comp, err));
     w->rg_rows = 0;
     w->rg_bits = 0;
     return KN_OK;
@@ -292,6 +370,7 @@ static kn_status write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_er
     if (rows == 0) return KN_OK;
     uint64_t start = kn_sink_offset(w->sink), at = start;
     uint64_t total_unc = 0, total_comp = 0;
+    size_t first_ref = w->num_refs;
     kn_buf_clear(&w->scratch);
     kn_tc t;
     kn_tc_init(&t, &w->scratch);
@@ -300,13 +379,14 @@ static kn_status write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_er
     for (size_t i = 0; i < n; i++) {
         const kn_pq_chunk *ch = &chunks[i];
         kn_pq_chunk_write_meta(ch, at, &t);
+        KN_TRY(add_page_index(w, &ch->index, at + ch->dict.len, &t, err));
         if (ch->dict.len) KN_TRY(kn_sink_write(w->sink, ch->dict.data, ch->dict.len, err));
         if (ch->data.len) KN_TRY(kn_sink_write(w->sink, ch->data.data, ch->data.len, err));
         at += kn_pq_chunk_compressed(ch);
         total_unc += kn_pq_chunk_uncompressed(ch);
         total_comp += kn_pq_chunk_compressed(ch);
     }
-    return end_row_group(w, &t, rows, start, total_unc, total_comp, err);
+    return end_row_group(w, &t, first_ref, rows, start, total_unc, total_comp, err);
 }
 
 kn_status kn_pq_writer_write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_error *err) {
@@ -373,7 +453,36 @@ uint64_t kn_pq_writer_bytes(const kn_pq_writer *w) {
 
 /* ---- footer ------------------------------------------------------------------------------ */
 
+/* Appends the RowGroup structs to the footer in `t`, each ColumnChunk with its page index's place
+ * (ColumnIndexes from `ci_start`, OffsetIndexes from `oi_start`) spliced in before its STOP byte:
+ * its last field is ColumnMetaData (3), so the spliced fields continue from id 3. */
+static kn_status splice_row_groups(kn_pq_writer *w, uint64_t ci_start, uint64_t oi_start, kn_tc *t, kn_error *err) {
+    size_t pos = 0;
+    for (size_t i = 0; i < w->num_refs; i++) {
+        const index_ref *r = &w->refs[i];
+        KN_RETURN_ERROR_IF(r->meta_end < pos || r->meta_end >= w->rg_meta.len || w->rg_meta.data[r->meta_end] != KN_TC_STOP,
+                           err, KN_E_INTERNAL, "a column chunk's footer entry is not where the writer left it");
+        KN_TRY(kn_buf_append_or_fail(&w->scratch, w->rg_meta.data + pos, r->meta_end - pos, err));
+        kn_tc_struct_resume(t, 3);
+        kn_tc_field_i64(t, 4, (int64_t)(oi_start + r->oi_at));
+        kn_tc_field_i32(t, 5, (int32_t)r->oi_len);
+        if (r->ci_len) {
+            kn_tc_field_i64(t, 6, (int64_t)(ci_start + r->ci_at));
+            kn_tc_field_i32(t, 7, (int32_t)r->ci_len);
+        }
+        kn_tc_struct_end(t);
+        KN_TRY(kn_tc_status(t, err));
+        pos = r->meta_end + 1;
+    }
+    return kn_buf_append_or_fail(&w->scratch, w->rg_meta.data + pos, w->rg_meta.len - pos, err);
+}
+
+/* The page indexes, then the footer. */
 static kn_status write_footer(kn_pq_writer *w, kn_error *err) {
+    uint64_t ci_start = kn_sink_offset(w->sink);
+    uint64_t oi_start = ci_start + w->col_index.len;
+    if (w->col_index.len) KN_TRY(kn_sink_write(w->sink, w->col_index.data, w->col_index.len, err));
+    if (w->off_index.len) KN_TRY(kn_sink_write(w->sink, w->off_index.data, w->off_index.len, err));
     kn_buf_clear(&w->scratch);
     kn_tc t;
     kn_tc_init(&t, &w->scratch);
@@ -382,9 +491,10 @@ static kn_status write_footer(kn_pq_writer *w, kn_error *err) {
     kn_pq_schema_write(&t, 2, w->leaves, w->ncols);
     kn_tc_field_i64(&t, 3, (int64_t)w->num_rows);
     kn_tc_field_list_begin(&t, 4, KN_TC_STRUCT, w->num_row_groups);
-    /* Each RowGroup struct was encoded whole when its row group ended; list elements carry no
-     * field ids, so they splice in as they are. */
-    if (!t.failed && !kn_buf_append(&w->scratch, w->rg_meta.data, w->rg_meta.len)) t.failed = true;
+    /* Each RowGroup struct was encoded when its row group ended; list elements carry no field ids,
+     * so they splice in as they are, but for their chunks' page index fields. */
+    KN_TRY(kn_tc_status(&t, err));
+    if (w->rg_meta.len) KN_TRY(splice_row_groups(w, ci_start, oi_start, &t, err));
     if (w->kv_count) {
         kn_tc_field_list_begin(&t, 5, KN_TC_STRUCT, w->kv_count);
         for (size_t i = 0; i < w->kv_count; i++) {

@@ -5,7 +5,10 @@
  * writer (codec, page header) -> file writer (row groups, Thrift-compact footer). What it writes
  * follows ../shared/DESIGN.md and ../shared/parquet-checklist.md: format version 1, data page
  * V1, RLE definition levels, PLAIN and RLE_DICTIONARY, logical and converted types, chunk
- * statistics with column_orders, created_by "kiln version X.Y.Z (build H)".
+ * statistics with column_orders (DOUBLE ones with nan_count), created_by "kiln version X.Y.Z
+ * (build H)", and a page index for every column chunk (kn_pq_page_index.h: an OffsetIndex, and
+ * a ColumnIndex wherever its bounds can be written), between the last row group and the footer
+ * as arrow-rs and parquet-java write it, so engines can skip pages.
  *
  * Type mapping (kiln -> Parquet physical / logical):
  *   string    BYTE_ARRAY / STRING (converted UTF8)
@@ -53,6 +56,17 @@ typedef struct kn_pq_kv {
     const char *value; /* borrowed for the create call; copied; may be NULL */
 } kn_pq_kv;
 
+/* One column of a row group's sort order (parquet.thrift's SortingColumn). */
+typedef struct kn_pq_sorting_column {
+    size_t column;    /* the leaf's index in the file's schema */
+    bool descending;
+    bool nulls_first;
+} kn_pq_sorting_column;
+
+/* Sort orders longer than this are written as their first columns: rows sorted by a list are
+ * sorted by any prefix of it. */
+#define KN_PQ_MAX_SORTING_COLUMNS 8
+
 typedef struct kn_pq_options {
     kn_codec codec;               /* default KN_CODEC_SNAPPY */
     int compression_level;        /* 0 = the codec's default (zstd 3, gzip 6) */
@@ -69,6 +83,12 @@ typedef struct kn_pq_options {
                                      threads at once, the calling thread among them (the writer
                                      starts threads - 1 helpers); the bytes are the same. Ignored by kn_pq_rowgroup.h, whose
                                      callers schedule columns themselves. */
+    /* Every row group's RowGroup.sorting_columns: the rows of each row group are sorted by
+     * these columns, in this order, so readers may merge or skip without sorting. The writer
+     * trusts the caller (it does not check the rows); set it only where that holds. Default
+     * none; columns must be distinct leaves of the file's schema (KN_E_USAGE otherwise). */
+    kn_pq_sorting_column sorting_columns[KN_PQ_MAX_SORTING_COLUMNS];
+    size_t num_sorting_columns;
 } kn_pq_options;
 
 void kn_pq_options_init(kn_pq_options *opt);

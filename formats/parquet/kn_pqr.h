@@ -122,6 +122,8 @@ typedef struct kn_pqr_stats {
     bool is_max_value_exact;
     bool has_is_min_value_exact;
     bool is_min_value_exact;
+    bool has_nan_count;    /* field 9: FLOAT/DOUBLE (and FLOAT16) only */
+    int64_t nan_count;
 } kn_pqr_stats;
 
 typedef struct kn_pqr_encoding_stats {

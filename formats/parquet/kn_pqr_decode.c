@@ -67,7 +67,8 @@ kn_status kn__pqr_int32_in(kn__pqr_dec *d, uint8_t type, int32_t min, int32_t ma
 
 /* The wire type of each Statistics field, by field id. */
 static const uint8_t stats_want[] = {[1] = KN__W_BIN, [2] = KN__W_BIN, [3] = KN__W_INT, [4] = KN__W_INT,
-                                     [5] = KN__W_BIN, [6] = KN__W_BIN, [7] = KN__W_BOOL, [8] = KN__W_BOOL};
+                                     [5] = KN__W_BIN, [6] = KN__W_BIN, [7] = KN__W_BOOL, [8] = KN__W_BOOL,
+                                     [9] = KN__W_INT};
 
 kn_status kn__pqr_stats(kn__pqr_dec *d, uint8_t type, kn_pqr_stats *s) {
     kn__tc *r = &d->r;
@@ -95,6 +96,10 @@ kn_status kn__pqr_stats(kn__pqr_dec *d, uint8_t type, kn_pqr_stats *s) {
         case 8:
             KN_TRY(kn__tc_bool_field(r, t, &s->is_min_value_exact));
             s->has_is_min_value_exact = true;
+            break;
+        case 9:
+            KN_TRY(kn__tc_i64(r, t, &s->nan_count));
+            s->has_nan_count = true;
             break;
         default: KN_TRY(kn__tc_skip(r, t)); break;
         }

@@ -1,8 +1,12 @@
 #!/bin/sh
 # tests/golden/check_golden.sh KILN: NDJSON output is the same bytes as before the format
 # interface (the files under tests/golden/ndjson/ were written by kiln at 26f74a6, the commit
-# before it). Each case reruns the command that wrote them, from the repository root, and
-# compares every file: Parquet files with the build id in created_by masked, the rest exactly.
+# before it, and written again when each column chunk got a page index and DOUBLE statistics a
+# nan_count, and the sorted case's row groups their sorting_columns: `kiln inspect --pages` of
+# the files before and after differs only there, in the file sizes and footer places, and in
+# the build id). Each case reruns the command that wrote
+# them, from the repository root, and compares every file: Parquet files with the build id in
+# created_by masked, the rest exactly.
 # A change that means to alter these bytes writes them again with the same commands (below)
 # and says why in its commit.
 set -u

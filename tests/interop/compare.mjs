@@ -9,6 +9,10 @@
 //   - the footer (DuckDB's parquet_file_metadata / parquet_schema / parquet_kv_metadata, and
 //     hyparquet's own decoding of it) must show the row count, row groups, codec, created_by,
 //     REQUIRED/OPTIONAL, key/value metadata, and the pages and encodings the file asks for.
+//   - the page index (page_index.mjs): hyparquet decodes every chunk's OffsetIndex and
+//     ColumnIndex, and each page's location, first row, null and NaN counts, min and max must
+//     be those of the rows it holds; arrow-rs (parquet-wasm's async reader, which loads the page
+//     index) reads row windows through it and must return the expected rows.
 //
 // Prints "ok - ..." / "FAIL - ..." per check and closes with "N passed, N failed"; exits 1 when
 // any check failed or when DIR held no corpus file at all.
@@ -17,7 +21,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { READERS, readWith, duckdbMetadata } from './readers.mjs';
 import { diffColumns, diffStats, fileStatsFromMeta, hyStatsProblems, Tally, boundProblem } from './check.mjs';
-import { toJson } from './canon.mjs';
+import { compareCanon, toJson } from './canon.mjs';
+import { arrowWindowProblems, hyPageIndexProblems } from './page_index.mjs';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -161,6 +166,27 @@ function layoutProblems(exp, hy) {
         problems.push(`${where}: encodings ${toJson(md.encodings)} must list PLAIN and RLE_DICTIONARY`);
     });
   }
+  // A footer that lists sorting_columns must be right about every row group's rows.
+  let start = 0;
+  groups.forEach((g, gi) => {
+    const n = Number(g.num_rows);
+    for (const sc of g.sorting_columns ?? []) {
+      const col = exp.columns[sc.column_idx];
+      if (!col) { problems.push(`row group ${gi}: sorting column ${sc.column_idx} is not a column`); continue; }
+      const vals = exp.rows.slice(start, start + n).map((r) => r[sc.column_idx]);
+      for (let i = 1; i < vals.length; i++) {
+        const a = vals[i - 1], b = vals[i];
+        const c = a === null || b === null ? (a === null) - (b === null) : compareCanon(col.type, a, b);
+        const bad = a === null || b === null ? (sc.nulls_first ? c < 0 : c > 0) : sc.descending ? c < 0 : c > 0;
+        if (bad) { problems.push(`row group ${gi}: sorting_columns says ${col.name} ${sc.descending ? 'descending' : 'ascending'}, but row ${start + i} breaks it`); break; }
+      }
+    }
+    start += n;
+  });
+  groups.forEach((g, gi) => {
+    const n = (g.sorting_columns ?? []).length;
+    if (n !== (exp.sorting_columns ?? 0)) problems.push(`row group ${gi}: ${n} sorting columns, the writer was given ${exp.sorting_columns}`);
+  });
   if (exp.dict_only_column) {
     const c = names.indexOf(exp.dict_only_column);
     groups.forEach((g, gi) => {
@@ -190,6 +216,7 @@ function fileStatsProblems(exp, meta) {
 }
 
 const tally = new Tally();
+const indexSeen = { pages: 0, column_indexes: 0, null_pages: 0, nan_pages: 0 };
 const files = fs.readdirSync(dir).filter((n) => n.endsWith('.expected.json')).sort();
 for (const name of files) {
   const exp = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
@@ -227,6 +254,15 @@ for (const name of files) {
     await tally.run(`hyparquet walks the page headers of ${base}: page sizes, counts and encodings hold (${exp.what})`,
       () => layoutProblems(exp, hy));
   }
+  await tally.run(`hyparquet reads the page index of every chunk of ${base}: each page's location, first row, null and NaN counts, min and max are its rows', and the boundary order holds`,
+    () => hyPageIndexProblems(file, expected, indexSeen));
+  if (exp.num_rows > 0) {
+    const n = exp.num_rows;
+    const windows = [[0, 7], [Math.floor(n * 0.37), 1000], [Math.floor(n / 2) - 3, 11], [Math.max(0, n - 5), 5]];
+    await tally.run(`arrow-rs reads row windows of ${base} through the page index (its async reader loads it and fetches only the pages that hold them): the rows are the expected ones`,
+      () => arrowWindowProblems(file, expected, windows));
+  }
 }
+console.log(`page index: ${indexSeen.pages} pages located, ${indexSeen.column_indexes} ColumnIndexes, ${indexSeen.null_pages} null pages, ${indexSeen.nan_pages} pages with NaN`);
 if (!files.length) console.log(`no *.expected.json in ${dir}: the corpus writer wrote nothing`);
 tally.finish();

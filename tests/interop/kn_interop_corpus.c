@@ -14,7 +14,7 @@
  * The corpus covers every kiln type with edge values, all-null / no-null / mixed and REQUIRED
  * columns, empty and multi-byte strings (4-byte emoji too), strings over 64 KiB, a dictionary
  * that overflows into PLAIN pages, every codec, several row groups and pages, zero rows, and
- * key/value metadata.
+ * key/value metadata, leading nulls that keep their dictionary, and sorting_columns.
  *
  * A test program, not library code: it prints its own errors and exits 1 on failure. */
 #include <errno.h>
@@ -375,6 +375,7 @@ static void cf_finish(corpus_file *cf, const char *dir) {
     put_json_field_str(f, "codec", codec_footer_name(cf->opt.codec));
     fprintf(f, ",\"num_rows\":%zu,\"num_row_groups\":%zu,\"file_bytes\":%" PRIu64, rows, info.num_row_groups, info.file_bytes);
     fprintf(f, ",\"min_row_groups\":%d,\"min_pages\":%d", cf->min_row_groups, cf->min_pages);
+    fprintf(f, ",\"sorting_columns\":%zu", cf->opt.num_sorting_columns);
     put_json_field_str(f, "pages_column", cf->pages_column);
     put_json_field_str(f, "dict_fallback_column", cf->dict_fallback);
     put_json_field_str(f, "dict_only_column", cf->dict_only);
@@ -708,6 +709,30 @@ static void file_dictionary_overflow(const char *dir) {
     cf_finish(&cf, dir);
 }
 
+static void file_leading_nulls(const char *dir) {
+    corpus_file cf;
+    cf_begin(&cf, "leading_nulls", "a column null for its first 40000 rows, then 7 repeated values, stays dictionary-"
+                                   "encoded; rows sorted by ts (sorting_columns) over many pages, a falling column");
+    cf_col(&cf, "ts", kn_type_timestamp(true), false);
+    cf_col(&cf, "later", kn_type_make(KN_TYPE_INT64), true);
+    cf_col(&cf, "falling", kn_type_make(KN_TYPE_INT32), false);
+    cf.opt.page_bytes = 4 * 1024;
+    cf.opt.sorting_columns[0] = (kn_pq_sorting_column){0, false, true};
+    cf.opt.num_sorting_columns = 1;
+    cf.dict_only = "later";
+    cf.pages_column = "ts";
+    cf.min_pages = 10;
+    cf.batch_rows = 5000;
+    for (size_t r = 0; r < 70000; r++) {
+        kn_batch *b = cf_row(&cf);
+        put_i64(&b->columns[0], INT64_C(1700000000000000) + (int64_t)(r * 1000 + h(r, 4) % 1000));
+        if (r < 40000) put_null(&b->columns[1]);
+        else put_i64(&b->columns[1], (int64_t)(h(r, 5) % 7) * 1000003);
+        put_i32(&b->columns[2], (int32_t)(100000 - (int64_t)r));
+    }
+    cf_finish(&cf, dir);
+}
+
 static void file_row_groups(const char *dir) {
     corpus_file cf;
     cf_begin(&cf, "row_groups_and_pages", "60000 rows with 256 KiB row groups, 4 KiB pages and a 16 KiB dictionary "
@@ -775,6 +800,7 @@ int main(int argc, char **argv) {
     file_nulls(dir);
     file_long_strings(dir);
     file_dictionary_overflow(dir);
+    file_leading_nulls(dir);
     file_row_groups(dir);
     file_plain(dir);
     file_zero_rows(dir);

@@ -175,7 +175,7 @@ function bitSet(bytes, i) {
 }
 
 // One value of an Arrow Data chunk at index `i` (already offset), from the raw buffers.
-function arrowRaw(type, data, i) {
+export function arrowRaw(type, data, i) {
   if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length && !bitSet(data.nullBitmap, i)) return null;
   const t = data.type;
   switch (type) {

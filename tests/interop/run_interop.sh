@@ -6,6 +6,9 @@
 #   run_interop.sh selftest WORKDIR           the three readers read DuckDB-written files exactly
 #   run_interop.sh corpus CORPUS_BIN WORKDIR  kiln's corpus, read by all three readers
 #   run_interop.sh inspect KILN WORKDIR       `kiln inspect --json` agrees with DuckDB's footer view
+#   run_interop.sh pageskip KILN GEN SCHEMA WORKDIR ROWS
+#                                             a file sorted by ts: 1% of the range read through
+#                                             at most 5% of the data pages (page_skip_check.mjs)
 #
 # A missing node, npm or node_modules is a FAILURE with a message saying what to install, never a
 # skip: the interop tests are the only independent check of kiln's Parquet output.
@@ -107,8 +110,14 @@ case "$cmd" in
     rm -rf "$3" && mkdir -p "$3"
     exec node "$here/inspect_check.mjs" "$2" "$3"
     ;;
+  pageskip)
+    need_modules
+    [ -x "$2" ] || fail "the kiln binary $2 was not built"
+    [ -x "$3" ] || fail "the generator $3 was not built"
+    exec node "$here/page_skip_check.mjs" --kiln "$2" --gen "$3" --schema "$4" --work "$5" --rows "${6:-300000}"
+    ;;
   *)
-    echo "usage: run_interop.sh setup | selftest WORKDIR | corpus CORPUS_BIN WORKDIR | inspect KILN WORKDIR" >&2
+    echo "usage: run_interop.sh setup | selftest WORKDIR | corpus CORPUS_BIN WORKDIR | inspect KILN WORKDIR | pageskip KILN GEN SCHEMA WORKDIR [ROWS]" >&2
     exit 1
     ;;
 esac

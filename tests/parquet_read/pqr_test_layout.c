@@ -3,10 +3,12 @@
 #include "pqr_test_layout.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kn_pq_format.h"
+#include "kn_pqr_index.h"
 #include "kn_stream.h"
 
 /* --- writing ----------------------------------------------------------------------------- */
@@ -99,6 +101,144 @@ int32_t encoding_stats_count(const kn_pqr_column_meta *cm, int32_t page_type, in
     return n;
 }
 
+/* --- page index ------------------------------------------------------------------------- */
+
+static int64_t le_signed(const uint8_t *p, size_t len) {
+    uint64_t v = 0;
+    for (size_t i = len; i > 0; i--) v = v << 8 | p[i - 1];
+    if (len && len < 8 && (p[len - 1] & 0x80)) v |= ~(uint64_t)0 << (8 * len);
+    return (int64_t)v;
+}
+
+/* Bounds as Parquet orders them for kiln's physical types, written apart from the writer's. */
+int bound_cmp(int32_t physical, const kn_pqr_bytes *a, const kn_pqr_bytes *b) {
+    switch (physical) {
+    case KN_PQ_BOOLEAN:
+    case KN_PQ_INT32:
+    case KN_PQ_INT64: {
+        int64_t x = le_signed(a->data, a->len), y = le_signed(b->data, b->len);
+        return (x > y) - (x < y);
+    }
+    case KN_PQ_DOUBLE: {
+        double x, y;
+        ck_assert_uint_eq(a->len, 8);
+        ck_assert_uint_eq(b->len, 8);
+        memcpy(&x, a->data, 8);
+        memcpy(&y, b->data, 8);
+        return (x > y) - (x < y);
+    }
+    case KN_PQ_FIXED_LEN_BYTE_ARRAY: { /* kiln's only FLBA: big-endian two's complement decimals */
+        ck_assert_uint_eq(a->len, b->len);
+        if (a->len && (a->data[0] ^ 0x80) != (b->data[0] ^ 0x80)) return (a->data[0] ^ 0x80) < (b->data[0] ^ 0x80) ? -1 : 1;
+        int c = a->len > 1 ? memcmp(a->data + 1, b->data + 1, a->len - 1) : 0;
+        return (c > 0) - (c < 0);
+    }
+    default: { /* BYTE_ARRAY: unsigned bytes, a prefix first */
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->data, b->data, n) : 0;
+        if (c) return (c > 0) - (c < 0);
+        return (a->len > b->len) - (a->len < b->len);
+    }
+    }
+}
+
+void read_page_index(const kn_buf *file, const kn_pqr_column_chunk *cc, kn_pqr_page_index **out) {
+    kn_source *src = kn_mem_source_create(file->data, file->len, "kiln.parquet");
+    kn_error e;
+    kn_error_reset(&e);
+    ck_assert_msg(kn_pqr_page_index_read(src, cc, out, &e) == KN_OK, "page index: %s", e.what);
+    kn_source_free(src);
+}
+
+/* 29: the chunk's OffsetIndex lists exactly its data pages (not the dictionary page), each at its
+ * header's offset with its header in its size, first rows from 0 up; its ColumnIndex (unless its
+ * bounds cannot be written) has one entry per page, null_pages exactly where a page holds only
+ * nulls (with empty bounds there), null counts that add up to the chunk's, bounds whose least
+ * and greatest are the chunk's statistics, and a boundary order the bounds bear out. */
+static void check_page_index(const kn_buf *file, const kn_pqr_column_chunk *cc, const chunk_pages *pg, size_t first_data) {
+    const kn_pqr_column_meta *cm = &cc->meta_data;
+    ck_assert(cc->has_offset_index_offset && cc->has_offset_index_length);
+    kn_pqr_page_index *pi;
+    read_page_index(file, cc, &pi);
+    ck_assert(pi->has_offset_index);
+    const kn_pqr_offset_index *oi = &pi->offset_index;
+    size_t n = pg->n - first_data;
+    ck_assert_uint_eq(oi->num_page_locations, n);
+    ck_assert(oi->unencoded_byte_array_data_bytes == NULL);
+    int64_t row = 0;
+    for (size_t k = 0; k < n; k++) {
+        const page_info *p = &pg->pages[first_data + k];
+        const kn_pqr_page_location *l = &oi->page_locations[k];
+        ck_assert(KN_PQR_SEEN(l, 1) && KN_PQR_SEEN(l, 2) && KN_PQR_SEEN(l, 3));
+        ck_assert_int_eq(l->offset, (int64_t)p->offset);
+        ck_assert_int_eq(l->compressed_page_size, (int32_t)(p->header_len + (size_t)p->h.compressed_page_size));
+        ck_assert_int_eq(l->first_row_index, row);
+        row += p->h.data_page_header.num_values; /* flat columns: one value (or null) a row */
+    }
+    if (!cc->has_column_index_offset) {
+        /* Only where a bound cannot be written: INT96, a DOUBLE page of NaN only, a string max
+         * no 64-byte string bounds. */
+        ck_assert(cm->type == KN_PQ_INT96 || cm->type == KN_PQ_DOUBLE || cm->type == KN_PQ_BYTE_ARRAY);
+        ck_assert(!pi->has_column_index);
+        kn_pqr_page_index_free(pi);
+        return;
+    }
+    ck_assert(cc->has_column_index_length && pi->has_column_index);
+    const kn_pqr_column_index *ci = &pi->column_index;
+    ck_assert(KN_PQR_SEEN(ci, 1) && KN_PQR_SEEN(ci, 2) && KN_PQR_SEEN(ci, 3) && KN_PQR_SEEN(ci, 4));
+    ck_assert_uint_eq(ci->num_pages, n);
+    ck_assert_ptr_nonnull(ci->null_counts);
+    ck_assert(cm->type == KN_PQ_DOUBLE ? ci->nan_counts != NULL : ci->nan_counts == NULL);
+    int64_t nulls = 0, nans = 0;
+    const kn_pqr_bytes *lo = NULL, *hi = NULL;
+    bool asc = true, desc = true;
+    const kn_pqr_bytes *prev_min = NULL, *prev_max = NULL;
+    for (size_t k = 0; k < n; k++) {
+        int32_t values = pg->pages[first_data + k].h.data_page_header.num_values;
+        ck_assert_int_ge(ci->null_counts[k], 0);
+        ck_assert_int_le(ci->null_counts[k], values);
+        nulls += ci->null_counts[k];
+        if (ci->nan_counts) nans += ci->nan_counts[k];
+        ck_assert(ci->null_pages[k] == (ci->null_counts[k] == values));
+        const kn_pqr_bytes *mn = &ci->min_values[k], *mx = &ci->max_values[k];
+        if (ci->null_pages[k]) {
+            ck_assert_uint_eq(mn->len, 0);
+            ck_assert_uint_eq(mx->len, 0);
+            continue;
+        }
+        ck_assert_int_le(bound_cmp(cm->type, mn, mx), 0);
+        if (cm->type == KN_PQ_DOUBLE) { /* 21: never NaN; zeros signed */
+            double a, b;
+            memcpy(&a, mn->data, 8);
+            memcpy(&b, mx->data, 8);
+            ck_assert(a == a && b == b);
+            ck_assert(a != 0 || signbit(a));
+            ck_assert(b != 0 || !signbit(b));
+        }
+        if (!lo || bound_cmp(cm->type, mn, lo) < 0) lo = mn;
+        if (!hi || bound_cmp(cm->type, mx, hi) > 0) hi = mx;
+        if (prev_min) {
+            int a = bound_cmp(cm->type, prev_min, mn), b = bound_cmp(cm->type, prev_max, mx);
+            if (a > 0 || b > 0) asc = false;
+            if (a < 0 || b < 0) desc = false;
+        }
+        prev_min = mn;
+        prev_max = mx;
+    }
+    ck_assert_int_eq(nulls, cm->statistics.null_count);
+    if (cm->type == KN_PQ_DOUBLE) {
+        ck_assert(cm->statistics.has_nan_count);
+        ck_assert_int_eq(nans, cm->statistics.nan_count);
+    }
+    if (lo) {
+        ck_assert_int_eq(bound_cmp(cm->type, lo, &cm->statistics.min_value), 0);
+        if (cm->statistics.max_value.data) ck_assert_int_eq(bound_cmp(cm->type, hi, &cm->statistics.max_value), 0);
+    }
+    int32_t want = asc ? KN_PQR_BOUNDARY_ASCENDING : desc ? KN_PQR_BOUNDARY_DESCENDING : KN_PQR_BOUNDARY_UNORDERED;
+    ck_assert_int_eq(ci->boundary_order, want);
+    kn_pqr_page_index_free(pi);
+}
+
 /* --- what every file must satisfy -------------------------------------------------------- */
 
 void check_layout(const kn_buf *file, const kn_pqr_meta *m, const kn_schema *schema, int32_t codec,
@@ -153,8 +293,7 @@ void check_layout(const kn_buf *file, const kn_pqr_meta *m, const kn_schema *sch
             const kn_pqr_leaf *lf = &m->leaves[c];
             ck_assert(cc->has_meta_data);
             ck_assert_ptr_null(cc->file_path);
-            /* 29: kiln leaves page indexes and bloom filters out (none is better than a wrong one). */
-            ck_assert(!cc->has_offset_index_offset && !cc->has_column_index_offset);
+            /* 29: no bloom filters (the page index is checked below). */
             ck_assert(!cc->meta_data.has_bloom_filter_offset);
             ck_assert_int_eq(cm->type, m->schema[lf->element].type);
             ck_assert_uint_eq(cm->path_len, 1);
@@ -250,6 +389,10 @@ void check_layout(const kn_buf *file, const kn_pqr_meta *m, const kn_schema *sch
             ck_assert_int_ge(st->null_count, 0);
             ck_assert_int_le(st->null_count, cm->num_values);
             if (cm->type == KN_PQ_BYTE_ARRAY) ck_assert(!st->min.data && !st->max.data);
+            /* nan_count exactly where parquet.thrift wants it (floating point, even when 0). */
+            ck_assert(st->has_nan_count == (cm->type == KN_PQ_DOUBLE));
+            if (st->has_nan_count) ck_assert_int_le(st->nan_count + st->null_count, cm->num_values);
+            check_page_index(file, cc, &pg, first_data);
             free(pg.pages);
         }
         /* 9: total_byte_size is the uncompressed sum. */
@@ -257,6 +400,22 @@ void check_layout(const kn_buf *file, const kn_pqr_meta *m, const kn_schema *sch
         if (rg->has_total_compressed_size) ck_assert_int_eq(rg->total_compressed_size, compressed);
     }
     ck_assert_int_eq(m->num_rows, rows);
+    /* 29: after the last chunk, every ColumnIndex, then every OffsetIndex, back to back in row
+     * group and column order, up to the footer (arrow-rs's and parquet-java's layout). */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t g = 0; g < m->num_row_groups; g++) {
+            for (size_t c = 0; c < m->row_groups[g].num_columns; c++) {
+                const kn_pqr_column_chunk *cc = &m->row_groups[g].columns[c];
+                bool has = pass ? cc->has_offset_index_offset : cc->has_column_index_offset;
+                if (!has) continue;
+                int64_t off = pass ? cc->offset_index_offset : cc->column_index_offset;
+                int32_t len = pass ? cc->offset_index_length : cc->column_index_length;
+                ck_assert_int_eq(off, (int64_t)expect_start);
+                ck_assert_int_gt(len, 0);
+                expect_start += (uint64_t)len;
+            }
+        }
+    }
     ck_assert_uint_eq(expect_start, m->footer_offset);
 }
 

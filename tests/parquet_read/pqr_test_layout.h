@@ -12,6 +12,7 @@
 #include "kn_column.h"
 #include "kn_pq_writer.h"
 #include "kn_pqr.h"
+#include "kn_pqr_index.h"
 #include "kn_schema.h"
 
 /* Fills rows [first, first + n) of a batch; the batch is empty when called. */
@@ -41,6 +42,12 @@ typedef struct {
 void walk_chunk(const kn_buf *file, const kn_pqr_column_meta *cm, chunk_pages *out);
 bool has_encoding(const kn_pqr_column_meta *cm, int32_t enc);
 int32_t encoding_stats_count(const kn_pqr_column_meta *cm, int32_t page_type, int32_t enc);
+
+/* Compares two statistics or page index bounds of physical type `physical` (kiln's types: signed
+ * integers, doubles, big-endian decimals, unsigned bytes): <0, 0, >0. */
+int bound_cmp(int32_t physical, const kn_pqr_bytes *a, const kn_pqr_bytes *b);
+/* The chunk's page index (asserts it reads); free with kn_pqr_page_index_free. */
+void read_page_index(const kn_buf *file, const kn_pqr_column_chunk *cc, kn_pqr_page_index **out);
 
 typedef struct {
     size_t dictionary_pages; /* over the whole file */

@@ -8,5 +8,6 @@ void pqr_add_thrift_tests(Suite *s);
 void pqr_add_footer_tests(Suite *s);
 void pqr_add_show_tests(Suite *s);
 void pqr_add_conformance_tests(Suite *s);
+void pqr_add_index_tests(Suite *s);
 
 #endif

@@ -2,7 +2,7 @@
 # tests/parquet_read/test_pqr_cli.sh KILN CONFORMANCE_DIR: the `kiln` dispatcher and `kiln inspect`
 # end to end: --help lists the commands and the exit codes, --version has the documented form,
 # an unknown command is usage (exit 1), and inspect answers real files (CONFORMANCE_DIR/parquet,
-# the project's tests/conformance) with the right codes.
+# the project's tests/conformance) with the right codes and shows their page indexes.
 kiln=$1
 conformance=$2
 fails=0
@@ -30,6 +30,13 @@ if [ ! -d "$data" ]; then
 fi
 "$kiln" inspect "$data/data/alltypes_plain.parquet" | grep -q "num_rows: 8"; check "inspect text" 0 $?
 "$kiln" inspect --json "$data/data/alltypes_plain.parquet" | grep -q '"num_rows":8'; check "inspect json" 0 $?
+"$kiln" inspect "$data/data/alltypes_plain.parquet" | grep -q "page index: none"; check "inspect says a chunk has no page index" 0 $?
+"$kiln" inspect "$data/data/int32_with_null_pages.parquet" | grep -q "page index: 10 pages; offset index at 3456 (100 bytes); column index at 3332 (124 bytes), UNORDERED, null counts"
+check "inspect page index summary" 0 $?
+"$kiln" inspect --pages "$data/data/int32_with_null_pages.parquet" | grep -q "page 2: first row 200, at 639, 31 bytes with header, 100 nulls, null page"
+check "inspect --pages lists the page index" 0 $?
+"$kiln" inspect --pages --json "$data/data/int32_with_null_pages.parquet" | grep -q '"first_row_index":200,"offset":639,"compressed_page_size":31,"null_page":true,"null_count":100'
+check "inspect --pages --json lists the page index" 0 $?
 "$kiln" inspect "$data/bad_data/PARQUET-1481.parquet" >/dev/null 2>&1; check "inspect damaged exit" 2 $?
 "$kiln" inspect "$data/data/uniform_encryption.parquet.encrypted" >/dev/null 2>&1; check "inspect encrypted exit" 1 $?
 "$kiln" inspect /nonexistent/file.parquet >/dev/null 2>&1; check "inspect missing file exit" 1 $?

@@ -435,6 +435,64 @@ static void fill_distinct_strings(kn_batch *b, size_t first, size_t n, void *ctx
     }
 }
 
+START_TEST(sorting_columns_reach_every_row_group_and_bad_ones_are_refused)
+{
+    /* kn_pq_options.sorting_columns becomes RowGroup.sorting_columns (every SortingColumn field
+     * is required) in every row group; none by default; a column listed twice or past the
+     * schema is a usage error at create, before anything is written. */
+    kn_schema *s = seq_schema();
+    kn_pq_options opt;
+    kn_pq_options_init(&opt);
+    opt.row_group_bytes = 64 * 1024;
+    kn_buf file = KN_BUF_INIT;
+    write_file(s, &opt, 30000, 7000, fill_i64_seq, NULL, &file, NULL);
+    kn_pqr_meta *m = read_meta(&file);
+    for (size_t g = 0; g < m->num_row_groups; g++) ck_assert(!m->row_groups[g].has_sorting_columns);
+    kn_pqr_meta_free(m);
+    opt.sorting_columns[0] = (kn_pq_sorting_column){0, false, true};
+    opt.sorting_columns[1] = (kn_pq_sorting_column){1, true, false};
+    opt.num_sorting_columns = 2;
+    write_file(s, &opt, 30000, 7000, fill_i64_seq, NULL, &file, NULL);
+    m = read_meta(&file);
+    check_layout(&file, m, s, KN_PQ_CODEC_SNAPPY, NULL); /* SortingColumn's required fields too */
+    ck_assert_uint_ge(m->num_row_groups, 2);
+    for (size_t g = 0; g < m->num_row_groups; g++) {
+        const kn_pqr_row_group *rg = &m->row_groups[g];
+        ck_assert(rg->has_sorting_columns);
+        ck_assert_uint_eq(rg->num_sorting_columns, 2);
+        ck_assert_int_eq(rg->sorting_columns[0].column_idx, 0);
+        ck_assert(!rg->sorting_columns[0].descending && rg->sorting_columns[0].nulls_first);
+        ck_assert_int_eq(rg->sorting_columns[1].column_idx, 1);
+        ck_assert(rg->sorting_columns[1].descending && !rg->sorting_columns[1].nulls_first);
+        ck_assert(rg->has_file_offset && rg->has_ordinal); /* the fields after it still follow */
+    }
+    kn_pqr_meta_free(m);
+    static const struct {
+        size_t a, b;
+        const char *what;
+    } bad[] = {{1, 1, "listed twice"}, {0, 2, "past the file's 2 columns"}};
+    for (size_t k = 0; k < 2; k++) {
+        opt.sorting_columns[0].column = bad[k].a;
+        opt.sorting_columns[1].column = bad[k].b;
+        kn_buf out = KN_BUF_INIT;
+        kn_pq_writer *w = NULL;
+        kn_error e;
+        kn_error_reset(&e);
+        ck_assert_int_eq(kn_pq_writer_create(s, kn_mem_sink_create(&out), &opt, &w, &e), KN_E_USAGE);
+        ck_assert_ptr_null(w);
+        ck_assert_msg(strstr(e.what, bad[k].what), "%s", e.what);
+        kn_buf_free(&out);
+    }
+    opt.num_sorting_columns = KN_PQ_MAX_SORTING_COLUMNS + 1;
+    kn_buf out = KN_BUF_INIT;
+    kn_pq_writer *w = NULL;
+    ck_assert_int_eq(kn_pq_writer_create(s, kn_mem_sink_create(&out), &opt, &w, NULL), KN_E_USAGE);
+    kn_buf_free(&out);
+    kn_buf_free(&file);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(dictionary_falls_back_to_plain_past_its_bound)
 {
     /* 15: 50k distinct strings overflow a 16 KiB dictionary: one dictionary page, then
@@ -464,6 +522,103 @@ START_TEST(dictionary_falls_back_to_plain_past_its_bound)
     ck_assert_int_eq(encoding_stats_count(cm, KN_PQ_PAGE_DATA, KN_PQ_ENC_RLE_DICTIONARY), (int32_t)counts.dict_data_pages);
     kn_pqr_meta_free(m);
     kn_buf_free(&file);
+    kn_schema_free(s);
+}
+END_TEST
+
+/* Rows [0, lead) null, then the values r % 10 (as int64), or nulls only when ctx says so. */
+typedef struct {
+    size_t lead;
+    bool all_null;
+} lead_nulls;
+
+static void fill_leading_nulls(kn_batch *b, size_t first, size_t n, void *ctx) {
+    const lead_nulls *ln = ctx;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = first + i;
+        if (ln->all_null || r < ln->lead) kn_column_append_null(&b->columns[0], NULL);
+        else kn_column_append_i64(&b->columns[0], (int64_t)(r % 10), NULL);
+    }
+}
+
+START_TEST(leading_nulls_keep_the_dictionary)
+{
+    /* The dictionary's probe after 32768 rows once compared an empty dictionary with empty PLAIN
+     * bytes and gave up on columns whose first rows are null (sparse columns, nulls sorted
+     * first), writing the whole chunk PLAIN. Ten repeated values after 40,000 nulls must be
+     * dictionary-encoded; after 1.1 million nulls too, where the first page (cut at a million
+     * rows) holds nulls only and is a dictionary page of no indices, so no PLAIN page comes
+     * before the dictionary ones (15). */
+    static const char *const names[] = {"v"};
+    kn_type types[] = {kn_type_make(KN_TYPE_INT64)};
+    bool nulls[] = {true};
+    kn_schema *s = schema_of(names, types, nulls, 1);
+    static const size_t leads[] = {40000, 1100000};
+    for (size_t k = 0; k < 2; k++) {
+        lead_nulls ln = {leads[k], false};
+        kn_pq_options opt;
+        kn_pq_options_init(&opt);
+        kn_buf file = KN_BUF_INIT;
+        write_file(s, &opt, leads[k] + 60000, 50000, fill_leading_nulls, &ln, &file, NULL);
+        kn_pqr_meta *m = read_meta(&file);
+        layout_counts counts;
+        check_layout(&file, m, s, KN_PQ_CODEC_SNAPPY, &counts);
+        ck_assert_uint_eq(m->num_row_groups, 1);
+        const kn_pqr_column_meta *cm = &m->row_groups[0].columns[0].meta_data;
+        ck_assert_uint_eq(counts.dictionary_pages, 1);
+        ck_assert_uint_eq(counts.plain_pages, 0);
+        ck_assert_uint_eq(counts.dict_data_pages, k == 0 ? 1 : 2);
+        ck_assert(!has_encoding(cm, KN_PQ_ENC_PLAIN) || encoding_stats_count(cm, KN_PQ_PAGE_DATA, KN_PQ_ENC_PLAIN) == 0);
+        ck_assert_int_eq(cm->statistics.null_count, (int64_t)leads[k]);
+        ck_assert_int_eq(le_value(&cm->statistics.min_value), 0);
+        ck_assert_int_eq(le_value(&cm->statistics.max_value), 9);
+        chunk_pages pg;
+        walk_chunk(&file, cm, &pg);
+        ck_assert_int_eq(pg.pages[0].h.dictionary_page_header.num_values, 10);
+        free(pg.pages);
+        kn_pqr_meta_free(m);
+        kn_buf_free(&file);
+    }
+    kn_schema_free(s);
+}
+END_TEST
+
+START_TEST(null_chunks_stay_plain_or_get_an_empty_dictionary)
+{
+    /* A chunk of nulls only in one page stays PLAIN with no dictionary page, as before; one of
+     * 1.1 million nulls (two pages, the first cut while the dictionary was still open) has
+     * dictionary pages of no indices and an empty dictionary page, as arrow-rs writes. */
+    static const char *const names[] = {"v"};
+    kn_type types[] = {kn_type_make(KN_TYPE_INT64)};
+    bool nulls[] = {true};
+    kn_schema *s = schema_of(names, types, nulls, 1);
+    static const size_t rows[] = {50000, 1100000};
+    for (size_t k = 0; k < 2; k++) {
+        lead_nulls ln = {0, true};
+        kn_pq_options opt;
+        kn_pq_options_init(&opt);
+        kn_buf file = KN_BUF_INIT;
+        write_file(s, &opt, rows[k], 50000, fill_leading_nulls, &ln, &file, NULL);
+        kn_pqr_meta *m = read_meta(&file);
+        layout_counts counts;
+        check_layout(&file, m, s, KN_PQ_CODEC_SNAPPY, &counts);
+        const kn_pqr_column_meta *cm = &m->row_groups[0].columns[0].meta_data;
+        ck_assert_int_eq(cm->statistics.null_count, (int64_t)rows[k]);
+        ck_assert_ptr_null(cm->statistics.min_value.data);
+        if (k == 0) {
+            ck_assert_uint_eq(counts.dictionary_pages, 0);
+            ck_assert_uint_eq(counts.plain_pages, 1);
+        } else {
+            ck_assert_uint_eq(counts.dictionary_pages, 1);
+            ck_assert_uint_eq(counts.dict_data_pages, 2);
+            chunk_pages pg;
+            walk_chunk(&file, cm, &pg);
+            ck_assert_int_eq(pg.pages[0].h.dictionary_page_header.num_values, 0);
+            free(pg.pages);
+        }
+        kn_pqr_meta_free(m);
+        kn_buf_free(&file);
+    }
     kn_schema_free(s);
 }
 END_TEST
@@ -710,7 +865,10 @@ int main(void) {
     tcase_add_test(tc, nan_is_never_a_bound_and_zeros_are_signed);
     tcase_add_test(tc, long_strings_get_bounds_that_still_hold_and_small_headers);
     tcase_add_test(tc, small_row_group_bytes_give_several_row_groups);
+    tcase_add_test(tc, sorting_columns_reach_every_row_group_and_bad_ones_are_refused);
     tcase_add_test(tc, dictionary_falls_back_to_plain_past_its_bound);
+    tcase_add_test(tc, leading_nulls_keep_the_dictionary);
+    tcase_add_test(tc, null_chunks_stay_plain_or_get_an_empty_dictionary);
     tcase_add_test(tc, no_dictionary_means_no_dictionary_page_offset);
     tcase_add_test(tc, a_dictionary_chunk_starts_with_its_dictionary_page);
     tcase_add_test(tc, every_codec_writes_a_valid_layout);

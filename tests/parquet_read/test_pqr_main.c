@@ -9,6 +9,7 @@ int main(void) {
     pqr_add_footer_tests(s);
     pqr_add_show_tests(s);
     pqr_add_conformance_tests(s);
+    pqr_add_index_tests(s);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

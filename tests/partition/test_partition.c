@@ -313,6 +313,79 @@ START_TEST(sort_by_gives_sorted_non_overlapping_row_groups)
 }
 END_TEST
 
+/* Every row group of every file of `out` lists exactly the sorting columns `names` (leaves of
+ * its own schema), ascending with nulls first, or none when `n` is 0. Returns the row groups. */
+static size_t check_sorting_columns(const char *out, const char *const *names, size_t n) {
+    pt_files files;
+    pt_data_files(out, &files);
+    ck_assert_uint_gt(files.n, 0);
+    size_t groups = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        kn_pqr_meta *m = pt_footer(pt_join(out, files.rel[i]));
+        ck_assert(m);
+        for (size_t g = 0; g < m->num_row_groups; g++, groups++) {
+            const kn_pqr_row_group *rg = &m->row_groups[g];
+            ck_assert_msg(rg->has_sorting_columns == (n > 0), "%s row group %zu: sorting_columns %s", files.rel[i], g,
+                          rg->has_sorting_columns ? "present" : "absent");
+            ck_assert_uint_eq(rg->num_sorting_columns, n);
+            for (size_t k = 0; k < n; k++) {
+                const kn_pqr_sorting_column *sc = &rg->sorting_columns[k];
+                ck_assert_int_eq(sc->column_idx, pt_leaf(m, names[k]));
+                ck_assert(!sc->descending && sc->nulls_first);
+            }
+        }
+        kn_pqr_meta_free(m);
+    }
+    pt_files_free(&files);
+    return groups;
+}
+
+START_TEST(sorted_files_list_their_sort_order_in_every_row_group)
+{
+    /* RowGroup.sorting_columns is what lets engines merge or skip without sorting again; it is
+     * set only where the rows are sorted by those columns within each row group: --sort-by
+     * (the sorted write, files of one folder each, rows in key order), ascending, nulls first,
+     * as leaves of the files' own schema. Without --sort-by nothing is claimed; with
+     * --drop-partition-columns the list stops before the first column the files leave out.
+     * That the rows really are in that order is checked by sort_by_gives_sorted_non_overlapping_
+     * row_groups (statistics), the page index tests (boundary orders) and the three readers of
+     * tests/interop/partition_check.mjs (values). */
+    const char *out = out_dir("sortmeta");
+    pt_rm_rf(out);
+    const char *args[] = {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-by", "region",
+                          "--sort-by", "customer_id, ts", "--row-group-size", "32KiB", "-q", NULL};
+    pt_run r = convert(0, args);
+    static const char *const two[] = {"customer_id", "ts"};
+    ck_assert_uint_gt(check_sorting_columns(out, two, 2), 20);
+    pt_run_free(&r);
+
+    static const char *const by_id[] = {"order_id"};
+    const char *dropped = out_dir("sortmeta-drop");
+    pt_rm_rf(dropped);
+    const char *args2[] = {"convert", orders_shard0, "-o", dropped, "--schema", orders_schema, "--partition-by", "region",
+                           "--drop-partition-columns", "--sort-by", "order_id", "--slices", "2", "-q", NULL};
+    r = convert(0, args2);
+    check_sorting_columns(dropped, by_id, 1); /* order_id's index in files without region */
+    pt_run_free(&r);
+    const char *args3[] = {"convert", orders_shard0, "-o", dropped, "--schema", orders_schema, "--partition-by", "region",
+                           "--drop-partition-columns", "--sort-by", "region,order_id", "--mode", "overwrite", "-q", NULL};
+    r = convert(0, args3);
+    check_sorting_columns(dropped, NULL, 0);
+    pt_run_free(&r);
+
+    const char *plain = out_dir("sortmeta-none");
+    pt_rm_rf(plain);
+    const char *args4[] = {"convert", orders_shard0, "-o", plain, "--schema", orders_schema, "--partition-by", "region", "-q", NULL};
+    r = convert(0, args4);
+    check_sorting_columns(plain, NULL, 0);
+    pt_run_free(&r);
+    const char *args5[] = {"convert", orders_shard0, "-o", plain, "--schema", orders_schema, "--mode", "overwrite", "-q", NULL};
+    r = convert(0, args5);
+    check_sorting_columns(plain, NULL, 0);
+    pt_run_free(&r);
+}
+END_TEST
+
 START_TEST(slices_give_file_counts_in_multiples_with_even_sizes)
 {
     const char *out = out_dir("slices");
@@ -987,6 +1060,7 @@ int main(void) {
     tcase_add_test(tc, thousands_of_partitions_stay_within_the_memory_bound_through_spill_files);
     tcase_add_test(tc, any_folder_count_gives_the_same_files_for_any_threads_and_memory);
     tcase_add_test(tc, sort_by_gives_sorted_non_overlapping_row_groups);
+    tcase_add_test(tc, sorted_files_list_their_sort_order_in_every_row_group);
     tcase_add_test(tc, slices_give_file_counts_in_multiples_with_even_sizes);
     tcase_add_test(tc, manifest_lists_every_data_file_once_with_its_exact_size);
     tcase_add_test(tc, overwrite_twice_gives_byte_identical_trees_and_no_leftovers);
