@@ -247,8 +247,8 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.result = result;
     r.commit = commit;
     r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
-    /* Partitioned without a sort or slices: streamed into one open file per folder while the
-     * folders are few; the external sort takes over past that (kn_convert.h). */
+    /* Partitioned without a sort or slices: each folder's rows into its own row groups, whatever
+     * the number of folders (kn_part_pipeline.h); --max-open-partitions 0 asks for the sort. */
     bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && opt->max_open_partitions > 0;
     r.pq = opt->parquet;
     kn_sorting_columns_set(&r.pq, schema, lo.file_schema, lo.sort_cols, lo.num_sort_cols);
@@ -266,11 +266,8 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK && !paths) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     for (size_t i = 0; st == KN_OK && i < list.count; i++) paths[i] = list.files[i].path;
     if (st == KN_OK) st = kn__plan_open(&r, paths, list.count, opt->stream_inputs, &r.plan, err);
-    /* An input read once cannot be read again, so the partitioned streaming write, which may
-     * start over, gives way to the sort from the start. */
-    if (st == KN_OK && kn__plan_streams(r.plan)) part_streaming = false;
-    /* Which write: input order into rolling files; one open file per folder while the folders
-     * are few (the sort takes over past that); or the external sort. */
+    /* Which write: input order into rolling files; each folder into its own files; or the
+     * external sort. */
     const kn_output *out = !r.clustered ? &kn__output_stream : part_streaming ? &kn__output_partitioned : &kn__output_sorted;
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);
@@ -297,13 +294,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK) {
         kn_progress_init(&r.progress, opt->progress, list.total_bytes);
         result->write_path = out->write_path;
-        bool give_way = false;
-        st = out->run(&r, threads, &give_way, err);
-        if (st == KN_OK && give_way) {
-            out = &kn__output_sorted;
-            st = kn__restart_sorted(&r, err);
-            if (st == KN_OK) st = out->run(&r, threads, &give_way, err);
-        }
+        st = out->run(&r, threads, err);
         kn_progress_finish(&r.progress);
     }
     if (st == KN_OK && out->finish) st = out->finish(&r, err);

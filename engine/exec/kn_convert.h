@@ -15,19 +15,20 @@
  * each is at most half the target file size (so a file of whole row groups still lands near its
  * target). The output therefore depends neither on the thread count nor on the morsel size.
  *
- * Partitioned streaming (--partition-by without --sort-by or --slices; kn_part_pipeline.h):
- * each parse worker splits its morsel's rows into one batch per folder (kn_part_route.h: the
- * folder path is formatted once per distinct value, not per row); the batches go, in input
- * order, to their folder's open row group, and each folder has its own open file (kn_part_sink
- * names them all at the end, in folder order, so names do not depend on timing). A row group is
- * sealed at the row group size, or earlier when the open row groups together pass memory_limit
- * (the largest first), and its columns are encoded on any thread. No sort, no spill. Past
- * max_open_partitions folders (at most one per MiB of memory_limit) the run starts over with
- * the clustered write below, which keeps one file open whatever the number of folders; the
- * result's write_path says which ran. Deterministic like the streaming write: every decision is
- * taken in input order from the rows alone.
+ * Partitioned (--partition-by without --sort-by or --slices; kn_part_pipeline.h): each parse
+ * worker groups its morsel's rows by folder (kn_part_route.h: the folder path is formatted once
+ * per distinct value, not per row); in input order each folder's rows join its queue, and once
+ * a queue holds a row group's worth, any thread fills and encodes that row group from its
+ * front; each folder has its own files (kn_part_sink names them all at the end, in folder
+ * order, so names do not depend on timing). Queued rows past half of memory_limit go to spill
+ * runs and are read back when their row group is filled, so the number of folders does not
+ * matter: one or 100,000, every folder gets row groups as large as its rows allow and its files
+ * roll only at the target size. No run starts over; the result's write_path is
+ * "partition-stream". Deterministic like the streaming write: a folder's row groups are cut from
+ * its rows in input order, whatever is in memory, so the bytes depend neither on the threads,
+ * the morsel size nor memory_limit.
  *
- * Clustered (--sort-by or --slices, or many partitions; kn_sort_spill.h): every row gets a
+ * Clustered (--sort-by or --slices, or --max-open-partitions 0; kn_sort_spill.h): every row gets a
  * memcmp-able key (partition folder, sort columns, input ordinal; kn_sort_key.h), each parse
  * worker sorts its morsel's rows by key, the sorted batches gather in memory up to
  * `memory_limit` and are merged into a spill file in the run's temporary folder when that is
@@ -55,16 +56,18 @@
  *                                     smallest possible), a page's dictionary indices
  *         + 16 MiB + 256 bytes x files (plan, names, rejects in flight, the manifest's list)
  *
- *   partitioned streaming: the streaming bound's batches, readers and writers terms with
- *   T column writers instead of C, plus
- *         + 2 x 0.75 x memory_limit          rows of the open row groups (half the limit, PLAIN
- *                                             size) and of sealed ones waiting to be encoded or
- *                                             written (a quarter), their batches taking up to
- *                                             twice the PLAIN size
- *         + (2T + 2) x 1.2 R                  their encoded chunks
- *         + partitions x (C x 100 + 4 KiB)    each open file's footer so far (no column writers:
- *                                             kn_pq_writer makes those only when fed batches)
- *   measured with 30M order rows, 36 folders, default options, 2 threads: 935 MB peak RSS.
+ *   partitioned: the streaming bound's batches, readers and writers terms with T column
+ *   writers instead of C, plus
+ *         + memory_limit                      rows queued in memory (spilled past half of the
+ *                                             limit, again once they grew by a quarter) and those
+ *                                             of row groups being filled, encoded or written
+ *                                             (accepting waits past a quarter)
+ *         + T x the largest spill segment     a folder's rows read back, per filling thread
+ *         + (2T + 2) x 1.2 R                  encoded chunks waiting to be written
+ *         + 1 MiB + the largest segment       the spill's write buffer
+ *         + folders x (64 + C x 100 bytes)    each folder's queue and, while its file is open,
+ *                                             its footer so far (a file opens with its folder's
+ *                                             first row group and closes after its last)
  *
  *   clustered:
  *   peak <= 1.25 x memory_limit                 (the in-memory run, then the merge's block
@@ -147,11 +150,10 @@ typedef struct kn_convert_options {
     const char *sort_by;       /* borrowed; "col[,col...]": rows sorted within each file; NULL = none */
     uint32_t slices;           /* file count per partition a multiple of this; 0 = any */
     bool drop_partition_columns; /* identity partition columns left out of the files */
-    uint64_t memory_limit;     /* bytes for in-memory runs before spilling, and for the open
-                                  row groups of a partitioned streaming write; default 512 MiB */
-    size_t max_open_partitions;/* partition folders written at once by the streaming partitioned
-                                  write before it gives way to the sort; default 128; 0 = always
-                                  sort. At most one per MiB of memory_limit is kept open */
+    uint64_t memory_limit;     /* bytes for in-memory runs before spilling, and for the rows a
+                                  partitioned write queues; default 512 MiB */
+    size_t max_open_partitions;/* 0: partitioned writes go through the external sort (the same
+                                  files; for comparison); any other value: unused. Default 128 */
 
     /* Redshift artifacts (manifest.json, table.sql, copy.sql, spectrum.sql, upsert.sql). */
     const char *url_prefix;    /* borrowed; "s3://bucket/prefix/"; NULL = the absolute OUTDIR */

@@ -1,35 +1,42 @@
-/* engine/exec/kn_part_pipeline.h: the streaming partitioned write's row groups: parse morsels on
- * every thread into one batch per partition folder, hand those to each partition's open row
- * group strictly in morsel order, encode sealed row groups' columns on any thread, and append
- * each partition's row groups to its own file in order.
+/* engine/exec/kn_part_pipeline.h: the partitioned write's row groups, at any number of folders:
+ * parse morsels on every thread into their rows grouped by folder; in morsel order, queue each
+ * folder's rows; cut each folder's row groups from the front of its queue, fill and encode them
+ * on any thread, and append each folder's row groups to its own files in order.
  *
- * This is how `--partition-by` runs when the partitions are few (kn_convert.h): no sort and no
- * spill, every row read once and copied once (into its partition's batch, on the parse thread).
- * Past `max_partitions` distinct folders the run reports an overflow and the caller falls back
- * to the external sort, which holds one file open at a time whatever the partition count.
+ * This is how `--partition-by` runs without `--sort-by` or `--slices` (kn_convert.h), from one
+ * folder to hundreds of thousands: no sort, no run that starts over, every step on every core.
  *
- * An output on the run's scheduler (kn_sched.h), whose loop gives every thread the first of:
- *   drain:  write an encoded row group if it is the next of its partition (one writer at a
- *           time; the I/O runs outside the lock);
- *   accept: the next morsel in input order, if it is parsed: the caller's accept callback
- *           (rejects, counts, progress), then each of the morsel's partition batches goes to
- *           its partition's open row group, which is sealed when it reaches row_group_bytes;
- *           then, while the open row groups together hold more than `open_bytes` (their rows'
- *           PLAIN size), the largest is sealed early;
- *   work:   encode a column of the oldest sealed row group (kn_pq_rowgroup_encode, with the
- *           thread's own encoder); once every column is done its batches are freed;
- *   parse:  the next morsel, if it is within `window` morsels of the next to accept.
+ * A folder's rows are a queue of pieces in input order: ranges of the morsels' batches held in
+ * memory, or segments of spill runs (kn_part_spill.h). Once a folder's queued rows reach the row
+ * group size (the PLAIN estimate kn_pq_rowgroup.h cuts on), a job takes the front of its queue,
+ * reads back what was spilled, and fills one row group exactly as a writer fed those rows would
+ * cut it; what is left stays at the front. When the input ends, every folder's remaining rows
+ * make its last row groups, and a folder's file is closed after its last one. So each folder
+ * gets row groups as large as its data allows, whatever the number of folders, and its rows
+ * reach one file until it is full.
  *
- * Why the bytes do not depend on the thread count: partitions are numbered, row groups filled
- * and sealed (by size or by the open-bytes rule) only in the accept step, in input order, from
- * the rows alone; each row group is encoded whole from the same rows; a partition's row groups
- * reach its file in order. Only when each step happens depends on the threads.
+ * Memory: when the morsels' batches held for queued rows pass `memory_bytes` / 2, the
+ * acceptor spills every folder's queued rows that no job is filling, one segment per folder,
+ * into a new run; row groups being filled, encoded or waiting to be written hold their rows and
+ * chunks, and accepting waits while they number more than 2 x threads + 2 or hold more than
+ * `memory_bytes` / 4 (so at least one always may). Beside that: the parsed morsels in the
+ * window, one column encoder per thread, per folder its queue's pieces (a few words each) and,
+ * while its file is open, its footer so far.
  *
- * Memory: the open row groups' rows (at most open_bytes of PLAIN size, plus one morsel),
- * sealed row groups not yet written (accepting waits while they hold more than open_bytes / 2
- * or number more than 2 x threads + 2, so at least one is always allowed), the parsed morsels
- * in the window, one column encoder per thread, and per partition its open file's footer
- * metadata. */
+ * The scheduler (kn_sched.h) gives every thread the first of:
+ *   drain:  write an encoded row group if it is the next of its folder (one writer at a time;
+ *           the I/O runs outside the lock), and close the folder's file after its last;
+ *   accept: the next morsel in input order: the caller's accept callback (rejects, counts,
+ *           progress), then its folders' rows onto their queues, jobs for the folders whose
+ *           queues reached a row group, and a spill run when memory is past its share;
+ *   work:   encode a column of the oldest filled row group, or fill the oldest job's row group;
+ *   parse:  the next morsel, within `window` of the next to accept.
+ *
+ * Why the bytes depend neither on the thread count, the morsel size nor the memory: a folder's
+ * row groups are cut greedily from its rows in input order, whatever pieces they sit in, in
+ * memory or spilled; each is encoded whole from the same rows; a folder's row groups reach its
+ * files in order; and the files are named at the end in folder order (kn_part_sink.h). Only
+ * when each step happens depends on the threads and the memory. */
 #ifndef KN_PART_PIPELINE_H
 #define KN_PART_PIPELINE_H
 
@@ -43,28 +50,29 @@
 #include "kn_pq_rowgroup.h"
 #include "kn_sched.h"
 #include "kn_status.h"
+#include "kn_store.h"
 
-/* One morsel's rows, split by partition folder. Filled by the parse callback through
- * kn_part_morsel_add; the pipeline takes the batches at accept and frees them once encoded. */
+/* A folder's rows in a morsel: rows [row, row + n) of the morsel's batch. */
 typedef struct kn_part_morsel_group {
     size_t path_off, path_len; /* the folder, in `paths` */
-    kn_batch *batch;           /* owned: the folder's rows, in the files' schema */
+    size_t row, n;
 } kn_part_morsel_group;
 
+/* One morsel's rows grouped by folder. Filled by the parse callback; the pipeline takes the
+ * batch at accept. */
 typedef struct kn_part_morsel {
+    kn_batch *batch; /* owned (NULL: no rows): the rows in the files' schema, each folder's
+                        together, in input order within a folder */
     kn_part_morsel_group *groups;
     size_t num_groups, cap_groups;
     kn_buf paths;
-    bool too_many; /* set by parse instead of groups when the morsel alone has more folders
-                      than max_partitions: the run stops at it, as routing would, without the
-                      cost of splitting it */
 } kn_part_morsel;
 
-/* Adds a group: `path` is copied; `batch` is taken (freed by the pipeline, also on failure). */
-kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, kn_batch *batch,
+/* Adds a group: `path` is copied. */
+kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, size_t row, size_t n,
                              kn_error *err);
 
-/* Frees the groups' batches and empties `pm`, keeping its memory. */
+/* Frees the batch and empties `pm`, keeping its arrays. */
 void kn_part_morsel_clear(kn_part_morsel *pm);
 
 typedef struct kn_part_pipeline_ops {
@@ -79,27 +87,33 @@ typedef struct kn_part_pipeline_ops {
      * (kn_part_morsel_clear) and parse the morsel into it again first (a format whose morsel
      * start was a wrong guess). */
     kn_status (*accept)(void *ctx, size_t m, size_t slot, kn_part_morsel *pm, kn_error *err);
-    /* One call at a time; each partition's row groups in order. `part` numbers folders in the
+    /* One call at a time; each folder's row groups in order. `part` numbers folders in the
      * order they first appear in the input; `path` is borrowed. */
     kn_status (*write)(void *ctx, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,
                        kn_error *err);
+    /* One call at a time, after folder `part`'s last row group: its file is complete. */
+    kn_status (*close)(void *ctx, size_t part, kn_error *err);
 } kn_part_pipeline_ops;
 
 typedef struct kn_part_pipeline_options {
     size_t num_morsels;         /* KN_SCHED_OPEN: parse finds the end */
     int threads;                /* >= 1 */
     size_t window;              /* morsels parsed ahead of the next to accept, at most; >= 1 */
+    const kn_schema *schema;    /* borrowed: the files' schema (the batches parse makes) */
     const kn_pq_layout *layout; /* borrowed: the files' columns and row group size */
-    size_t max_partitions;      /* more distinct folders than this: stop with *overflow */
-    uint64_t open_bytes;        /* PLAIN bytes the open row groups may hold together */
+    uint64_t memory_bytes;      /* see above */
+    kn_store *spill_store;      /* borrowed: where spill runs go */
+    const char *spill_dir;      /* borrowed: the folder (the run's temporary folder) */
     kn_profile *profile;        /* borrowed; may be NULL: encode, compress, write, idle */
     kn_part_pipeline_ops ops;
 } kn_part_pipeline_options;
 
-/* Runs to the end of the input, the first failure (whose status and `err` it returns; the
- * other threads finish what they hold and stop), or the first morsel whose folders would pass
- * max_partitions: then it stops the same way, sets *overflow and returns KN_OK, and what was
- * written is for the caller to discard. */
-kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, bool *overflow, kn_error *err);
+typedef struct kn_part_pipeline_stats {
+    uint64_t spill_runs, spill_bytes;
+} kn_part_pipeline_stats;
+
+/* Runs to the end of the input or the first failure (whose status and `err` it returns; the
+ * other threads finish what they hold and stop). The spill's files are gone when it returns. */
+kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipeline_stats *stats, kn_error *err);
 
 #endif

@@ -519,6 +519,12 @@ kn_status kn_part_sink_write_part_rowgroup(kn_part_sink *ps, size_t part, const 
     return KN_OK;
 }
 
+kn_status kn_part_sink_close_part(kn_part_sink *ps, size_t part, kn_error *err) {
+    KN_RETURN_ERROR_IF(ps->mode != MODE_PARTS || part >= ps->num_parts, err, KN_E_INTERNAL,
+                       "a partition's file closed that was never opened");
+    return close_part_file(ps, part, err);
+}
+
 /* Folder order: the path bytes, a prefix first; equal paths (a caller's bug, refused after the
  * sort) by part, so the sort is deterministic anyway. */
 static int cmp_parts(const void *a, const void *b) {

@@ -123,6 +123,11 @@ void kn_part_sink_note_max_string(kn_part_sink *ps, const size_t *per_column);
 kn_status kn_part_sink_write_part_rowgroup(kn_part_sink *ps, size_t part, const uint8_t *path, size_t len,
                                            const struct kn_pq_rowgroup *rg, kn_error *err);
 
+/* Streaming, partitioned: partition `part`'s rows are all written: its open file (if any) is
+ * closed now rather than at finish, so the files open at once stay few however many folders
+ * there are. A later row group of `part` would start a new file. */
+kn_status kn_part_sink_close_part(kn_part_sink *ps, size_t part, kn_error *err);
+
 /* Planned: appends row `row` of `batch` (borrowed) whose folder is `path` (`len` bytes,
  * borrowed; "" when not partitioned; it must be in `stats`). */
 kn_status kn_part_sink_write_row(kn_part_sink *ps, const kn_batch *batch, size_t row,

@@ -137,16 +137,11 @@ kn_status kn__plan_open(const kn_run *r, const char *const *paths, size_t n, boo
 kn_run_input *kn__plan_inputs(kn_run_plan *p, size_t *n);
 /* The number of morsels, or KN_SCHED_OPEN when some input is cut as it is read. */
 size_t kn__plan_num_morsels(const kn_run_plan *p);
-/* Is some input read front to back (so it cannot be read twice)? */
-bool kn__plan_streams(const kn_run_plan *p);
 /* Morsel m into *out, or false when there is none. Any thread; with cut inputs, takes of m wait
  * until m - 1 is taken (kn_sched hands morsels to parse in order, so they do not wait long). */
 bool kn__plan_take(kn_run_plan *p, size_t m, kn_run_morsel *out);
 /* Why the morsel whose fatal is set failed. */
 const kn_error *kn__plan_error(const kn_run_plan *p);
-/* Sets the inputs up to be read again from the start (line counts, verified ends); false when
- * some input is cut as it is read. */
-bool kn__plan_rewind(kn_run_plan *p);
 void kn__plan_free(kn_run_plan *p, const kn_format *fmt); /* accepts NULL */
 
 /* ---- morsels (kn_run_morsel.c) ---------------------------------------------------------- */
@@ -207,32 +202,21 @@ kn_status kn__account_rejects(kn_run *r, kn_morsel_out *w, kn_run_input *in, kn_
 /* ---- the outputs: the three write paths behind one face -------------------------------- */
 
 /* An output takes every morsel (parsed on any thread, accepted in input order, on kn_sched) to
- * the files of r->files. start runs before the files are made (NULL: nothing to do); run parses and hands
- * over every morsel, or stops at the first failure, or, for an output that cannot go on
- * (too many folders to keep open), sets *give_way and returns KN_OK: the caller then starts
- * over with kn__output_sorted (kn__restart_sorted); finish runs after the last morsel
+ * the files of r->files. start runs before the files are made (NULL: nothing to do); run parses
+ * and hands over every morsel, or stops at the first failure; finish runs after the last morsel
  * (NULL: nothing). */
 typedef struct kn_output {
     const char *write_path; /* the result's write_path */
     kn_status (*start)(kn_run *r, kn_error *err);
-    kn_status (*run)(kn_run *r, int threads, bool *give_way, kn_error *err);
+    kn_status (*run)(kn_run *r, int threads, kn_error *err);
     kn_status (*finish)(kn_run *r, kn_error *err);
 } kn_output;
 
 /* Input order into rolling files (kn_write_stream.c). */
 extern const kn_output kn__output_stream;
-/* One open file per partition folder (kn_write_partitioned.c). */
+/* Each partition folder's rows into row groups of its own files (kn_write_partitioned.c). */
 extern const kn_output kn__output_partitioned;
 /* Keys, external sort, the planned files one at a time (kn_write_sorted.c). */
 extern const kn_output kn__output_sorted;
-
-/* Distinct folders the partitioned streaming write keeps open at most: the option, and no more
- * than one per MiB of --memory-limit, so each open row group can still grow to some size
- * before the open-bytes rule seals it; past that the sort writes better files. */
-size_t kn__pstream_max_partitions(const kn_convert_options *opt);
-/* The partitioned streaming write gave way: forget what it did (files, rejects, counts) and
- * set the run up for kn__output_sorted, which gives the output a sorted run always gives. The
- * decision fell on a morsel in input order, so it is the same for any thread count. */
-kn_status kn__restart_sorted(kn_run *r, kn_error *err);
 
 #endif

@@ -102,8 +102,6 @@ kn_run_input *kn__plan_inputs(kn_run_plan *p, size_t *n) {
 
 size_t kn__plan_num_morsels(const kn_run_plan *p) { return p->feed ? KN_SCHED_OPEN : p->num_morsels; }
 
-bool kn__plan_streams(const kn_run_plan *p) { return p->feed; }
-
 /* The next morsel of the feed, at the feed's turn (its lock held, let go while reading). */
 static bool feed_next(kn_run_plan *p, kn_run_morsel *mo) {
     while (!p->failed && p->input < p->num_inputs) {
@@ -156,16 +154,6 @@ bool kn__plan_take(kn_run_plan *p, size_t m, kn_run_morsel *out) {
 }
 
 const kn_error *kn__plan_error(const kn_run_plan *p) { return &p->error; }
-
-bool kn__plan_rewind(kn_run_plan *p) {
-    if (p->feed) return false;
-    for (size_t i = 0; i < p->num_inputs; i++) {
-        p->inputs[i].line_cursor = 0;
-        p->inputs[i].line_at_cursor = 0;
-        p->inputs[i].verified_end = p->inputs[i].data_start;
-    }
-    return true;
-}
 
 void kn__plan_free(kn_run_plan *p, const kn_format *fmt) {
     if (!p) return;

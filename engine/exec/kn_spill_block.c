@@ -8,10 +8,13 @@
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err) {
-    const kn_batch *b = kb->batch;
+/* The block of batch `b`'s rows with keys key_offs/keys, or with empty keys when key_offs is
+ * NULL. */
+static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8_t *keys, kn_buf *out,
+                        kn_error *err) {
     size_t n = b->num_rows, start = out->len;
-    size_t payload = (n + 1) * 4 + kb->key_offs[n];
+    size_t key_bytes = key_offs ? key_offs[n] : 0;
+    size_t payload = (n + 1) * 4 + key_bytes;
     for (size_t c = 0; c < b->schema->num_fields; c++) {
         const kn_column *col = &b->columns[c];
         size_t width = kn_type_width(col->type);
@@ -43,12 +46,21 @@ kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error
             p += col->offsets[n];
         }
     }
-    memcpy(p, kb->key_offs, (n + 1) * 4);
+    if (key_offs) memcpy(p, key_offs, (n + 1) * 4);
+    else memset(p, 0, (n + 1) * 4);
     p += (n + 1) * 4;
-    if (kb->key_offs[n]) memcpy(p, kb->keys.data, kb->key_offs[n]);
-    p += kb->key_offs[n];
+    if (key_bytes) memcpy(p, keys, key_bytes);
+    p += key_bytes;
     out->len = (size_t)(p - out->data);
     return KN_OK;
+}
+
+kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err) {
+    return encode(kb->batch, kb->key_offs, kb->keys.data, out, err);
+}
+
+kn_status kn__spill_block_encode_batch(const kn_batch *b, kn_buf *out, kn_error *err) {
+    return encode(b, NULL, NULL, out, err);
 }
 
 kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,

@@ -1,4 +1,5 @@
-/* engine/exec/kn_spill_block.h: the on-disk form of a block of sorted rows in a spill file.
+/* engine/exec/kn_spill_block.h: the on-disk form of a block of rows in a spill file (the sort's
+ * runs, with their keys; the partitioned write's folder segments, without).
  *
  * A spill file is blocks back to back, each a 16-byte header ("KNSB", row count u32, payload
  * length u64, little-endian) and a raw columnar payload: per column a flag byte (1 when a
@@ -20,6 +21,8 @@
 
 /* Appends the header and payload of every row of `kb` (borrowed) to `out`. */
 kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err);
+/* The same for a batch without keys (its block has empty ones). */
+kn_status kn__spill_block_encode_batch(const kn_batch *b, kn_buf *out, kn_error *err);
 
 /* Reads a header. Fails with KN_E_IO when it is not one (a damaged spill file). */
 kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,

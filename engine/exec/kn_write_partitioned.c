@@ -1,5 +1,6 @@
-/* engine/exec/kn_write_partitioned.c: the streaming partitioned write: each morsel split by
- * folder on its parse thread, each folder's rows into its own open file (kn_part_pipeline.h). */
+/* engine/exec/kn_write_partitioned.c: the partitioned write: each morsel's rows grouped by
+ * folder on its parse thread, each folder's rows into row groups of its own files
+ * (kn_part_pipeline.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,14 @@
 #include "kn_part_route.h"
 
 /* The thread's scratch for the partitioned write: the reader, its batch, the router that
- * splits it by folder, and the split's sizes (string bytes per column and folder, then one
- * folder's room and bitmaps per column). */
+ * groups it by folder, the rows in folder order, and per column the grouped batch's room and
+ * bitmap. */
 typedef struct pstream_thread {
     kn_format_reader *reader;
     kn_batch *batch;
     kn_part_router *router;
-    size_t *sizes, cap_sizes;
+    uint32_t *order;
+    size_t cap_order;
     size_t *room;
     bool *bitmap;
 } pstream_thread;
@@ -31,64 +33,44 @@ typedef struct pstream {
     pstream_thread *threads; /* one per thread, and one for the acceptor's second reads */
     int num_threads;
     kn_run_slot *slots;
-    size_t max_partitions;
     bool keep_going;
     kn_profile *prof;
 } pstream;
 
-/* Copies the batch's rows into one batch per folder (in the files' schema). Each folder's
- * batch is one allocation sized from its rows up front (kn_batch_create_packed). */
-static kn_status split_by_folder(pstream *s, pstream_thread *th, const kn_batch *batch, kn_part_morsel *out,
+/* Copies the batch's rows into one batch in the files' schema, each folder's rows together (in
+ * input order), and lists the folders' ranges. The batch is one allocation sized up front
+ * (kn_batch_create_packed), and each source column is read once. */
+static kn_status group_by_folder(pstream *s, pstream_thread *th, const kn_batch *batch, kn_part_morsel *out,
                                  kn_error *err) {
     KN_TRY(kn_part_route(th->router, batch, err));
     size_t groups = kn_part_route_groups(th->router), ncols = s->file_schema->num_fields;
-    if (groups > s->max_partitions) {
-        /* The run will give way to the sort at this morsel: no need to copy its rows. */
-        out->too_many = true;
-        return KN_OK;
+    if (batch->num_rows > th->cap_order) {
+        uint32_t *o = kn_realloc(th->order, batch->num_rows * sizeof *o);
+        if (!o) return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by folder");
+        th->order = o;
+        th->cap_order = batch->num_rows;
     }
-    if (groups * ncols > th->cap_sizes) {
-        size_t *p = kn_realloc(th->sizes, groups * ncols * sizeof *p);
-        if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory splitting rows by folder");
-        th->sizes = p;
-        th->cap_sizes = groups * ncols;
-    }
-    /* The string bytes of every column and folder, then the folders' batches, then the copies
-     * column by column: each source column is read once, from cache, by every folder in turn. */
-    for (size_t c = 0; c < ncols; c++) {
-        const kn_column *src = &batch->columns[s->map[c]];
-        th->bitmap[c] = src->validity && src->null_count;
-        for (size_t g = 0; g < groups; g++) {
-            const uint8_t *path;
-            const uint32_t *rows;
-            size_t len, n;
-            kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            th->sizes[c * groups + g] = kn_col_gather_bytes(src, rows, n);
-        }
-    }
-    size_t first = out->num_groups;
+    size_t at = 0;
     for (size_t g = 0; g < groups; g++) {
         const uint8_t *path;
         const uint32_t *rows;
         size_t len, n;
         kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-        for (size_t c = 0; c < ncols; c++) th->room[c] = th->sizes[c * groups + g] + KN_GATHER_PAD;
-        kn_batch *b;
-        KN_TRY(kn_batch_create_packed(s->file_schema, n, th->room, th->bitmap, &b, err));
-        KN_TRY(kn_part_morsel_add(out, path, len, b, err));
-        b->num_rows = n;
+        memcpy(th->order + at, rows, n * sizeof *rows);
+        KN_TRY(kn_part_morsel_add(out, path, len, at, n, err));
+        at += n;
     }
     for (size_t c = 0; c < ncols; c++) {
         const kn_column *src = &batch->columns[s->map[c]];
-        for (size_t g = 0; g < groups; g++) {
-            const uint8_t *path;
-            const uint32_t *rows;
-            size_t len, n;
-            kn_part_route_group(th->router, g, &path, &len, &rows, &n);
-            KN_TRY(kn_col_gather_sized(&out->groups[first + g].batch->columns[c], src, rows, n,
-                                        th->sizes[c * groups + g], err));
-        }
+        th->bitmap[c] = src->validity && src->null_count;
+        th->room[c] = kn_col_gather_bytes(src, th->order, at) + KN_GATHER_PAD;
     }
+    KN_TRY(kn_batch_create_packed(s->file_schema, at, th->room, th->bitmap, &out->batch, err));
+    for (size_t c = 0; c < ncols; c++) {
+        const kn_column *src = &batch->columns[s->map[c]];
+        KN_TRY(kn_col_gather_sized(&out->batch->columns[c], src, th->order, at, th->room[c] - KN_GATHER_PAD, err));
+    }
+    out->batch->num_rows = at;
     return KN_OK;
 }
 
@@ -99,7 +81,7 @@ static void pstream_parse_from(pstream *s, int thread, size_t si, size_t forced,
     kn__slot_parse(s->r, thread, sl, s->check_layout, th->reader, th->batch, forced, s->keep_going, s->prof);
     uint64_t t = kn_profile_start(s->prof);
     if (sl->out.fatal == KN_OK && sl->check == KN_OK && th->batch->num_rows) {
-        kn_status st = split_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
+        kn_status st = group_by_folder(s, th, th->batch, out, &sl->out.fatal_error);
         if (st != KN_OK) sl->out.fatal = st;
     }
     kn_profile_lap(s->prof, KN_STAGE_TRANSFORM, t);
@@ -122,9 +104,7 @@ static kn_status pstream_accept(void *ctx, size_t m, size_t si, kn_part_morsel *
         kn_part_morsel_clear(pm);
         pstream_parse_from(s, s->num_threads, si, in->verified_end, pm);
     }
-    size_t rows = 0;
-    for (size_t i = 0; i < pm->num_groups; i++) rows += pm->groups[i].batch->num_rows;
-    return kn__slot_accept(s->r, sl, rows, err);
+    return kn__slot_accept(s->r, sl, pm->batch ? pm->batch->num_rows : 0, err);
 }
 
 static kn_status pstream_write(void *ctx, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,
@@ -133,16 +113,12 @@ static kn_status pstream_write(void *ctx, size_t part, const uint8_t *path, size
     return kn_part_sink_write_part_rowgroup(s->r->files, part, path, len, rg, err);
 }
 
-/* Distinct folders the partitioned streaming write keeps open at most: the option, and no more
- * than one per MiB of --memory-limit, so each open row group can still grow to some size
- * before the open-bytes rule seals it; past that the sort writes better files. */
-size_t kn__pstream_max_partitions(const kn_convert_options *opt) {
-    uint64_t by_memory = opt->memory_limit / ((uint64_t)1 << 20);
-    if (by_memory < 1) by_memory = 1;
-    return opt->max_open_partitions < by_memory ? opt->max_open_partitions : (size_t)by_memory;
+static kn_status pstream_close(void *ctx, size_t part, kn_error *err) {
+    pstream *s = ctx;
+    return kn_part_sink_close_part(s->r->files, part, err);
 }
 
-static kn_status write_part_streaming(kn_run *r, int threads, bool *overflow, kn_error *err) {
+static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
     const kn_part_spec *spec = r->key_spec.part;
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
@@ -154,7 +130,6 @@ static kn_status write_part_streaming(kn_run *r, int threads, bool *overflow, kn
     s.keep_going = opt->on_error != KN_ON_ERROR_FAIL;
     s.prof = r->profile;
     s.file_schema = kn_part_sink_schema(r->files);
-    s.max_partitions = kn__pstream_max_partitions(opt);
     size_t window = kn__stream_window(threads), ncols = r->schema->num_fields;
     kn_pq_layout *layout = NULL, *check = NULL;
     kn_schema *file_schema = NULL;
@@ -184,24 +159,27 @@ static kn_status write_part_streaming(kn_run *r, int threads, bool *overflow, kn
             .num_morsels = kn__plan_num_morsels(r->plan),
             .threads = threads,
             .window = window,
+            .schema = s.file_schema,
             .layout = layout,
-            .max_partitions = s.max_partitions,
-            /* Half the budget for rows being filled, a quarter for sealed row groups waiting
-             * (kn_part_pipeline.h): measured, a bigger share only adds page faults. */
-            .open_bytes = opt->memory_limit / 2,
+            .memory_bytes = opt->memory_limit,
+            .spill_store = kn_commit_store(r->commit),
+            .spill_dir = r->tmp_dir,
             .profile = r->profile,
-            .ops = {&s, pstream_parse, pstream_accept, pstream_write},
+            .ops = {&s, pstream_parse, pstream_accept, pstream_write, pstream_close},
         };
-        st = kn_part_pipeline_run(&pl, overflow, err);
+        kn_part_pipeline_stats stats;
+        st = kn_part_pipeline_run(&pl, &stats, err);
+        r->result->spill_runs = stats.spill_runs;
+        r->result->spill_bytes = stats.spill_bytes;
     }
-    if (st == KN_OK && !*overflow && kn_part_sink_rows(r->files) != r->result->rows_written)
+    if (st == KN_OK && kn_part_sink_rows(r->files) != r->result->rows_written)
         st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
                           kn_part_sink_rows(r->files), r->result->rows_written);
     for (int t = 0; s.threads && t <= threads; t++) {
         r->fmt->reader_free(s.threads[t].reader);
         kn_batch_free(s.threads[t].batch);
         kn_part_router_free(s.threads[t].router);
-        kn_free(s.threads[t].sizes);
+        kn_free(s.threads[t].order);
         kn_free(s.threads[t].room);
         kn_free(s.threads[t].bitmap);
     }
@@ -214,4 +192,4 @@ static kn_status write_part_streaming(kn_run *r, int threads, bool *overflow, kn
     return st;
 }
 
-const kn_output kn__output_partitioned = {"partition-stream", NULL, write_part_streaming, NULL};
+const kn_output kn__output_partitioned = {"partition-stream", NULL, write_partitioned, NULL};

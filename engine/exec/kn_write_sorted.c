@@ -178,8 +178,7 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
 /* The clustered write's first phase: parse on every core, make each row's key and sort each
  * morsel's rows there too, then hand the sorted batches to the sorter in input order (counting
  * and the sorter's own bookkeeping, plus any spill). */
-static kn_status parse_clustered(kn_run *r, int threads, bool *give_way, kn_error *err) {
-    (void)give_way;
+static kn_status parse_clustered(kn_run *r, int threads, kn_error *err) {
     /* A morsel waits in its slot sorted, and its slot keeps the spare half of the sort's buffer:
      * one slot past the threads lets a thread parse ahead while another's morsel has its turn. */
     size_t window = (size_t)threads + 1;
@@ -216,30 +215,6 @@ static kn_status start_sorted(kn_run *r, kn_error *err) {
                             .store = kn_commit_store(r->commit)};
     KN_TRY(kn_sorter_create(&so, &r->sorter, err));
     return kn_part_stats_create(&r->stats, err);
-}
-
-/* The streaming partitioned write met more folders than it keeps open: forget what it did
- * (files, rejects, counts) and start over with the external sort, which gives the output a
- * sorted run always gives. The decision fell on a morsel in input order, so it is the same for
- * any thread count. */
-kn_status kn__restart_sorted(kn_run *r, kn_error *err) {
-    kn_convert_result *res = r->result;
-    res->write_path = kn__output_sorted.write_path;
-    kn_log(KN_LOG_INFO, "more than %zu partition folders: sorting the rows instead (--max-open-partitions)",
-                kn__pstream_max_partitions(r->opt));
-    kn_part_sink_free(r->files);
-    r->files = NULL;
-    kn_sink_abort(r->rejects);
-    kn_sink_abort(r->reasons);
-    r->rejects = r->reasons = NULL;
-    res->rows_read = res->rows_written = res->rows_rejected = res->morsels_reread = 0;
-    res->rows_filtered = res->rows_deduplicated = 0;
-    KN_RETURN_ERROR_IF(!kn__plan_rewind(r->plan), err, KN_E_INTERNAL, "an input read once cannot be read again");
-    kn_progress_init(&r->progress, r->opt->progress, res->bytes_in);
-    KN_TRY(start_sorted(r, err));
-    kn_part_sink_options o = *r->sink_opts;
-    o.stats = r->stats;
-    return kn_part_sink_create(&o, &r->files, err);
 }
 
 /* After the last morsel: the merge into the files, then the sort's memory and spill files go

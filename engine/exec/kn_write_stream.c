@@ -47,8 +47,7 @@ static kn_status stream_write(void *ctx, const kn_pq_rowgroup *rg, kn_error *err
     return kn_part_sink_write_rowgroup(s->r->files, rg, err);
 }
 
-static kn_status write_streaming(kn_run *r, int threads, bool *give_way, kn_error *err) {
-    (void)give_way;
+static kn_status write_streaming(kn_run *r, int threads, kn_error *err) {
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
     po.row_group_bytes = kn__stream_row_group_bytes(opt);

@@ -187,10 +187,14 @@ static uint64_t column_bits(const kn_pq_leaf *l, const kn_column *col, size_t a,
 
 kn_status kn_pq_rowgroup_add(kn_pq_rowgroup *rg, const kn_batch *batch, size_t row, size_t *taken,
                              kn_error *err) {
+    return kn_pq_rowgroup_add_range(rg, batch, row, batch->num_rows, taken, err);
+}
+
+kn_status kn_pq_rowgroup_add_range(kn_pq_rowgroup *rg, const kn_batch *batch, size_t row, size_t n,
+                                   size_t *taken, kn_error *err) {
     *taken = 0;
     const kn_pq_layout *l = rg->layout;
     const uint64_t target = (uint64_t)l->opt.row_group_bytes * 8;
-    size_t n = batch->num_rows;
     if (row >= n || rg->bits >= target) return KN_OK;
     /* The fewest rows that bring the row group to its target, or all that are left: the same
      * cut as kn_pq_writer_write makes. */
@@ -224,6 +228,12 @@ kn_status kn_pq_rowgroup_add(kn_pq_rowgroup *rg, const kn_batch *batch, size_t r
     *taken = take;
     return KN_OK;
 }
+
+uint64_t kn_pq_layout_estimate_bits(const kn_pq_layout *l, const kn_batch *batch, size_t row, size_t end) {
+    return kn__pq_estimate_bits(l->leaves, l->ncols, batch, row, end);
+}
+
+uint64_t kn_pq_layout_target_bits(const kn_pq_layout *l) { return (uint64_t)l->opt.row_group_bytes * 8; }
 
 bool kn_pq_rowgroup_full(const kn_pq_rowgroup *rg) {
     return rg->bits >= (uint64_t)rg->layout->opt.row_group_bytes * 8;

@@ -78,6 +78,15 @@ void kn_pq_rowgroup_reset(kn_pq_rowgroup *rg);
  * kn_pq_layout_check. KN_E_NOMEM only. */
 kn_status kn_pq_rowgroup_add(kn_pq_rowgroup *rg, const kn_batch *batch, size_t row, size_t *taken,
                              kn_error *err);
+/* The same for rows [row, end) of `batch` only: the rows of one partition folder in a batch
+ * that holds several, one range after another. */
+kn_status kn_pq_rowgroup_add_range(kn_pq_rowgroup *rg, const kn_batch *batch, size_t row, size_t end,
+                                   size_t *taken, kn_error *err);
+/* What rows [row, end) of `batch` count toward the row group size, and the size itself: a row
+ * group is full once its rows' estimate reaches the target, so a caller holding rows back can
+ * tell when they fill one without adding them. */
+uint64_t kn_pq_layout_estimate_bits(const kn_pq_layout *l, const kn_batch *batch, size_t row, size_t end);
+uint64_t kn_pq_layout_target_bits(const kn_pq_layout *l);
 /* The row group reached row_group_bytes: nothing more goes in. */
 bool kn_pq_rowgroup_full(const kn_pq_rowgroup *rg);
 uint64_t kn_pq_rowgroup_rows(const kn_pq_rowgroup *rg);

@@ -1,14 +1,15 @@
-/* tests/exec/test_part_pipeline.c: the streaming partitioned write's scheduler
- * (kn_part_pipeline.h) on made-up morsels: every row reaches its partition once and in input
- * order, row groups come to each partition in order and are cut the same whatever the thread
- * count, the open-bytes budget cuts row groups early, more folders than allowed stop the run as
- * an overflow, and a failing accept or write stops it with that failure (and, under the
- * sanitizers, without leaks). */
+/* tests/exec/test_part_pipeline.c: the partitioned write's row groups (kn_part_pipeline.h) on
+ * made-up morsels: every row reaches its folder once and in input order; row groups come to
+ * each folder in order, cut only by size, the same whatever the thread count and whatever the
+ * memory (a small budget spills, a large one does not); each folder's file is closed once,
+ * after its last row group; thousands of folders work the same; and a failing accept or write
+ * stops the run with that failure (and, under the sanitizers, without leaks). */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kn_alloc.h"
 #include "kn_column.h"
@@ -18,21 +19,29 @@
 #include "kn_stream.h"
 #include "kn_pq_writer.h"
 #include "kn_schema.h"
+#include "kn_store_local.h"
 
 #define MORSELS 40
 #define PARTS 3
 #define MAX_WRITES 4096
+#define MAX_PARTS 100000
 
 static kn_schema *schema;
 static kn_pq_layout *layout;
 
-/* Morsel m holds rows m * 1000 .. m * 1000 + rows(m) - 1; row v goes to partition v % PARTS
+/* The morsels' rows are numbered 0, 1, 2, ... in order; row v goes to folder v % folders
  * (morsel 7 has none at all). */
-static size_t morsel_rows(size_t m) { return m == 7 ? 0 : 200 + (m * 37) % 300; }
-static const char *part_path(size_t p) {
-    static const char *paths[] = {"k=a/", "k=b/", "k=c/", "k=d/"};
-    return paths[p];
+static size_t scale = 1; /* more rows per morsel, for many folders */
+static size_t morsel_rows(size_t m) { return m == 7 ? 0 : (200 + (m * 37) % 300) * scale; }
+/* Row i of morsel m: the rows of all morsels numbered one after another from 0. */
+static int64_t row_value(size_t m, size_t i) {
+    size_t first = 0;
+    for (size_t j = 0; j < m; j++) first += morsel_rows(j);
+    return (int64_t)(first + i);
 }
+static char paths[MAX_PARTS][32]; /* "k=000042/", made in main */
+static const char *part_path(size_t p) { return paths[p]; }
+static char spill_dir[64];
 
 typedef struct written {
     size_t part;
@@ -45,8 +54,12 @@ typedef struct ctx {
     size_t parts;          /* distinct folders the morsels use */
     size_t fail_accept_at; /* SIZE_MAX: never */
     size_t fail_write_at;
-    bool too_many_at_5;    /* morsel 5 says it has too many folders */
+    bool no_files;         /* many folders: count rows and closes only */
     pthread_mutex_t mu;
+    uint64_t rows[MAX_PARTS];   /* rows written per folder */
+    size_t closes[MAX_PARTS];   /* close calls per folder */
+    size_t part_folder[MAX_PARTS]; /* the pipeline's number of a folder -> the folder */
+    bool closed_early;          /* a row group came after its folder's close */
     kn_buf files[4];        /* each partition's row groups, appended to one Parquet file */
     kn_pq_writer *writers[4];
     size_t file_rgs[4];
@@ -55,29 +68,31 @@ typedef struct ctx {
     size_t accepted;
 } ctx;
 
+/* Morsel m's rows grouped by folder: folder p's values (v % parts == p), in order (a counting
+ * sort by folder). */
 static bool parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *out) {
     (void)thread;
     (void)slot;
     ctx *c = c_;
-    if (c->too_many_at_5 && m == 5) {
-        out->too_many = true;
-        return true;
-    }
+    if (m >= MORSELS) return false;
     size_t n = morsel_rows(m);
-    for (size_t p = 0; p < c->parts && n; p++) {
-        kn_batch *b;
-        ck_assert_int_eq(kn_batch_create(schema, 16, &b, NULL), KN_OK);
-        for (size_t i = 0; i < n; i++) {
-            int64_t v = (int64_t)(m * 1000 + i);
-            if ((size_t)v % c->parts == p) ck_assert_int_eq(kn_column_append_i64(&b->columns[0], v, NULL), KN_OK);
-        }
-        ck_assert_int_eq(kn_batch_seal(b, NULL), KN_OK);
-        if (b->num_rows == 0) {
-            kn_batch_free(b);
-            continue;
-        }
-        ck_assert_int_eq(kn_part_morsel_add(out, (const uint8_t *)part_path(p), strlen(part_path(p)), b, NULL), KN_OK);
-    }
+    if (!n) return true;
+    size_t *start = calloc(c->parts + 1, sizeof *start);
+    int64_t *sorted = malloc(n * sizeof *sorted);
+    ck_assert(start && sorted);
+    for (size_t i = 0; i < n; i++) start[(size_t)row_value(m, i) % c->parts + 1]++;
+    for (size_t p = 0; p < c->parts; p++) start[p + 1] += start[p];
+    for (size_t i = 0; i < n; i++) sorted[start[(size_t)row_value(m, i) % c->parts]++] = row_value(m, i);
+    ck_assert_int_eq(kn_batch_create(schema, n, &out->batch, NULL), KN_OK);
+    for (size_t i = 0; i < n; i++) ck_assert_int_eq(kn_column_append_i64(&out->batch->columns[0], sorted[i], NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_seal(out->batch, NULL), KN_OK);
+    /* start[p] is now where folder p's rows end. */
+    for (size_t p = 0, first = 0; p < c->parts; first = start[p], p++)
+        if (start[p] > first)
+            ck_assert_int_eq(kn_part_morsel_add(out, (const uint8_t *)part_path(p), strlen(part_path(p)), first,
+                                                start[p] - first, NULL), KN_OK);
+    free(start);
+    free(sorted);
     return true;
 }
 
@@ -96,10 +111,19 @@ static kn_status accept(void *c_, size_t m, size_t slot, kn_part_morsel *pm, kn_
 static kn_status write_rg(void *c_, size_t part, const uint8_t *path, size_t len, const kn_pq_rowgroup *rg,
                           kn_error *err) {
     ctx *c = c_;
-    ck_assert(len == 4 && memcmp(path, "k=", 2) == 0);
-    ck_assert_uint_eq((size_t)(path[2] - 'a'), part); /* folders numbered in order of first sight */
+    ck_assert(len == 9 && memcmp(path, "k=", 2) == 0);
+    size_t folder = (size_t)strtoul((const char *)path + 2, NULL, 10);
+    /* Folders are numbered in order of first sight: with a few, that is their own order. */
+    if (c->parts <= 4) ck_assert_uint_eq(folder, part);
     ck_assert(kn_pq_rowgroup_encoded(rg));
     pthread_mutex_lock(&c->mu);
+    c->rows[folder] += kn_pq_rowgroup_rows(rg);
+    if (c->closes[folder]) c->closed_early = true;
+    c->part_folder[part] = folder;
+    if (c->no_files) {
+        pthread_mutex_unlock(&c->mu);
+        return KN_OK;
+    }
     size_t k = c->nlog;
     if (k == c->fail_write_at) {
         pthread_mutex_unlock(&c->mu);
@@ -115,6 +139,15 @@ static kn_status write_rg(void *c_, size_t part, const uint8_t *path, size_t len
     }
     c->log[k] = (written){part, c->file_rgs[part]++, kn_pq_rowgroup_rows(rg), 0, 0};
     return kn_pq_writer_write_rowgroup(c->writers[part], rg, err);
+}
+
+static kn_status close_part(void *c_, size_t part, kn_error *err) {
+    (void)err;
+    ctx *c = c_;
+    pthread_mutex_lock(&c->mu);
+    c->closes[c->part_folder[part]]++;
+    pthread_mutex_unlock(&c->mu);
+    return KN_OK;
 }
 
 static int64_t le64(const kn_pqr_bytes *b) {
@@ -169,19 +202,35 @@ static void ctx_init(ctx *c, size_t parts) {
     pthread_mutex_init(&c->mu, NULL);
 }
 
-static kn_status run(ctx *c, int threads, size_t max_partitions, uint64_t open_bytes, bool *overflow, kn_error *e) {
+/* Runs the pipeline with `memory` bytes (small: it spills); the spill's runs in *stats. */
+static kn_status run(ctx *c, int threads, uint64_t memory, kn_part_pipeline_stats *stats, kn_error *e) {
     kn_part_pipeline_options o = {
-        .num_morsels = MORSELS,
+        .num_morsels = threads == 2 ? KN_SCHED_OPEN : MORSELS, /* an open count, as when streaming */
         .threads = threads,
         .window = 2 * (size_t)threads + 2,
+        .schema = schema,
         .layout = layout,
-        .max_partitions = max_partitions,
-        .open_bytes = open_bytes,
+        .memory_bytes = memory,
+        .spill_store = kn_store_local(),
+        .spill_dir = spill_dir,
         .profile = NULL,
-        .ops = {c, parse, accept, write_rg},
+        .ops = {c, parse, accept, write_rg, close_part},
     };
     kn_error_reset(e);
-    return kn_part_pipeline_run(&o, overflow, e);
+    kn_part_pipeline_stats st;
+    kn_status s = kn_part_pipeline_run(&o, stats ? stats : &st, e);
+    /* The spill's files are gone, whatever happened. */
+    kn_store_listing l = {0};
+    ck_assert_int_eq(kn_store_list(kn_store_local(), spill_dir, 0, &l, NULL), KN_OK);
+    ck_assert_msg(l.count == 0, "%zu files left in the spill folder", l.count);
+    kn_store_listing_free(&l);
+    return s;
+}
+
+/* Each folder with rows was closed exactly once, after its last row group. */
+static void check_closes(const ctx *c) {
+    ck_assert(!c->closed_early);
+    for (size_t p = 0; p < c->parts; p++) ck_assert_uint_eq(c->closes[p], c->rows[p] ? 1 : 0);
 }
 
 /* The log in a fixed order (partition, then first value): writes of different partitions may
@@ -217,70 +266,100 @@ static uint64_t all_rows(void) {
     return n;
 }
 
-START_TEST(every_row_reaches_its_partition_in_order_and_the_cuts_do_not_depend_on_threads)
+START_TEST(every_row_reaches_its_folder_in_order_and_the_cuts_depend_on_neither_threads_nor_memory)
 {
-    static ctx a, b;
+    static ctx a, b, c;
     ctx_init(&a, PARTS);
     ctx_init(&b, PARTS);
+    ctx_init(&c, PARTS);
     kn_error e;
-    bool over = true;
-    /* 20 KiB of open rows for three partitions of 8-byte values: cut early, again and again. */
-    ck_assert_int_eq(run(&a, 1, 8, 20 * 1024, &over, &e), KN_OK);
-    ck_assert(!over);
-    ck_assert_int_eq(run(&b, 2, 8, 20 * 1024, &over, &e), KN_OK);
-    ck_assert(!over);
-    read_back(&a);
-    read_back(&b);
-    ck_assert_uint_eq(check_partitions(&a), all_rows());
-    ck_assert_uint_eq(check_partitions(&b), all_rows());
-    ck_assert_uint_eq(a.nlog, b.nlog);
-    ck_assert_uint_gt(a.nlog, 3 * PARTS); /* several row groups per partition */
-    qsort(a.log, a.nlog, sizeof *a.log, by_part_then_first);
-    qsort(b.log, b.nlog, sizeof *b.log, by_part_then_first);
-    for (size_t i = 0; i < a.nlog; i++)
-        ck_assert_msg(a.log[i].part == b.log[i].part && a.log[i].rows == b.log[i].rows && a.log[i].first == b.log[i].first,
-                      "row group %zu differs between 1 and 2 threads", i);
+    kn_part_pipeline_stats sa, sb, sc;
+    ck_assert_msg(run(&a, 1, (uint64_t)1 << 30, &sa, &e) == KN_OK, "%s", e.what);
+    ck_assert_msg(run(&b, 2, (uint64_t)1 << 30, &sb, &e) == KN_OK, "%s", e.what);
+    /* 16 KiB: queued rows go to spill runs, again and again. */
+    ck_assert_msg(run(&c, 2, 16 * 1024, &sc, &e) == KN_OK, "%s", e.what);
+    ck_assert_uint_eq(sa.spill_runs, 0);
+    ck_assert_uint_gt(sc.spill_runs, 3);
+    ck_assert_uint_gt(sc.spill_bytes, 0);
+    ctx *all[] = {&a, &b, &c};
+    for (size_t k = 0; k < 3; k++) {
+        read_back(all[k]);
+        ck_assert_uint_eq(check_partitions(all[k]), all_rows());
+        check_closes(all[k]);
+        qsort(all[k]->log, all[k]->nlog, sizeof *all[k]->log, by_part_then_first);
+    }
+    ck_assert_uint_gt(a.nlog, 3 * PARTS); /* several row groups per folder */
+    for (size_t k = 1; k < 3; k++) {
+        ck_assert_uint_eq(all[k]->nlog, a.nlog);
+        for (size_t i = 0; i < a.nlog; i++)
+            ck_assert_msg(all[k]->log[i].part == a.log[i].part && all[k]->log[i].rows == a.log[i].rows &&
+                              all[k]->log[i].first == a.log[i].first,
+                          "run %zu: row group %zu differs from the one-thread run's", k, i);
+    }
 }
 END_TEST
 
-START_TEST(without_budget_pressure_row_groups_are_cut_only_by_size)
+START_TEST(row_groups_are_cut_only_by_size)
 {
     static ctx a;
     ctx_init(&a, PARTS);
     kn_error e;
-    bool over;
-    ck_assert_int_eq(run(&a, 2, 8, (uint64_t)1 << 30, &over, &e), KN_OK);
+    ck_assert_int_eq(run(&a, 2, 16 * 1024, NULL, &e), KN_OK);
     read_back(&a);
     ck_assert_uint_eq(check_partitions(&a), all_rows());
-    /* Every row group but each partition's last reaches the layout's row group size (8 KiB of
-     * 8-byte values, some 1,000 rows; the budget-cut ones of the first test are far smaller). */
+    /* Every row group but each folder's last reaches the layout's row group size (8 KiB of
+     * 8-byte values, some 1,000 rows), spilled or not. */
     for (size_t p = 0; p < PARTS; p++) {
         size_t last = SIZE_MAX;
         for (size_t i = 0; i < a.nlog; i++)
             if (a.log[i].part == p) last = i;
         for (size_t i = 0; i < a.nlog; i++)
-            if (a.log[i].part == p && i != last) ck_assert_uint_ge(a.log[i].rows, 500);
+            if (a.log[i].part == p && i != last) ck_assert_uint_ge(a.log[i].rows, 900);
     }
 }
 END_TEST
 
-START_TEST(more_folders_than_allowed_stop_the_run_as_an_overflow)
-{
+/* `folders` folders of a handful of rows each, with 2 threads and plenty of memory, and with
+ * 1 thread and 64 KiB (spilling): every row reaches its folder, each folder is closed once. */
+static void many_folders(size_t folders, size_t row_scale) {
     static ctx a, b;
-    ctx_init(&a, 4);
-    kn_error e;
-    bool over = false;
-    ck_assert_int_eq(run(&a, 2, 3, (uint64_t)1 << 20, &over, &e), KN_OK);
-    ck_assert(over);
-    drop_files(&a);
-    /* A morsel that says it alone has too many: the same outcome. */
-    ctx_init(&b, PARTS);
-    b.too_many_at_5 = true;
-    over = false;
-    ck_assert_int_eq(run(&b, 2, 8, (uint64_t)1 << 20, &over, &e), KN_OK);
-    ck_assert(over);
-    ck_assert_uint_le(b.accepted, 6); /* nothing is accepted past morsel 5 */
-    drop_files(&b);
+    scale = row_scale;
+    for (int k = 0; k < 2; k++) {
+        ctx *c = k ? &b : &a;
+        ctx_init(c, folders);
+        c->no_files = true;
+        kn_error e;
+        kn_part_pipeline_stats st;
+        ck_assert_msg(run(c, k ? 1 : 2, k ? 64 * 1024 : (uint64_t)1 << 30, &st, &e) == KN_OK, "%s", e.what);
+        if (k) ck_assert_uint_gt(st.spill_runs, 0);
+        /* Each folder's rows, counted from the values themselves. */
+        static uint64_t want[MAX_PARTS];
+        memset(want, 0, sizeof want);
+        for (size_t m = 0; m < MORSELS; m++)
+            for (size_t i = 0; i < morsel_rows(m); i++) want[(size_t)row_value(m, i) % folders]++;
+        uint64_t total = 0;
+        for (size_t p = 0; p < c->parts; p++) {
+            ck_assert_uint_eq(c->rows[p], want[p]);
+            total += c->rows[p];
+        }
+        ck_assert_uint_eq(total, all_rows());
+        check_closes(c);
+    }
+    for (size_t p = 0; p < folders; p++) ck_assert_uint_eq(a.rows[p], b.rows[p]);
+    scale = 1;
+}
+
+START_TEST(thousands_of_folders_each_get_every_row_and_one_close)
+{
+    many_folders(127, 1);
+    many_folders(129, 1);
+    many_folders(5000, 1);
+}
+END_TEST
+
+START_TEST(a_hundred_thousand_folders_each_get_every_row_and_one_close)
+{
+    many_folders(100000, 10);
 }
 END_TEST
 
@@ -290,15 +369,13 @@ START_TEST(a_failing_accept_or_write_stops_the_run_with_its_error)
     ctx_init(&a, PARTS);
     a.fail_accept_at = 11;
     kn_error e;
-    bool over = true;
-    ck_assert_int_eq(run(&a, 2, 8, 20 * 1024, &over, &e), KN_E_DATA);
+    ck_assert_int_eq(run(&a, 2, 16 * 1024, NULL, &e), KN_E_DATA);
     ck_assert_msg(strstr(e.what, "morsel 11 is bad"), "%s", e.what);
-    ck_assert(!over);
     ck_assert_uint_eq(a.accepted, 12);
     drop_files(&a);
     ctx_init(&b, PARTS);
     b.fail_write_at = 4;
-    ck_assert_int_eq(run(&b, 2, 8, 20 * 1024, &over, &e), KN_E_IO);
+    ck_assert_int_eq(run(&b, 2, 16 * 1024, NULL, &e), KN_E_IO);
     ck_assert_msg(strstr(e.what, "disk full at write 4"), "%s", e.what);
     ck_assert_uint_eq(b.nlog, 4);
     drop_files(&b);
@@ -314,12 +391,16 @@ int main(void) {
     o.page_bytes = 2048;
     kn_error e;
     if (kn_pq_layout_create(schema, &o, &layout, &e) != KN_OK) return 1;
+    for (size_t p = 0; p < MAX_PARTS; p++) snprintf(paths[p], sizeof paths[p], "k=%06zu/", p);
+    snprintf(spill_dir, sizeof spill_dir, "/tmp/kn-part-spill-XXXXXX");
+    if (!mkdtemp(spill_dir)) return 1;
     Suite *s = suite_create("part_pipeline");
     TCase *tc = tcase_create("scheduler");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, every_row_reaches_its_partition_in_order_and_the_cuts_do_not_depend_on_threads);
-    tcase_add_test(tc, without_budget_pressure_row_groups_are_cut_only_by_size);
-    tcase_add_test(tc, more_folders_than_allowed_stop_the_run_as_an_overflow);
+    tcase_add_test(tc, every_row_reaches_its_folder_in_order_and_the_cuts_depend_on_neither_threads_nor_memory);
+    tcase_add_test(tc, row_groups_are_cut_only_by_size);
+    tcase_add_test(tc, thousands_of_folders_each_get_every_row_and_one_close);
+    tcase_add_test(tc, a_hundred_thousand_folders_each_get_every_row_and_one_close);
     tcase_add_test(tc, a_failing_accept_or_write_stops_the_run_with_its_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
@@ -328,5 +409,6 @@ int main(void) {
     srunner_free(sr);
     kn_pq_layout_free(layout);
     kn_schema_free(schema);
+    rmdir(spill_dir);
     return failed ? 1 : 0;
 }

@@ -1,0 +1,168 @@
+/* engine/exec/kn_part_spill.c: the partitioned write's spill runs (kn_part_spill.h). */
+#include "kn_part_spill.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kn_alloc.h"
+#include "kn_buf.h"
+#include "kn_sort_key.h"
+#include "kn_spill_block.h"
+#include "kn_stream.h"
+
+/* Encoded segments are written to the run's sink in pieces of about this size. */
+#define WRITE_BYTES ((size_t)1 << 20)
+
+/* One thread's way back in: a source per run, opened on its first read, and the bytes read. */
+typedef struct reader {
+    kn_source **sources; /* per run, or NULL */
+    size_t cap;
+    kn_buf buf;
+    kn_keyed_batch kb; /* wraps the caller's batch while decoding */
+} reader;
+
+struct kn_part_spill {
+    kn_store *store;
+    const char *dir;
+    const kn_schema *schema;
+    pthread_mutex_t mu;   /* the run table: readers open runs while the writer adds one */
+    char **paths;         /* per run, owned */
+    uint32_t num_runs;
+    kn_sink *sink;        /* the run being written, or NULL */
+    uint64_t run_bytes;   /* bytes of the run being written so far */
+    kn_buf enc;           /* encoded segments not yet written */
+    uint64_t bytes;
+    reader *readers;
+    int threads;
+};
+
+kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema *schema, int threads,
+                               kn_part_spill **out, kn_error *err) {
+    *out = NULL;
+    kn_part_spill *sp = kn_calloc(1, sizeof *sp);
+    if (sp) sp->readers = kn_calloc((size_t)threads, sizeof *sp->readers);
+    if (!sp || !sp->readers) {
+        kn_free(sp);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    sp->store = store;
+    sp->dir = dir;
+    sp->schema = schema;
+    sp->threads = threads;
+    pthread_mutex_init(&sp->mu, NULL);
+    *out = sp;
+    return KN_OK;
+}
+
+kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err) {
+    KN_RETURN_ERROR_IF(sp->sink, err, KN_E_INTERNAL, "a spill run began before the last one ended");
+    char name[64];
+    snprintf(name, sizeof name, "part-spill-%" PRIu32, sp->num_runs);
+    char *path = kn_store_join(sp->dir, name);
+    if (!path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    pthread_mutex_lock(&sp->mu);
+    char **paths = kn_realloc(sp->paths, (sp->num_runs + 1) * sizeof *paths);
+    if (paths) {
+        sp->paths = paths;
+        sp->paths[sp->num_runs++] = path; /* counted before its file may exist, so free removes it */
+    }
+    pthread_mutex_unlock(&sp->mu);
+    if (!paths) {
+        kn_free(path);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    KN_TRY(kn_store_open_sink(sp->store, path, 0, &sp->sink, err));
+    sp->run_bytes = 0;
+    kn_buf_clear(&sp->enc);
+    return KN_OK;
+}
+
+static kn_status write_out(kn_part_spill *sp, kn_error *err) {
+    if (!sp->enc.len) return KN_OK;
+    KN_TRY(kn_sink_write(sp->sink, sp->enc.data, sp->enc.len, err));
+    kn_buf_clear(&sp->enc);
+    return KN_OK;
+}
+
+kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_segment *seg, kn_error *err) {
+    KN_RETURN_ERROR_IF(!sp->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
+    size_t before = sp->enc.len;
+    KN_TRY(kn__spill_block_encode_batch(batch, &sp->enc, err));
+    uint64_t len = sp->enc.len - before;
+    *seg = (kn_part_segment){.run = sp->num_runs - 1, .rows = (uint32_t)batch->num_rows, .offset = sp->run_bytes,
+                             .len = len};
+    sp->run_bytes += len;
+    sp->bytes += len;
+    if (sp->enc.len >= WRITE_BYTES) KN_TRY(write_out(sp, err));
+    return KN_OK;
+}
+
+kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err) {
+    kn_status st = write_out(sp, err);
+    kn_sink *s = sp->sink;
+    sp->sink = NULL;
+    if (st != KN_OK) {
+        kn_sink_abort(s);
+        return st;
+    }
+    return kn_sink_close(s, err);
+}
+
+kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                             kn_error *err) {
+    reader *rd = &sp->readers[thread];
+    if (seg->run >= rd->cap) {
+        size_t cap = (size_t)seg->run + 1;
+        kn_source **s = kn_realloc(rd->sources, cap * sizeof *s);
+        if (!s) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        memset(s + rd->cap, 0, (cap - rd->cap) * sizeof *s);
+        rd->sources = s;
+        rd->cap = cap;
+    }
+    if (!rd->sources[seg->run]) {
+        pthread_mutex_lock(&sp->mu);
+        const char *path = seg->run < sp->num_runs ? sp->paths[seg->run] : NULL;
+        pthread_mutex_unlock(&sp->mu);
+        KN_RETURN_ERROR_IF(!path, err, KN_E_INTERNAL, "a spill segment of a run that is not there");
+        KN_TRY(kn_store_open_source(sp->store, path, &rd->sources[seg->run], err));
+    }
+    kn_buf_clear(&rd->buf);
+    if (!kn_buf_reserve(&rd->buf, (size_t)seg->len)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading a spill run");
+    KN_TRY(kn_source_read_at(rd->sources[seg->run], seg->offset, rd->buf.data, (size_t)seg->len, err));
+    uint32_t rows;
+    uint64_t payload;
+    KN_RETURN_ERROR_IF(seg->len < KN_SPILL_HEADER_BYTES, err, KN_E_IO, "a spill segment is damaged (too short)");
+    KN_TRY(kn__spill_block_header(rd->buf.data, &rows, &payload, err));
+    KN_RETURN_ERROR_IF(rows != seg->rows || payload != seg->len - KN_SPILL_HEADER_BYTES, err, KN_E_IO,
+                       "a spill segment is damaged (%" PRIu32 " rows of %" PRIu32 ")", rows, seg->rows);
+    rd->kb.batch = batch;
+    kn_status st = kn__spill_block_decode(rd->buf.data + KN_SPILL_HEADER_BYTES, (size_t)payload, rows, &rd->kb, err);
+    rd->kb.batch = NULL;
+    return st;
+}
+
+uint64_t kn_part_spill_runs(const kn_part_spill *sp) { return sp->num_runs; }
+uint64_t kn_part_spill_bytes(const kn_part_spill *sp) { return sp->bytes; }
+
+void kn_part_spill_free(kn_part_spill *sp) {
+    if (!sp) return;
+    kn_sink_abort(sp->sink);
+    for (int t = 0; t < sp->threads; t++) {
+        reader *rd = &sp->readers[t];
+        for (size_t i = 0; i < rd->cap; i++) kn_source_free(rd->sources[i]);
+        kn_free(rd->sources);
+        kn_buf_free(&rd->buf);
+        kn_keyed_batch_release(&rd->kb);
+    }
+    for (uint32_t i = 0; i < sp->num_runs; i++) {
+        (void)kn_store_remove(sp->store, sp->paths[i], NULL);
+        kn_free(sp->paths[i]);
+    }
+    kn_free(sp->paths);
+    kn_buf_free(&sp->enc);
+    kn_free(sp->readers);
+    pthread_mutex_destroy(&sp->mu);
+    kn_free(sp);
+}

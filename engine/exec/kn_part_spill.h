@@ -1,0 +1,56 @@
+/* engine/exec/kn_part_spill.h: where the partitioned write puts the rows it cannot keep in
+ * memory until their row group is complete.
+ *
+ * A spill is a number of runs, each one file in the run's temporary folder written front to
+ * back: one segment per folder (that folder's rows held in memory when the run was made, in
+ * input order), one folder after another. A segment is read back whole, by any thread, when
+ * its folder's next row group is put together. Nothing is compressed (kn_spill_block.h):
+ * segments live only for the run and decode with a few memcpy calls.
+ *
+ * Threads: runs are written by one thread at a time (begin, add, end); a run's segments are
+ * read only after its end, each thread through its own readers (`thread` in [0, threads)). */
+#ifndef KN_PART_SPILL_H
+#define KN_PART_SPILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_column.h"
+#include "kn_schema.h"
+#include "kn_status.h"
+#include "kn_store.h"
+
+typedef struct kn_part_spill kn_part_spill;
+
+/* One folder's rows in one run. */
+typedef struct kn_part_segment {
+    uint32_t run;
+    uint32_t rows;
+    uint64_t offset, len; /* the block's bytes in the run's file */
+} kn_part_segment;
+
+/* A spill of rows of `schema` (borrowed; outlives the spill) into files under `dir` of `store`
+ * (both borrowed), read back by `threads` threads. */
+kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema *schema, int threads,
+                               kn_part_spill **out, kn_error *err);
+
+/* Starts the next run. */
+kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err);
+/* Appends every row of `batch` (borrowed; the spill's schema) as one segment of the run being
+ * written; *seg says where. */
+kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_segment *seg, kn_error *err);
+/* Finishes the run: its segments can be read from now on. */
+kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err);
+
+/* Reads segment `seg` into `batch` (emptied first; the spill's schema), with thread `thread`'s
+ * readers. KN_E_IO when the store fails or the bytes are not what was written. */
+kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                             kn_error *err);
+
+uint64_t kn_part_spill_runs(const kn_part_spill *sp);
+uint64_t kn_part_spill_bytes(const kn_part_spill *sp);
+
+/* Closes the readers and removes the run files (best effort). Accepts NULL. */
+void kn_part_spill_free(kn_part_spill *sp);
+
+#endif
