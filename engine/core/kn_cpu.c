@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static kn_cpu_features detect(void) {
     kn_cpu_features f = {false, false, false, false};
@@ -28,4 +29,9 @@ const kn_cpu_features *kn_cpu(void) {
         ready = 1;
     }
     return &cached;
+}
+
+uint64_t kn_machine_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }

@@ -4,6 +4,8 @@
  * guarantees. */
 #include "kn_convert.h"
 
+#include "kn_cpu.h"
+
 #include <inttypes.h>
 #include <omp.h>
 #include <stdatomic.h>
@@ -23,6 +25,14 @@
 #include "kn_sorting_columns.h"
 #include "kn_store_local.h"
 
+uint64_t kn_convert_default_memory(void) {
+    /* A quarter of the machine, between 256 MiB and 2 GiB: room for every folder of a
+     * partitioned write to encode its rows as they come (kn_part_pipeline.h) on the machines
+     * kiln runs on, without crowding a small one. */
+    uint64_t quarter = kn_machine_memory() / 4, lo = 256ull << 20, hi = 2ull << 30;
+    return quarter < lo ? lo : quarter > hi ? hi : quarter;
+}
+
 void kn_convert_options_init(kn_convert_options *opt) {
     memset(opt, 0, sizeof *opt);
     opt->infer_records = 10000;
@@ -35,7 +45,7 @@ void kn_convert_options_init(kn_convert_options *opt) {
     opt->max_errors = -1;
     opt->mode = KN_MODE_ERROR_IF_EXISTS;
     opt->progress = true;
-    opt->memory_limit = 512ull << 20;
+    opt->memory_limit = kn_convert_default_memory();
     opt->max_open_partitions = 128;
 }
 

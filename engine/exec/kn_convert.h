@@ -150,8 +150,9 @@ typedef struct kn_convert_options {
     const char *sort_by;       /* borrowed; "col[,col...]": rows sorted within each file; NULL = none */
     uint32_t slices;           /* file count per partition a multiple of this; 0 = any */
     bool drop_partition_columns; /* identity partition columns left out of the files */
-    uint64_t memory_limit;     /* bytes for in-memory runs before spilling, and for the rows a
-                                  partitioned write queues; default 512 MiB */
+    uint64_t memory_limit;     /* bytes for in-memory runs before spilling, and for what a
+                                  partitioned write holds (queued rows, its folders' encoders);
+                                  default kn_convert_default_memory() */
     size_t max_open_partitions;/* 0: partitioned writes go through the external sort (the same
                                   files; for comparison); any other value: unused. Default 128 */
 
@@ -197,6 +198,9 @@ typedef struct kn_convert_result {
 
 /* The streaming write's bound on kiln's allocator peak for these options, `columns` columns and
  * `threads` threads (0 = opt->threads, or every core): the formula above. */
+/* --memory-limit's default: a quarter of the machine's memory, at least 256 MiB, at most 2 GiB. */
+uint64_t kn_convert_default_memory(void);
+
 uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, int threads);
 
 /* Runs the job. On failure nothing is published under OUTDIR (files already written go away

@@ -2,6 +2,7 @@
  * scheduler (kn_part_pipeline.h, kn_sched.h). */
 #include "kn_part_pipeline.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -62,6 +63,13 @@ typedef struct piece {
 
 struct job;
 
+/* Where a promoted folder's column put its finished pages when its encoders held too much:
+ * segments of the spill, in order. */
+typedef struct moved_pages {
+    kn_part_segment *segs;
+    size_t n, cap;
+} moved_pages;
+
 typedef struct folder {
     size_t index;
     uint8_t *path; /* owned; the writer reads it on another thread, so not the table's copy */
@@ -71,12 +79,21 @@ typedef struct folder {
     bool busy;           /* a job is filling a row group from the front of the queue */
     uint64_t next_seq;   /* row groups made */
     uint64_t next_write; /* row groups written */
+    /* Promoted: its rows are encoded as they come, by one lean encoder per column
+     * (kn_pq_colenc_create_lean) into the row group `open` (a job in no list until sealed). */
+    kn_pq_colenc **enc;
+    struct job *open;
+    moved_pages *moved;  /* per column */
+    uint64_t mem;        /* its encoders' bytes when last measured, counted in enc_mem */
+    uint64_t pages;      /* of those, finished pages that could move to the spill (enc_fixed: the rest) */
+    bool finished;       /* promoted and past its last row group */
+    size_t rank;         /* promoted folders in order of promotion: 0, 1, ... */
 } folder;
-
-enum { JOB_FILL = 0, JOB_ENCODE, JOB_ENCODED };
 
 typedef struct job {
     kn_pq_rowgroup *rg;
+    bool feed;          /* a promoted folder's queue into its encoders (rg unused), not a fill */
+    bool empty;         /* nothing to write: only the folder's file to close (last) */
     folder *f;
     uint64_t seq;
     piece *until;       /* the last piece this job may take: the queue's tail when it was made */
@@ -109,8 +126,23 @@ typedef struct pipe {
     job *encoded;               /* every column done, waiting for their turn to be written */
     job *free_jobs, *all_jobs;
     size_t in_flight;           /* made and not yet written */
+    size_t feeds;               /* feed jobs made and not yet done */
     bool writing;
     bool input_ended;
+
+    /* Promoted folders (see kn_part_pipeline.h): their encoders' bytes, the share of memory
+     * they may take, the queued estimate that makes a folder a candidate, and the bytes one
+     * more is assumed to take at first. */
+    _Atomic uint64_t enc_mem, enc_fixed;
+    uint64_t enc_budget, promote_bits, promote_cost;
+    uint64_t move_bytes; /* a folder's pages go to the spill only once this many: fewer runs */
+    uint64_t promoted;                 /* folders promoted (lock held) */
+    size_t active;                     /* promoted folders of lower rank keep being fed when
+                                          enc_fixed is past the budget; the others wait */
+    uint64_t enc_peak;                 /* the most enc_mem was after a feed */
+    _Atomic uint64_t pages_moved;      /* bytes of pages moved to the spill */
+    pthread_mutex_t spill_mu; /* one spill writer at a time: the acceptor or a feeder */
+    kn_buf *page_buf;         /* one per thread: a column's moved pages read back */
 
     kn_pq_encoder **encoders; /* one per thread */
     kn_batch **scratch;       /* one per thread: a segment read back before it is shared */
@@ -142,8 +174,8 @@ static void piece_free(pipe_t *p, piece *pc) {
 
 /* ---- jobs ---------------------------------------------------------------------------------- */
 
-/* A job filling folder f's next row group from the front of its queue. Lock held. */
-static kn_status job_make(pipe_t *p, folder *f, kn_error *err) {
+/* A job from the pool, emptied, or a new one. Lock held. */
+static kn_status job_get(pipe_t *p, folder *f, job **out, kn_error *err) {
     job *j = p->free_jobs;
     if (j) {
         p->free_jobs = j->next;
@@ -158,25 +190,80 @@ static kn_status job_make(pipe_t *p, folder *f, kn_error *err) {
         j->all = p->all_jobs;
         p->all_jobs = j;
     }
+    kn_pq_rowgroup_reset(j->rg);
     j->f = f;
-    j->seq = f->next_seq++;
-    j->until = f->tail;
-    j->last = false;
+    j->feed = j->empty = j->last = false;
+    j->seq = 0;
+    j->until = NULL;
     j->next_col = j->cols_done = 0;
     j->nholds = 0;
     j->next = NULL;
-    f->busy = true;
-    p->in_flight++;
+    *out = j;
+    return KN_OK;
+}
+
+static void fill_queue_push(pipe_t *p, job *j) {
     if (p->fill_tail) p->fill_tail->next = j;
     else p->fill_head = j;
     p->fill_tail = j;
+}
+
+/* A job filling folder f's next row group from the front of its queue. Lock held. */
+static kn_status job_make(pipe_t *p, folder *f, kn_error *err) {
+    job *j;
+    KN_TRY(job_get(p, f, &j, err));
+    j->seq = f->next_seq++;
+    j->until = f->tail;
+    f->busy = true;
+    p->in_flight++;
+    fill_queue_push(p, j);
     return KN_OK;
+}
+
+/* A job feeding f's queue (all of it) to its encoders, promoting it first if it is not yet;
+ * once the input is over, also its last row group. Lock held. */
+static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
+    job *j;
+    KN_TRY(job_get(p, f, &j, err));
+    if (!f->open) {
+        kn_status st = job_get(p, f, &f->open, err);
+        if (st != KN_OK) {
+            j->next = p->free_jobs;
+            p->free_jobs = j;
+            return st;
+        }
+        /* Counted before the encoders exist, so one accept does not promote every folder. */
+        f->rank = p->promoted++;
+        f->mem = p->promote_cost;
+        f->pages = 0;
+        atomic_fetch_add(&p->enc_mem, f->mem);
+        atomic_fetch_add(&p->enc_fixed, f->mem);
+    }
+    j->feed = true;
+    j->until = f->tail;
+    j->last = p->input_ended;
+    f->busy = true;
+    p->feeds++;
+    fill_queue_push(p, j);
+    return KN_OK;
+}
+
+/* Promoted folders' encoders hold more than their share in what cannot move to the spill
+ * (pages in progress, dictionaries): their rows wait in their queues (and spill with the rest)
+ * instead of being fed, until the input ends, so that share stops growing. */
+static bool frozen(const pipe_t *p, const folder *f) {
+    return f->rank >= p->active && atomic_load(&p->enc_fixed) > p->enc_budget;
 }
 
 /* After a change to f's queue: a job when it holds a row group's worth, or, the input over,
  * whatever it holds. Lock held. */
 static kn_status consider(pipe_t *p, folder *f, kn_error *err) {
-    if (f->busy || !f->head) return KN_OK;
+    if (f->busy || f->finished) return KN_OK;
+    if (f->open) return (f->head && !frozen(p, f)) || p->input_ended ? feed_make(p, f, err) : KN_OK;
+    if (!f->head) return KN_OK;
+    if (!p->input_ended && f->bits >= p->promote_bits && atomic_load(&p->enc_fixed) <= p->enc_budget &&
+        atomic_load(&p->enc_mem) + p->promote_cost <= p->enc_budget)
+        return feed_make(p, f, err);
     if (f->bits >= p->target_bits || p->input_ended) return job_make(p, f, err);
     return KN_OK;
 }
@@ -196,21 +283,26 @@ static kn_status hold(job *j, shared *sh, kn_error *err) {
 
 /* Fills j's row group from the front of its folder's queue, reading spilled pieces back. Lock
  * not held: the folder is busy, so its pieces up to j->until are this job's alone. */
+/* A spilled piece's rows read back into the thread's scratch batch, which the piece then
+ * keeps. The folder is busy, so the piece is the caller's alone. */
+static kn_status piece_load(pipe_t *p, int thread, piece *pc, kn_error *err) {
+    if (pc->sh) return KN_OK;
+    KN_TRY(kn_part_spill_read(p->spill, thread, &pc->seg, p->scratch[thread], err));
+    shared *sh;
+    KN_TRY(shared_new(p, p->scratch[thread], &sh, err));
+    atomic_store(&sh->refs, 1);
+    p->scratch[thread] = NULL;
+    KN_TRY(kn_batch_create(p->opt->schema, 1024, &p->scratch[thread], err));
+    pc->sh = sh;
+    pc->row = 0;
+    pc->end = sh->batch->num_rows;
+    return KN_OK;
+}
+
 static kn_status fill(pipe_t *p, int thread, job *j, kn_error *err) {
     kn_pq_rowgroup_reset(j->rg);
     for (piece *pc = j->f->head; !kn_pq_rowgroup_full(j->rg); pc = pc->next) {
-        if (!pc->sh) {
-            /* Read back into the thread's scratch batch, which the piece then keeps. */
-            KN_TRY(kn_part_spill_read(p->spill, thread, &pc->seg, p->scratch[thread], err));
-            shared *sh;
-            KN_TRY(shared_new(p, p->scratch[thread], &sh, err));
-            atomic_store(&sh->refs, 1);
-            p->scratch[thread] = NULL;
-            KN_TRY(kn_batch_create(p->opt->schema, 1024, &p->scratch[thread], err));
-            pc->sh = sh;
-            pc->row = 0;
-            pc->end = sh->batch->num_rows;
-        }
+        KN_TRY(piece_load(p, thread, pc, err));
         size_t taken = 0;
         KN_TRY(kn_pq_rowgroup_add_range(j->rg, pc->sh->batch, pc->row, pc->end, &taken, err));
         if (taken) KN_TRY(hold(j, pc->sh, err));
@@ -244,6 +336,177 @@ static kn_status after_fill(pipe_t *p, job *j, kn_error *err) {
     if (p->enc_tail) p->enc_tail->next = j;
     else p->enc_head = j;
     p->enc_tail = j;
+    return consider(p, f, err);
+}
+
+/* ---- promoted folders: encoded as their rows come ------------------------------------------ */
+
+/* Ends f's open row group: each column's pages moved to the spill are read back in front of
+ * the rest, and the row group joins `sealed` (in order); a new open one is taken from the pool.
+ * Folder busy; lock not held (taken briefly for the pool). */
+static kn_status seal(pipe_t *p, kn_sched *sc, int thread, folder *f, bool last, job ***sealed_tail, kn_error *err) {
+    job *j = f->open;
+    if (kn_pq_rowgroup_rows(j->rg) == 0) {
+        j->empty = true; /* the input ended right after a row group: only the file to close */
+    } else {
+        kn_buf *b = &p->page_buf[thread];
+        for (size_t c = 0; c < p->ncols; c++) {
+            moved_pages *mp = &f->moved[c];
+            kn_buf_clear(b);
+            for (size_t i = 0; i < mp->n; i++) KN_TRY(kn_part_spill_read_bytes(p->spill, thread, &mp->segs[i], b, err));
+            mp->n = 0;
+            KN_TRY(kn_pq_colenc_finish_restored(f->enc[c], b->data, b->len, j->rg, err));
+        }
+        if (b->cap > ((size_t)1 << 20)) kn_buf_free(b); /* a chunk's worth: not kept idle */
+    }
+    j->last = last;
+    **sealed_tail = j;
+    *sealed_tail = &j->next;
+    f->open = NULL;
+    if (last) return KN_OK;
+    kn_sched_lock(sc);
+    kn_status st = job_get(p, f, &f->open, err);
+    kn_sched_unlock(sc);
+    return st;
+}
+
+/* Moves every column's finished pages to the spill, one run. Folder busy. */
+static kn_status move_pages(pipe_t *p, folder *f, kn_error *err) {
+    pthread_mutex_lock(&p->spill_mu);
+    kn_status st = kn_part_spill_begin(p->spill, err);
+    for (size_t c = 0; st == KN_OK && c < p->ncols; c++) {
+        const uint8_t *d;
+        size_t len;
+        kn_pq_colenc_pages(f->enc[c], &d, &len);
+        if (!len) continue;
+        moved_pages *mp = &f->moved[c];
+        if (mp->n == mp->cap) {
+            size_t cap = mp->cap ? 2 * mp->cap : 8;
+            kn_part_segment *a = kn_realloc(mp->segs, cap * sizeof *a);
+            if (!a) {
+                st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+                break;
+            }
+            mp->segs = a;
+            mp->cap = cap;
+        }
+        st = kn_part_spill_add_bytes(p->spill, d, len, &mp->segs[mp->n], err);
+        if (st == KN_OK) {
+            atomic_fetch_add(&p->pages_moved, len);
+            mp->n++;
+            kn_pq_colenc_pages_moved(f->enc[c]);
+        }
+    }
+    if (st == KN_OK) st = kn_part_spill_end(p->spill, err);
+    pthread_mutex_unlock(&p->spill_mu);
+    return st;
+}
+
+static uint64_t folder_mem(const pipe_t *p, const folder *f, uint64_t *pages) {
+    uint64_t m = 0;
+    *pages = 0;
+    for (size_t c = 0; c < p->ncols; c++) {
+        const uint8_t *d;
+        size_t len;
+        kn_pq_colenc_pages(f->enc[c], &d, &len);
+        *pages += len;
+        m += kn_pq_colenc_mem(f->enc[c]);
+    }
+    return m;
+}
+
+/* Feeds the folder's queued rows up to j->until to its encoders, sealing each row group that
+ * fills (and, the input over, the last), then moves its pages to the spill if promoted folders
+ * hold more than their share. *mem: its encoders' bytes after. Folder busy; lock not held. */
+static kn_status feed(pipe_t *p, kn_sched *sc, int thread, job *j, job **sealed, uint64_t *mem, uint64_t *mem_pages,
+                      kn_error *err) {
+    folder *f = j->f;
+    size_t nc = p->ncols;
+    job **tail = sealed;
+    *sealed = NULL;
+    *mem = *mem_pages = 0;
+    if (!f->enc) {
+        f->enc = kn_calloc(nc, sizeof *f->enc);
+        f->moved = kn_calloc(nc, sizeof *f->moved);
+        if (!f->enc || !f->moved) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        for (size_t c = 0; c < nc; c++) KN_TRY(kn_pq_colenc_create_lean(p->opt->layout, c, &f->enc[c], err));
+    }
+    for (size_t c = 0; c < nc; c++) kn_pq_colenc_lend(f->enc[c], p->encoders[thread]);
+    kn_status st = KN_OK;
+    for (piece *pc = j->until ? f->head : NULL; pc && st == KN_OK; pc = pc->next) {
+        st = piece_load(p, thread, pc, err);
+        while (st == KN_OK && pc->row < pc->end) {
+            size_t taken = 0;
+            st = kn_pq_rowgroup_add_range(f->open->rg, pc->sh->batch, pc->row, pc->end, &taken, err);
+            for (size_t c = 0; st == KN_OK && c < nc; c++)
+                st = kn_pq_colenc_write(f->enc[c], pc->sh->batch, pc->row, taken, err);
+            pc->row += taken;
+            if (st == KN_OK && kn_pq_rowgroup_full(f->open->rg)) st = seal(p, sc, thread, f, false, &tail, err);
+        }
+        if (st == KN_OK && pc->sh) {
+            /* Read: its rows can go now (a queue read back from the spill may be large); the
+             * piece itself leaves the queue in after_feed. */
+            shared_release(p, pc->sh);
+            pc->sh = NULL;
+        }
+        if (pc == j->until) break;
+    }
+    if (st == KN_OK && j->last) st = seal(p, sc, thread, f, true, &tail, err);
+    *tail = NULL;
+    if (st == KN_OK && j->last) {
+        for (size_t c = 0; c < nc; c++) kn_pq_colenc_free(f->enc[c]);
+        memset(f->enc, 0, nc * sizeof *f->enc);
+        return KN_OK;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        kn_pq_colenc_lend(f->enc[c], NULL);
+        kn_pq_colenc_trim(f->enc[c]);
+    }
+    KN_TRY(st);
+    uint64_t pages, m = folder_mem(p, f, &pages);
+    /* Over the share: this folder's pages go, once they are worth a run of their own. */
+    if (atomic_load(&p->enc_mem) + m > p->enc_budget + f->mem && pages >= p->move_bytes) {
+        KN_TRY(move_pages(p, f, err));
+        m = folder_mem(p, f, &pages);
+    }
+    *mem = m;
+    *mem_pages = pages;
+    return KN_OK;
+}
+
+/* After a feed: the rows it took leave the queue, the row groups it sealed go to be written
+ * in order. Lock held. */
+static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64_t pages, kn_error *err) {
+    folder *f = j->f;
+    while (f->head && f->head->row == f->head->end) {
+        piece *pc = f->head;
+        f->head = pc->next;
+        if (!f->head) f->tail = NULL;
+        f->bits -= pc->bits;
+        piece_free(p, pc);
+    }
+    atomic_fetch_add(&p->enc_mem, mem);
+    atomic_fetch_sub(&p->enc_mem, f->mem);
+    atomic_fetch_add(&p->enc_fixed, mem - pages);
+    atomic_fetch_sub(&p->enc_fixed, f->mem - f->pages);
+    f->pages = pages;
+    /* Past the share: the active folder promoted last waits from now on. */
+    if (atomic_load(&p->enc_fixed) > p->enc_budget && f->rank < p->active && p->active > 1)
+        p->active = (p->active < p->promoted ? p->active : p->promoted) - 1;
+    if (atomic_load(&p->enc_mem) > p->enc_peak) p->enc_peak = atomic_load(&p->enc_mem);
+    f->mem = mem;
+    for (job *s = sealed, *next; s; s = next) {
+        next = s->next;
+        s->seq = f->next_seq++;
+        s->next = p->encoded;
+        p->encoded = s;
+        p->in_flight++;
+    }
+    f->busy = false;
+    f->finished = j->last;
+    p->feeds--;
+    j->next = p->free_jobs;
+    p->free_jobs = j;
     return consider(p, f, err);
 }
 
@@ -332,6 +595,7 @@ static kn_status spill_queues(pipe_t *p, kn_sched *sc, kn_error *err) {
     }
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(p->opt->profile);
+    pthread_mutex_lock(&p->spill_mu);
     kn_status st = kn_part_spill_begin(p->spill, err);
     kn_part_segment *segs = st == KN_OK ? kn_calloc(n, sizeof *segs) : NULL;
     if (st == KN_OK && !segs) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
@@ -344,6 +608,7 @@ static kn_status spill_queues(pipe_t *p, kn_sched *sc, kn_error *err) {
         if (st == KN_OK) st = kn_part_spill_add(p->spill, p->spill_batch, &segs[i], err);
     }
     if (st == KN_OK) st = kn_part_spill_end(p->spill, err);
+    pthread_mutex_unlock(&p->spill_mu);
     kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
     kn_sched_lock(sc);
     /* Each run of pieces becomes one spilled piece in its place. */
@@ -386,7 +651,9 @@ static bool on_can_accept(void *ctx, size_t m, size_t si) {
     const pipe_t *p = ctx;
     /* Row groups being filled, encoded or waiting to be written hold their rows: let them
      * drain first. */
-    return p->in_flight == 0 || (p->in_flight < p->max_in_flight && p->held_mem <= p->opt->memory_bytes / 4);
+    if (p->in_flight && (p->in_flight >= p->max_in_flight || p->held_mem > p->opt->memory_bytes / 4)) return false;
+    /* Queues of folders being fed cannot be spilled: past three quarters, let the feeds catch up. */
+    return p->feeds == 0 || atomic_load(&p->live_mem) - p->held_mem <= p->opt->memory_bytes / 2;
 }
 
 /* The caller's accept, then the morsel's folders onto their queues (pieces made outside the
@@ -443,7 +710,7 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     /* Past half the memory, spill; but not again until the queues grew by a quarter since the
      * last spill, since batches whose other folders are being filled stay in memory anyway. */
     uint64_t queued = atomic_load(&p->live_mem) - p->held_mem;
-    if (queued > p->opt->memory_bytes / 2 && queued > p->after_spill + p->opt->memory_bytes / 4) {
+    if (queued > p->opt->memory_bytes / 4 && queued > p->after_spill + p->opt->memory_bytes / 8) {
         KN_TRY(spill_queues(p, sc, err));
         p->after_spill = atomic_load(&p->live_mem) - p->held_mem;
     }
@@ -460,7 +727,7 @@ static kn_status on_input_end(void *ctx, kn_error *err) {
 
 static bool on_finished(void *ctx) {
     const pipe_t *p = ctx;
-    return p->in_flight == 0;
+    return p->in_flight == 0 && p->feeds == 0;
 }
 
 /* Encodes one column of the oldest filled row group. Lock held; let go while encoding. */
@@ -498,12 +765,34 @@ static kn_status encode_step(pipe_t *p, kn_sched *sc, int thread, kn_error *e) {
 }
 
 /* Fills the oldest job's row group. Lock held; let go while filling. */
-static kn_status fill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *e) {
-    job *j = p->fill_head;
-    p->fill_head = j->next;
-    if (!p->fill_head) p->fill_tail = NULL;
+/* The first job of the fill queue that may run, taken out of it; or NULL. A feed may seal
+ * row groups, so it waits while enough are on their way to the files. Lock held. */
+static job *take_fill(pipe_t *p) {
+    bool feeds_wait = p->in_flight >= p->max_in_flight;
+    job *prev = NULL;
+    for (job *j = p->fill_head; j; prev = j, j = j->next) {
+        if (j->feed && feeds_wait) continue;
+        if (prev) prev->next = j->next;
+        else p->fill_head = j->next;
+        if (p->fill_tail == j) p->fill_tail = prev;
+        j->next = NULL;
+        return j;
+    }
+    return NULL;
+}
+
+static kn_status fill_step(pipe_t *p, kn_sched *sc, int thread, job *j, kn_error *e) {
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(p->opt->profile);
+    if (j->feed) {
+        job *sealed;
+        uint64_t mem, pages;
+        kn_status st = feed(p, sc, thread, j, &sealed, &mem, &pages, e);
+        kn_profile_lap(p->opt->profile, KN_STAGE_ENCODE, t);
+        kn_sched_lock(sc);
+        KN_TRY(st);
+        return after_feed(p, j, sealed, mem, pages, e);
+    }
     kn_status st = fill(p, thread, j, e);
     kn_profile_lap(p->opt->profile, KN_STAGE_TRANSFORM, t);
     kn_sched_lock(sc);
@@ -517,9 +806,10 @@ static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_erro
         *did = true;
         return encode_step(p, sc, thread, err);
     }
-    if (p->fill_head) {
+    job *j = take_fill(p);
+    if (j) {
         *did = true;
-        return fill_step(p, sc, thread, err);
+        return fill_step(p, sc, thread, j, err);
     }
     return KN_OK;
 }
@@ -551,10 +841,10 @@ static kn_status on_drain(void *ctx, kn_sched *sc, int thread, bool *did, kn_err
     uint64_t t0 = kn_profile_start(p->opt->profile);
     folder *f = j->f;
     const kn_part_pipeline_ops *ops = &p->opt->ops;
-    kn_status st = ops->write(ops->ctx, f->index, f->path, f->len, j->rg, err);
+    kn_status st = j->empty ? KN_OK : ops->write(ops->ctx, f->index, f->path, f->len, j->rg, err);
     if (st == KN_OK && j->last && ops->close) st = ops->close(ops->ctx, f->index, err);
     kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t0);
-    kn_pq_rowgroup_reset(j->rg);
+    kn_pq_rowgroup_trim(j->rg); /* pooled jobs wait long: their chunks' room goes */
     kn_sched_lock(sc);
     p->writing = false;
     f->next_write++;
@@ -574,10 +864,19 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     p.ncols = kn_pq_layout_columns(opt->layout);
     p.target_bits = kn_pq_layout_target_bits(opt->layout);
     p.max_in_flight = 2 * (size_t)opt->threads + 2;
+    /* Promoted folders' encoders share half the memory; a folder is a candidate once it queued
+     * a 32nd of a row group, and is assumed to take 256 KiB a column until measured. */
+    p.enc_budget = opt->memory_bytes / 2;
+    p.active = SIZE_MAX;
+    p.promote_bits = p.target_bits / 32;
+    p.promote_cost = (uint64_t)p.ncols << 18;
+    p.move_bytes = p.enc_budget / 16 < ((uint64_t)2 << 20) ? p.enc_budget / 16 : (uint64_t)2 << 20;
+    pthread_mutex_init(&p.spill_mu, NULL);
+    p.page_buf = kn_calloc((size_t)opt->threads, sizeof *p.page_buf);
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     p.scratch = kn_calloc((size_t)opt->threads, sizeof *p.scratch);
-    kn_status st = p.slots && p.encoders && p.scratch ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
     const kn_schema *schema = opt->schema;
     if (st == KN_OK) st = kn_hash_table_create(64, &p.table, err);
     if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.spill_batch, err);
@@ -602,14 +901,22 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
         stats->spill_runs = kn_part_spill_runs(p.spill);
         stats->spill_bytes = kn_part_spill_bytes(p.spill);
     }
+    stats->folders_promoted = p.promoted;
+    stats->encoders_peak_bytes = p.enc_peak;
+    stats->pages_moved_bytes = atomic_load(&p.pages_moved);
     /* Whatever is left after a failure: queued pieces, row groups' holds, parsed morsels. */
     for (size_t i = 0; i < p.num_folders; i++) {
         for (piece *pc = p.folders[i]->head, *next; pc; pc = next) {
             next = pc->next;
             piece_free(&p, pc);
         }
-        kn_free(p.folders[i]->path);
-        kn_free(p.folders[i]);
+        folder *f = p.folders[i];
+        for (size_t c = 0; f->enc && c < p.ncols; c++) kn_pq_colenc_free(f->enc[c]);
+        for (size_t c = 0; f->moved && c < p.ncols; c++) kn_free(f->moved[c].segs);
+        kn_free(f->enc);
+        kn_free(f->moved);
+        kn_free(f->path);
+        kn_free(f);
     }
     for (job *j = p.all_jobs, *next; j; j = next) {
         next = j->all;
@@ -621,6 +928,9 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     for (size_t i = 0; p.slots && i < opt->window; i++) morsel_release(&p.slots[i]);
     for (int t = 0; p.encoders && t < opt->threads; t++) kn_pq_encoder_free(p.encoders[t]);
     for (int t = 0; p.scratch && t < opt->threads; t++) kn_batch_free(p.scratch[t]);
+    for (int t = 0; p.page_buf && t < opt->threads; t++) kn_buf_free(&p.page_buf[t]);
+    kn_free(p.page_buf);
+    pthread_mutex_destroy(&p.spill_mu);
     kn_part_spill_free(p.spill);
     kn_batch_free(p.spill_batch);
     kn_hash_table_free(p.table);

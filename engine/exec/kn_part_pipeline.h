@@ -109,7 +109,10 @@ typedef struct kn_part_pipeline_options {
 } kn_part_pipeline_options;
 
 typedef struct kn_part_pipeline_stats {
-    uint64_t spill_runs, spill_bytes;
+    uint64_t spill_runs, spill_bytes; /* rows queued and pages moved, together */
+    uint64_t folders_promoted;        /* folders encoded as their rows came */
+    uint64_t pages_moved_bytes;       /* of spill_bytes, promoted folders' encoded pages */
+    uint64_t encoders_peak_bytes;     /* the most promoted folders' encoders held at once */
 } kn_part_pipeline_stats;
 
 /* Runs to the end of the input or the first failure (whose status and `err` it returns; the

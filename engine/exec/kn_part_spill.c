@@ -15,10 +15,14 @@
 /* Encoded segments are written to the run's sink in pieces of about this size. */
 #define WRITE_BYTES ((size_t)1 << 20)
 
+/* Runs a reader keeps open at once (a write that moves pages may make thousands of runs). */
+#define MAX_OPEN_SOURCES 64
+
 /* One thread's way back in: a source per run, opened on its first read, and the bytes read. */
 typedef struct reader {
     kn_source **sources; /* per run, or NULL */
     size_t cap;
+    size_t open;         /* sources open: past MAX_OPEN_SOURCES all are closed, then reopened when read */
     kn_buf buf;
     kn_keyed_batch kb; /* wraps the caller's batch while decoding */
 } reader;
@@ -99,6 +103,20 @@ kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_se
     return KN_OK;
 }
 
+kn_status kn_part_spill_add_bytes(kn_part_spill *sp, const uint8_t *data, size_t len, kn_part_segment *seg,
+                                  kn_error *err) {
+    KN_RETURN_ERROR_IF(!sp->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
+    *seg = (kn_part_segment){.run = sp->num_runs - 1, .rows = 0, .offset = sp->run_bytes, .len = len};
+    sp->run_bytes += len;
+    sp->bytes += len;
+    if (sp->enc.len + len < WRITE_BYTES) {
+        if (!kn_buf_append(&sp->enc, data, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        return KN_OK;
+    }
+    KN_TRY(write_out(sp, err));
+    return kn_sink_write(sp->sink, data, len, err);
+}
+
 kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err) {
     kn_status st = write_out(sp, err);
     kn_sink *s = sp->sink;
@@ -110,8 +128,8 @@ kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err) {
     return kn_sink_close(s, err);
 }
 
-kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
-                             kn_error *err) {
+/* The thread's source for the segment's run, opened on first use. */
+static kn_status run_source(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_source **out, kn_error *err) {
     reader *rd = &sp->readers[thread];
     if (seg->run >= rd->cap) {
         size_t cap = (size_t)seg->run + 1;
@@ -122,15 +140,42 @@ kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segmen
         rd->cap = cap;
     }
     if (!rd->sources[seg->run]) {
+        if (rd->open >= MAX_OPEN_SOURCES) {
+            for (size_t i = 0; i < rd->cap; i++) {
+                kn_source_free(rd->sources[i]);
+                rd->sources[i] = NULL;
+            }
+            rd->open = 0;
+        }
         pthread_mutex_lock(&sp->mu);
         const char *path = seg->run < sp->num_runs ? sp->paths[seg->run] : NULL;
         pthread_mutex_unlock(&sp->mu);
         KN_RETURN_ERROR_IF(!path, err, KN_E_INTERNAL, "a spill segment of a run that is not there");
         KN_TRY(kn_store_open_source(sp->store, path, &rd->sources[seg->run], err));
+        rd->open++;
     }
+    *out = rd->sources[seg->run];
+    return KN_OK;
+}
+
+kn_status kn_part_spill_read_bytes(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_buf *out,
+                                   kn_error *err) {
+    kn_source *src;
+    KN_TRY(run_source(sp, thread, seg, &src, err));
+    if (!kn_buf_reserve(out, (size_t)seg->len)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading a spill run");
+    KN_TRY(kn_source_read_at(src, seg->offset, out->data + out->len, (size_t)seg->len, err));
+    out->len += (size_t)seg->len;
+    return KN_OK;
+}
+
+kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                             kn_error *err) {
+    reader *rd = &sp->readers[thread];
+    kn_source *src;
+    KN_TRY(run_source(sp, thread, seg, &src, err));
     kn_buf_clear(&rd->buf);
     if (!kn_buf_reserve(&rd->buf, (size_t)seg->len)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading a spill run");
-    KN_TRY(kn_source_read_at(rd->sources[seg->run], seg->offset, rd->buf.data, (size_t)seg->len, err));
+    KN_TRY(kn_source_read_at(src, seg->offset, rd->buf.data, (size_t)seg->len, err));
     uint32_t rows;
     uint64_t payload;
     KN_RETURN_ERROR_IF(seg->len < KN_SPILL_HEADER_BYTES, err, KN_E_IO, "a spill segment is damaged (too short)");

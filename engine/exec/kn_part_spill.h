@@ -7,14 +7,19 @@
  * its folder's next row group is put together. Nothing is compressed (kn_spill_block.h):
  * segments live only for the run and decode with a few memcpy calls.
  *
- * Threads: runs are written by one thread at a time (begin, add, end); a run's segments are
- * read only after its end, each thread through its own readers (`thread` in [0, threads)). */
+ * The write also moves a folder's encoded pages here when its encoders hold too much: such a
+ * segment is bytes as they are, read back into a buffer (kn_part_spill_add_bytes / _read_bytes).
+ *
+ * Threads: runs are written by one thread at a time (begin, add, end: the caller's lock); a
+ * run's segments are read only after its end, each thread through its own readers (`thread` in
+ * [0, threads)). */
 #ifndef KN_PART_SPILL_H
 #define KN_PART_SPILL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kn_buf.h"
 #include "kn_column.h"
 #include "kn_schema.h"
 #include "kn_status.h"
@@ -39,6 +44,10 @@ kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err);
 /* Appends every row of `batch` (borrowed; the spill's schema) as one segment of the run being
  * written; *seg says where. */
 kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_segment *seg, kn_error *err);
+/* Appends `len` bytes as they are (encoded Parquet pages) as one segment of the run being
+ * written; *seg says where (rows 0). */
+kn_status kn_part_spill_add_bytes(kn_part_spill *sp, const uint8_t *data, size_t len, kn_part_segment *seg,
+                                  kn_error *err);
 /* Finishes the run: its segments can be read from now on. */
 kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err);
 
@@ -46,6 +55,10 @@ kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err);
  * readers. KN_E_IO when the store fails or the bytes are not what was written. */
 kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
                              kn_error *err);
+
+/* Appends the bytes of a segment made by kn_part_spill_add_bytes to `out`. */
+kn_status kn_part_spill_read_bytes(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_buf *out,
+                                   kn_error *err);
 
 uint64_t kn_part_spill_runs(const kn_part_spill *sp);
 uint64_t kn_part_spill_bytes(const kn_part_spill *sp);

@@ -26,6 +26,7 @@ struct kn_pq_column {
     size_t page_bytes;
     kn_codec codec_id;
     kn_pq_codec_ctx *codec;
+    bool codec_borrowed; /* `codec` is the caller's (kn_pq_column_borrow_codec) */
     bool dict_enabled;   /* the options ask for dictionaries */
     size_t dict_limit;   /* dictionary_page_bytes */
     bool profile;
@@ -58,6 +59,7 @@ struct kn_pq_column {
 
     /* The chunk. */
     kn_buf chunk_data, chunk_dict;
+    uint64_t data_moved; /* the chunk's first data pages, moved out (kn_pq_column_pages_moved) */
     uint64_t chunk_rows;
     uint64_t unc_data, unc_dict;
     uint32_t pages_dict, pages_plain;
@@ -102,7 +104,7 @@ kn_status kn_pq_column_create(const kn_pq_leaf *leaf, const kn_pq_options *opt,
 
 void kn_pq_column_free(kn_pq_column *c) {
     if (!c) return;
-    kn_pq_codec_ctx_free(c->codec);
+    if (!c->codec_borrowed) kn_pq_codec_ctx_free(c->codec);
     kn_pq_dict_release(&c->dict);
     kn_pq_stats_release(&c->stats);
     kn_pq_stats_release(&c->page_stats);
@@ -331,7 +333,7 @@ static kn_status flush_page(kn_pq_column *c, bool last, kn_error *err) {
     kn_tc_struct_end(&t);
     KN_TRY(kn_tc_status(&t, err));
 
-    uint64_t at = c->chunk_data.len;
+    uint64_t at = c->data_moved + c->chunk_data.len;
     if (!kn_buf_append(&c->chunk_data, c->hdr.data, c->hdr.len) ||
         !kn_buf_append(&c->chunk_data, payload, payload_len))
         return nomem(err);
@@ -755,6 +757,7 @@ void kn_pq_column_reset(kn_pq_column *c) {
     kn_buf_clear(&c->page_values);
     kn_buf_clear(&c->chunk_data);
     kn_buf_clear(&c->chunk_dict);
+    c->data_moved = 0;
     c->chunk_rows = 0;
     c->unc_data = c->unc_dict = 0;
     c->pages_dict = c->pages_plain = 0;
@@ -797,6 +800,71 @@ void kn_pq_column_swap_dict(kn_pq_column *c, kn_pq_dict *parked) {
 }
 
 void kn_pq_column_set_profile(kn_pq_column *c, bool on) { c->profile = on; }
+
+/* ---- writers that wait between calls ------------------------------------------------------ */
+
+kn_pq_codec_ctx *kn_pq_column_codec(kn_pq_column *c) { return c->codec; }
+
+void kn_pq_column_borrow_codec(kn_pq_column *c, kn_pq_codec_ctx *codec) {
+    if (!c->codec_borrowed) kn_pq_codec_ctx_free(c->codec);
+    c->codec = codec;
+    c->codec_borrowed = true;
+}
+
+void kn_pq_column_trim(kn_pq_column *c) {
+    /* A chunk past its dictionary needs only the entries' bytes for its dictionary page. */
+    if (!c->use_dict && kn_pq_dict_ready(&c->dict) && kn_pq_dict_table_bytes(&c->dict) > 64 * 1024) {
+        kn_error ignored;
+        (void)kn_pq_dict_shrink(&c->dict, &ignored);
+    }
+    kn_buf_free(&c->body);
+    kn_buf_free(&c->comp);
+    kn_buf_free(&c->hdr);
+    if (c->chunk_data.len == 0) kn_buf_free(&c->chunk_data); /* a taken chunk's old buffer */
+    if (c->chunk_dict.len == 0) kn_buf_free(&c->chunk_dict);
+    if (c->page_rows == 0) {
+        kn_buf_free(&c->page_values);
+        kn_buf_free(&c->page_valid);
+        kn_free(c->page_idx);
+        c->page_idx = NULL;
+        c->idx_cap = 0;
+    }
+}
+
+uint64_t kn_pq_column_mem(const kn_pq_column *c) {
+    const kn_pq_dict *d = &c->dict;
+    uint64_t dict = d->values.cap + kn_pq_dict_table_bytes(d) + (uint64_t)d->entry_cap * (sizeof *d->hashes + sizeof *d->starts);
+    return sizeof *c + c->page_values.cap + c->page_valid.cap + (uint64_t)c->idx_cap * sizeof *c->page_idx +
+           c->body.cap + c->comp.cap + c->hdr.cap + c->conv_cap + c->chunk_data.cap + c->chunk_dict.cap +
+           (uint64_t)c->seen_words * 8 + dict +
+           (uint64_t)c->index.cap_pages * sizeof *c->index.pages + c->index.bounds.cap;
+}
+
+void kn_pq_column_pages(const kn_pq_column *c, const uint8_t **data, size_t *len) {
+    *data = c->chunk_data.data;
+    *len = c->chunk_data.len;
+}
+
+void kn_pq_column_pages_moved(kn_pq_column *c) {
+    c->data_moved += c->chunk_data.len;
+    kn_buf_free(&c->chunk_data);
+}
+
+uint64_t kn_pq_column_moved(const kn_pq_column *c) { return c->data_moved; }
+
+kn_status kn_pq_column_pages_restore(kn_pq_column *c, const uint8_t *moved, size_t len, kn_error *err) {
+    KN_RETURN_ERROR_IF(len != c->data_moved, err, KN_E_INTERNAL,
+                       "column '%s': %zu bytes of pages given back for %" PRIu64 " moved out", c->leaf.name, len,
+                       c->data_moved);
+    if (!len) return KN_OK;
+    size_t rest = c->chunk_data.len;
+    if (!kn_buf_reserve(&c->chunk_data, len)) return nomem(err);
+    memmove(c->chunk_data.data + len, c->chunk_data.data, rest);
+    memcpy(c->chunk_data.data, moved, len);
+    c->chunk_data.len = rest + len;
+    c->data_moved = 0;
+    return KN_OK;
+}
 uint64_t kn_pq_column_compress_ns(const kn_pq_column *c) { return c->compress_ns; }
 
 static void copy_bound(const uint8_t **p, size_t len, uint8_t *buf, size_t cap) {

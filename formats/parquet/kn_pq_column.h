@@ -28,6 +28,7 @@
 
 #include "kn_column.h"
 #include "kn_buf.h"
+#include "kn_pq_codec.h"
 #include "kn_pq_dict.h"
 #include "kn_pq_page_index.h"
 #include "kn_pq_schema.h"
@@ -42,7 +43,7 @@
 
 /* Rows in one data page at most, whatever page_bytes says (an all-null or boolean page would
  * otherwise grow without bound). */
-#define KN_PQ_PAGE_MAX_ROWS ((size_t)1 << 20)
+#define KN_PQ_PAGE_MAX_ROWS ((size_t)20000)
 
 typedef struct kn_pq_column kn_pq_column;
 
@@ -105,6 +106,29 @@ void kn_pq_column_reset(kn_pq_column *c);
 
 /* Compressed bytes buffered for the open chunk plus its dictionary so far. */
 uint64_t kn_pq_column_buffered(const kn_pq_column *c);
+
+/* A writer that waits between calls (one per folder and column of a partitioned write, most of
+ * them idle at any time) can hold less:
+ *   - kn_pq_column_borrow_codec: use `codec` (the caller's, e.g. its thread's) instead of a
+ *     context of its own, which is freed; the caller lends one before every write or finish and
+ *     keeps it alive until then. NULL is allowed in between.
+ *   - kn_pq_column_trim: let go of the page scratch (and the page buffers when no page is in
+ *     progress); they grow again when needed. The bytes written do not change.
+ *   - kn_pq_column_pages / _pages_moved: the chunk's finished data pages so far, which the
+ *     caller copies elsewhere (a spill file) before telling the writer it may forget them;
+ *     kn_pq_column_pages_restore puts every byte moved out back in front, after
+ *     kn_pq_column_finish and before kn_pq_column_take or _bytes (which need them all).
+ *   - kn_pq_column_mem: the bytes it holds (buffers' capacities, dictionary, page index). */
+kn_pq_codec_ctx *kn_pq_column_codec(kn_pq_column *c);
+void kn_pq_column_borrow_codec(kn_pq_column *c, kn_pq_codec_ctx *codec);
+void kn_pq_column_trim(kn_pq_column *c);
+uint64_t kn_pq_column_mem(const kn_pq_column *c);
+void kn_pq_column_pages(const kn_pq_column *c, const uint8_t **data, size_t *len);
+void kn_pq_column_pages_moved(kn_pq_column *c);
+/* Bytes of data pages moved out and not restored. */
+uint64_t kn_pq_column_moved(const kn_pq_column *c);
+/* `len` must be kn_pq_column_moved (KN_E_INTERNAL otherwise). */
+kn_status kn_pq_column_pages_restore(kn_pq_column *c, const uint8_t *moved, size_t len, kn_error *err);
 
 /* A finished chunk taken out of its writer: its bytes and what its ColumnChunk struct says.
  * Owns its buffers; zero-initialise before the first use. */

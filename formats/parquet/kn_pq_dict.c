@@ -32,6 +32,21 @@ void kn_pq_dict_clear(kn_pq_dict *d) {
     kn_buf_clear(&d->values);
 }
 
+kn_status kn_pq_dict_shrink(kn_pq_dict *d, kn_error *err) {
+    kn_buf values = d->values;
+    uint32_t count = d->count;
+    bool full = d->full;
+    int width = d->width;
+    size_t limit = d->limit;
+    d->values = (kn_buf)KN_BUF_INIT;
+    kn_pq_dict_release(d);
+    kn_status st = kn_pq_dict_init(d, width, limit, err);
+    d->values = values;
+    d->count = count;
+    d->full = full;
+    return st;
+}
+
 void kn_pq_dict_release(kn_pq_dict *d) {
     kn_free(d->slots);
     kn_free(d->vslots);

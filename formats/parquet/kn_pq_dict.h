@@ -49,6 +49,11 @@ static inline bool kn_pq_dict_ready(const kn_pq_dict *d) { return d->slots || d-
 /* Forgets every entry, keeping memory: the next chunk starts. */
 void kn_pq_dict_clear(kn_pq_dict *d);
 void kn_pq_dict_release(kn_pq_dict *d);
+/* For a chunk that stopped adding to its dictionary: keeps the entries' PLAIN bytes and count
+ * (the dictionary page still to write) and lets go of the lookup (table, hashes, starts) for an
+ * empty table of the first size. No entry may be looked up or put until kn_pq_dict_clear. On
+ * failure (KN_E_NOMEM) the dictionary is not ready (kn_pq_dict_ready) but its values are kept. */
+kn_status kn_pq_dict_shrink(kn_pq_dict *d, kn_error *err);
 /* Bytes the hash table itself takes (the entries aside). */
 static inline size_t kn_pq_dict_table_bytes(const kn_pq_dict *d) {
     return d->vslots ? (d->mask + 1) * sizeof *d->vslots : d->slots ? (d->mask + 1) * sizeof *d->slots : 0;

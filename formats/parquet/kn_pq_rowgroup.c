@@ -174,6 +174,14 @@ void kn_pq_rowgroup_reset(kn_pq_rowgroup *rg) {
     }
 }
 
+void kn_pq_rowgroup_trim(kn_pq_rowgroup *rg) {
+    kn_pq_rowgroup_reset(rg);
+    for (size_t i = 0; i < rg->layout->ncols; i++) {
+        kn_buf_free(&rg->chunks[i].dict);
+        kn_buf_free(&rg->chunks[i].data);
+    }
+}
+
 static uint64_t column_bits(const kn_pq_leaf *l, const kn_column *col, size_t a, size_t b) {
     uint64_t rows = b - a, bits;
     if (l->physical == KN_PQ_BYTE_ARRAY)
@@ -316,16 +324,39 @@ kn_status kn_pq_colenc_write(kn_pq_colenc *ce, const kn_batch *batch, size_t row
 }
 
 kn_status kn_pq_colenc_finish(kn_pq_colenc *ce, kn_pq_rowgroup *rg, kn_error *err) {
+    return kn_pq_colenc_finish_restored(ce, NULL, 0, rg, err);
+}
+
+kn_status kn_pq_colenc_finish_restored(kn_pq_colenc *ce, const uint8_t *moved, size_t len, kn_pq_rowgroup *rg,
+                                       kn_error *err) {
     KN_RETURN_ERROR_IF(rg->layout->ncols != ce->layout->ncols, err, KN_E_USAGE, "the row group is of another layout");
     KN_RETURN_ERROR_IF(ce->rows != rg->rows, err, KN_E_INTERNAL,
                        "column '%s' was given %" PRIu64 " rows of a row group of %" PRIu64,
                        ce->layout->leaves[ce->col].name, ce->rows, rg->rows);
     KN_TRY(kn_pq_column_finish(ce->c, err));
+    KN_TRY(kn_pq_column_pages_restore(ce->c, moved, len, err));
     kn_pq_column_take(ce->c, &rg->chunks[ce->col]);
     rg->encoded[ce->col] = true;
     ce->rows = 0;
     return KN_OK;
 }
+
+kn_status kn_pq_colenc_create_lean(const kn_pq_layout *l, size_t col, kn_pq_colenc **out, kn_error *err) {
+    KN_TRY(kn_pq_colenc_create(l, col, out, err));
+    kn_pq_column_borrow_codec((*out)->c, NULL);
+    kn_pq_column_trim((*out)->c);
+    return KN_OK;
+}
+
+void kn_pq_colenc_lend(kn_pq_colenc *ce, kn_pq_encoder *enc) {
+    kn_pq_column_borrow_codec(ce->c, enc ? kn_pq_column_codec(enc->col) : NULL);
+}
+
+void kn_pq_colenc_trim(kn_pq_colenc *ce) { kn_pq_column_trim(ce->c); }
+uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce) { return sizeof *ce + kn_pq_column_mem(ce->c); }
+void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len) { kn_pq_column_pages(ce->c, data, len); }
+void kn_pq_colenc_pages_moved(kn_pq_colenc *ce) { kn_pq_column_pages_moved(ce->c); }
+uint64_t kn_pq_colenc_moved(const kn_pq_colenc *ce) { return kn_pq_column_moved(ce->c); }
 
 void kn_pq_colenc_set_profile(kn_pq_colenc *ce, bool on) { kn_pq_column_set_profile(ce->c, on); }
 uint64_t kn_pq_colenc_compress_ns(const kn_pq_colenc *ce) { return kn_pq_column_compress_ns(ce->c); }

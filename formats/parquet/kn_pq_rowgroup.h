@@ -71,6 +71,8 @@ kn_status kn_pq_rowgroup_create(const kn_pq_layout *l, kn_pq_rowgroup **out, kn_
 void kn_pq_rowgroup_free(kn_pq_rowgroup *rg);
 /* Empties the row group (forgetting its slices and chunks), keeping memory. */
 void kn_pq_rowgroup_reset(kn_pq_rowgroup *rg);
+/* Empties it and lets go of its chunks' buffers (for row groups that may wait idle long). */
+void kn_pq_rowgroup_trim(kn_pq_rowgroup *rg);
 
 /* Adds rows of `batch` from `row` on, up to the end of the batch or the first row where the row
  * group reaches row_group_bytes; *taken says how many (0 when full already or row is the end).
@@ -116,6 +118,26 @@ kn_status kn_pq_colenc_write(kn_pq_colenc *ce, const kn_batch *batch, size_t row
  * chunk. The chunk must hold exactly the row group's rows. */
 kn_status kn_pq_colenc_finish(kn_pq_colenc *ce, kn_pq_rowgroup *rg, kn_error *err);
 void kn_pq_colenc_set_profile(kn_pq_colenc *ce, bool on);
+
+/* Column encoders that wait between calls, many at once (one per folder and column of a
+ * partitioned write; kn_pq_column.h says what each call does to the writer):
+ *   - made by kn_pq_colenc_create_lean, with no codec context of their own: before each
+ *     kn_pq_colenc_write or finish, kn_pq_colenc_lend them the calling thread's encoder's
+ *     (NULL after, if the encoder may go first);
+ *   - kn_pq_colenc_trim after a call lets go of the page scratch;
+ *   - kn_pq_colenc_pages / _pages_moved move the finished pages so far out (to a spill), and
+ *     kn_pq_colenc_finish_restored takes every byte moved out back, in order, to end the chunk;
+ *   - kn_pq_colenc_mem: the bytes the encoder holds.
+ * The bytes of the chunk are those kn_pq_colenc_create's encoder would write. */
+kn_status kn_pq_colenc_create_lean(const kn_pq_layout *l, size_t col, kn_pq_colenc **out, kn_error *err);
+void kn_pq_colenc_lend(kn_pq_colenc *ce, kn_pq_encoder *enc);
+void kn_pq_colenc_trim(kn_pq_colenc *ce);
+uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce);
+void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len);
+void kn_pq_colenc_pages_moved(kn_pq_colenc *ce);
+uint64_t kn_pq_colenc_moved(const kn_pq_colenc *ce);
+kn_status kn_pq_colenc_finish_restored(kn_pq_colenc *ce, const uint8_t *moved, size_t len, kn_pq_rowgroup *rg,
+                                       kn_error *err);
 uint64_t kn_pq_colenc_compress_ns(const kn_pq_colenc *ce);
 
 /* Every column encoded. */

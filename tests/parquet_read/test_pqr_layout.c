@@ -15,6 +15,7 @@
 #include "kn_alloc.h"
 #include "kn_column.h"
 #include "kn_file.h"
+#include "kn_pq_column.h"
 #include "kn_pq_format.h"
 #include "kn_pq_writer.h"
 #include "kn_pqr.h"
@@ -546,9 +547,9 @@ START_TEST(leading_nulls_keep_the_dictionary)
     /* The dictionary's probe after 32768 rows once compared an empty dictionary with empty PLAIN
      * bytes and gave up on columns whose first rows are null (sparse columns, nulls sorted
      * first), writing the whole chunk PLAIN. Ten repeated values after 40,000 nulls must be
-     * dictionary-encoded; after 1.1 million nulls too, where the first page (cut at a million
-     * rows) holds nulls only and is a dictionary page of no indices, so no PLAIN page comes
-     * before the dictionary ones (15). */
+     * dictionary-encoded; after 1.1 million nulls too. The first pages (cut every
+     * KN_PQ_PAGE_MAX_ROWS rows) hold nulls only and are dictionary pages of no indices, so no
+     * PLAIN page comes before the dictionary ones (15). */
     static const char *const names[] = {"v"};
     kn_type types[] = {kn_type_make(KN_TYPE_INT64)};
     bool nulls[] = {true};
@@ -567,7 +568,8 @@ START_TEST(leading_nulls_keep_the_dictionary)
         const kn_pqr_column_meta *cm = &m->row_groups[0].columns[0].meta_data;
         ck_assert_uint_eq(counts.dictionary_pages, 1);
         ck_assert_uint_eq(counts.plain_pages, 0);
-        ck_assert_uint_eq(counts.dict_data_pages, k == 0 ? 1 : 2);
+        size_t rows = leads[k] + 60000;
+        ck_assert_uint_eq(counts.dict_data_pages, (rows + KN_PQ_PAGE_MAX_ROWS - 1) / KN_PQ_PAGE_MAX_ROWS);
         ck_assert(!has_encoding(cm, KN_PQ_ENC_PLAIN) || encoding_stats_count(cm, KN_PQ_PAGE_DATA, KN_PQ_ENC_PLAIN) == 0);
         ck_assert_int_eq(cm->statistics.null_count, (int64_t)leads[k]);
         ck_assert_int_eq(le_value(&cm->statistics.min_value), 0);
@@ -586,13 +588,14 @@ END_TEST
 START_TEST(null_chunks_stay_plain_or_get_an_empty_dictionary)
 {
     /* A chunk of nulls only in one page stays PLAIN with no dictionary page, as before; one of
-     * 1.1 million nulls (two pages, the first cut while the dictionary was still open) has
-     * dictionary pages of no indices and an empty dictionary page, as arrow-rs writes. */
+     * 1.1 million nulls (pages cut every KN_PQ_PAGE_MAX_ROWS rows while the dictionary was still
+     * open) has dictionary pages of no indices and an empty dictionary page, as arrow-rs
+     * writes. */
     static const char *const names[] = {"v"};
     kn_type types[] = {kn_type_make(KN_TYPE_INT64)};
     bool nulls[] = {true};
     kn_schema *s = schema_of(names, types, nulls, 1);
-    static const size_t rows[] = {50000, 1100000};
+    static const size_t rows[] = {KN_PQ_PAGE_MAX_ROWS / 2, 1100000};
     for (size_t k = 0; k < 2; k++) {
         lead_nulls ln = {0, true};
         kn_pq_options opt;
@@ -610,7 +613,7 @@ START_TEST(null_chunks_stay_plain_or_get_an_empty_dictionary)
             ck_assert_uint_eq(counts.plain_pages, 1);
         } else {
             ck_assert_uint_eq(counts.dictionary_pages, 1);
-            ck_assert_uint_eq(counts.dict_data_pages, 2);
+            ck_assert_uint_eq(counts.dict_data_pages, (rows[k] + KN_PQ_PAGE_MAX_ROWS - 1) / KN_PQ_PAGE_MAX_ROWS);
             chunk_pages pg;
             walk_chunk(&file, cm, &pg);
             ck_assert_int_eq(pg.pages[0].h.dictionary_page_header.num_values, 0);

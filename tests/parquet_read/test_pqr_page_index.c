@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kn_column.h"
+#include "kn_pq_column.h"
 #include "kn_pq_format.h"
 #include "kn_pq_writer.h"
 #include "kn_pqr.h"
@@ -379,11 +380,11 @@ START_TEST(boundary_order_says_how_the_pages_run)
                       (int)pi->column_index.boundary_order, (int)cases[k].order);
         if (cases[k].rows > 10) ck_assert_uint_gt(pi->column_index.num_pages, 2);
         if (cases[k].pattern == P_ASC_NULL_RUNS) {
-            /* The first page: 2^20 rows of nulls only. */
+            /* The first page: KN_PQ_PAGE_MAX_ROWS rows of nulls only. */
             ck_assert(pi->column_index.null_pages[0]);
-            ck_assert_int_eq(pi->column_index.null_counts[0], 1 << 20);
+            ck_assert_int_eq(pi->column_index.null_counts[0], KN_PQ_PAGE_MAX_ROWS);
             ck_assert_uint_eq(pi->column_index.min_values[0].len, 0);
-            ck_assert_int_eq(pi->offset_index.page_locations[1].first_row_index, 1 << 20);
+            ck_assert_int_eq(pi->offset_index.page_locations[1].first_row_index, KN_PQ_PAGE_MAX_ROWS);
         }
         kn_pqr_page_index_free(pi);
         kn_pqr_meta_free(m);
