@@ -865,11 +865,11 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     p.target_bits = kn_pq_layout_target_bits(opt->layout);
     p.max_in_flight = 2 * (size_t)opt->threads + 2;
     /* Promoted folders' encoders share half the memory; a folder is a candidate once it queued
-     * a 32nd of a row group, and is assumed to take 256 KiB a column until measured. */
+     * a 32nd of a row group, and is assumed to take column_bytes a column until measured. */
     p.enc_budget = opt->memory_bytes / 2;
     p.active = SIZE_MAX;
     p.promote_bits = p.target_bits / 32;
-    p.promote_cost = (uint64_t)p.ncols << 18;
+    p.promote_cost = (uint64_t)p.ncols * (opt->column_bytes ? opt->column_bytes : (uint64_t)1 << 18);
     p.move_bytes = p.enc_budget / 16 < ((uint64_t)2 << 20) ? p.enc_budget / 16 : (uint64_t)2 << 20;
     pthread_mutex_init(&p.spill_mu, NULL);
     p.page_buf = kn_calloc((size_t)opt->threads, sizeof *p.page_buf);
@@ -902,6 +902,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
         stats->spill_bytes = kn_part_spill_bytes(p.spill);
     }
     stats->folders_promoted = p.promoted;
+    stats->folders_waited = p.active < p.promoted ? p.promoted - p.active : 0;
     stats->encoders_peak_bytes = p.enc_peak;
     stats->pages_moved_bytes = atomic_load(&p.pages_moved);
     /* Whatever is left after a failure: queued pieces, row groups' holds, parsed morsels. */

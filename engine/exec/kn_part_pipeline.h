@@ -102,6 +102,8 @@ typedef struct kn_part_pipeline_options {
     const kn_schema *schema;    /* borrowed: the files' schema (the batches parse makes) */
     const kn_pq_layout *layout; /* borrowed: the files' columns and row group size */
     uint64_t memory_bytes;      /* see above */
+    uint64_t column_bytes;      /* what a folder's encoder of one column is assumed to hold
+                                   until measured (0: 256 KiB) */
     kn_store *spill_store;      /* borrowed: where spill runs go */
     const char *spill_dir;      /* borrowed: the folder (the run's temporary folder) */
     kn_profile *profile;        /* borrowed; may be NULL: encode, compress, write, idle */
@@ -111,6 +113,8 @@ typedef struct kn_part_pipeline_options {
 typedef struct kn_part_pipeline_stats {
     uint64_t spill_runs, spill_bytes; /* rows queued and pages moved, together */
     uint64_t folders_promoted;        /* folders encoded as their rows came */
+    uint64_t folders_waited;          /* of those, folders whose rows waited in their queues
+                                         once the encoders held their share */
     uint64_t pages_moved_bytes;       /* of spill_bytes, promoted folders' encoded pages */
     uint64_t encoders_peak_bytes;     /* the most promoted folders' encoders held at once */
 } kn_part_pipeline_stats;

@@ -27,7 +27,10 @@
 #define MAX_PARTS 100000
 
 static kn_schema *schema;
-static kn_pq_layout *layout;
+static kn_pq_layout *layout;     /* row groups of 8 KiB */
+static kn_pq_layout *big_layout; /* of 256 KiB: folders' encoders hold pages long */
+static const kn_pq_layout *run_layout; /* the one run() uses */
+static uint64_t column_bytes;          /* run()'s: 0, the pipeline's default */
 
 /* The morsels' rows are numbered 0, 1, 2, ... in order; row v goes to folder v % folders
  * (morsel 7 has none at all). */
@@ -55,6 +58,7 @@ typedef struct ctx {
     size_t fail_accept_at; /* SIZE_MAX: never */
     size_t fail_write_at;
     bool no_files;         /* many folders: count rows and closes only */
+    bool keep_files;       /* read_back leaves the files for the caller to compare */
     pthread_mutex_t mu;
     uint64_t rows[MAX_PARTS];   /* rows written per folder */
     size_t closes[MAX_PARTS];   /* close calls per folder */
@@ -182,7 +186,7 @@ static void read_back(ctx *c) {
         }
         kn_pqr_meta_free(m);
         kn_source_free(src);
-        kn_buf_free(&c->files[p]);
+        if (!c->keep_files) kn_buf_free(&c->files[p]);
     }
 }
 
@@ -209,8 +213,9 @@ static kn_status run(ctx *c, int threads, uint64_t memory, kn_part_pipeline_stat
         .threads = threads,
         .window = 2 * (size_t)threads + 2,
         .schema = schema,
-        .layout = layout,
+        .layout = run_layout,
         .memory_bytes = memory,
+        .column_bytes = column_bytes,
         .spill_store = kn_store_local(),
         .spill_dir = spill_dir,
         .profile = NULL,
@@ -363,6 +368,55 @@ START_TEST(a_hundred_thousand_folders_each_get_every_row_and_one_close)
 }
 END_TEST
 
+START_TEST(folders_encoded_as_they_come_moved_or_queued_write_the_same_bytes)
+{
+    /* Row groups of 256 KiB (some 32,000 rows), about 93,000 rows per folder. With memory to
+     * spare every folder is encoded as its rows come and nothing spills; in 1 MiB every folder
+     * is too, but their finished pages move to the spill and come back for their row groups;
+     * in 600 KiB one folder is, and the others' rows queue and spill; and when the encoders pass
+     * their share, promoted folders wait with their rows queued. Each folder's file is the same
+     * bytes every time. */
+    static ctx runs[4];
+    static const uint64_t memory[] = {(uint64_t)1 << 30, (uint64_t)1 << 20, 600 * 1024, 64 * 1024};
+    scale = 20;
+    run_layout = big_layout;
+    kn_part_pipeline_stats st[4];
+    for (int k = 0; k < 4; k++) {
+        /* The last run assumes a folder's encoder takes 1 KiB until measured: every folder is
+         * promoted, then the encoders pass their 32 KiB and all but the first wait. */
+        column_bytes = k == 3 ? 1024 : 0;
+        ctx_init(&runs[k], PARTS);
+        runs[k].keep_files = true;
+        kn_error e;
+        ck_assert_msg(run(&runs[k], k ? 2 : 1, memory[k], &st[k], &e) == KN_OK, "%s", e.what);
+        read_back(&runs[k]);
+        ck_assert_uint_eq(check_partitions(&runs[k]), all_rows());
+        check_closes(&runs[k]);
+    }
+    ck_assert_uint_eq(st[0].folders_promoted, PARTS);
+    ck_assert_uint_eq(st[0].spill_runs, 0);
+    ck_assert_uint_eq(st[1].folders_promoted, PARTS);
+    ck_assert_uint_gt(st[1].pages_moved_bytes, 0);
+    ck_assert_uint_gt(st[2].folders_promoted, 0);
+    ck_assert_uint_lt(st[2].folders_promoted, PARTS);
+    ck_assert_uint_gt(st[2].spill_bytes, st[2].pages_moved_bytes); /* queued rows spilled */
+    ck_assert_uint_eq(st[3].folders_promoted, PARTS);
+    ck_assert_uint_eq(st[3].folders_waited, PARTS - 1);
+    column_bytes = 0;
+    ck_assert_uint_gt(runs[0].nlog, 2 * PARTS);                     /* several row groups a folder */
+    for (size_t p = 0; p < PARTS; p++) {
+        const kn_buf *want = &runs[0].files[p];
+        ck_assert_uint_gt(want->len, 0);
+        for (int k = 1; k < 4; k++)
+            ck_assert_msg(runs[k].files[p].len == want->len && !memcmp(runs[k].files[p].data, want->data, want->len),
+                          "folder %zu: run %d wrote other bytes than the one with memory to spare", p, k);
+        for (int k = 0; k < 4; k++) kn_buf_free(&runs[k].files[p]);
+    }
+    scale = 1;
+    run_layout = layout;
+}
+END_TEST
+
 START_TEST(a_failing_accept_or_write_stops_the_run_with_its_error)
 {
     static ctx a, b;
@@ -391,6 +445,10 @@ int main(void) {
     o.page_bytes = 2048;
     kn_error e;
     if (kn_pq_layout_create(schema, &o, &layout, &e) != KN_OK) return 1;
+    o.row_group_bytes = 256 * 1024;
+    o.page_bytes = 4096;
+    if (kn_pq_layout_create(schema, &o, &big_layout, &e) != KN_OK) return 1;
+    run_layout = layout;
     for (size_t p = 0; p < MAX_PARTS; p++) snprintf(paths[p], sizeof paths[p], "k=%06zu/", p);
     snprintf(spill_dir, sizeof spill_dir, "/tmp/kn-part-spill-XXXXXX");
     if (!mkdtemp(spill_dir)) return 1;
@@ -401,6 +459,7 @@ int main(void) {
     tcase_add_test(tc, row_groups_are_cut_only_by_size);
     tcase_add_test(tc, thousands_of_folders_each_get_every_row_and_one_close);
     tcase_add_test(tc, a_hundred_thousand_folders_each_get_every_row_and_one_close);
+    tcase_add_test(tc, folders_encoded_as_they_come_moved_or_queued_write_the_same_bytes);
     tcase_add_test(tc, a_failing_accept_or_write_stops_the_run_with_its_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
@@ -408,6 +467,7 @@ int main(void) {
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     kn_pq_layout_free(layout);
+    kn_pq_layout_free(big_layout);
     kn_schema_free(schema);
     rmdir(spill_dir);
     return failed ? 1 : 0;
