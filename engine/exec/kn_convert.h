@@ -17,13 +17,15 @@
  *
  * Partitioned (--partition-by without --sort-by or --slices; kn_part_pipeline.h): each parse
  * worker groups its morsel's rows by folder (kn_part_route.h: the folder path is formatted once
- * per distinct value, not per row); in input order each folder's rows join its queue, and once
- * a queue holds a row group's worth, any thread fills and encodes that row group from its
- * front; each folder has its own files (kn_part_sink names them all at the end, in folder
- * order, so names do not depend on timing). Queued rows past half of memory_limit go to spill
- * runs and are read back when their row group is filled, so the number of folders does not
- * matter: one or 100,000, every folder gets row groups as large as its rows allow and its files
- * roll only at the target size. No run starts over; the result's write_path is
+ * per distinct value, not per row); in input order each folder's rows join its queue. Folders
+ * with enough rows are encoded as their rows come, by encoders of their own, on any thread,
+ * while those encoders fit half of memory_limit (their finished pages go to the spill past
+ * that); the others' rows wait in their queues, and once a queue holds a row group's worth any
+ * thread fills and encodes that row group from its front. Each folder has its own files
+ * (kn_part_sink names them all at the end, in folder order, so names do not depend on timing).
+ * Queued rows past a quarter of memory_limit go to spill runs and are read back when their row
+ * group is made, so the number of folders does not matter: one or 100,000, every folder gets
+ * row groups as large as its rows allow and its files roll only at the target size. No run starts over; the result's write_path is
  * "partition-stream". Deterministic like the streaming write: a folder's row groups are cut from
  * its rows in input order, whatever is in memory, so the bytes depend neither on the threads,
  * the morsel size nor memory_limit.
@@ -58,10 +60,13 @@
  *
  *   partitioned: the streaming bound's batches, readers and writers terms with T column
  *   writers instead of C, plus
- *         + memory_limit                      rows queued in memory (spilled past half of the
- *                                             limit, again once they grew by a quarter) and those
- *                                             of row groups being filled, encoded or written
- *                                             (accepting waits past a quarter)
+ *         + memory_limit                      rows queued in memory (spilled past a quarter of
+ *                                             the limit, again once they grew by an eighth),
+ *                                             those of row groups being filled, encoded or
+ *                                             written (accepting waits past a quarter), and the
+ *                                             promoted folders' encoders (half)
+ *         + promoted x C x (P + 5D)           what those encoders may grow by once promoted
+ *                                             (pages in progress and dictionaries)
  *         + T x the largest spill segment     a folder's rows read back, per filling thread
  *         + (2T + 2) x 1.2 R                  encoded chunks waiting to be written
  *         + 1 MiB + the largest segment       the spill's write buffer

@@ -1,42 +1,60 @@
 /* engine/exec/kn_part_pipeline.h: the partitioned write's row groups, at any number of folders:
  * parse morsels on every thread into their rows grouped by folder; in morsel order, queue each
- * folder's rows; cut each folder's row groups from the front of its queue, fill and encode them
- * on any thread, and append each folder's row groups to its own files in order.
+ * folder's rows; encode each folder's rows into row groups on any thread, and append each
+ * folder's row groups to its own files in order.
  *
  * This is how `--partition-by` runs without `--sort-by` or `--slices` (kn_convert.h), from one
  * folder to hundreds of thousands: no sort, no run that starts over, every step on every core.
  *
  * A folder's rows are a queue of pieces in input order: ranges of the morsels' batches held in
- * memory, or segments of spill runs (kn_part_spill.h). Once a folder's queued rows reach the row
- * group size (the PLAIN estimate kn_pq_rowgroup.h cuts on), a job takes the front of its queue,
- * reads back what was spilled, and fills one row group exactly as a writer fed those rows would
- * cut it; what is left stays at the front. When the input ends, every folder's remaining rows
- * make its last row groups, and a folder's file is closed after its last one. So each folder
- * gets row groups as large as its data allows, whatever the number of folders, and its rows
- * reach one file until it is full.
+ * memory, or segments of spill runs (kn_part_spill.h). A folder's rows take one of two ways
+ * into its row groups, which give the same bytes:
+ *   - promoted: once a folder has queued a 32nd of a row group, and the promoted folders'
+ *     encoders hold less than half of `memory_bytes`, it gets one lean column encoder per
+ *     column (kn_pq_colenc_create_lean) and from then on a feed job hands its queue to them as
+ *     rows come, any thread, one job per folder at a time. A row group is sealed as it fills.
+ *     While the encoders hold more than their half, finished pages of the folder being fed move
+ *     to the spill and come back when its row group is sealed; while what cannot move (pages in
+ *     progress, dictionaries) passes the half, the folders promoted last stop being fed: their
+ *     rows wait in their queues, and spill with the others, until the input ends.
+ *   - queued: a folder's rows wait in its queue until they reach the row group size (the PLAIN
+ *     estimate kn_pq_rowgroup.h cuts on); then a job takes the front of the queue, reads back
+ *     what was spilled, fills one row group exactly as a writer fed those rows would cut it and
+ *     encodes its columns on any thread; what is left stays at the front.
+ * Many small folders stay queued (an encoder per folder and column would not fit); a few large
+ * ones are promoted, which keeps their rows out of the spill. When the input ends, every
+ * folder's remaining rows make its last row groups, and a folder's file is closed after its last
+ * one. So each folder gets row groups as large as its data allows, whatever the number of
+ * folders, and its rows reach one file until it is full.
  *
- * Memory: when the morsels' batches held for queued rows pass `memory_bytes` / 2, the
- * acceptor spills every folder's queued rows that no job is filling, one segment per folder,
- * into a new run; row groups being filled, encoded or waiting to be written hold their rows and
- * chunks, and accepting waits while they number more than 2 x threads + 2 or hold more than
- * `memory_bytes` / 4 (so at least one always may). Beside that: the parsed morsels in the
- * window, one column encoder per thread, per folder its queue's pieces (a few words each) and,
- * while its file is open, its footer so far.
+ * Memory: when the morsels' batches held for queued rows pass `memory_bytes` / 4, the acceptor
+ * spills every folder's queued rows that no job is using, one segment per folder, into a new
+ * run; promoted folders' encoders hold about `memory_bytes` / 2 (each folder's, once promoted,
+ * keeps growing to its largest even past that: the columns' pages in progress and dictionaries,
+ * at most page_bytes + 5 x dictionary_page_bytes a column); row groups being filled, encoded or
+ * waiting to be written hold their rows and chunks, and accepting waits while they number more
+ * than 2 x threads + 2 or hold more than `memory_bytes` / 4 (so at least one always may), and
+ * feeds wait while that many are on their way. Beside that: the parsed morsels in the window,
+ * one column encoder per thread, per folder its queue's pieces (a few words each) and, while its
+ * file is open, its footer so far.
  *
  * The scheduler (kn_sched.h) gives every thread the first of:
  *   drain:  write an encoded row group if it is the next of its folder (one writer at a time;
  *           the I/O runs outside the lock), and close the folder's file after its last;
  *   accept: the next morsel in input order: the caller's accept callback (rejects, counts,
- *           progress), then its folders' rows onto their queues, jobs for the folders whose
- *           queues reached a row group, and a spill run when memory is past its share;
- *   work:   encode a column of the oldest filled row group, or fill the oldest job's row group;
+ *           progress), then its folders' rows onto their queues, jobs for the folders to feed
+ *           or whose queues reached a row group, and a spill run when memory is past its share;
+ *   work:   encode a column of the oldest filled row group, or take the oldest job that may
+ *           run: feed a promoted folder, or fill a queued folder's row group;
  *   parse:  the next morsel, within `window` of the next to accept.
  *
  * Why the bytes depend neither on the thread count, the morsel size nor the memory: a folder's
  * row groups are cut greedily from its rows in input order, whatever pieces they sit in, in
- * memory or spilled; each is encoded whole from the same rows; a folder's row groups reach its
- * files in order; and the files are named at the end in folder order (kn_part_sink.h). Only
- * when each step happens depends on the threads and the memory. */
+ * memory or spilled; each column's chunk is made by the same column writer calls on the same
+ * rows, fed as they come or all at once, its pages kept or moved and brought back; a folder's
+ * row groups reach its files in order; and the files are named at the end in folder order
+ * (kn_part_sink.h). Only when each step happens, and which way a folder takes, depends on the
+ * threads and the memory. */
 #ifndef KN_PART_PIPELINE_H
 #define KN_PART_PIPELINE_H
 

@@ -41,8 +41,10 @@
  * pass 2 GiB. */
 #define KN_PQ_MAX_VALUE_BYTES ((size_t)INT32_MAX - 4096)
 
-/* Rows in one data page at most, whatever page_bytes says (an all-null or boolean page would
- * otherwise grow without bound). */
+/* Rows in one data page at most, whatever page_bytes says: arrow-rs's and parquet-java's
+ * default (data_page_row_count_limit, parquet.page.row.count.limit), so a page index can skip
+ * in steps of that many rows even where dictionary indices make pages small, and a writer's
+ * page in progress stays small (a partitioned write holds one per folder and column). */
 #define KN_PQ_PAGE_MAX_ROWS ((size_t)20000)
 
 typedef struct kn_pq_column kn_pq_column;
