@@ -278,6 +278,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK) st = kn__plan_open(&r, paths, list.count, opt->stream_inputs, &r.plan, err);
     /* Which write: input order into rolling files; each folder into its own files; or the
      * external sort. */
+    if (st == KN_OK && part_streaming && !kn__partitioned_suits(&r)) part_streaming = false;
     const kn_output *out = !r.clustered ? &kn__output_stream : part_streaming ? &kn__output_partitioned : &kn__output_sorted;
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);

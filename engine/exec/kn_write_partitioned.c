@@ -197,4 +197,39 @@ static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
     return st;
 }
 
+/* The first morsel has at least this many folders, with fewer than PROBE_ROWS_PER_FOLDER rows
+ * each on average: the folders are many and interleaved (an hourly key over random times), so
+ * every folder's rows come a row or two per morsel and queueing them costs more per row than
+ * sorting. */
+#define PROBE_MIN_FOLDERS 8192
+#define PROBE_ROWS_PER_FOLDER 4
+
+bool kn__partitioned_suits(kn_run *r) {
+    size_t morsels = kn__plan_num_morsels(r->plan);
+    kn_run_morsel mo;
+    /* A feed is read once: its first morsel cannot be looked at twice. */
+    if (morsels == KN_SCHED_OPEN || morsels == 0 || !kn__plan_take(r->plan, 0, &mo)) return true;
+    kn_format_reader *reader = NULL;
+    kn_batch *batch = NULL;
+    kn_part_router *router = NULL;
+    kn_morsel_out out;
+    memset(&out, 0, sizeof out);
+    kn_error e;
+    bool suits = true;
+    if (r->fmt->reader_create(r->fopts, r->schema, &reader, &e) == KN_OK &&
+        kn_batch_create(r->schema, 1024, &batch, &e) == KN_OK &&
+        kn_part_router_create(r->key_spec.part, &router, &e) == KN_OK) {
+        (void)kn__parse_morsel(r, reader, batch, &out, kn__input(r, &mo), &mo, SIZE_MAX, true);
+        if (out.fatal == KN_OK && batch->num_rows && kn_part_route(router, batch, &e) == KN_OK) {
+            size_t folders = kn_part_route_groups(router);
+            suits = folders < PROBE_MIN_FOLDERS || folders * PROBE_ROWS_PER_FOLDER <= batch->num_rows;
+        }
+    }
+    kn__out_release(&out);
+    kn_part_router_free(router);
+    kn_batch_free(batch);
+    if (reader) r->fmt->reader_free(reader);
+    return suits;
+}
+
 const kn_output kn__output_partitioned = {"partition-stream", NULL, write_partitioned, NULL};

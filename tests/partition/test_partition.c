@@ -945,6 +945,29 @@ START_TEST(a_thousand_folders_stream_without_starting_over)
 }
 END_TEST
 
+START_TEST(interleaved_hourly_folders_are_sorted_from_the_start)
+{
+    /* By hour over random times the first morsel already spreads over thousands of folders at
+     * a row or two each: the write is chosen up front (the sort, no run started over), and
+     * every row lands, one file per folder; by date it stays the partitioned write. */
+    const char *a = out_dir("hourly"), *b = out_dir("daily");
+    pt_rm_rf(a);
+    pt_rm_rf(b);
+    const char *args1[] = {"convert", orders_shard0, "-o", a, "--schema", orders_schema, "--partition-by",
+                           "year(ts),month(ts),day(ts),hour(ts)", "--threads", "2", "-q", NULL};
+    const char *args2[] = {"convert", orders_shard0, "-o", b, "--schema", orders_schema, "--partition-by", "date(ts)",
+                           "--threads", "2", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+    ck_assert_msg(write_path_is(&r1, "sort"), "%s", pt_last_line(&r1));
+    ck_assert_msg(write_path_is(&r2, "partition-stream"), "%s", pt_last_line(&r2));
+    ck_assert_uint_eq(result_u64(&r1, "rows_written"), result_u64(&r2, "rows_written"));
+    ck_assert_uint_gt(result_u64(&r1, "partitions"), 4 * result_u64(&r2, "partitions"));
+    ck_assert_uint_eq(result_u64(&r1, "files_out"), result_u64(&r1, "partitions"));
+    pt_run_free(&r1);
+    pt_run_free(&r2);
+}
+END_TEST
+
 START_TEST(bad_layout_options_exit_1_before_anything_is_created)
 {
     const char *out = out_dir("bad");
@@ -1075,6 +1098,7 @@ int main(void) {
     tcase_add_test(tc, streamed_partitions_write_the_same_files_as_the_sort_when_nothing_splits);
     tcase_add_test(tc, streamed_partitions_are_the_same_whatever_the_threads_morsels_and_memory);
     tcase_add_test(tc, a_thousand_folders_stream_without_starting_over);
+    tcase_add_test(tc, interleaved_hourly_folders_are_sorted_from_the_start);
     tcase_add_test(tc, bad_layout_options_exit_1_before_anything_is_created);
     tcase_add_test(tc, nested_fields_become_super_in_table_sql_and_json_text_in_the_files);
     suite_add_tcase(s, tc);
