@@ -141,12 +141,13 @@ typedef struct pipe {
                                           enc_fixed is past the budget; the others wait */
     uint64_t enc_peak;                 /* the most enc_mem was after a feed */
     _Atomic uint64_t pages_moved;      /* bytes of pages moved to the spill */
-    pthread_mutex_t spill_mu; /* one spill writer at a time: the acceptor or a feeder */
     kn_buf *page_buf;         /* one per thread: a column's moved pages read back */
 
     kn_pq_encoder **encoders; /* one per thread */
     kn_batch **scratch;       /* one per thread: a segment read back before it is shared */
-    kn_batch *spill_batch;    /* the acceptor's: one folder's rows gathered for a segment */
+    kn_batch **spill_batch;   /* one per thread: a folder's rows gathered for a segment */
+    struct spill_job *spill_jobs; /* spill jobs not yet taken */
+    size_t spills;                /* spill jobs made and not yet done */
     kn_part_spill *spill;
 } pipe_t;
 
@@ -371,9 +372,8 @@ static kn_status seal(pipe_t *p, kn_sched *sc, int thread, folder *f, bool last,
 }
 
 /* Moves every column's finished pages to the spill, one run. Folder busy. */
-static kn_status move_pages(pipe_t *p, folder *f, kn_error *err) {
-    pthread_mutex_lock(&p->spill_mu);
-    kn_status st = kn_part_spill_begin(p->spill, err);
+static kn_status move_pages(pipe_t *p, int thread, folder *f, kn_error *err) {
+    kn_status st = kn_part_spill_begin(p->spill, thread, err);
     for (size_t c = 0; st == KN_OK && c < p->ncols; c++) {
         const uint8_t *d;
         size_t len;
@@ -390,16 +390,16 @@ static kn_status move_pages(pipe_t *p, folder *f, kn_error *err) {
             mp->segs = a;
             mp->cap = cap;
         }
-        st = kn_part_spill_add_bytes(p->spill, d, len, &mp->segs[mp->n], err);
+        st = kn_part_spill_add_bytes(p->spill, thread, d, len, &mp->segs[mp->n], err);
         if (st == KN_OK) {
             atomic_fetch_add(&p->pages_moved, len);
             mp->n++;
             kn_pq_colenc_pages_moved(f->enc[c]);
         }
     }
-    if (st == KN_OK) st = kn_part_spill_end(p->spill, err);
-    pthread_mutex_unlock(&p->spill_mu);
-    return st;
+    kn_error ignored;
+    kn_status st2 = kn_part_spill_end(p->spill, thread, st == KN_OK ? err : &ignored);
+    return st != KN_OK ? st : st2;
 }
 
 static uint64_t folder_mem(const pipe_t *p, const folder *f, uint64_t *pages) {
@@ -466,7 +466,7 @@ static kn_status feed(pipe_t *p, kn_sched *sc, int thread, job *j, job **sealed,
     uint64_t pages, m = folder_mem(p, f, &pages);
     /* Over the share: this folder's pages go, once they are worth a run of their own. */
     if (atomic_load(&p->enc_mem) + m > p->enc_budget + f->mem && pages >= p->move_bytes) {
-        KN_TRY(move_pages(p, f, err));
+        KN_TRY(move_pages(p, thread, f, err));
         m = folder_mem(p, f, &pages);
     }
     *mem = m;
@@ -554,17 +554,38 @@ typedef struct spill_item {
     uint64_t bits;
 } spill_item;
 
-/* Writes every queued row in memory that no job is filling to a new run: one segment per
- * folder's run of in-memory pieces. Called by the acceptor with the lock held; lets go of it
- * while writing (no one else changes the queues of folders that are not busy). */
-static kn_status spill_queues(pipe_t *p, kn_sched *sc, kn_error *err) {
+/* A spill job: runs of pieces of folders it keeps busy, written by one thread into one run. */
+typedef struct spill_job {
+    spill_item *items;
+    size_t n;
+    struct spill_job *next;
+} spill_job;
+
+static kn_status add_item(spill_item **items, size_t *n, size_t *cap, spill_item it, kn_error *err) {
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 64;
+        spill_item *a = kn_realloc(*items, c * sizeof *a);
+        if (!a) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        *items = a;
+        *cap = c;
+    }
+    (*items)[(*n)++] = it;
+    return KN_OK;
+}
+
+/* Plans the spill of every queued row in memory that no job is using: one segment per
+ * folder's run of in-memory pieces, in up to `threads` jobs of about equal size (a folder's runs
+ * in one job), their folders busy until the job is done. Acceptor; lock held. */
+static kn_status spill_plan(pipe_t *p, kn_error *err) {
     spill_item *items = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; i < p->num_folders; i++) {
+    uint64_t total = 0;
+    kn_status st = KN_OK;
+    for (size_t i = 0; st == KN_OK && i < p->num_folders; i++) {
         folder *f = p->folders[i];
         if (f->busy) continue;
         piece *prev = NULL;
-        for (piece *pc = f->head; pc;) {
+        for (piece *pc = f->head; pc && st == KN_OK;) {
             if (!pc->sh) {
                 prev = pc;
                 pc = pc->next;
@@ -577,43 +598,70 @@ static kn_status spill_queues(pipe_t *p, kn_sched *sc, kn_error *err) {
                 prev = pc;
                 pc = pc->next;
             }
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                spill_item *a = kn_realloc(items, cap * sizeof *a);
-                if (!a) {
-                    kn_free(items);
-                    return kn_error_set(err, KN_E_NOMEM, "out of memory");
-                }
-                items = a;
-            }
-            items[n++] = it;
+            total += it.bits;
+            st = add_item(&items, &n, &cap, it, err);
         }
     }
-    if (!n) {
-        kn_free(items);
-        return KN_OK;
+    size_t jobs = (size_t)p->opt->threads, at = 0;
+    for (size_t k = 0; st == KN_OK && at < n; k++) {
+        spill_job *sj = kn_calloc(1, sizeof *sj);
+        if (!sj) {
+            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            break;
+        }
+        /* Items up to this job's share of the bits, whole folders; the last job takes the rest. */
+        uint64_t share = total / jobs + 1, bits = 0;
+        size_t first = at;
+        while (at < n && (k + 1 == jobs || bits < share || items[at].f == items[at - 1].f)) bits += items[at++].bits;
+        sj->n = at - first;
+        sj->items = kn_malloc(sj->n * sizeof *sj->items);
+        if (!sj->items) {
+            kn_free(sj);
+            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(sj->items, items + first, sj->n * sizeof *sj->items);
+        for (size_t i = 0; i < sj->n; i++) sj->items[i].f->busy = true;
+        sj->next = p->spill_jobs;
+        p->spill_jobs = sj;
+        p->spills++;
     }
+    kn_free(items);
+    return st;
+}
+
+/* Writes a spill job's runs of pieces into one run of this thread's. Lock not held: its folders
+ * are busy, so their pieces up to each item's last are the job's alone. */
+static kn_status spill_write(pipe_t *p, int thread, spill_job *sj, kn_part_segment *segs, kn_error *err) {
+    kn_batch *b = p->spill_batch[thread];
+    KN_TRY(kn_part_spill_begin(p->spill, thread, err));
+    kn_status st = KN_OK;
+    for (size_t i = 0; st == KN_OK && i < sj->n; i++) {
+        kn_batch_clear(b);
+        for (piece *pc = sj->items[i].first; st == KN_OK; pc = pc->next) {
+            st = kn_batch_copy_rows(b, pc->sh->batch, pc->row, pc->end - pc->row, NULL, err);
+            if (pc == sj->items[i].last) break;
+        }
+        if (st == KN_OK) st = kn_part_spill_add(p->spill, thread, b, &segs[i], err);
+    }
+    kn_error ignored;
+    kn_status st2 = kn_part_spill_end(p->spill, thread, st == KN_OK ? err : &ignored);
+    return st != KN_OK ? st : st2;
+}
+
+/* Runs a spill job, then puts each run of pieces' one spilled piece in its place and lets its
+ * folders go. Lock held; let go while writing. */
+static kn_status spill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *err) {
+    spill_job *sj = p->spill_jobs;
+    p->spill_jobs = sj->next;
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(p->opt->profile);
-    pthread_mutex_lock(&p->spill_mu);
-    kn_status st = kn_part_spill_begin(p->spill, err);
-    kn_part_segment *segs = st == KN_OK ? kn_calloc(n, sizeof *segs) : NULL;
-    if (st == KN_OK && !segs) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-    for (size_t i = 0; st == KN_OK && i < n; i++) {
-        kn_batch_clear(p->spill_batch);
-        for (piece *pc = items[i].first; st == KN_OK; pc = pc->next) {
-            st = kn_batch_copy_rows(p->spill_batch, pc->sh->batch, pc->row, pc->end - pc->row, NULL, err);
-            if (pc == items[i].last) break;
-        }
-        if (st == KN_OK) st = kn_part_spill_add(p->spill, p->spill_batch, &segs[i], err);
-    }
-    if (st == KN_OK) st = kn_part_spill_end(p->spill, err);
-    pthread_mutex_unlock(&p->spill_mu);
+    kn_part_segment *segs = kn_calloc(sj->n ? sj->n : 1, sizeof *segs);
+    kn_status st = segs ? spill_write(p, thread, sj, segs, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
     kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
     kn_sched_lock(sc);
-    /* Each run of pieces becomes one spilled piece in its place. */
-    for (size_t i = 0; st == KN_OK && i < n; i++) {
-        spill_item *it = &items[i];
+    for (size_t i = 0; st == KN_OK && i < sj->n; i++) {
+        spill_item *it = &sj->items[i];
         piece *sp = kn_calloc(1, sizeof *sp);
         if (!sp) {
             st = kn_error_set(err, KN_E_NOMEM, "out of memory");
@@ -632,8 +680,12 @@ static kn_status spill_queues(pipe_t *p, kn_sched *sc, kn_error *err) {
             if (end) break;
         }
     }
+    for (size_t i = 0; i < sj->n; i++) sj->items[i].f->busy = false;
+    for (size_t i = 0; st == KN_OK && i < sj->n; i++) st = consider(p, sj->items[i].f, err);
+    if (--p->spills == 0) p->after_spill = atomic_load(&p->live_mem) - p->held_mem;
     kn_free(segs);
-    kn_free(items);
+    kn_free(sj->items);
+    kn_free(sj);
     return st;
 }
 
@@ -652,8 +704,8 @@ static bool on_can_accept(void *ctx, size_t m, size_t si) {
     /* Row groups being filled, encoded or waiting to be written hold their rows: let them
      * drain first. */
     if (p->in_flight && (p->in_flight >= p->max_in_flight || p->held_mem > p->opt->memory_bytes / 4)) return false;
-    /* Queues of folders being fed cannot be spilled: past three quarters, let the feeds catch up. */
-    return p->feeds == 0 || atomic_load(&p->live_mem) - p->held_mem <= p->opt->memory_bytes / 2;
+    /* Queues of folders being fed or spilled cannot be spilled: past half, let them catch up. */
+    return (p->feeds == 0 && p->spills == 0) || atomic_load(&p->live_mem) - p->held_mem <= p->opt->memory_bytes / 2;
 }
 
 /* The caller's accept, then the morsel's folders onto their queues (pieces made outside the
@@ -707,13 +759,12 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     kn_free(pieces);
     kn_free(of);
     KN_TRY(st);
-    /* Past half the memory, spill; but not again until the queues grew by a quarter since the
-     * last spill, since batches whose other folders are being filled stay in memory anyway. */
+    /* Past a quarter of the memory, spill (on every thread, in jobs); but not while a spill is
+     * under way, nor again until the queues grew by an eighth since the last one, since batches
+     * whose other folders are being filled or fed stay in memory anyway. */
     uint64_t queued = atomic_load(&p->live_mem) - p->held_mem;
-    if (queued > p->opt->memory_bytes / 4 && queued > p->after_spill + p->opt->memory_bytes / 8) {
-        KN_TRY(spill_queues(p, sc, err));
-        p->after_spill = atomic_load(&p->live_mem) - p->held_mem;
-    }
+    if (p->spills == 0 && queued > p->opt->memory_bytes / 4 && queued > p->after_spill + p->opt->memory_bytes / 8)
+        KN_TRY(spill_plan(p, err));
     return KN_OK;
 }
 
@@ -727,7 +778,7 @@ static kn_status on_input_end(void *ctx, kn_error *err) {
 
 static bool on_finished(void *ctx) {
     const pipe_t *p = ctx;
-    return p->in_flight == 0 && p->feeds == 0;
+    return p->in_flight == 0 && p->feeds == 0 && p->spills == 0;
 }
 
 /* Encodes one column of the oldest filled row group. Lock held; let go while encoding. */
@@ -802,6 +853,10 @@ static kn_status fill_step(pipe_t *p, kn_sched *sc, int thread, job *j, kn_error
 
 static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_error *err) {
     pipe_t *p = ctx;
+    if (p->spill_jobs) { /* first: it frees memory the acceptor may be waiting for */
+        *did = true;
+        return spill_step(p, sc, thread, err);
+    }
     if (p->enc_head) {
         *did = true;
         return encode_step(p, sc, thread, err);
@@ -871,20 +926,20 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     p.promote_bits = p.target_bits / 32;
     p.promote_cost = (uint64_t)p.ncols * (opt->column_bytes ? opt->column_bytes : (uint64_t)1 << 18);
     p.move_bytes = p.enc_budget / 16 < ((uint64_t)2 << 20) ? p.enc_budget / 16 : (uint64_t)2 << 20;
-    pthread_mutex_init(&p.spill_mu, NULL);
     p.page_buf = kn_calloc((size_t)opt->threads, sizeof *p.page_buf);
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     p.scratch = kn_calloc((size_t)opt->threads, sizeof *p.scratch);
-    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    p.spill_batch = kn_calloc((size_t)opt->threads, sizeof *p.spill_batch);
+    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf && p.spill_batch ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
     const kn_schema *schema = opt->schema;
     if (st == KN_OK) st = kn_hash_table_create(64, &p.table, err);
-    if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.spill_batch, err);
     if (st == KN_OK) st = kn_part_spill_create(opt->spill_store, opt->spill_dir, schema, opt->threads, &p.spill, err);
     for (int t = 0; st == KN_OK && t < opt->threads; t++) {
         st = kn_pq_encoder_create(opt->layout, &p.encoders[t], err);
         if (st == KN_OK && opt->profile && opt->profile->on) kn_pq_encoder_set_profile(p.encoders[t], true);
         if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.scratch[t], err);
+        if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.spill_batch[t], err);
     }
     if (st == KN_OK) {
         kn_sched_options so = {
@@ -931,9 +986,14 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     for (int t = 0; p.scratch && t < opt->threads; t++) kn_batch_free(p.scratch[t]);
     for (int t = 0; p.page_buf && t < opt->threads; t++) kn_buf_free(&p.page_buf[t]);
     kn_free(p.page_buf);
-    pthread_mutex_destroy(&p.spill_mu);
+    for (struct spill_job *sj = p.spill_jobs, *next; sj; sj = next) {
+        next = sj->next;
+        kn_free(sj->items);
+        kn_free(sj);
+    }
     kn_part_spill_free(p.spill);
-    kn_batch_free(p.spill_batch);
+    for (int t = 0; p.spill_batch && t < opt->threads; t++) kn_batch_free(p.spill_batch[t]);
+    kn_free(p.spill_batch);
     kn_hash_table_free(p.table);
     kn_free(p.scratch);
     kn_free(p.encoders);

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,18 +28,24 @@ typedef struct reader {
     kn_keyed_batch kb; /* wraps the caller's batch while decoding */
 } reader;
 
+/* One thread's run being written. */
+typedef struct writer {
+    kn_sink *sink;      /* or NULL between runs */
+    uint32_t run;
+    uint64_t run_bytes; /* bytes of the run so far */
+    kn_buf enc;         /* encoded segments not yet written */
+} writer;
+
 struct kn_part_spill {
     kn_store *store;
     const char *dir;
     const kn_schema *schema;
-    pthread_mutex_t mu;   /* the run table: readers open runs while the writer adds one */
+    pthread_mutex_t mu;   /* the run table: readers open runs while writers add them */
     char **paths;         /* per run, owned */
     uint32_t num_runs;
-    kn_sink *sink;        /* the run being written, or NULL */
-    uint64_t run_bytes;   /* bytes of the run being written so far */
-    kn_buf enc;           /* encoded segments not yet written */
-    uint64_t bytes;
+    _Atomic uint64_t bytes;
     reader *readers;
+    writer *writers;
     int threads;
 };
 
@@ -47,7 +54,9 @@ kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema
     *out = NULL;
     kn_part_spill *sp = kn_calloc(1, sizeof *sp);
     if (sp) sp->readers = kn_calloc((size_t)threads, sizeof *sp->readers);
-    if (!sp || !sp->readers) {
+    if (sp) sp->writers = kn_calloc((size_t)threads, sizeof *sp->writers);
+    if (!sp || !sp->readers || !sp->writers) {
+        if (sp) kn_free(sp->readers);
         kn_free(sp);
         return kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
@@ -60,14 +69,15 @@ kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema
     return KN_OK;
 }
 
-kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err) {
-    KN_RETURN_ERROR_IF(sp->sink, err, KN_E_INTERNAL, "a spill run began before the last one ended");
-    char name[64];
-    snprintf(name, sizeof name, "part-spill-%" PRIu32, sp->num_runs);
-    char *path = kn_store_join(sp->dir, name);
-    if (!path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+kn_status kn_part_spill_begin(kn_part_spill *sp, int thread, kn_error *err) {
+    writer *w = &sp->writers[thread];
+    KN_RETURN_ERROR_IF(w->sink, err, KN_E_INTERNAL, "a spill run began before the thread's last one ended");
     pthread_mutex_lock(&sp->mu);
-    char **paths = kn_realloc(sp->paths, (sp->num_runs + 1) * sizeof *paths);
+    uint32_t run = sp->num_runs;
+    char name[64];
+    snprintf(name, sizeof name, "part-spill-%" PRIu32, run);
+    char *path = kn_store_join(sp->dir, name);
+    char **paths = path ? kn_realloc(sp->paths, ((size_t)run + 1) * sizeof *paths) : NULL;
     if (paths) {
         sp->paths = paths;
         sp->paths[sp->num_runs++] = path; /* counted before its file may exist, so free removes it */
@@ -77,50 +87,53 @@ kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err) {
         kn_free(path);
         return kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    KN_TRY(kn_store_open_sink(sp->store, path, 0, &sp->sink, err));
-    sp->run_bytes = 0;
-    kn_buf_clear(&sp->enc);
+    KN_TRY(kn_store_open_sink(sp->store, path, 0, &w->sink, err));
+    w->run = run;
+    w->run_bytes = 0;
+    kn_buf_clear(&w->enc);
     return KN_OK;
 }
 
-static kn_status write_out(kn_part_spill *sp, kn_error *err) {
-    if (!sp->enc.len) return KN_OK;
-    KN_TRY(kn_sink_write(sp->sink, sp->enc.data, sp->enc.len, err));
-    kn_buf_clear(&sp->enc);
+static kn_status write_out(writer *w, kn_error *err) {
+    if (!w->enc.len) return KN_OK;
+    KN_TRY(kn_sink_write(w->sink, w->enc.data, w->enc.len, err));
+    kn_buf_clear(&w->enc);
     return KN_OK;
 }
 
-kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_segment *seg, kn_error *err) {
-    KN_RETURN_ERROR_IF(!sp->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
-    size_t before = sp->enc.len;
-    KN_TRY(kn__spill_block_encode_batch(batch, &sp->enc, err));
-    uint64_t len = sp->enc.len - before;
-    *seg = (kn_part_segment){.run = sp->num_runs - 1, .rows = (uint32_t)batch->num_rows, .offset = sp->run_bytes,
-                             .len = len};
-    sp->run_bytes += len;
-    sp->bytes += len;
-    if (sp->enc.len >= WRITE_BYTES) KN_TRY(write_out(sp, err));
+kn_status kn_part_spill_add(kn_part_spill *sp, int thread, const kn_batch *batch, kn_part_segment *seg, kn_error *err) {
+    writer *w = &sp->writers[thread];
+    KN_RETURN_ERROR_IF(!w->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
+    size_t before = w->enc.len;
+    KN_TRY(kn__spill_block_encode_batch(batch, &w->enc, err));
+    uint64_t len = w->enc.len - before;
+    *seg = (kn_part_segment){.run = w->run, .rows = (uint32_t)batch->num_rows, .offset = w->run_bytes, .len = len};
+    w->run_bytes += len;
+    atomic_fetch_add(&sp->bytes, len);
+    if (w->enc.len >= WRITE_BYTES) KN_TRY(write_out(w, err));
     return KN_OK;
 }
 
-kn_status kn_part_spill_add_bytes(kn_part_spill *sp, const uint8_t *data, size_t len, kn_part_segment *seg,
+kn_status kn_part_spill_add_bytes(kn_part_spill *sp, int thread, const uint8_t *data, size_t len, kn_part_segment *seg,
                                   kn_error *err) {
-    KN_RETURN_ERROR_IF(!sp->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
-    *seg = (kn_part_segment){.run = sp->num_runs - 1, .rows = 0, .offset = sp->run_bytes, .len = len};
-    sp->run_bytes += len;
-    sp->bytes += len;
-    if (sp->enc.len + len < WRITE_BYTES) {
-        if (!kn_buf_append(&sp->enc, data, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    writer *w = &sp->writers[thread];
+    KN_RETURN_ERROR_IF(!w->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
+    *seg = (kn_part_segment){.run = w->run, .rows = 0, .offset = w->run_bytes, .len = len};
+    w->run_bytes += len;
+    atomic_fetch_add(&sp->bytes, len);
+    if (w->enc.len + len < WRITE_BYTES) {
+        if (!kn_buf_append(&w->enc, data, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
         return KN_OK;
     }
-    KN_TRY(write_out(sp, err));
-    return kn_sink_write(sp->sink, data, len, err);
+    KN_TRY(write_out(w, err));
+    return kn_sink_write(w->sink, data, len, err);
 }
 
-kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err) {
-    kn_status st = write_out(sp, err);
-    kn_sink *s = sp->sink;
-    sp->sink = NULL;
+kn_status kn_part_spill_end(kn_part_spill *sp, int thread, kn_error *err) {
+    writer *w = &sp->writers[thread];
+    kn_status st = write_out(w, err);
+    kn_sink *s = w->sink;
+    w->sink = NULL;
     if (st != KN_OK) {
         kn_sink_abort(s);
         return st;
@@ -189,11 +202,14 @@ kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segmen
 }
 
 uint64_t kn_part_spill_runs(const kn_part_spill *sp) { return sp->num_runs; }
-uint64_t kn_part_spill_bytes(const kn_part_spill *sp) { return sp->bytes; }
+uint64_t kn_part_spill_bytes(const kn_part_spill *sp) { return atomic_load(&sp->bytes); }
 
 void kn_part_spill_free(kn_part_spill *sp) {
     if (!sp) return;
-    kn_sink_abort(sp->sink);
+    for (int t = 0; t < sp->threads; t++) {
+        kn_sink_abort(sp->writers[t].sink);
+        kn_buf_free(&sp->writers[t].enc);
+    }
     for (int t = 0; t < sp->threads; t++) {
         reader *rd = &sp->readers[t];
         for (size_t i = 0; i < rd->cap; i++) kn_source_free(rd->sources[i]);
@@ -206,8 +222,8 @@ void kn_part_spill_free(kn_part_spill *sp) {
         kn_free(sp->paths[i]);
     }
     kn_free(sp->paths);
-    kn_buf_free(&sp->enc);
     kn_free(sp->readers);
+    kn_free(sp->writers);
     pthread_mutex_destroy(&sp->mu);
     kn_free(sp);
 }

@@ -10,9 +10,8 @@
  * The write also moves a folder's encoded pages here when its encoders hold too much: such a
  * segment is bytes as they are, read back into a buffer (kn_part_spill_add_bytes / _read_bytes).
  *
- * Threads: runs are written by one thread at a time (begin, add, end: the caller's lock); a
- * run's segments are read only after its end, each thread through its own readers (`thread` in
- * [0, threads)). */
+ * Threads: each thread (`thread` in [0, threads)) writes its own runs, one at a time (begin,
+ * add, end), and reads through its own readers; a run's segments are read only after its end. */
 #ifndef KN_PART_SPILL_H
 #define KN_PART_SPILL_H
 
@@ -39,17 +38,18 @@ typedef struct kn_part_segment {
 kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema *schema, int threads,
                                kn_part_spill **out, kn_error *err);
 
-/* Starts the next run. */
-kn_status kn_part_spill_begin(kn_part_spill *sp, kn_error *err);
+/* Starts the thread's next run. */
+kn_status kn_part_spill_begin(kn_part_spill *sp, int thread, kn_error *err);
 /* Appends every row of `batch` (borrowed; the spill's schema) as one segment of the run being
  * written; *seg says where. */
-kn_status kn_part_spill_add(kn_part_spill *sp, const kn_batch *batch, kn_part_segment *seg, kn_error *err);
+kn_status kn_part_spill_add(kn_part_spill *sp, int thread, const kn_batch *batch, kn_part_segment *seg,
+                            kn_error *err);
 /* Appends `len` bytes as they are (encoded Parquet pages) as one segment of the run being
  * written; *seg says where (rows 0). */
-kn_status kn_part_spill_add_bytes(kn_part_spill *sp, const uint8_t *data, size_t len, kn_part_segment *seg,
-                                  kn_error *err);
+kn_status kn_part_spill_add_bytes(kn_part_spill *sp, int thread, const uint8_t *data, size_t len,
+                                  kn_part_segment *seg, kn_error *err);
 /* Finishes the run: its segments can be read from now on. */
-kn_status kn_part_spill_end(kn_part_spill *sp, kn_error *err);
+kn_status kn_part_spill_end(kn_part_spill *sp, int thread, kn_error *err);
 
 /* Reads segment `seg` into `batch` (emptied first; the spill's schema), with thread `thread`'s
  * readers. KN_E_IO when the store fails or the bytes are not what was written. */
