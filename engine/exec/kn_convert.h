@@ -25,12 +25,17 @@
  * (kn_part_sink names them all at the end, in folder order, so names do not depend on timing).
  * Queued rows past a quarter of memory_limit go to spill runs and are read back when their row
  * group is made, so the number of folders does not matter: one or 100,000, every folder gets
- * row groups as large as its rows allow and its files roll only at the target size. No run starts over; the result's write_path is
- * "partition-stream". Deterministic like the streaming write: a folder's row groups are cut from
- * its rows in input order, whatever is in memory, so the bytes depend neither on the threads,
- * the morsel size nor memory_limit.
+ * row groups as large as its rows allow and its files roll only at the target size. The write
+ * is chosen up front and no run starts over: when the input's first morsel already spreads over
+ * thousands of folders at a few rows each (an hourly key over random times), the clustered write
+ * below takes it from the start (kn__partitioned_suits), since queueing rows a row or two at a
+ * time costs more than sorting them; both write the same files. The result's write_path is
+ * "partition-stream" or "sort". Deterministic like the streaming write: a folder's row groups
+ * are cut from its rows in input order, whatever is in memory, so the bytes depend neither on
+ * the threads, the morsel size nor memory_limit.
  *
- * Clustered (--sort-by or --slices, or --max-open-partitions 0; kn_sort_spill.h): every row gets a
+ * Clustered (--sort-by or --slices, --max-open-partitions 0, or folders many and interleaved from
+ * the first morsel on; kn_sort_spill.h): every row gets a
  * memcmp-able key (partition folder, sort columns, input ordinal; kn_sort_key.h), each parse
  * worker sorts its morsel's rows by key, the sorted batches gather in memory up to
  * `memory_limit` and are merged into a spill file in the run's temporary folder when that is
@@ -195,7 +200,7 @@ typedef struct kn_convert_result {
     uint64_t morsels_reread;   /* morsels read twice because the format's guess of their start
                                   was wrong (CSV with line breaks in quotes; see kn_format.h) */
     const char *write_path;    /* static: how rows went to the files: "stream" (input order),
-                                  "partition-stream" (one open file per folder) or "sort" */
+                                  "partition-stream" (each folder into its own files) or "sort" */
     bool profiled;             /* opt->profile was set: stage_seconds holds the stage times */
     double stage_seconds[KN_STAGE_COUNT]; /* thread CPU seconds per kn_stage, summed over threads
                                              (KN_STAGE_IDLE: wall seconds threads waited) */

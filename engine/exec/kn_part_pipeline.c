@@ -52,7 +52,9 @@ typedef struct shared {
 } shared;
 
 /* Rows of one folder, in input order: rows [row, end) of a shared batch in memory, or a spill
- * segment (sh NULL) until a job reads it back. */
+ * segment (sh NULL, row 0, end its row count) until a job reads it back. A piece whose rows
+ * were all taken (row == end; a feed lets its batch go at once: sh NULL) leaves the queue in
+ * drop_taken. */
 typedef struct piece {
     shared *sh;
     size_t row, end;
@@ -313,10 +315,9 @@ static kn_status fill(pipe_t *p, int thread, job *j, kn_error *err) {
     return KN_OK;
 }
 
-/* After the fill: the pieces the row group took whole leave the queue, the one it cut keeps
- * its rest; the folder may have another row group's worth already. Lock held. */
-static kn_status after_fill(pipe_t *p, job *j, kn_error *err) {
-    folder *f = j->f;
+/* The pieces at the front of f's queue whose rows were all taken leave it. (A spilled piece
+ * not yet read back counts its rows in `end`, so it stays.) Lock held. */
+static void drop_taken(pipe_t *p, folder *f) {
     while (f->head && f->head->row == f->head->end) {
         piece *pc = f->head;
         f->head = pc->next;
@@ -324,6 +325,13 @@ static kn_status after_fill(pipe_t *p, job *j, kn_error *err) {
         f->bits -= pc->bits;
         piece_free(p, pc);
     }
+}
+
+/* After the fill: the pieces the row group took whole leave the queue, the one it cut keeps
+ * its rest; the folder may have another row group's worth already. Lock held. */
+static kn_status after_fill(pipe_t *p, job *j, kn_error *err) {
+    folder *f = j->f;
+    drop_taken(p, f);
     if (f->head) {
         piece *pc = f->head;
         uint64_t rest = kn_pq_layout_estimate_bits(p->opt->layout, pc->sh->batch, pc->row, pc->end);
@@ -478,13 +486,7 @@ static kn_status feed(pipe_t *p, kn_sched *sc, int thread, job *j, job **sealed,
  * in order. Lock held. */
 static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64_t pages, kn_error *err) {
     folder *f = j->f;
-    while (f->head && f->head->row == f->head->end) {
-        piece *pc = f->head;
-        f->head = pc->next;
-        if (!f->head) f->tail = NULL;
-        f->bits -= pc->bits;
-        piece_free(p, pc);
-    }
+    drop_taken(p, f);
     atomic_fetch_add(&p->enc_mem, mem);
     atomic_fetch_sub(&p->enc_mem, f->mem);
     atomic_fetch_add(&p->enc_fixed, mem - pages);
@@ -668,6 +670,7 @@ static kn_status spill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *err) 
             break;
         }
         sp->seg = segs[i];
+        sp->end = segs[i].rows; /* rows left to take, until it is read back */
         sp->bits = it->bits;
         sp->next = it->last->next;
         if (it->before) it->before->next = sp;

@@ -35,7 +35,11 @@ static uint64_t column_bytes;          /* run()'s: 0, the pipeline's default */
 /* The morsels' rows are numbered 0, 1, 2, ... in order; row v goes to folder v % folders
  * (morsel 7 has none at all). */
 static size_t scale = 1; /* more rows per morsel, for many folders */
-static size_t morsel_rows(size_t m) { return m == 7 ? 0 : (200 + (m * 37) % 300) * scale; }
+static size_t fixed_rows;  /* when not 0: every morsel has this many rows */
+static size_t morsel_rows(size_t m) {
+    if (fixed_rows) return fixed_rows;
+    return m == 7 ? 0 : (200 + (m * 37) % 300) * scale;
+}
 /* Row i of morsel m: the rows of all morsels numbered one after another from 0. */
 static int64_t row_value(size_t m, size_t i) {
     size_t first = 0;
@@ -417,6 +421,27 @@ START_TEST(folders_encoded_as_they_come_moved_or_queued_write_the_same_bytes)
 }
 END_TEST
 
+START_TEST(row_groups_that_end_where_pieces_end_lose_no_row)
+{
+    /* One folder, morsels of exactly a row group (1,024 rows of 8 bytes = 8 KiB), 16 KiB of
+     * memory, never promoted: every fill ends exactly where a piece ends, and the pieces behind
+     * it stay queued. */
+    static ctx a;
+    fixed_rows = 1024;
+    column_bytes = (uint64_t)1 << 40; /* never promoted: every row group is filled from the queue */
+    ctx_init(&a, 1);
+    a.no_files = true;
+    kn_error e;
+    kn_part_pipeline_stats st;
+    ck_assert_msg(run(&a, 2, 16 * 1024, &st, &e) == KN_OK, "%s", e.what);
+    ck_assert_uint_eq(st.folders_promoted, 0);
+    ck_assert_uint_eq(a.rows[0], (uint64_t)MORSELS * 1024);
+    check_closes(&a);
+    fixed_rows = 0;
+    column_bytes = 0;
+}
+END_TEST
+
 START_TEST(a_failing_accept_or_write_stops_the_run_with_its_error)
 {
     static ctx a, b;
@@ -460,6 +485,7 @@ int main(void) {
     tcase_add_test(tc, thousands_of_folders_each_get_every_row_and_one_close);
     tcase_add_test(tc, a_hundred_thousand_folders_each_get_every_row_and_one_close);
     tcase_add_test(tc, folders_encoded_as_they_come_moved_or_queued_write_the_same_bytes);
+    tcase_add_test(tc, row_groups_that_end_where_pieces_end_lose_no_row);
     tcase_add_test(tc, a_failing_accept_or_write_stops_the_run_with_its_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
