@@ -141,7 +141,6 @@ typedef struct pipe {
     uint64_t promoted;                 /* folders promoted (lock held) */
     size_t active;                     /* promoted folders of lower rank keep being fed when
                                           enc_fixed is past the budget; the others wait */
-    uint64_t enc_peak;                 /* the most enc_mem was after a feed */
     _Atomic uint64_t pages_moved;      /* bytes of pages moved to the spill */
     kn_buf *page_buf;         /* one per thread: a column's moved pages read back */
 
@@ -254,15 +253,17 @@ static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
 /* Promoted folders' encoders hold more than their share in what cannot move to the spill
  * (pages in progress, dictionaries): their rows wait in their queues (and spill with the rest)
  * instead of being fed, until the input ends, so that share stops growing. */
-static bool frozen(const pipe_t *p, const folder *f) {
+static bool must_wait(const pipe_t *p, const folder *f) {
     return f->rank >= p->active && atomic_load(&p->enc_fixed) > p->enc_budget;
 }
 
-/* After a change to f's queue: a job when it holds a row group's worth, or, the input over,
- * whatever it holds. Lock held. */
+/* After a change to f's queue, the job it needs, if any: a promoted folder is fed whatever it
+ * holds (unless it must wait); a queued one is promoted once it holds a 32nd of a row group and
+ * the encoders have room, or else filled once it holds a row group's worth; the input over,
+ * every folder's last rows go. Lock held. */
 static kn_status consider(pipe_t *p, folder *f, kn_error *err) {
     if (f->busy || f->finished) return KN_OK;
-    if (f->open) return (f->head && !frozen(p, f)) || p->input_ended ? feed_make(p, f, err) : KN_OK;
+    if (f->open) return (f->head && !must_wait(p, f)) || p->input_ended ? feed_make(p, f, err) : KN_OK;
     if (!f->head) return KN_OK;
     if (!p->input_ended && f->bits >= p->promote_bits && atomic_load(&p->enc_fixed) <= p->enc_budget &&
         atomic_load(&p->enc_mem) + p->promote_cost <= p->enc_budget)
@@ -284,8 +285,6 @@ static kn_status hold(job *j, shared *sh, kn_error *err) {
     return KN_OK;
 }
 
-/* Fills j's row group from the front of its folder's queue, reading spilled pieces back. Lock
- * not held: the folder is busy, so its pieces up to j->until are this job's alone. */
 /* A spilled piece's rows read back into the thread's scratch batch, which the piece then
  * keeps. The folder is busy, so the piece is the caller's alone. */
 static kn_status piece_load(pipe_t *p, int thread, piece *pc, kn_error *err) {
@@ -302,6 +301,8 @@ static kn_status piece_load(pipe_t *p, int thread, piece *pc, kn_error *err) {
     return KN_OK;
 }
 
+/* Fills j's row group from the front of its folder's queue, reading spilled pieces back. Lock
+ * not held: the folder is busy, so its pieces up to j->until are this job's alone. */
 static kn_status fill(pipe_t *p, int thread, job *j, kn_error *err) {
     kn_pq_rowgroup_reset(j->rg);
     for (piece *pc = j->f->head; !kn_pq_rowgroup_full(j->rg); pc = pc->next) {
@@ -495,7 +496,6 @@ static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64
     /* Past the share: the active folder promoted last waits from now on. */
     if (atomic_load(&p->enc_fixed) > p->enc_budget && f->rank < p->active && p->active > 1)
         p->active = (p->active < p->promoted ? p->active : p->promoted) - 1;
-    if (atomic_load(&p->enc_mem) > p->enc_peak) p->enc_peak = atomic_load(&p->enc_mem);
     f->mem = mem;
     for (job *s = sealed, *next; s; s = next) {
         next = s->next;
@@ -961,7 +961,6 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     }
     stats->folders_promoted = p.promoted;
     stats->folders_waited = p.active < p.promoted ? p.promoted - p.active : 0;
-    stats->encoders_peak_bytes = p.enc_peak;
     stats->pages_moved_bytes = atomic_load(&p.pages_moved);
     /* Whatever is left after a failure: queued pieces, row groups' holds, parsed morsels. */
     for (size_t i = 0; i < p.num_folders; i++) {

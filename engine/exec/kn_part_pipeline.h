@@ -134,7 +134,6 @@ typedef struct kn_part_pipeline_stats {
     uint64_t folders_waited;          /* of those, folders whose rows waited in their queues
                                          once the encoders held their share */
     uint64_t pages_moved_bytes;       /* of spill_bytes, promoted folders' encoded pages */
-    uint64_t encoders_peak_bytes;     /* the most promoted folders' encoders held at once */
 } kn_part_pipeline_stats;
 
 /* Runs to the end of the input or the first failure (whose status and `err` it returns; the

@@ -173,9 +173,10 @@ static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
         r->result->spill_bytes = stats.spill_bytes;
         if (st == KN_OK)
             kn_log(KN_LOG_INFO,
-               "partitioned write: %" PRIu64 " of %zu folders encoded as their rows came (%" PRIu64
-               " of them waited for memory), %" PRIu64 " MiB of their pages moved to the spill",
-               stats.folders_promoted, (size_t)kn_part_sink_partitions(r->files), stats.folders_waited, stats.pages_moved_bytes >> 20);
+                   "partitioned write: %" PRIu64 " of %" PRIu64 " folders encoded as their rows came (%" PRIu64
+                   " of them waited for memory), %" PRIu64 " MiB of their pages moved to the spill",
+                   stats.folders_promoted, kn_part_sink_partitions(r->files), stats.folders_waited,
+                   stats.pages_moved_bytes >> 20);
     }
     if (st == KN_OK && kn_part_sink_rows(r->files) != r->result->rows_written)
         st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",

@@ -850,8 +850,6 @@ void kn_pq_column_pages_moved(kn_pq_column *c) {
     kn_buf_free(&c->chunk_data);
 }
 
-uint64_t kn_pq_column_moved(const kn_pq_column *c) { return c->data_moved; }
-
 kn_status kn_pq_column_pages_restore(kn_pq_column *c, const uint8_t *moved, size_t len, kn_error *err) {
     KN_RETURN_ERROR_IF(len != c->data_moved, err, KN_E_INTERNAL,
                        "column '%s': %zu bytes of pages given back for %" PRIu64 " moved out", c->leaf.name, len,
@@ -865,6 +863,7 @@ kn_status kn_pq_column_pages_restore(kn_pq_column *c, const uint8_t *moved, size
     c->data_moved = 0;
     return KN_OK;
 }
+
 uint64_t kn_pq_column_compress_ns(const kn_pq_column *c) { return c->compress_ns; }
 
 static void copy_bound(const uint8_t **p, size_t len, uint8_t *buf, size_t cap) {

@@ -127,9 +127,7 @@ void kn_pq_column_trim(kn_pq_column *c);
 uint64_t kn_pq_column_mem(const kn_pq_column *c);
 void kn_pq_column_pages(const kn_pq_column *c, const uint8_t **data, size_t *len);
 void kn_pq_column_pages_moved(kn_pq_column *c);
-/* Bytes of data pages moved out and not restored. */
-uint64_t kn_pq_column_moved(const kn_pq_column *c);
-/* `len` must be kn_pq_column_moved (KN_E_INTERNAL otherwise). */
+/* `len` must be every byte moved out (KN_E_INTERNAL otherwise). */
 kn_status kn_pq_column_pages_restore(kn_pq_column *c, const uint8_t *moved, size_t len, kn_error *err);
 
 /* A finished chunk taken out of its writer: its bytes and what its ColumnChunk struct says.

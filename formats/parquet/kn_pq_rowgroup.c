@@ -356,7 +356,6 @@ void kn_pq_colenc_trim(kn_pq_colenc *ce) { kn_pq_column_trim(ce->c); }
 uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce) { return sizeof *ce + kn_pq_column_mem(ce->c); }
 void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len) { kn_pq_column_pages(ce->c, data, len); }
 void kn_pq_colenc_pages_moved(kn_pq_colenc *ce) { kn_pq_column_pages_moved(ce->c); }
-uint64_t kn_pq_colenc_moved(const kn_pq_colenc *ce) { return kn_pq_column_moved(ce->c); }
 
 void kn_pq_colenc_set_profile(kn_pq_colenc *ce, bool on) { kn_pq_column_set_profile(ce->c, on); }
 uint64_t kn_pq_colenc_compress_ns(const kn_pq_colenc *ce) { return kn_pq_column_compress_ns(ce->c); }

@@ -135,7 +135,6 @@ void kn_pq_colenc_trim(kn_pq_colenc *ce);
 uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce);
 void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len);
 void kn_pq_colenc_pages_moved(kn_pq_colenc *ce);
-uint64_t kn_pq_colenc_moved(const kn_pq_colenc *ce);
 kn_status kn_pq_colenc_finish_restored(kn_pq_colenc *ce, const uint8_t *moved, size_t len, kn_pq_rowgroup *rg,
                                        kn_error *err);
 uint64_t kn_pq_colenc_compress_ns(const kn_pq_colenc *ce);
