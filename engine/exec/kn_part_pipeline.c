@@ -12,17 +12,25 @@
 #include "kn_hash_table.h"
 #include "kn_part_spill.h"
 
+/* `a` (n items used of *cap, each `size` bytes) with room for one more: itself, or grown to
+ * twice (`first` from none), *cap updated; NULL when out of memory (`a` is then still valid). */
+static void *room_for_one(void *a, size_t n, size_t *cap, size_t size, size_t first) {
+    if (n < *cap) return a;
+    size_t c = *cap ? 2 * *cap : first;
+    void *b = kn_realloc(a, c * size);
+    if (b) *cap = c;
+    return b;
+}
+
+static kn_status nomem(kn_error *err) { return kn_error_set(err, KN_E_NOMEM, "out of memory"); }
+
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, size_t row, size_t n,
                              kn_error *err) {
-    if (pm->num_groups == pm->cap_groups) {
-        size_t cap = pm->cap_groups ? 2 * pm->cap_groups : 16;
-        kn_part_morsel_group *g = kn_realloc(pm->groups, cap * sizeof *g);
-        if (!g) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        pm->groups = g;
-        pm->cap_groups = cap;
-    }
+    kn_part_morsel_group *g = room_for_one(pm->groups, pm->num_groups, &pm->cap_groups, sizeof *g, 16);
+    if (!g) return nomem(err);
+    pm->groups = g;
     size_t off = pm->paths.len;
-    if (len && !kn_buf_append(&pm->paths, path, len)) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (len && !kn_buf_append(&pm->paths, path, len)) return nomem(err);
     pm->groups[pm->num_groups++] = (kn_part_morsel_group){off, len, row, n};
     return KN_OK;
 }
@@ -154,7 +162,7 @@ typedef struct pipe {
 
 static kn_status shared_new(pipe_t *p, kn_batch *batch, shared **out, kn_error *err) {
     shared *sh = kn_calloc(1, sizeof *sh);
-    if (!sh) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (!sh) return nomem(err);
     sh->batch = batch;
     sh->mem = kn_batch_mem_bytes(batch);
     atomic_fetch_add(&p->live_mem, sh->mem);
@@ -183,7 +191,7 @@ static kn_status job_get(pipe_t *p, folder *f, job **out, kn_error *err) {
         p->free_jobs = j->next;
     } else {
         j = kn_calloc(1, sizeof *j);
-        if (!j) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        if (!j) return nomem(err);
         kn_status st = kn_pq_rowgroup_create(p->opt->layout, &j->rg, err);
         if (st != KN_OK) {
             kn_free(j);
@@ -273,13 +281,9 @@ static kn_status consider(pipe_t *p, folder *f, kn_error *err) {
 }
 
 static kn_status hold(job *j, shared *sh, kn_error *err) {
-    if (j->nholds == j->cap_holds) {
-        size_t cap = j->cap_holds ? 2 * j->cap_holds : 16;
-        shared **a = kn_realloc(j->holds, cap * sizeof *a);
-        if (!a) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        j->holds = a;
-        j->cap_holds = cap;
-    }
+    shared **a = room_for_one(j->holds, j->nholds, &j->cap_holds, sizeof *a, 16);
+    if (!a) return nomem(err);
+    j->holds = a;
     atomic_fetch_add(&sh->refs, 1);
     j->holds[j->nholds++] = sh;
     return KN_OK;
@@ -389,16 +393,12 @@ static kn_status move_pages(pipe_t *p, int thread, folder *f, kn_error *err) {
         kn_pq_colenc_pages(f->enc[c], &d, &len);
         if (!len) continue;
         moved_pages *mp = &f->moved[c];
-        if (mp->n == mp->cap) {
-            size_t cap = mp->cap ? 2 * mp->cap : 8;
-            kn_part_segment *a = kn_realloc(mp->segs, cap * sizeof *a);
-            if (!a) {
-                st = kn_error_set(err, KN_E_NOMEM, "out of memory");
-                break;
-            }
-            mp->segs = a;
-            mp->cap = cap;
+        kn_part_segment *segs = room_for_one(mp->segs, mp->n, &mp->cap, sizeof *segs, 8);
+        if (!segs) {
+            st = nomem(err);
+            break;
         }
+        mp->segs = segs;
         st = kn_part_spill_add_bytes(p->spill, thread, d, len, &mp->segs[mp->n], err);
         if (st == KN_OK) {
             atomic_fetch_add(&p->pages_moved, len);
@@ -437,7 +437,7 @@ static kn_status feed(pipe_t *p, kn_sched *sc, int thread, job *j, job **sealed,
     if (!f->enc) {
         f->enc = kn_calloc(nc, sizeof *f->enc);
         f->moved = kn_calloc(nc, sizeof *f->moved);
-        if (!f->enc || !f->moved) return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        if (!f->enc || !f->moved) return nomem(err);
         for (size_t c = 0; c < nc; c++) KN_TRY(kn_pq_colenc_create_lean(p->opt->layout, c, &f->enc[c], err));
     }
     for (size_t c = 0; c < nc; c++) kn_pq_colenc_lend(f->enc[c], p->encoders[thread]);
@@ -520,18 +520,14 @@ static kn_status find_folder(pipe_t *p, const uint8_t *path, size_t len, folder 
         *out = p->folders[index];
         return KN_OK;
     }
-    if (p->num_folders == p->cap_folders) {
-        size_t cap = p->cap_folders ? 2 * p->cap_folders : 64;
-        folder **a = kn_realloc(p->folders, cap * sizeof *a);
-        if (!a) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        p->folders = a;
-        p->cap_folders = cap;
-    }
+    folder **fs = room_for_one(p->folders, p->num_folders, &p->cap_folders, sizeof *fs, 64);
+    if (!fs) return nomem(err);
+    p->folders = fs;
     folder *f = kn_calloc(1, sizeof *f);
     if (f) f->path = kn_malloc(len ? len : 1);
     if (!f || !f->path) {
         kn_free(f);
-        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+        return nomem(err);
     }
     if (len) memcpy(f->path, path, len);
     f->len = len;
@@ -563,18 +559,6 @@ typedef struct spill_job {
     struct spill_job *next;
 } spill_job;
 
-static kn_status add_item(spill_item **items, size_t *n, size_t *cap, spill_item it, kn_error *err) {
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        spill_item *a = kn_realloc(*items, c * sizeof *a);
-        if (!a) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-        *items = a;
-        *cap = c;
-    }
-    (*items)[(*n)++] = it;
-    return KN_OK;
-}
-
 /* Plans the spill of every queued row in memory that no job is using: one segment per
  * folder's run of in-memory pieces, in up to `threads` jobs of about equal size (a folder's runs
  * in one job), their folders busy until the job is done. Acceptor; lock held. */
@@ -601,14 +585,20 @@ static kn_status spill_plan(pipe_t *p, kn_error *err) {
                 pc = pc->next;
             }
             total += it.bits;
-            st = add_item(&items, &n, &cap, it, err);
+            spill_item *a = room_for_one(items, n, &cap, sizeof *a, 64);
+            if (!a) {
+                st = nomem(err);
+                break;
+            }
+            items = a;
+            items[n++] = it;
         }
     }
     size_t jobs = (size_t)p->opt->threads, at = 0;
     for (size_t k = 0; st == KN_OK && at < n; k++) {
         spill_job *sj = kn_calloc(1, sizeof *sj);
         if (!sj) {
-            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            st = nomem(err);
             break;
         }
         /* Items up to this job's share of the bits, whole folders; the last job takes the rest. */
@@ -619,7 +609,7 @@ static kn_status spill_plan(pipe_t *p, kn_error *err) {
         sj->items = kn_malloc(sj->n * sizeof *sj->items);
         if (!sj->items) {
             kn_free(sj);
-            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            st = nomem(err);
             break;
         }
         memcpy(sj->items, items + first, sj->n * sizeof *sj->items);
@@ -659,14 +649,14 @@ static kn_status spill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *err) 
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(p->opt->profile);
     kn_part_segment *segs = kn_calloc(sj->n ? sj->n : 1, sizeof *segs);
-    kn_status st = segs ? spill_write(p, thread, sj, segs, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    kn_status st = segs ? spill_write(p, thread, sj, segs, err) : nomem(err);
     kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
     kn_sched_lock(sc);
     for (size_t i = 0; st == KN_OK && i < sj->n; i++) {
         spill_item *it = &sj->items[i];
         piece *sp = kn_calloc(1, sizeof *sp);
         if (!sp) {
-            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            st = nomem(err);
             break;
         }
         sp->seg = segs[i];
@@ -727,7 +717,7 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     if (ng) {
         pieces = kn_calloc(ng, sizeof *pieces);
         of = kn_calloc(ng, sizeof *of);
-        st = pieces && of ? shared_new(p, pm->batch, &sh, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
+        st = pieces && of ? shared_new(p, pm->batch, &sh, err) : nomem(err);
         if (st == KN_OK) {
             pm->batch = NULL;
             atomic_store(&sh->refs, 1); /* held while the pieces are made */
@@ -737,7 +727,7 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
         const kn_part_morsel_group *g = &pm->groups[i];
         st = find_folder(p, pm->paths.data + g->path_off, g->path_len, &of[i], err);
         if (st == KN_OK && !(pieces[i] = kn_calloc(1, sizeof *pieces[i])))
-            st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+            st = nomem(err);
         if (st != KN_OK) break;
         atomic_fetch_add(&sh->refs, 1);
         *pieces[i] = (piece){.sh = sh, .row = g->row, .end = g->row + g->n,
@@ -934,7 +924,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     p.scratch = kn_calloc((size_t)opt->threads, sizeof *p.scratch);
     p.spill_batch = kn_calloc((size_t)opt->threads, sizeof *p.spill_batch);
-    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf && p.spill_batch ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf && p.spill_batch ? KN_OK : nomem(err);
     const kn_schema *schema = opt->schema;
     if (st == KN_OK) st = kn_hash_table_create(64, &p.table, err);
     if (st == KN_OK) st = kn_part_spill_create(opt->spill_store, opt->spill_dir, schema, opt->threads, &p.spill, err);
