@@ -96,7 +96,7 @@ typedef struct folder {
     moved_pages *moved;  /* per column */
     uint64_t mem;        /* its encoders' bytes when last measured, counted in enc_mem */
     uint64_t pages;      /* of those, finished pages that could move to the spill (enc_fixed: the rest) */
-    bool finished;       /* promoted and past its last row group */
+    bool finished;       /* its last row group made: its file closes after it */
     size_t rank;         /* promoted folders in order of promotion: 0, 1, ... */
 } folder;
 
@@ -230,6 +230,21 @@ static kn_status job_make(pipe_t *p, folder *f, kn_error *err) {
     return KN_OK;
 }
 
+/* The input over and f's queue empty after row groups that were not marked last (the last
+ * fill took the queue whole before the input ended): a job with nothing to write that closes
+ * f's file after them. Lock held. */
+static kn_status close_make(pipe_t *p, folder *f, kn_error *err) {
+    job *j;
+    KN_TRY(job_get(p, f, &j, err));
+    j->empty = j->last = true;
+    j->seq = f->next_seq++;
+    f->finished = true;
+    p->in_flight++;
+    j->next = p->encoded;
+    p->encoded = j;
+    return KN_OK;
+}
+
 /* A job feeding f's queue (all of it) to its encoders, promoting it first if it is not yet;
  * once the input is over, also its last row group. Lock held. */
 static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
@@ -268,11 +283,11 @@ static bool must_wait(const pipe_t *p, const folder *f) {
 /* After a change to f's queue, the job it needs, if any: a promoted folder is fed whatever it
  * holds (unless it must wait); a queued one is promoted once it holds a 32nd of a row group and
  * the encoders have room, or else filled once it holds a row group's worth; the input over,
- * every folder's last rows go. Lock held. */
+ * every folder's last rows go (or, none left, its file closes). Lock held. */
 static kn_status consider(pipe_t *p, folder *f, kn_error *err) {
     if (f->busy || f->finished) return KN_OK;
     if (f->open) return (f->head && !must_wait(p, f)) || p->input_ended ? feed_make(p, f, err) : KN_OK;
-    if (!f->head) return KN_OK;
+    if (!f->head) return p->input_ended && f->next_seq ? close_make(p, f, err) : KN_OK;
     if (!p->input_ended && f->bits >= p->promote_bits && atomic_load(&p->enc_fixed) <= p->enc_budget &&
         atomic_load(&p->enc_mem) + p->promote_cost <= p->enc_budget)
         return feed_make(p, f, err);
@@ -345,7 +360,7 @@ static kn_status after_fill(pipe_t *p, job *j, kn_error *err) {
     }
     f->busy = false;
     for (size_t i = 0; i < j->nholds; i++) p->held_mem += j->holds[i]->mem;
-    j->last = p->input_ended && !f->head;
+    j->last = f->finished = p->input_ended && !f->head;
     j->next = NULL;
     if (p->enc_tail) p->enc_tail->next = j;
     else p->enc_head = j;

@@ -46,6 +46,12 @@ static int64_t row_value(size_t m, size_t i) {
     for (size_t j = 0; j < m; j++) first += morsel_rows(j);
     return (int64_t)(first + i);
 }
+static uint64_t all_rows(void) {
+    uint64_t n = 0;
+    for (size_t m = 0; m < MORSELS; m++) n += morsel_rows(m);
+    return n;
+}
+
 static char paths[MAX_PARTS][32]; /* "k=000042/", made in main */
 static const char *part_path(size_t p) { return paths[p]; }
 static char spill_dir[64];
@@ -63,6 +69,7 @@ typedef struct ctx {
     size_t fail_write_at;
     bool no_files;         /* many folders: count rows and closes only */
     bool keep_files;       /* read_back leaves the files for the caller to compare */
+    bool end_after_writes; /* the input ends only once every row was written (or 10 s passed) */
     pthread_mutex_t mu;
     uint64_t rows[MAX_PARTS];   /* rows written per folder */
     size_t closes[MAX_PARTS];   /* close calls per folder */
@@ -82,7 +89,16 @@ static bool parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *o
     (void)thread;
     (void)slot;
     ctx *c = c_;
-    if (m >= MORSELS) return false;
+    if (m >= MORSELS) {
+        for (int i = 0; c->end_after_writes && i < 1000; i++) {
+            pthread_mutex_lock(&c->mu);
+            bool all = c->rows[0] == all_rows();
+            pthread_mutex_unlock(&c->mu);
+            if (all) break;
+            usleep(10 * 1000);
+        }
+        return false;
+    }
     size_t n = morsel_rows(m);
     if (!n) return true;
     size_t *start = calloc(c->parts + 1, sizeof *start);
@@ -269,12 +285,6 @@ static uint64_t check_partitions(ctx *c) {
     return total;
 }
 
-static uint64_t all_rows(void) {
-    uint64_t n = 0;
-    for (size_t m = 0; m < MORSELS; m++) n += morsel_rows(m);
-    return n;
-}
-
 START_TEST(every_row_reaches_its_folder_in_order_and_the_cuts_depend_on_neither_threads_nor_memory)
 {
     static ctx a, b, c;
@@ -429,14 +439,19 @@ START_TEST(row_groups_that_end_where_pieces_end_lose_no_row)
     static ctx a;
     fixed_rows = 1024;
     column_bytes = (uint64_t)1 << 40; /* never promoted: every row group is filled from the queue */
-    ctx_init(&a, 1);
-    a.no_files = true;
-    kn_error e;
-    kn_part_pipeline_stats st;
-    ck_assert_msg(run(&a, 2, 16 * 1024, &st, &e) == KN_OK, "%s", e.what);
-    ck_assert_uint_eq(st.folders_promoted, 0);
-    ck_assert_uint_eq(a.rows[0], (uint64_t)MORSELS * 1024);
-    check_closes(&a);
+    for (int k = 0; k < 2; k++) {
+        /* And once more with the input ending only after the last row group was written: the
+         * folder's file still closes (after it, with nothing more to write). */
+        ctx_init(&a, 1);
+        a.no_files = true;
+        a.end_after_writes = k == 1;
+        kn_error e;
+        kn_part_pipeline_stats st;
+        ck_assert_msg(run(&a, 2, 16 * 1024, &st, &e) == KN_OK, "%s", e.what);
+        ck_assert_uint_eq(st.folders_promoted, 0);
+        ck_assert_uint_eq(a.rows[0], (uint64_t)MORSELS * 1024);
+        check_closes(&a);
+    }
     fixed_rows = 0;
     column_bytes = 0;
 }
