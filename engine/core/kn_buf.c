@@ -3,12 +3,15 @@
 
 #include "kn_alloc.h"
 
-bool kn_buf_grow(kn_buf *b, size_t extra) {
+bool kn_buf_grow(kn_buf *b, size_t extra) { return kn_buf_grow_within(b, extra, SIZE_MAX); }
+
+bool kn_buf_grow_within(kn_buf *b, size_t extra, size_t most) {
     if (extra > SIZE_MAX - b->len) return false;
     size_t need = b->len + extra;
     if (need <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > most) cap = most > need ? most : need;
     uint8_t *p = kn_realloc(b->data, cap);
     if (!p) return false;
     b->data = p;

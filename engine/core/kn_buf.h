@@ -26,6 +26,12 @@ bool kn_buf_grow(kn_buf *b, size_t extra);
 static inline bool kn_buf_reserve(kn_buf *b, size_t extra) {
     return b->cap - b->len >= extra || kn_buf_grow(b, extra);
 }
+/* The same, for a buffer known to need at most `most` bytes (a page of bounded rows): it doubles
+ * as usual but stops at `most`, rather than at the next power of two, unless more is asked. */
+bool kn_buf_grow_within(kn_buf *b, size_t extra, size_t most);
+static inline bool kn_buf_reserve_within(kn_buf *b, size_t extra, size_t most) {
+    return b->cap - b->len >= extra || kn_buf_grow_within(b, extra, most);
+}
 static inline bool kn_buf_append(kn_buf *b, const void *p, size_t n) {
     if (!kn_buf_reserve(b, n)) return false;
     if (n) memcpy(b->data + b->len, p, n);

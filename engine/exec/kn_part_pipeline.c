@@ -98,11 +98,15 @@ typedef struct folder {
     uint64_t pages;      /* of those, finished pages that could move to the spill (enc_fixed: the rest) */
     bool finished;       /* its last row group made: its file closes after it */
     size_t rank;         /* promoted folders in order of promotion: 0, 1, ... */
+    bool asleep;         /* promoted and past the memory's share: it waits until the input
+                            ends, its encoders asleep (kn_pq_colenc_sleep) meanwhile */
+    bool slept;          /* they are: its sleep job is done */
 } folder;
 
 typedef struct job {
     kn_pq_rowgroup *rg;
     bool feed;          /* a promoted folder's queue into its encoders (rg unused), not a fill */
+    bool sleep;         /* a feed of no rows that puts the folder's encoders to sleep */
     bool empty;         /* nothing to write: only the folder's file to close (last) */
     folder *f;
     uint64_t seq;
@@ -149,6 +153,9 @@ typedef struct pipe {
     uint64_t promoted;                 /* folders promoted (lock held) */
     size_t active;                     /* promoted folders of lower rank keep being fed when
                                           enc_fixed is past the budget; the others wait */
+    folder **ranked;                   /* promoted folders by rank */
+    size_t cap_ranked;
+    size_t sleeps;                     /* folders asleep whose sleep job is not yet done */
     _Atomic uint64_t pages_moved;      /* bytes of pages moved to the spill */
     kn_buf *page_buf;         /* one per thread: a column's moved pages read back */
 
@@ -202,7 +209,7 @@ static kn_status job_get(pipe_t *p, folder *f, job **out, kn_error *err) {
     }
     kn_pq_rowgroup_reset(j->rg);
     j->f = f;
-    j->feed = j->empty = j->last = false;
+    j->feed = j->sleep = j->empty = j->last = false;
     j->seq = 0;
     j->until = NULL;
     j->next_col = j->cols_done = 0;
@@ -257,6 +264,14 @@ static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
             p->free_jobs = j;
             return st;
         }
+        folder **r = room_for_one(p->ranked, p->promoted, &p->cap_ranked, sizeof *r, 64);
+        if (!r) {
+            j->next = p->free_jobs;
+            p->free_jobs = j;
+            return nomem(err);
+        }
+        p->ranked = r;
+        p->ranked[p->promoted] = f;
         /* Counted before the encoders exist, so one accept does not promote every folder. */
         f->rank = p->promoted++;
         f->mem = p->promote_cost;
@@ -273,11 +288,23 @@ static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
     return KN_OK;
 }
 
+/* A job putting asleep f's encoders to sleep: its dictionaries' tables go until its next feed
+ * (at the input's end), which builds them again. Lock held. */
+static kn_status sleep_make(pipe_t *p, folder *f, kn_error *err) {
+    job *j;
+    KN_TRY(job_get(p, f, &j, err));
+    j->feed = j->sleep = true;
+    f->busy = true;
+    p->feeds++;
+    fill_queue_push(p, j);
+    return KN_OK;
+}
+
 /* Promoted folders' encoders hold more than their share in what cannot move to the spill
  * (pages in progress, dictionaries): their rows wait in their queues (and spill with the rest)
  * instead of being fed, until the input ends, so that share stops growing. */
 static bool must_wait(const pipe_t *p, const folder *f) {
-    return f->rank >= p->active && atomic_load(&p->enc_fixed) > p->enc_budget;
+    return f->rank >= p->active && (f->asleep || atomic_load(&p->enc_fixed) > p->enc_budget);
 }
 
 /* After a change to f's queue, the job it needs, if any: a promoted folder is fed whatever it
@@ -484,12 +511,14 @@ static kn_status feed(pipe_t *p, kn_sched *sc, int thread, job *j, job **sealed,
     }
     for (size_t c = 0; c < nc; c++) {
         kn_pq_colenc_lend(f->enc[c], NULL);
-        kn_pq_colenc_trim(f->enc[c]);
+        if (j->sleep) kn_pq_colenc_sleep(f->enc[c]);
+        else kn_pq_colenc_trim(f->enc[c]);
     }
     KN_TRY(st);
     uint64_t pages, m = folder_mem(p, f, &pages);
-    /* Over the share: this folder's pages go, once they are worth a run of their own. */
-    if (atomic_load(&p->enc_mem) + m > p->enc_budget + f->mem && pages >= p->move_bytes) {
+    /* Over the share: this folder's pages go, once they are worth a run of their own; and a
+     * folder falling asleep lets all of them go (nothing reads them until the input ends). */
+    if (pages && (j->sleep || (atomic_load(&p->enc_mem) + m > p->enc_budget + f->mem && pages >= p->move_bytes))) {
         KN_TRY(move_pages(p, thread, f, err));
         m = folder_mem(p, f, &pages);
     }
@@ -508,9 +537,21 @@ static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64
     atomic_fetch_add(&p->enc_fixed, mem - pages);
     atomic_fetch_sub(&p->enc_fixed, f->mem - f->pages);
     f->pages = pages;
-    /* Past the share: the active folder promoted last waits from now on. */
-    if (atomic_load(&p->enc_fixed) > p->enc_budget && f->rank < p->active && p->active > 1)
+    if (j->sleep) {
+        f->slept = true;
+        p->sleeps--;
+    }
+    /* Past the share: the active folder promoted last falls asleep. Not while others are
+     * falling asleep: the memory they give back is not counted yet. */
+    if (atomic_load(&p->enc_fixed) > p->enc_budget && f->rank < p->active && p->active > 1 && p->sleeps == 0) {
         p->active = (p->active < p->promoted ? p->active : p->promoted) - 1;
+        folder *w = p->ranked[p->active];
+        if (!w->finished) {
+            w->asleep = true;
+            p->sleeps++;
+            if (!w->busy) KN_TRY(sleep_make(p, w, err)); /* or after the feed it is in, below */
+        }
+    }
     f->mem = mem;
     for (job *s = sealed, *next; s; s = next) {
         next = s->next;
@@ -524,6 +565,11 @@ static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64
     p->feeds--;
     j->next = p->free_jobs;
     p->free_jobs = j;
+    if (f->asleep && !f->slept && !j->sleep) {
+        if (!f->finished) return sleep_make(p, f, err);
+        p->sleeps--; /* its last feed came first */
+        f->slept = true;
+    }
     return consider(p, f, err);
 }
 
@@ -830,7 +876,7 @@ static job *take_fill(pipe_t *p) {
     bool feeds_wait = p->in_flight >= p->max_in_flight;
     job *prev = NULL;
     for (job *j = p->fill_head; j; prev = j, j = j->next) {
-        if (j->feed && feeds_wait) continue;
+        if (j->feed && !j->sleep && feeds_wait) continue; /* a sleep seals nothing */
         if (prev) prev->next = j->next;
         else p->fill_head = j->next;
         if (p->fill_tail == j) p->fill_tail = prev;
@@ -1005,6 +1051,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     kn_free(p.scratch);
     kn_free(p.encoders);
     kn_free(p.folders);
+    kn_free(p.ranked);
     kn_free(p.slots);
     return st;
 }

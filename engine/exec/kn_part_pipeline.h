@@ -15,8 +15,10 @@
  *     rows come, any thread, one job per folder at a time. A row group is sealed as it fills.
  *     While the encoders hold more than their half, finished pages of the folder being fed move
  *     to the spill and come back when its row group is sealed; while what cannot move (pages in
- *     progress, dictionaries) passes the half, the folders promoted last stop being fed: their
- *     rows wait in their queues, and spill with the others, until the input ends.
+ *     progress, dictionaries) passes the half, the folders promoted last fall asleep one by one:
+ *     their rows wait in their queues, and spill with the others, until the input ends, while
+ *     their finished pages move to the spill and their dictionaries' hash tables go
+ *     (kn_pq_colenc_sleep; built again from the entries at their next feed).
  *   - queued: a folder's rows wait in its queue until they reach the row group size (the PLAIN
  *     estimate kn_pq_rowgroup.h cuts on); then a job takes the front of the queue, reads back
  *     what was spilled, fills one row group exactly as a writer fed those rows would cut it and

@@ -493,8 +493,11 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
             else if (c->dict_rows < c->dict_probe_at && want > c->dict_probe_at - c->dict_rows)
                 want = c->dict_probe_at - c->dict_rows;
             if (c->page_present + want > c->idx_cap) {
+                /* Doubling, but no further than a page's rows: encoders of many folders each
+                 * keep a page in progress. */
                 size_t cap = c->idx_cap ? c->idx_cap : 4096;
                 while (cap < c->page_present + want) cap *= 2;
+                if (cap > KN_PQ_PAGE_MAX_ROWS && c->page_present + want <= KN_PQ_PAGE_MAX_ROWS) cap = KN_PQ_PAGE_MAX_ROWS;
                 uint32_t *p = kn_realloc(c->page_idx, cap * sizeof *p);
                 if (!p) return nomem(err);
                 c->page_idx = p, c->idx_cap = cap;
@@ -575,7 +578,7 @@ static kn_status write_values(kn_pq_column *c, const uint8_t *vals, const uint32
         if (boolean) k *= 8;
         if (k == 0) k = 1;
         if (want > k) want = k;
-        if (!kn_buf_reserve(&c->page_values, want * w)) return nomem(err);
+        if (!kn_buf_reserve_within(&c->page_values, want * w, KN_PQ_PAGE_MAX_ROWS * w)) return nomem(err);
         size_t added = kn_pq_plain_fixed(v, w, validity, voff + done, want,
                                          c->page_values.data + c->page_values.len);
         c->page_values.len += added;
@@ -822,6 +825,11 @@ void kn_pq_column_trim(kn_pq_column *c) {
     kn_buf_free(&c->hdr);
     if (c->chunk_data.len == 0) kn_buf_free(&c->chunk_data); /* a taken chunk's old buffer */
     if (c->chunk_dict.len == 0) kn_buf_free(&c->chunk_dict);
+    if (!c->page_dict) { /* a PLAIN page has no indices */
+        kn_free(c->page_idx);
+        c->page_idx = NULL;
+        c->idx_cap = 0;
+    }
     if (c->page_rows == 0) {
         kn_buf_free(&c->page_values);
         kn_buf_free(&c->page_valid);
@@ -829,6 +837,11 @@ void kn_pq_column_trim(kn_pq_column *c) {
         c->page_idx = NULL;
         c->idx_cap = 0;
     }
+}
+
+void kn_pq_column_sleep(kn_pq_column *c) {
+    kn_pq_column_trim(c);
+    if (c->use_dict) kn_pq_dict_sleep(&c->dict);
 }
 
 uint64_t kn_pq_column_mem(const kn_pq_column *c) {

@@ -116,6 +116,8 @@ uint64_t kn_pq_column_buffered(const kn_pq_column *c);
  *     keeps it alive until then. NULL is allowed in between.
  *   - kn_pq_column_trim: let go of the page scratch (and the page buffers when no page is in
  *     progress); they grow again when needed. The bytes written do not change.
+ *   - kn_pq_column_sleep: trim, and let go of the dictionary's hash table too, for a writer
+ *     that will wait long; the next write builds it again from the entries.
  *   - kn_pq_column_pages / _pages_moved: the chunk's finished data pages so far, which the
  *     caller copies elsewhere (a spill file) before telling the writer it may forget them;
  *     kn_pq_column_pages_restore puts every byte moved out back in front, after
@@ -124,6 +126,7 @@ uint64_t kn_pq_column_buffered(const kn_pq_column *c);
 kn_pq_codec_ctx *kn_pq_column_codec(kn_pq_column *c);
 void kn_pq_column_borrow_codec(kn_pq_column *c, kn_pq_codec_ctx *codec);
 void kn_pq_column_trim(kn_pq_column *c);
+void kn_pq_column_sleep(kn_pq_column *c);
 uint64_t kn_pq_column_mem(const kn_pq_column *c);
 void kn_pq_column_pages(const kn_pq_column *c, const uint8_t **data, size_t *len);
 void kn_pq_column_pages_moved(kn_pq_column *c);

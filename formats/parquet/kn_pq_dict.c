@@ -26,7 +26,7 @@ kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err)
 
 void kn_pq_dict_clear(kn_pq_dict *d) {
     if (d->count && d->vslots) memset(d->vslots, 0, (d->mask + 1) * sizeof *d->vslots);
-    else if (d->count) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
+    else if (d->count && d->slots) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
     d->count = 0;
     d->full = false;
     kn_buf_clear(&d->values);
@@ -58,37 +58,6 @@ void kn_pq_dict_release(kn_pq_dict *d) {
 
 static inline uint64_t slot_of(uint64_t hash, uint32_t idx) {
     return (hash & 0xFFFFFFFF00000000ull) | ((uint64_t)idx + 1);
-}
-
-/* Keeps the table at most half full, so probe sequences stay short. */
-static bool grow_table(kn_pq_dict *d) {
-    size_t size = (d->mask + 1) * 2;
-    uint64_t *slots = kn_calloc(size, sizeof *slots);
-    if (!slots) return false;
-    size_t mask = size - 1;
-    for (uint32_t i = 0; i < d->count; i++) {
-        size_t s = (size_t)d->hashes[i] & mask;
-        while (slots[s]) s = (s + 1) & mask;
-        slots[s] = slot_of(d->hashes[i], i);
-    }
-    kn_free(d->slots);
-    d->slots = slots;
-    d->mask = mask;
-    return true;
-}
-
-static bool grow_entries(kn_pq_dict *d) {
-    size_t cap = d->entry_cap ? d->entry_cap * 2 : 1024;
-    uint64_t *h = kn_realloc(d->hashes, cap * sizeof *h);
-    if (!h) return false;
-    d->hashes = h;
-    if (!d->width) {
-        size_t *s = kn_realloc(d->starts, cap * sizeof *s);
-        if (!s) return false;
-        d->starts = s;
-    }
-    d->entry_cap = cap;
-    return true;
 }
 
 /* The hash of a fixed-width value: 4- and 8-byte values (most columns) through a 64-bit
@@ -137,6 +106,57 @@ static inline uint64_t hash_bytes(const uint8_t *p, size_t len) {
         b = 0;
     }
     return mix64(a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)len << 56));
+}
+
+/* Tables of 4- and 8-byte values hold them inline (one cache line a probe) up to this many
+ * slots (1 MiB): past it, a table misses the cache either way, and a folder's encoders (many
+ * at once in a partitioned write) would hold 16 bytes a slot; the dictionary moves to the
+ * compact table (8 bytes a slot, the value read from `values`), filled up to 3/4. */
+#define VTABLE_MAX_SLOTS ((size_t)1 << 16)
+
+/* Whether the compact table should grow: at half full while it is small (short probes in the
+ * cache), at 3/4 once it is past VTABLE_MAX_SLOTS (its tags spare most lookups a compare). */
+static inline bool table_full(const kn_pq_dict *d) {
+    size_t size = d->mask + 1;
+    return size >= VTABLE_MAX_SLOTS ? (size_t)d->count * 4 > size * 3 : (size_t)d->count * 2 > size;
+}
+
+/* Entry i's hash: kept for byte arrays, computed again for fixed widths (cheap, and no 8 bytes
+ * an entry). */
+static inline uint64_t entry_hash(const kn_pq_dict *d, uint32_t i) {
+    return d->width ? hash_fixed(d->values.data + (size_t)i * (size_t)d->width, (size_t)d->width) : d->hashes[i];
+}
+
+/* The compact table at `size` slots, every entry placed again. */
+static bool rebuild_table(kn_pq_dict *d, size_t size) {
+    uint64_t *slots = kn_calloc(size, sizeof *slots);
+    if (!slots) return false;
+    size_t mask = size - 1;
+    for (uint32_t i = 0; i < d->count; i++) {
+        uint64_t h = entry_hash(d, i);
+        size_t s = (size_t)h & mask;
+        while (slots[s]) s = (s + 1) & mask;
+        slots[s] = slot_of(h, i);
+    }
+    kn_free(d->slots);
+    kn_free(d->vslots);
+    d->vslots = NULL;
+    d->slots = slots;
+    d->mask = mask;
+    return true;
+}
+
+/* Byte arrays keep each entry's hash and start. */
+static bool grow_entries(kn_pq_dict *d) {
+    size_t cap = d->entry_cap ? d->entry_cap * 2 : 1024;
+    uint64_t *h = kn_realloc(d->hashes, cap * sizeof *h);
+    if (!h) return false;
+    d->hashes = h;
+    size_t *s = kn_realloc(d->starts, cap * sizeof *s);
+    if (!s) return false;
+    d->starts = s;
+    d->entry_cap = cap;
+    return true;
 }
 
 /* Equality without a library call for the common short values. */
@@ -212,13 +232,13 @@ static inline __attribute__((always_inline)) uint32_t lookup(kn_pq_dict *d, cons
         d->full = true;
         return UINT32_MAX;
     }
-    if (d->count == d->entry_cap && !grow_entries(d)) return UINT32_MAX - 1;
+    if (!d->width && d->count == d->entry_cap && !grow_entries(d)) return UINT32_MAX - 1;
     if (!kn_buf_reserve(&d->values, need)) return UINT32_MAX - 1;
     uint32_t idx = d->count++;
-    d->hashes[idx] = h;
     if (d->width) {
         memcpy(d->values.data + d->values.len, p, len);
     } else {
+        d->hashes[idx] = h;
         uint32_t l = (uint32_t)len;
         memcpy(d->values.data + d->values.len, &l, 4);
         if (len) memcpy(d->values.data + d->values.len + 4, p, len);
@@ -226,7 +246,7 @@ static inline __attribute__((always_inline)) uint32_t lookup(kn_pq_dict *d, cons
     }
     d->values.len += need;
     d->slots[s] = slot_of(h, idx);
-    if ((size_t)d->count * 2 > d->mask + 1 && !grow_table(d)) {
+    if (table_full(d) && !rebuild_table(d, (d->mask + 1) * 2)) {
         /* The entry is in; the table is merely fuller than we like. Report memory now so the
          * caller stops cleanly rather than filling the table to the brim later. */
         return UINT32_MAX - 1;
@@ -247,8 +267,9 @@ static inline uint64_t load_value(const uint8_t *p, size_t w) {
     return v;
 }
 
-static bool grow_vtable(kn_pq_dict *d) {
-    size_t size = (d->mask + 1) * 2, mask = size - 1, w = (size_t)d->width;
+/* The inline table at `size` slots, every entry placed again. */
+static bool rebuild_vtable(kn_pq_dict *d, size_t size) {
+    size_t mask = size - 1, w = (size_t)d->width;
     kn_pq_dict_vslot *slots = kn_calloc(size, sizeof *slots);
     if (!slots) return false;
     for (uint32_t i = 0; i < d->count; i++) {
@@ -285,8 +306,41 @@ static inline uint32_t lookup_value(kn_pq_dict *d, uint64_t v, const uint8_t *p,
     d->values.len += w;
     sl->value = v;
     sl->entry = (uint64_t)idx + 1;
-    if ((size_t)d->count * 2 > d->mask + 1 && !grow_vtable(d)) return UINT32_MAX - 1; /* as lookup() */
+    if ((size_t)d->count * 2 > d->mask + 1) { /* as lookup(): the entry is in either way */
+        /* Past the inline table's size: the compact one, as many slots (half the bytes). */
+        bool ok = d->mask + 1 >= VTABLE_MAX_SLOTS ? rebuild_table(d, d->mask + 1) : rebuild_vtable(d, (d->mask + 1) * 2);
+        if (!ok) return UINT32_MAX - 1;
+    }
     return idx;
+}
+
+void kn_pq_dict_sleep(kn_pq_dict *d) {
+    if (!d->slots && !d->vslots) return;
+    kn_free(d->slots);
+    kn_free(d->vslots);
+    d->slots = NULL;
+    d->vslots = NULL;
+    d->mask = 0;
+    d->asleep = true;
+}
+
+/* The table again after kn_pq_dict_sleep, as large as the entries need: inline for 4- and
+ * 8-byte values while they fit its half-full rule, compact otherwise. */
+static bool wake(kn_pq_dict *d) {
+    size_t size = INITIAL_SLOTS;
+    if (inline_width(d->width) && (size_t)d->count * 2 <= VTABLE_MAX_SLOTS) {
+        while ((size_t)d->count * 2 > size) size *= 2;
+        if (!rebuild_vtable(d, size)) return false;
+    } else {
+        for (;;) {
+            d->mask = size - 1;
+            if (!table_full(d)) break;
+            size *= 2;
+        }
+        if (!rebuild_table(d, size)) return false;
+    }
+    d->asleep = false;
+    return true;
 }
 
 static inline bool present(const uint8_t *validity, size_t bit) {
@@ -313,6 +367,13 @@ static size_t refused(uint32_t e, size_t i, size_t k, size_t *nidx, kn_error *er
 #define AHEAD 16
 
 /* kn_pq_dict_put_fixed for the widths whose values sit in the table. */
+/* put_inline's stop after row i, whose value moved the dictionary to the compact table: the
+ * rest goes through put_compact. */
+static size_t moved_to_compact(size_t i, size_t k, size_t *nidx) {
+    *nidx = k;
+    return i + 1;
+}
+
 static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity, size_t bit_offset, size_t n,
                          uint32_t *idx, size_t *nidx, kn_error *err) {
     size_t w = (size_t)d->width, k = *nidx;
@@ -323,6 +384,7 @@ static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *va
             uint32_t e = lookup_value(d, load_value(p, w), p, hash_fixed(p, w));
             if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
             idx[k++] = e;
+            if (!d->vslots) return moved_to_compact(i, k, nidx);
         }
         *nidx = k;
         return n;
@@ -343,15 +405,15 @@ static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *va
         uint32_t e = lookup_value(d, load_value(p, w), p, h);
         if (e >= UINT32_MAX - 1) return refused(e, i, k, nidx, err);
         idx[k++] = e;
+        if (!d->vslots) return moved_to_compact(i, k, nidx);
     }
     *nidx = k;
     return n;
 }
 
-size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
-                            size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
-                            kn_error *err) {
-    if (d->vslots) return put_inline(d, values, validity, bit_offset, n, idx, nidx, err);
+/* kn_pq_dict_put_fixed on the compact table. */
+static size_t put_compact(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity, size_t bit_offset, size_t n,
+                          uint32_t *idx, size_t *nidx, kn_error *err) {
     size_t w = (size_t)d->width, k = *nidx;
     bool prefetch = !small_table(d);
     uint64_t hs[AHEAD];
@@ -378,9 +440,30 @@ size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t 
     return n;
 }
 
+size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
+                            size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
+                            kn_error *err) {
+    if (d->asleep && !wake(d)) {
+        kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
+        return (size_t)-1;
+    }
+    size_t done = 0;
+    if (d->vslots) {
+        done = put_inline(d, values, validity, bit_offset, n, idx, nidx, err);
+        if (done == (size_t)-1 || done == n || d->vslots || d->full) return done;
+    }
+    size_t w = (size_t)d->width;
+    size_t took = put_compact(d, values + done * w, validity, bit_offset + done, n - done, idx, nidx, err);
+    return took == (size_t)-1 ? took : done + took;
+}
+
 size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_t *bytes,
                             const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
                             size_t *nidx, kn_error *err) {
+    if (d->asleep && !wake(d)) {
+        kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
+        return (size_t)-1;
+    }
     size_t k = *nidx;
     if (small_table(d)) {
         for (size_t i = 0; i < n; i++) {

@@ -5,8 +5,10 @@
  * for 4- and 8-byte values and strings of up to 16 bytes, XXH3 for the rest), values compared byte for byte (so DOUBLE compares bit for
  * bit: -0.0 and +0.0, or two NaN payloads, stay distinct values and round-trip exactly).
  * 4- and 8-byte values (most numeric columns) sit in the table itself, so a probe costs one
- * cache line, not a second miss on the entry: columns of tens of thousands of distinct values
- * (prices, amounts) have tables larger than the second-level cache.
+ * cache line, not a second miss on the entry, until the table passes 1 MiB (some 32,000
+ * values): there it misses the cache either way, and the dictionary moves to the compact table
+ * of the other widths (a tag and an index, 8 bytes a slot, filled up to 3/4), which a
+ * partitioned write's many open encoders can afford.
  * The dictionary has a byte bound: a value whose entry would push the PLAIN dictionary past it is
  * not added, and the put calls stop there so the column writer can cut the page and fall back to
  * PLAIN for the rest of the chunk. One dictionary per column writer; no shared state. */
@@ -32,20 +34,21 @@ typedef struct kn_pq_dict {
     size_t limit;    /* the most bytes `values` may hold */
     kn_buf values;   /* PLAIN encoding of the entries, in index order (owned) */
     uint32_t count;  /* entries */
-    uint64_t *slots; /* other widths: the hash table: high 32 bits of the hash, entry index + 1
+    uint64_t *slots; /* the compact hash table: high 32 bits of the hash, entry index + 1
                       * (0 = empty), so a probe looks at an entry only when its hash likely
                       * matches (owned); NULL when vslots is used */
-    kn_pq_dict_vslot *vslots; /* widths 4 and 8: the table, values inline (owned) */
+    kn_pq_dict_vslot *vslots; /* widths 4 and 8 while small: the table, values inline (owned) */
     size_t mask;     /* table size - 1 */
-    uint64_t *hashes;   /* per entry, for rehashing (owned; slots only) */
+    uint64_t *hashes;   /* BYTE_ARRAY: per entry, for rehashing (owned) */
     size_t *starts;     /* BYTE_ARRAY: where each entry's bytes start in `values` (owned) */
     size_t entry_cap;
     bool full;          /* a value did not fit under `limit` */
+    bool asleep;        /* kn_pq_dict_sleep let the table go: the next put builds it again */
 } kn_pq_dict;
 
 kn_status kn_pq_dict_init(kn_pq_dict *d, int width, size_t limit, kn_error *err);
 /* True between a successful init and release. */
-static inline bool kn_pq_dict_ready(const kn_pq_dict *d) { return d->slots || d->vslots; }
+static inline bool kn_pq_dict_ready(const kn_pq_dict *d) { return d->slots || d->vslots || d->asleep; }
 /* Forgets every entry, keeping memory: the next chunk starts. */
 void kn_pq_dict_clear(kn_pq_dict *d);
 void kn_pq_dict_release(kn_pq_dict *d);
@@ -54,6 +57,11 @@ void kn_pq_dict_release(kn_pq_dict *d);
  * empty table of the first size. No entry may be looked up or put until kn_pq_dict_clear. On
  * failure (KN_E_NOMEM) the dictionary is not ready (kn_pq_dict_ready) but its values are kept. */
 kn_status kn_pq_dict_shrink(kn_pq_dict *d, kn_error *err);
+/* Lets go of the hash table, keeping every entry: a dictionary that waits long between puts
+ * (an idle folder's, in a partitioned write) then holds only its entries. The next put builds
+ * the table again from them (a cost in proportion to the entries), and the indices do not
+ * change. */
+void kn_pq_dict_sleep(kn_pq_dict *d);
 /* Bytes the hash table itself takes (the entries aside). */
 static inline size_t kn_pq_dict_table_bytes(const kn_pq_dict *d) {
     return d->vslots ? (d->mask + 1) * sizeof *d->vslots : d->slots ? (d->mask + 1) * sizeof *d->slots : 0;

@@ -353,6 +353,7 @@ void kn_pq_colenc_lend(kn_pq_colenc *ce, kn_pq_encoder *enc) {
 }
 
 void kn_pq_colenc_trim(kn_pq_colenc *ce) { kn_pq_column_trim(ce->c); }
+void kn_pq_colenc_sleep(kn_pq_colenc *ce) { kn_pq_column_sleep(ce->c); }
 uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce) { return sizeof *ce + kn_pq_column_mem(ce->c); }
 void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len) { kn_pq_column_pages(ce->c, data, len); }
 void kn_pq_colenc_pages_moved(kn_pq_colenc *ce) { kn_pq_column_pages_moved(ce->c); }

@@ -124,7 +124,8 @@ void kn_pq_colenc_set_profile(kn_pq_colenc *ce, bool on);
  *   - made by kn_pq_colenc_create_lean, with no codec context of their own: before each
  *     kn_pq_colenc_write or finish, kn_pq_colenc_lend them the calling thread's encoder's
  *     (NULL after, if the encoder may go first);
- *   - kn_pq_colenc_trim after a call lets go of the page scratch;
+ *   - kn_pq_colenc_trim after a call lets go of the page scratch; kn_pq_colenc_sleep, before
+ *     a long wait, of its dictionary's hash table too;
  *   - kn_pq_colenc_pages / _pages_moved move the finished pages so far out (to a spill), and
  *     kn_pq_colenc_finish_restored takes every byte moved out back, in order, to end the chunk;
  *   - kn_pq_colenc_mem: the bytes the encoder holds.
@@ -132,6 +133,7 @@ void kn_pq_colenc_set_profile(kn_pq_colenc *ce, bool on);
 kn_status kn_pq_colenc_create_lean(const kn_pq_layout *l, size_t col, kn_pq_colenc **out, kn_error *err);
 void kn_pq_colenc_lend(kn_pq_colenc *ce, kn_pq_encoder *enc);
 void kn_pq_colenc_trim(kn_pq_colenc *ce);
+void kn_pq_colenc_sleep(kn_pq_colenc *ce);
 uint64_t kn_pq_colenc_mem(const kn_pq_colenc *ce);
 void kn_pq_colenc_pages(const kn_pq_colenc *ce, const uint8_t **data, size_t *len);
 void kn_pq_colenc_pages_moved(kn_pq_colenc *ce);

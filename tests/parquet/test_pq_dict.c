@@ -1,8 +1,9 @@
 /* tests/parquet/test_pq_dict.c: the chunk dictionary (kn_pq_dict.h) against a naive reference:
  * indices in order of first appearance, entries that round-trip byte for byte, the byte bound
- * met exactly, across table growth, both table kinds (values inline for 4- and 8-byte widths,
- * tagged slots for other widths and byte arrays), the first-level-cache path and the prefetching
- * path, nulls skipped, and a cleared dictionary that starts over. */
+ * met exactly, across table growth, both table kinds (values inline for 4- and 8-byte widths
+ * while small, tagged slots for the rest, and the move from one to the other), the
+ * first-level-cache path and the prefetching path, nulls skipped, a dictionary that sleeps
+ * between puts, and a cleared dictionary that starts over. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,19 +22,31 @@ static uint64_t rnd(void) {
 
 /* The reference numbering: rows draw values from a pool; pool patterns with the same bytes
  * share a canonical pattern (the first of them), and canonical patterns are numbered in the
- * order rows first use them. */
+ * order rows first use them. Found by sorting the patterns (the pools reach 100,000). */
+static const uint8_t *sort_pool;
+static size_t sort_width;
+static int by_bytes_then_index(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = memcmp(sort_pool + x * sort_width, sort_pool + y * sort_width, sort_width);
+    return c ? c : (x > y) - (x < y);
+}
 static size_t *canonical_patterns(const uint8_t *pool, size_t count, size_t width) {
-    size_t *canon = calloc(count, sizeof *canon);
-    for (size_t i = 0; i < count; i++) {
-        canon[i] = i;
-        for (size_t j = 0; j < i; j++)
-            if (memcmp(pool + j * width, pool + i * width, width) == 0) {
-                canon[i] = canon[j];
-                break;
-            }
-    }
+    size_t *canon = calloc(count, sizeof *canon), *order = calloc(count, sizeof *order);
+    for (size_t i = 0; i < count; i++) order[i] = i;
+    sort_pool = pool;
+    sort_width = width;
+    qsort(order, count, sizeof *order, by_bytes_then_index);
+    for (size_t i = 0; i < count; i++)
+        canon[order[i]] = i && !memcmp(pool + order[i] * width, pool + order[i - 1] * width, width) ? canon[order[i - 1]]
+                                                                                                  : order[i];
+    free(order);
     return canon;
 }
+
+/* The first round's dictionary, measured before its clear. */
+static size_t last_count, last_table_bytes;
+/* When set, the dictionary sleeps (kn_pq_dict_sleep) between some of the put calls. */
+static bool sleepy;
 
 /* n values of `width` bytes drawn from `distinct` patterns (with -0.0/+0.0-like pairs: patterns
  * that differ only in their top bit), every seventh row null. */
@@ -67,6 +80,11 @@ static void check_fixed(int width, size_t n, size_t distinct, size_t limit) {
         while (done < n && !d.full) {
             size_t want = 1 + rnd() % 700;
             if (want > n - done) want = n - done;
+            if (sleepy && rnd() % 4 == 0) {
+                kn_pq_dict_sleep(&d);
+                ck_assert(kn_pq_dict_ready(&d));
+                ck_assert_uint_eq(kn_pq_dict_table_bytes(&d), 0);
+            }
             size_t took = kn_pq_dict_put_fixed(&d, vals + done * w, validity, done, want, idx, &nidx, NULL);
             ck_assert_uint_ne(took, (size_t)-1);
             ck_assert_uint_le(took, want);
@@ -104,6 +122,7 @@ static void check_fixed(int width, size_t n, size_t distinct, size_t limit) {
             ck_assert_uint_eq(done, n);
         }
         free(idx);
+        if (round == 0) last_count = d.count, last_table_bytes = kn_pq_dict_table_bytes(&d);
         kn_pq_dict_clear(&d);
         ck_assert_uint_eq(d.count, 0);
         ck_assert(!d.full);
@@ -126,6 +145,38 @@ START_TEST(fixed_width_values_get_first_appearance_indices)
         check_fixed(widths[w], 40000, 9000, 1 << 20);  /* many: growth and the prefetching path */
         check_fixed(widths[w], 12000, 6000, 1 << 20);  /* mostly distinct */
     }
+}
+END_TEST
+
+START_TEST(large_dictionaries_of_4_and_8_byte_values_move_to_the_compact_table)
+{
+    /* Some 77,000 distinct values: past the 32,768 an inline table of 1 MiB holds at half
+     * full, the dictionary moves (mid-call) to 8-byte slots filled up to 3/4: 131,072 slots
+     * (1 MiB) where the inline table would take 262,144 of 16 bytes (4 MiB). */
+    rng_state = 0x94D049BB133111EBull;
+    static const int widths[] = {4, 8};
+    for (size_t w = 0; w < 2; w++) {
+        check_fixed(widths[w], 200000, 90000, 1 << 20);
+        ck_assert_uint_gt(last_count, 70000);
+        ck_assert_uint_le(last_table_bytes, 16 * last_count);
+    }
+}
+END_TEST
+
+START_TEST(a_dictionary_that_sleeps_between_puts_keeps_its_indices)
+{
+    /* Its table let go and built again from the entries, inline or compact, small or large,
+     * before a clear or after, up to the bound: the same indices as a dictionary that never
+     * slept. */
+    rng_state = 0xA0761D6478BD642Full;
+    sleepy = true;
+    static const int widths[] = {4, 8, 16};
+    for (size_t w = 0; w < 3; w++) {
+        check_fixed(widths[w], 3000, 37, 1 << 20);
+        check_fixed(widths[w], 200000, 90000, 1 << 20);
+        check_fixed(widths[w], 30000, 10000, 4000);
+    }
+    sleepy = false;
 }
 END_TEST
 
@@ -164,7 +215,13 @@ START_TEST(byte_arrays_get_first_appearance_indices)
     ck_assert_int_eq(kn_pq_dict_init(&d, 0, 1 << 20, NULL), KN_OK);
     uint32_t *idx = calloc(N, sizeof *idx);
     size_t nidx = 0;
-    ck_assert_uint_eq(kn_pq_dict_put_bytes(&d, offs, bytes, NULL, 0, N, idx, &nidx, NULL), N);
+    /* In three calls, the dictionary asleep before the second and the third. */
+    for (size_t part = 0; part < 3; part++) {
+        size_t from = part * N / 3, to = (part + 1) * N / 3;
+        if (part) kn_pq_dict_sleep(&d);
+        ck_assert_uint_eq(kn_pq_dict_put_bytes(&d, offs + from, bytes, NULL, 0, to - from, idx, &nidx, NULL),
+                          to - from);
+    }
     ck_assert_uint_eq(nidx, N);
     /* Reference: patterns with the same bytes share a canonical pattern (the first of them);
      * canonical patterns are numbered in the order rows first use them. */
@@ -204,6 +261,8 @@ int main(void) {
     TCase *tc = tcase_create("pq_dict");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, fixed_width_values_get_first_appearance_indices);
+    tcase_add_test(tc, large_dictionaries_of_4_and_8_byte_values_move_to_the_compact_table);
+    tcase_add_test(tc, a_dictionary_that_sleeps_between_puts_keeps_its_indices);
     tcase_add_test(tc, the_byte_bound_stops_at_the_first_value_that_does_not_fit);
     tcase_add_test(tc, byte_arrays_get_first_appearance_indices);
     suite_add_tcase(s, tc);

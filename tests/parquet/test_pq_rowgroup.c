@@ -79,12 +79,15 @@ static void write_streaming(const kn_pq_options *o, size_t rows, size_t batch_ro
     kn_schema_free(s);
 }
 
-enum how { WHOLE_REVERSED, COLUMN_BY_SLICE };
+enum how { WHOLE_REVERSED, COLUMN_BY_SLICE, LEAN_ASLEEP };
 
 /* The same rows cut into batches of `batch_rows`, gathered into row groups, encoded apart and
  * appended in order. WHOLE_REVERSED encodes each row group's columns last to first with two
  * encoders taking turns (so an encoder moves between types); COLUMN_BY_SLICE feeds one column
- * encoder per column slice by slice as the row group fills. Returns the row groups made. */
+ * encoder per column slice by slice as the row group fills; LEAN_ASLEEP does the same with
+ * lean encoders (kn_pq_colenc_create_lean) lent a codec for each call, trimmed and put to
+ * sleep after each slice, as a partitioned write's idle folders are. Returns the row groups
+ * made. */
 static size_t write_apart(const kn_pq_options *o, size_t rows, size_t batch_rows, enum how how, kn_buf *out) {
     kn_schema *s = mixed_schema();
     kn_error e;
@@ -99,7 +102,10 @@ static size_t write_apart(const kn_pq_options *o, size_t rows, size_t batch_rows
     ck_assert_int_eq(kn_pq_encoder_create(l, &enc[0], &e), KN_OK);
     ck_assert_int_eq(kn_pq_encoder_create(l, &enc[1], &e), KN_OK);
     kn_pq_colenc **ce = kn_calloc(ncols, sizeof *ce);
-    for (size_t c = 0; c < ncols; c++) ck_assert_int_eq(kn_pq_colenc_create(l, c, &ce[c], &e), KN_OK);
+    for (size_t c = 0; c < ncols; c++)
+        ck_assert_int_eq(how == LEAN_ASLEEP ? kn_pq_colenc_create_lean(l, c, &ce[c], &e)
+                                            : kn_pq_colenc_create(l, c, &ce[c], &e),
+                         KN_OK);
     kn_pq_rowgroup *rg;
     ck_assert_int_eq(kn_pq_rowgroup_create(l, &rg, &e), KN_OK);
 
@@ -119,19 +125,26 @@ static size_t write_apart(const kn_pq_options *o, size_t rows, size_t batch_rows
                 ck_assert_int_eq(kn_pq_rowgroup_add(rg, batches[i], row, &taken, &e), KN_OK);
                 row += taken;
             }
-            if (how == COLUMN_BY_SLICE) { /* feed the slices added so far */
+            if (how != WHOLE_REVERSED) { /* feed the slices added so far */
                 for (; fed < kn_pq_rowgroup_num_slices(rg); fed++) {
                     const kn_batch *b;
                     size_t r0, n;
                     kn_pq_rowgroup_slice(rg, fed, &b, &r0, &n);
-                    for (size_t c = 0; c < ncols; c++)
+                    for (size_t c = 0; c < ncols; c++) {
+                        if (how == LEAN_ASLEEP) kn_pq_colenc_lend(ce[c], enc[fed % 2]);
                         ck_assert_msg(kn_pq_colenc_write(ce[c], b, r0, n, &e) == KN_OK, "%s", e.what);
+                        if (how == LEAN_ASLEEP) {
+                            kn_pq_colenc_lend(ce[c], NULL);
+                            kn_pq_colenc_sleep(ce[c]);
+                        }
+                    }
                 }
             }
             bool full = kn_pq_rowgroup_full(rg);
             if ((full || last) && kn_pq_rowgroup_rows(rg) > 0) {
                 for (size_t k = 0; k < ncols; k++) {
                     size_t c = ncols - 1 - k;
+                    if (how == LEAN_ASLEEP) kn_pq_colenc_lend(ce[c], enc[k % 2]);
                     kn_status st = how == WHOLE_REVERSED ? kn_pq_rowgroup_encode(rg, c, enc[k % 2], &e)
                                                          : kn_pq_colenc_finish(ce[c], rg, &e);
                     ck_assert_msg(st == KN_OK, "%s", e.what);
@@ -179,10 +192,15 @@ START_TEST(row_groups_encoded_apart_give_the_streaming_writers_bytes)
         write_streaming(&o, 40000, 1000, &ref);
         size_t g1 = write_apart(&o, 40000, 7777, WHOLE_REVERSED, &whole);
         size_t g2 = write_apart(&o, 40000, 333, COLUMN_BY_SLICE, &sliced);
+        kn_buf asleep = KN_BUF_INIT;
+        size_t g3 = write_apart(&o, 40000, 333, LEAN_ASLEEP, &asleep);
         ck_assert_uint_gt(g1, 2); /* several row groups, cut inside batches */
         ck_assert_uint_eq(g1, g2);
+        ck_assert_uint_eq(g1, g3);
         assert_same(&ref, &whole, "whole columns, reversed, two encoders");
         assert_same(&ref, &sliced, "column encoders fed slice by slice");
+        assert_same(&ref, &asleep, "lean encoders asleep between slices");
+        kn_buf_free(&asleep);
         kn_buf_free(&ref);
         kn_buf_free(&whole);
         kn_buf_free(&sliced);
