@@ -115,6 +115,32 @@ START_TEST(gather_and_range_copy_match_row_copies)
 }
 END_TEST
 
+START_TEST(range_copies_at_every_bit_offset_match_row_copies)
+{
+    /* Ranges of 1 to 200 rows from every bit offset of the source's bitmaps to every offset of
+     * the destination's (their validity moves in word-sized spans), starting with ranges too
+     * short to hold a null, so the destination's bitmap appears midway. */
+    kn_schema *s = schema();
+    kn_batch *src = make_batch(s, 5000);
+    kn_batch *a, *b;
+    ck_assert_int_eq(kn_batch_create(s, 4, &a, NULL), KN_OK);
+    ck_assert_int_eq(kn_batch_create(s, 4, &b, NULL), KN_OK);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int k = 0; k < 400; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = k < 3 ? 1 : 1 + (size_t)(x % 200), row = (size_t)((x >> 20) % (5000 - n));
+        if (k < 3) row = 1; /* row 1: no null in any column */
+        for (size_t i = row; i < row + n; i++) ck_assert_int_eq(kn_batch_copy_row(a, src, i, NULL, NULL), KN_OK);
+        ck_assert_int_eq(kn_batch_copy_rows(b, src, row, n, NULL, NULL), KN_OK);
+    }
+    assert_same_batches(a, b);
+    kn_batch_free(a);
+    kn_batch_free(b);
+    kn_batch_free(src);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(gather_with_a_map_moves_the_mapped_columns)
 {
     /* dst holds (region, f) out of src's (f, region): a map that reorders and, with a one-column
@@ -276,6 +302,7 @@ int main(void) {
     Suite *s = suite_create("gather");
     TCase *tc = tcase_create("gather");
     tcase_add_test(tc, gather_and_range_copy_match_row_copies);
+    tcase_add_test(tc, range_copies_at_every_bit_offset_match_row_copies);
     tcase_add_test(tc, gather_with_a_map_moves_the_mapped_columns);
     tcase_add_test(tc, packed_batches_take_a_gather_within_their_room);
     tcase_add_test(tc, measures_match_the_columns);
