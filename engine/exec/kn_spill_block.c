@@ -14,7 +14,7 @@ static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8
                         kn_error *err) {
     size_t n = b->num_rows, start = out->len;
     size_t key_bytes = key_offs ? key_offs[n] : 0;
-    size_t payload = (n + 1) * 4 + key_bytes;
+    size_t payload = 1 + (key_offs ? (n + 1) * 4 + key_bytes : 0);
     for (size_t c = 0; c < b->schema->num_fields; c++) {
         const kn_column *col = &b->columns[c];
         size_t width = kn_type_width(col->type);
@@ -46,11 +46,13 @@ static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8
             p += col->offsets[n];
         }
     }
-    if (key_offs) memcpy(p, key_offs, (n + 1) * 4);
-    else memset(p, 0, (n + 1) * 4);
-    p += (n + 1) * 4;
-    if (key_bytes) memcpy(p, keys, key_bytes);
-    p += key_bytes;
+    *p++ = key_offs ? 1 : 0;
+    if (key_offs) {
+        memcpy(p, key_offs, (n + 1) * 4);
+        p += (n + 1) * 4;
+        if (key_bytes) memcpy(p, keys, key_bytes);
+        p += key_bytes;
+    }
     out->len = (size_t)(p - out->data);
     return KN_OK;
 }
@@ -130,21 +132,32 @@ kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t ro
             col->validity = kn_calloc(vb, 1);
             if (!col->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
             memcpy(col->validity, validity, (n + 7) / 8);
-            size_t nulls = 0;
-            for (size_t i = 0; i < n; i++) nulls += !((validity[i >> 3] >> (i & 7)) & 1u);
-            col->null_count = nulls;
+            if (n % 8) col->validity[n / 8] &= (uint8_t)((1u << (n % 8)) - 1); /* bits past the rows: 0 */
+            size_t present = 0, nb = (n + 7) / 8, j = 0;
+            for (; j + 8 <= nb; j += 8) {
+                uint64_t w;
+                memcpy(&w, col->validity + j, 8);
+                present += (size_t)__builtin_popcountll(w);
+            }
+            for (; j < nb; j++) present += (size_t)__builtin_popcount(col->validity[j]);
+            col->null_count = n - present;
         }
         col->length = n;
     }
     b->num_rows = n;
+    if (!(at = take(&p, end, 1))) return damaged(err);
+    KN_TRY(kn_keyed_batch_reserve_offs(kb, n, err));
+    kn_buf_clear(&kb->keys);
+    if (!*at) { /* no keys: every row's is empty */
+        memset(kb->key_offs, 0, (n + 1) * 4);
+        return p == end ? KN_OK : damaged(err);
+    }
     if (!(at = take(&p, end, (n + 1) * 4))) return damaged(err);
     size_t key_bytes = check_offsets(at, n);
     if (key_bytes == SIZE_MAX) return damaged(err);
     const uint8_t *keys = take(&p, end, key_bytes);
     if (!keys || p != end) return damaged(err);
-    KN_TRY(kn_keyed_batch_reserve_offs(kb, n, err));
     memcpy(kb->key_offs, at, (n + 1) * 4);
-    kn_buf_clear(&kb->keys);
     if (!kn_buf_append(&kb->keys, keys, key_bytes))
         return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
     return KN_OK;

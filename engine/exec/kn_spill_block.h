@@ -4,8 +4,8 @@
  * A spill file is blocks back to back, each a 16-byte header ("KNSB", row count u32, payload
  * length u64, little-endian) and a raw columnar payload: per column a flag byte (1 when a
  * validity bitmap follows), the bitmap (ceil(rows/8) bytes), then the values (rows x width) or,
- * for strings, rows+1 u32 offsets from 0 and the bytes; then the keys as rows+1 u32 offsets and
- * the key bytes. Nothing is compressed: spill files live only for the run, in its temporary
+ * for strings, rows+1 u32 offsets from 0 and the bytes; then a flag byte (1 when keys follow)
+ * and the keys as rows+1 u32 offsets and the key bytes. Nothing is compressed: spill files live only for the run, in its temporary
  * folder, and raw blocks decode with a few memcpy calls. */
 #ifndef KN_SPILL_BLOCK_H
 #define KN_SPILL_BLOCK_H

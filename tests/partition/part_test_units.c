@@ -233,6 +233,20 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
     }
     ck_assert(!memcmp(kb.keys.data, back.keys.data, kb.keys.len));
     for (size_t c = 0; c < s->num_fields; c++) ck_assert_uint_eq(kb.batch->columns[c].null_count, back.batch->columns[c].null_count);
+    /* Without keys (the partitioned write's blocks): the same rows, every key empty, and no
+     * key offsets written. */
+    kn_buf bare = KN_BUF_INIT;
+    ck_assert_int_eq(kn__spill_block_encode_batch(kb.batch, &bare, &e), KN_OK);
+    ck_assert_uint_eq(bare.len + 1001 * 4 + kb.keys.len, enc.len);
+    uint64_t bare_len;
+    ck_assert_int_eq(kn__spill_block_header(bare.data, &rows, &bare_len, &e), KN_OK);
+    ck_assert_int_eq(kn__spill_block_decode(bare.data + KN_SPILL_HEADER_BYTES, bare_len, rows, &back, &e), KN_OK);
+    for (size_t r = 0; r < 1000; r++) {
+        assert_same_row(kb.batch, r, back.batch, r);
+        ck_assert_uint_eq(back.key_offs[r + 1], 0);
+    }
+    ck_assert_int_eq(kn__spill_block_decode(bare.data + KN_SPILL_HEADER_BYTES, bare_len - 1, rows, &back, &e), KN_E_IO);
+    kn_buf_free(&bare);
     /* A damaged block is an error, never a crash. */
     ck_assert_int_eq(kn__spill_block_decode(enc.data + KN_SPILL_HEADER_BYTES, len - 5, rows, &back, &e), KN_E_IO);
     ck_assert_int_eq(kn__spill_block_decode(enc.data + KN_SPILL_HEADER_BYTES, len, rows + 1, &back, &e), KN_E_IO);
