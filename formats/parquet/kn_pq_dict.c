@@ -343,6 +343,13 @@ static bool wake(kn_pq_dict *d) {
     return true;
 }
 
+/* A put's first step: the table, built again if the dictionary sleeps. */
+static bool awake(kn_pq_dict *d, kn_error *err) {
+    if (!d->asleep || wake(d)) return true;
+    kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
+    return false;
+}
+
 static inline bool present(const uint8_t *validity, size_t bit) {
     return !validity || ((validity[bit >> 3] >> (bit & 7)) & 1u);
 }
@@ -366,7 +373,6 @@ static size_t refused(uint32_t e, size_t i, size_t k, size_t *nidx, kn_error *er
  * line on the way. Small tables take no prefetch (nothing to hide). */
 #define AHEAD 16
 
-/* kn_pq_dict_put_fixed for the widths whose values sit in the table. */
 /* put_inline's stop after row i, whose value moved the dictionary to the compact table: the
  * rest goes through put_compact. */
 static size_t moved_to_compact(size_t i, size_t k, size_t *nidx) {
@@ -374,6 +380,7 @@ static size_t moved_to_compact(size_t i, size_t k, size_t *nidx) {
     return i + 1;
 }
 
+/* kn_pq_dict_put_fixed for the widths whose values sit in the table. */
 static size_t put_inline(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity, size_t bit_offset, size_t n,
                          uint32_t *idx, size_t *nidx, kn_error *err) {
     size_t w = (size_t)d->width, k = *nidx;
@@ -443,10 +450,7 @@ static size_t put_compact(kn_pq_dict *d, const uint8_t *values, const uint8_t *v
 size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t *validity,
                             size_t bit_offset, size_t n, uint32_t *idx, size_t *nidx,
                             kn_error *err) {
-    if (d->asleep && !wake(d)) {
-        kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
-        return (size_t)-1;
-    }
+    if (!awake(d, err)) return (size_t)-1;
     size_t done = 0;
     if (d->vslots) {
         done = put_inline(d, values, validity, bit_offset, n, idx, nidx, err);
@@ -460,10 +464,7 @@ size_t kn_pq_dict_put_fixed(kn_pq_dict *d, const uint8_t *values, const uint8_t 
 size_t kn_pq_dict_put_bytes(kn_pq_dict *d, const uint32_t *offsets, const uint8_t *bytes,
                             const uint8_t *validity, size_t bit_offset, size_t n, uint32_t *idx,
                             size_t *nidx, kn_error *err) {
-    if (d->asleep && !wake(d)) {
-        kn_error_set(err, KN_E_NOMEM, "out of memory for a dictionary");
-        return (size_t)-1;
-    }
+    if (!awake(d, err)) return (size_t)-1;
     size_t k = *nidx;
     if (small_table(d)) {
         for (size_t i = 0; i < n; i++) {
