@@ -152,7 +152,7 @@ typedef struct pipe {
     uint64_t move_bytes; /* a folder's pages go to the spill only once this many: fewer runs */
     uint64_t promoted;                 /* folders promoted (lock held) */
     size_t active;                     /* promoted folders of lower rank keep being fed when
-                                          enc_fixed is past the budget; the others wait */
+                                          enc_fixed is past the budget; the others are asleep */
     folder **ranked;                   /* promoted folders by rank */
     size_t cap_ranked;
     size_t sleeps;                     /* folders asleep whose sleep job is not yet done */
@@ -301,8 +301,9 @@ static kn_status sleep_make(pipe_t *p, folder *f, kn_error *err) {
 }
 
 /* Promoted folders' encoders hold more than their share in what cannot move to the spill
- * (pages in progress, dictionaries): their rows wait in their queues (and spill with the rest)
- * instead of being fed, until the input ends, so that share stops growing. */
+ * (pages in progress, dictionaries): the asleep ones' rows, and those of folders promoted past
+ * `active` while it lasts, wait in their queues (and spill with the rest) instead of being fed,
+ * until the input ends, so that share stops growing. */
 static bool must_wait(const pipe_t *p, const folder *f) {
     return f->rank >= p->active && (f->asleep || atomic_load(&p->enc_fixed) > p->enc_budget);
 }
