@@ -33,7 +33,8 @@
  * spills every folder's queued rows that no job is using, one segment per folder, into a new
  * run; promoted folders' encoders hold about `memory_bytes` / 2 (each folder's, once promoted,
  * keeps growing to its largest even past that: the columns' pages in progress and dictionaries,
- * at most page_bytes + 5 x dictionary_page_bytes a column); row groups being filled, encoded or
+ * at most page_bytes + 5 x dictionary_page_bytes a column, until it falls asleep and keeps
+ * only its dictionaries' entries and its pages in progress); row groups being filled, encoded or
  * waiting to be written hold their rows and chunks, and accepting waits while they number more
  * than 2 x threads + 2 or hold more than `memory_bytes` / 4 (so at least one always may), and
  * feeds wait while that many are on their way. Beside that: the parsed morsels in the window,
