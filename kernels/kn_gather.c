@@ -77,15 +77,6 @@ static size_t copy_bits(uint8_t *dst, size_t at, const uint8_t *src, size_t from
     return zeros;
 }
 
-static size_t count_zero_bits(const uint8_t *src, size_t from, size_t n) {
-    size_t zeros = 0;
-    for (size_t i = 0; i < n; i += SPAN_BITS) {
-        size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
-        zeros += k - (size_t)__builtin_popcountll(load_bits(src, from + i, k));
-    }
-    return zeros;
-}
-
 static void set_bits(uint8_t *dst, size_t at, size_t n) {
     for (size_t i = 0; i < n; i += SPAN_BITS) {
         size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
@@ -106,7 +97,7 @@ static kn_status append_validity(kn_column *dst, size_t at, const kn_column *src
     const uint8_t *sv = src->validity;
     if (!rows) { /* a range: bit spans, a word at a time */
         if (!dst->validity) {
-            if (!count_zero_bits(sv, row, n)) return KN_OK;
+            if (kn_bits_count_set(sv, row, n) == n) return KN_OK;
             /* The first null: the bitmap appears with every earlier value valid (kn_column.h). */
             dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
             if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
@@ -128,15 +119,7 @@ static kn_status append_validity(kn_column *dst, size_t at, const kn_column *src
             for (size_t k = 0; k < m; k++) b |= (unsigned)bit_is_set(sv, rows[i + k]) << k;
             dv[i / 8] = (uint8_t)b;
         }
-        /* Counted afterwards a word at a time: without -mpopcnt each count is a library call. */
-        size_t present = 0, nb = (n + 7) / 8, j = 0;
-        for (; j + 8 <= nb; j += 8) {
-            uint64_t w;
-            memcpy(&w, dv + j, 8);
-            present += (size_t)__builtin_popcountll(w);
-        }
-        for (; j < nb; j++) present += (size_t)__builtin_popcount(dv[j]);
-        dst->null_count += n - present;
+        dst->null_count += n - kn_bits_count_set(dv, 0, n); /* afterwards, a word at a time */
         return KN_OK;
     }
     size_t nulls = 0;

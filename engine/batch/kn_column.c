@@ -229,6 +229,22 @@ void kn_batch_free(kn_batch *b) {
     kn_free(b);
 }
 
+size_t kn_bits_count_set(const uint8_t *bits, size_t off, size_t n) {
+    size_t count = 0, i = 0;
+    while (i < n && ((off + i) & 7)) {
+        count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
+        i++;
+    }
+    for (; i + 64 <= n; i += 64) {
+        uint64_t w;
+        memcpy(&w, bits + ((off + i) >> 3), 8);
+        count += (size_t)__builtin_popcountll(w);
+    }
+    for (; i + 8 <= n; i += 8) count += (size_t)__builtin_popcount(bits[(off + i) >> 3]);
+    for (; i < n; i++) count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
+    return count;
+}
+
 void kn_column_truncate(kn_column *c, size_t rows) {
     if (c->length <= rows) return;
     for (size_t i = rows; i < c->length; i++)

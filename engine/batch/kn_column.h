@@ -45,6 +45,10 @@ static inline bool kn_column_is_valid(const kn_column *c, size_t i) {
     return !c->validity || ((c->validity[i >> 3] >> (i & 7)) & 1u);
 }
 
+/* The set bits among bits [off, off + n) of a bitmap (bit i is bit i % 8 of byte i / 8, as in
+ * a column's validity): the present values of a range, a word at a time. */
+size_t kn_bits_count_set(const uint8_t *bits, size_t off, size_t n);
+
 /* Appends. Each checks the column's type only with assert; callers match types. A string
  * column's total bytes are limited to 4 GiB - 1 (a batch is far smaller). */
 kn_status kn_column_append_null(kn_column *c, kn_error *err);

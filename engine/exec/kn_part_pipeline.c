@@ -219,6 +219,12 @@ static kn_status job_get(pipe_t *p, folder *f, job **out, kn_error *err) {
     return KN_OK;
 }
 
+/* Back to the pool. Lock held. */
+static void job_put(pipe_t *p, job *j) {
+    j->next = p->free_jobs;
+    p->free_jobs = j;
+}
+
 static void fill_queue_push(pipe_t *p, job *j) {
     if (p->fill_tail) p->fill_tail->next = j;
     else p->fill_head = j;
@@ -255,22 +261,19 @@ static kn_status close_make(pipe_t *p, folder *f, kn_error *err) {
 /* A job feeding f's queue (all of it) to its encoders, promoting it first if it is not yet;
  * once the input is over, also its last row group. Lock held. */
 static kn_status feed_make(pipe_t *p, folder *f, kn_error *err) {
+    if (!f->open) {
+        folder **r = room_for_one(p->ranked, p->promoted, &p->cap_ranked, sizeof *r, 64);
+        if (!r) return nomem(err);
+        p->ranked = r;
+    }
     job *j;
     KN_TRY(job_get(p, f, &j, err));
     if (!f->open) {
         kn_status st = job_get(p, f, &f->open, err);
         if (st != KN_OK) {
-            j->next = p->free_jobs;
-            p->free_jobs = j;
+            job_put(p, j);
             return st;
         }
-        folder **r = room_for_one(p->ranked, p->promoted, &p->cap_ranked, sizeof *r, 64);
-        if (!r) {
-            j->next = p->free_jobs;
-            p->free_jobs = j;
-            return nomem(err);
-        }
-        p->ranked = r;
         p->ranked[p->promoted] = f;
         /* Counted before the encoders exist, so one accept does not promote every folder. */
         f->rank = p->promoted++;
@@ -427,6 +430,13 @@ static kn_status seal(pipe_t *p, kn_sched *sc, int thread, folder *f, bool last,
     return st;
 }
 
+/* Ends the thread's spill run after `st`; a failed run's own error is the one reported. */
+static kn_status end_run(pipe_t *p, int thread, kn_status st, kn_error *err) {
+    kn_error ignored;
+    kn_status end = kn_part_spill_end(p->spill, thread, st == KN_OK ? err : &ignored);
+    return st != KN_OK ? st : end;
+}
+
 /* Moves every column's finished pages to the spill, one run. Folder busy. */
 static kn_status move_pages(pipe_t *p, int thread, folder *f, kn_error *err) {
     kn_status st = kn_part_spill_begin(p->spill, thread, err);
@@ -449,9 +459,7 @@ static kn_status move_pages(pipe_t *p, int thread, folder *f, kn_error *err) {
             kn_pq_colenc_pages_moved(f->enc[c]);
         }
     }
-    kn_error ignored;
-    kn_status st2 = kn_part_spill_end(p->spill, thread, st == KN_OK ? err : &ignored);
-    return st != KN_OK ? st : st2;
+    return end_run(p, thread, st, err);
 }
 
 static uint64_t folder_mem(const pipe_t *p, const folder *f, uint64_t *pages) {
@@ -564,8 +572,7 @@ static kn_status after_feed(pipe_t *p, job *j, job *sealed, uint64_t mem, uint64
     f->busy = false;
     f->finished = j->last;
     p->feeds--;
-    j->next = p->free_jobs;
-    p->free_jobs = j;
+    job_put(p, j);
     if (f->asleep && !f->slept && !j->sleep) {
         if (!f->finished) return sleep_make(p, f, err);
         p->sleeps--; /* its last feed came first */
@@ -620,6 +627,11 @@ typedef struct spill_job {
     size_t n;
     struct spill_job *next;
 } spill_job;
+
+static void spill_job_free(spill_job *sj) {
+    kn_free(sj->items);
+    kn_free(sj);
+}
 
 /* Plans the spill of every queued row in memory that no job is using: one segment per
  * folder's run of in-memory pieces, in up to `threads` jobs of about equal size (a folder's runs
@@ -698,9 +710,7 @@ static kn_status spill_write(pipe_t *p, int thread, spill_job *sj, kn_part_segme
         }
         if (st == KN_OK) st = kn_part_spill_add(p->spill, thread, b, &segs[i], err);
     }
-    kn_error ignored;
-    kn_status st2 = kn_part_spill_end(p->spill, thread, st == KN_OK ? err : &ignored);
-    return st != KN_OK ? st : st2;
+    return end_run(p, thread, st, err);
 }
 
 /* Runs a spill job, then puts each run of pieces' one spilled piece in its place and lets its
@@ -710,7 +720,7 @@ static kn_status spill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *err) 
     p->spill_jobs = sj->next;
     kn_sched_unlock(sc);
     uint64_t t = kn_profile_start(p->opt->profile);
-    kn_part_segment *segs = kn_calloc(sj->n ? sj->n : 1, sizeof *segs);
+    kn_part_segment *segs = kn_calloc(sj->n, sizeof *segs); /* a job has an item or more */
     kn_status st = segs ? spill_write(p, thread, sj, segs, err) : nomem(err);
     kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
     kn_sched_lock(sc);
@@ -739,8 +749,7 @@ static kn_status spill_step(pipe_t *p, kn_sched *sc, int thread, kn_error *err) 
     for (size_t i = 0; st == KN_OK && i < sj->n; i++) st = consider(p, sj->items[i].f, err);
     if (--p->spills == 0) p->after_spill = atomic_load(&p->live_mem) - p->held_mem;
     kn_free(segs);
-    kn_free(sj->items);
-    kn_free(sj);
+    spill_job_free(sj);
     return st;
 }
 
@@ -959,8 +968,7 @@ static kn_status on_drain(void *ctx, kn_sched *sc, int thread, bool *did, kn_err
     p->writing = false;
     f->next_write++;
     p->in_flight--;
-    j->next = p->free_jobs;
-    p->free_jobs = j;
+    job_put(p, j);
     return st;
 }
 
@@ -1042,8 +1050,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     kn_free(p.page_buf);
     for (struct spill_job *sj = p.spill_jobs, *next; sj; sj = next) {
         next = sj->next;
-        kn_free(sj->items);
-        kn_free(sj);
+        spill_job_free(sj);
     }
     kn_part_spill_free(p.spill);
     for (int t = 0; p.spill_batch && t < opt->threads; t++) kn_batch_free(p.spill_batch[t]);

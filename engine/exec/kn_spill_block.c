@@ -132,15 +132,7 @@ kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t ro
             col->validity = kn_calloc(vb, 1);
             if (!col->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
             memcpy(col->validity, validity, (n + 7) / 8);
-            if (n % 8) col->validity[n / 8] &= (uint8_t)((1u << (n % 8)) - 1); /* bits past the rows: 0 */
-            size_t present = 0, nb = (n + 7) / 8, j = 0;
-            for (; j + 8 <= nb; j += 8) {
-                uint64_t w;
-                memcpy(&w, col->validity + j, 8);
-                present += (size_t)__builtin_popcountll(w);
-            }
-            for (; j < nb; j++) present += (size_t)__builtin_popcount(col->validity[j]);
-            col->null_count = n - present;
+            col->null_count = n - kn_bits_count_set(col->validity, 0, n);
         }
         col->length = n;
     }

@@ -354,23 +354,6 @@ static kn_status flush_page(kn_pq_column *c, bool last, kn_error *err) {
     return KN_OK;
 }
 
-/* Counts the set bits among bits [off, off + n). */
-static size_t count_set(const uint8_t *bits, size_t off, size_t n) {
-    size_t count = 0, i = 0;
-    while (i < n && ((off + i) & 7)) {
-        count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
-        i++;
-    }
-    for (; i + 64 <= n; i += 64) {
-        uint64_t w;
-        memcpy(&w, bits + ((off + i) >> 3), 8);
-        count += (size_t)__builtin_popcountll(w);
-    }
-    for (; i + 8 <= n; i += 8) count += (size_t)__builtin_popcount(bits[(off + i) >> 3]);
-    for (; i < n; i++) count += (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1u;
-    return count;
-}
-
 /* Adds the definition levels of `n` rows (validity from bit `off`; NULL = all present). The
  * page's bitmap is built only once the page sees a null: most pages have none, and their
  * levels are one RLE run. */
@@ -380,7 +363,7 @@ static kn_status add_levels(kn_pq_column *c, const uint8_t *validity, size_t off
         c->page_rows += n;
         return KN_OK;
     }
-    size_t nulls = validity ? n - count_set(validity, off, n) : 0;
+    size_t nulls = validity ? n - kn_bits_count_set(validity, off, n) : 0;
     if (nulls == 0 && c->page_nulls == 0) {
         c->page_rows += n;
         return KN_OK;
