@@ -44,46 +44,6 @@ static inline bool bit_is_set(const uint8_t *bits, size_t i) { return (bits[i >>
 /* Source row i of a copy: rows[i] for a selection, row + i for a range. */
 static inline size_t src_row(const uint32_t *rows, size_t row, size_t i) { return rows ? rows[i] : row + i; }
 
-/* ---- bit ranges, a word at a time ----------------------------------------------------------- */
-
-/* Up to 56 bits at a time: a span's first bit offset (< 8) plus its bits fit one 64-bit word.
- * Loads and stores touch only the bytes the span covers, so nothing past a bitmap is read. */
-#define SPAN_BITS 56
-
-static inline uint64_t load_bits(const uint8_t *bits, size_t from, size_t k) {
-    size_t nb = ((from & 7) + k + 7) / 8;
-    uint64_t w = 0;
-    memcpy(&w, bits + (from >> 3), nb); /* little-endian: bit i of the bitmap is bit i of w */
-    return (w >> (from & 7)) & (((uint64_t)1 << k) - 1);
-}
-
-static inline void store_bits(uint8_t *bits, size_t at, size_t k, uint64_t v) {
-    size_t nb = ((at & 7) + k + 7) / 8, sh = at & 7;
-    uint64_t w = 0, mask = (((uint64_t)1 << k) - 1) << sh;
-    memcpy(&w, bits + (at >> 3), nb);
-    w = (w & ~mask) | (v << sh);
-    memcpy(bits + (at >> 3), &w, nb);
-}
-
-/* Bits [from, from + n) of src into bits [at, at + n) of dst; returns how many are 0. */
-static size_t copy_bits(uint8_t *dst, size_t at, const uint8_t *src, size_t from, size_t n) {
-    size_t zeros = 0;
-    for (size_t i = 0; i < n; i += SPAN_BITS) {
-        size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
-        uint64_t v = load_bits(src, from + i, k);
-        zeros += k - (size_t)__builtin_popcountll(v);
-        store_bits(dst, at + i, k, v);
-    }
-    return zeros;
-}
-
-static void set_bits(uint8_t *dst, size_t at, size_t n) {
-    for (size_t i = 0; i < n; i += SPAN_BITS) {
-        size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
-        store_bits(dst, at + i, k, ((uint64_t)1 << k) - 1);
-    }
-}
-
 /* The validity of dst values [at, at + n) from the source rows (src_row), and dst's null count.
  * A range moves in bit spans a word at a time; a selection into a byte-aligned spot (a fresh
  * batch) packs its bits eight at a time in one pass; otherwise bits go one by one. The bitmap
@@ -91,7 +51,7 @@ static void set_bits(uint8_t *dst, size_t at, size_t n) {
 static kn_status append_validity(kn_column *dst, size_t at, const kn_column *src, size_t row, const uint32_t *rows,
                                  size_t n, kn_error *err) {
     if (!src->validity || !src->null_count) {
-        if (dst->validity) set_bits(dst->validity, at, n);
+        if (dst->validity) kn_bits_set(dst->validity, at, n);
         return KN_OK;
     }
     const uint8_t *sv = src->validity;
@@ -101,9 +61,9 @@ static kn_status append_validity(kn_column *dst, size_t at, const kn_column *src
             /* The first null: the bitmap appears with every earlier value valid (kn_column.h). */
             dst->validity = kn_calloc((dst->capacity + 7) / 8, 1);
             if (!dst->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory for a validity bitmap");
-            set_bits(dst->validity, 0, at);
+            kn_bits_set(dst->validity, 0, at);
         }
-        dst->null_count += copy_bits(dst->validity, at, sv, row, n);
+        dst->null_count += kn_bits_copy(dst->validity, at, sv, row, n);
         return KN_OK;
     }
     if (rows && at % 8 == 0) {

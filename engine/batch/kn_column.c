@@ -245,6 +245,45 @@ size_t kn_bits_count_set(const uint8_t *bits, size_t off, size_t n) {
     return count;
 }
 
+/* ---- bit ranges, a word at a time ----------------------------------------------------------- */
+
+/* Up to 56 bits at a time: a span's first bit offset (< 8) plus its bits fit one 64-bit word.
+ * Loads and stores touch only the bytes the span covers, so nothing past a bitmap is read. */
+#define SPAN_BITS 56
+
+static inline uint64_t load_bits(const uint8_t *bits, size_t from, size_t k) {
+    size_t nb = ((from & 7) + k + 7) / 8;
+    uint64_t w = 0;
+    memcpy(&w, bits + (from >> 3), nb); /* little-endian: bit i of the bitmap is bit i of w */
+    return (w >> (from & 7)) & (((uint64_t)1 << k) - 1);
+}
+
+static inline void store_bits(uint8_t *bits, size_t at, size_t k, uint64_t v) {
+    size_t nb = ((at & 7) + k + 7) / 8, sh = at & 7;
+    uint64_t w = 0, mask = (((uint64_t)1 << k) - 1) << sh;
+    memcpy(&w, bits + (at >> 3), nb);
+    w = (w & ~mask) | (v << sh);
+    memcpy(bits + (at >> 3), &w, nb);
+}
+
+size_t kn_bits_copy(uint8_t *dst, size_t at, const uint8_t *src, size_t from, size_t n) {
+    size_t zeros = 0;
+    for (size_t i = 0; i < n; i += SPAN_BITS) {
+        size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
+        uint64_t v = load_bits(src, from + i, k);
+        zeros += k - (size_t)__builtin_popcountll(v);
+        store_bits(dst, at + i, k, v);
+    }
+    return zeros;
+}
+
+void kn_bits_set(uint8_t *dst, size_t at, size_t n) {
+    for (size_t i = 0; i < n; i += SPAN_BITS) {
+        size_t k = n - i < SPAN_BITS ? n - i : SPAN_BITS;
+        store_bits(dst, at + i, k, ((uint64_t)1 << k) - 1);
+    }
+}
+
 void kn_column_truncate(kn_column *c, size_t rows) {
     if (c->length <= rows) return;
     for (size_t i = rows; i < c->length; i++)

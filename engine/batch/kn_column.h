@@ -48,6 +48,11 @@ static inline bool kn_column_is_valid(const kn_column *c, size_t i) {
 /* The set bits among bits [off, off + n) of a bitmap (bit i is bit i % 8 of byte i / 8, as in
  * a column's validity): the present values of a range, a word at a time. */
 size_t kn_bits_count_set(const uint8_t *bits, size_t off, size_t n);
+/* Bits [from, from + n) of `src` into bits [at, at + n) of `dst`, other bits of dst kept, a word
+ * at a time; returns how many of them are 0. Touches only the bytes the bits cover. */
+size_t kn_bits_copy(uint8_t *dst, size_t at, const uint8_t *src, size_t from, size_t n);
+/* Sets bits [at, at + n) of `dst`. */
+void kn_bits_set(uint8_t *dst, size_t at, size_t n);
 
 /* Appends. Each checks the column's type only with assert; callers match types. A string
  * column's total bytes are limited to 4 GiB - 1 (a batch is far smaller). */

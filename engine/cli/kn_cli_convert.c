@@ -72,8 +72,11 @@ static const char convert_usage_layout[] =
     "  number of folders, spilling what --memory-limit cannot hold):\n"
     "      --partition-by KEYS    Hive-style folders key=value/, KEYS like 'region,year(ts)'\n"
     "                             (functions: year, month, day, hour, date)\n"
-    "      --max-open-partitions N  0: write partitions through the sort, as --sort-by does\n"
-    "                             (the same files); other values are accepted and unused\n"
+    "      --partition-write WAY  auto (default), queues, buckets or sort: how --partition-by\n"
+    "                             alone writes (the same files whichever); auto takes buckets\n"
+    "                             when the first morsel spreads over thousands of folders\n"
+    "      --max-open-partitions N  0: --partition-write sort; other values are accepted and\n"
+    "                             unused\n"
     "      --sort-by COLS         sort rows within each partition and file (nulls first)\n"
     "      --slices N             make each partition's file count a multiple of N, files of\n"
     "                             near-equal size (Redshift slices load one file each)\n"
@@ -103,7 +106,7 @@ enum {
     OPT_FORMAT = 256, OPT_SCHEMA, OPT_INFER_RECORDS, OPT_INFER_FILES, OPT_COMPRESSION,
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
     OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
-    OPT_MEMORY_LIMIT, OPT_MAX_OPEN_PARTITIONS, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
+    OPT_MEMORY_LIMIT, OPT_MAX_OPEN_PARTITIONS, OPT_PARTITION_WRITE, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
     OPT_PROFILE, OPT_INPUT_MODE
 };
 
@@ -130,6 +133,7 @@ static const struct option convert_options[] = {
     {"drop-partition-columns", no_argument, NULL, OPT_DROP_PART},
     {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
     {"max-open-partitions", required_argument, NULL, OPT_MAX_OPEN_PARTITIONS},
+    {"partition-write", required_argument, NULL, OPT_PARTITION_WRITE},
     {"url-prefix", required_argument, NULL, OPT_URL_PREFIX},
     {"table", required_argument, NULL, OPT_TABLE},
     {"iam-role", required_argument, NULL, OPT_IAM_ROLE},
@@ -216,6 +220,15 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, k
         case OPT_MAX_OPEN_PARTITIONS:
             KN_TRY(kn_cli_parse_int("--max-open-partitions", optarg, 0, 100000, &n, err));
             opt->max_open_partitions = (size_t)n;
+            break;
+        case OPT_PARTITION_WRITE:
+            if (strcmp(optarg, "auto") == 0) opt->part_write = KN_PART_WRITE_AUTO;
+            else if (strcmp(optarg, "queues") == 0) opt->part_write = KN_PART_WRITE_QUEUES;
+            else if (strcmp(optarg, "buckets") == 0) opt->part_write = KN_PART_WRITE_BUCKETS;
+            else if (strcmp(optarg, "sort") == 0) opt->part_write = KN_PART_WRITE_SORT;
+            else
+                return kn_error_set(err, KN_E_USAGE, "--partition-write must be auto, queues, buckets or sort, not '%s'",
+                                    optarg);
             break;
         case OPT_MEMORY_LIMIT:
             KN_TRY(kn_cli_parse_size("--memory-limit", optarg, &opt->memory_limit, err));

@@ -258,8 +258,10 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     r.commit = commit;
     r.clustered = lo.partitioned || lo.num_sort_cols > 0 || opt->slices > 1;
     /* Partitioned without a sort or slices: each folder's rows into its own row groups, whatever
-     * the number of folders (kn_part_pipeline.h); --max-open-partitions 0 asks for the sort. */
-    bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && opt->max_open_partitions > 0;
+     * the number of folders (kn_part_pipeline.h, kn_part_buckets.h); --max-open-partitions 0
+     * asks for the sort. */
+    kn_part_write part_write = opt->max_open_partitions == 0 ? KN_PART_WRITE_SORT : opt->part_write;
+    bool part_streaming = lo.partitioned && lo.num_sort_cols == 0 && opt->slices <= 1 && part_write != KN_PART_WRITE_SORT;
     r.pq = opt->parquet;
     kn_sorting_columns_set(&r.pq, schema, lo.file_schema, lo.sort_cols, lo.num_sort_cols);
     /* The clustered write merges on one thread into one writer at a time; the other threads
@@ -276,10 +278,14 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
     if (st == KN_OK && !paths) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
     for (size_t i = 0; st == KN_OK && i < list.count; i++) paths[i] = list.files[i].path;
     if (st == KN_OK) st = kn__plan_open(&r, paths, list.count, opt->stream_inputs, &r.plan, err);
-    /* Which write: input order into rolling files; each folder into its own files; or the
-     * external sort. */
-    if (st == KN_OK && part_streaming && !kn__partitioned_suits(&r)) part_streaming = false;
-    const kn_output *out = !r.clustered ? &kn__output_stream : part_streaming ? &kn__output_partitioned : &kn__output_sorted;
+    /* Which write: input order into rolling files; each folder into its own files, through
+     * queues or, when the folders are many and interleaved, buckets; or the external sort. */
+    if (st == KN_OK && part_streaming && part_write == KN_PART_WRITE_AUTO)
+        part_write = kn__partitioned_suits(&r) ? KN_PART_WRITE_QUEUES : KN_PART_WRITE_BUCKETS;
+    const kn_output *out = !r.clustered       ? &kn__output_stream
+                           : !part_streaming  ? &kn__output_sorted
+                           : part_write == KN_PART_WRITE_BUCKETS ? &kn__output_bucketed
+                                                                 : &kn__output_partitioned;
     if (st == KN_OK) {
         r.tmp_dir = kn_commit_tmp_dir(commit);
         if (out->start) st = out->start(&r, err);

@@ -128,6 +128,15 @@ typedef enum kn_write_mode {
                                     manifest.json and the SQL then list only the new files */
 } kn_write_mode;
 
+/* The partitioned write without --sort-by or --slices: each way writes the same files. */
+typedef enum kn_part_write {
+    KN_PART_WRITE_AUTO = 0, /* buckets when the first morsel spreads over thousands of folders at
+                               a few rows each, queues otherwise */
+    KN_PART_WRITE_QUEUES,   /* each folder's rows queued, or encoded as they come (kn_part_pipeline.h) */
+    KN_PART_WRITE_BUCKETS,  /* every row spilled by bucket, then regrouped (kn_part_buckets.h) */
+    KN_PART_WRITE_SORT,     /* the external sort (as --max-open-partitions 0) */
+} kn_part_write;
+
 typedef struct kn_convert_options {
     const char *const *inputs; /* borrowed: files, folders, globs */
     size_t num_inputs;
@@ -165,6 +174,8 @@ typedef struct kn_convert_options {
                                   default kn_convert_default_memory() */
     size_t max_open_partitions;/* 0: partitioned writes go through the external sort (the same
                                   files; for comparison); any other value: unused. Default 128 */
+    kn_part_write part_write;  /* which partitioned write without --sort-by or --slices (the
+                                  same files whichever); default KN_PART_WRITE_AUTO */
 
     /* Redshift artifacts (manifest.json, table.sql, copy.sql, spectrum.sql, upsert.sql). */
     const char *url_prefix;    /* borrowed; "s3://bucket/prefix/"; NULL = the absolute OUTDIR */

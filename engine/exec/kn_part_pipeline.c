@@ -39,6 +39,7 @@ void kn_part_morsel_clear(kn_part_morsel *pm) {
     kn_batch_free(pm->batch);
     pm->batch = NULL;
     pm->num_groups = 0;
+    pm->spilled = false;
     kn_buf_clear(&pm->paths);
 }
 

@@ -87,13 +87,14 @@ typedef struct kn_part_morsel {
     kn_part_morsel_group *groups;
     size_t num_groups, cap_groups;
     kn_buf paths;
+    bool spilled; /* kn_part_buckets.h: its rows are in the spill already */
 } kn_part_morsel;
 
 /* Adds a group: `path` is copied. */
 kn_status kn_part_morsel_add(kn_part_morsel *pm, const uint8_t *path, size_t len, size_t row, size_t n,
                              kn_error *err);
 
-/* Frees the batch and empties `pm`, keeping its arrays. */
+/* Frees the batch and empties `pm` (not spilled), keeping its arrays. */
 void kn_part_morsel_clear(kn_part_morsel *pm);
 
 typedef struct kn_part_pipeline_ops {

@@ -44,6 +44,9 @@ kn_status kn_part_spill_begin(kn_part_spill *sp, int thread, kn_error *err);
  * written; *seg says where. */
 kn_status kn_part_spill_add(kn_part_spill *sp, int thread, const kn_batch *batch, kn_part_segment *seg,
                             kn_error *err);
+/* The same for rows [row, row + n) of `batch`. */
+kn_status kn_part_spill_add_rows(kn_part_spill *sp, int thread, const kn_batch *batch, size_t row, size_t n,
+                                 kn_part_segment *seg, kn_error *err);
 /* Appends `len` bytes as they are (encoded Parquet pages) as one segment of the run being
  * written; *seg says where (rows 0). */
 kn_status kn_part_spill_add_bytes(kn_part_spill *sp, int thread, const uint8_t *data, size_t len,

@@ -212,17 +212,19 @@ typedef struct kn_output {
     kn_status (*finish)(kn_run *r, kn_error *err);
 } kn_output;
 
-/* Whether the partitioned write suits this input better than the sort, judged up front from
- * its first morsel (parsed and grouped by folder, then dropped; nothing is counted): not when
- * that morsel already spreads over thousands of folders at a few rows each. The two
- * write the same files; only the time differs. True when the first morsel cannot be looked at
+/* Whether the folder queues suit this input better than the buckets, judged up front from its
+ * first morsel (parsed and grouped by folder, then dropped; nothing is counted): not when that
+ * morsel already spreads over thousands of folders at a few rows each. The two write the same
+ * files; only the time differs. True when the first morsel cannot be looked at
  * twice (an input cut as it is read) or fails to parse (the run reports it). */
 bool kn__partitioned_suits(kn_run *r);
 
 /* Input order into rolling files (kn_write_stream.c). */
 extern const kn_output kn__output_stream;
-/* Each partition folder's rows into row groups of its own files (kn_write_partitioned.c). */
+/* Each partition folder's rows into row groups of its own files (kn_write_partitioned.c),
+ * through folder queues or by buckets. */
 extern const kn_output kn__output_partitioned;
+extern const kn_output kn__output_bucketed;
 /* Keys, external sort, the planned files one at a time (kn_write_sorted.c). */
 extern const kn_output kn__output_sorted;
 

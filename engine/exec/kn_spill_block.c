@@ -8,18 +8,18 @@
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* The block of batch `b`'s rows with keys key_offs/keys, or with empty keys when key_offs is
- * NULL. */
-static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8_t *keys, kn_buf *out,
-                        kn_error *err) {
-    size_t n = b->num_rows, start = out->len;
+/* The block of rows [row, row + n) of batch `b` with keys key_offs/keys (rows 0 .. n), or with
+ * no keys when key_offs is NULL. The rows' bitmaps and offsets start at 0 in the block. */
+static kn_status encode(const kn_batch *b, size_t row, size_t n, const uint32_t *key_offs, const uint8_t *keys,
+                        kn_buf *out, kn_error *err) {
+    size_t start = out->len;
     size_t key_bytes = key_offs ? key_offs[n] : 0;
     size_t payload = 1 + (key_offs ? (n + 1) * 4 + key_bytes : 0);
     for (size_t c = 0; c < b->schema->num_fields; c++) {
         const kn_column *col = &b->columns[c];
         size_t width = kn_type_width(col->type);
         payload += 1 + (col->validity ? (n + 7) / 8 : 0);
-        payload += width ? n * width : (n + 1) * 4 + col->offsets[n];
+        payload += width ? n * width : (n + 1) * 4 + (col->offsets[row + n] - col->offsets[row]);
     }
     if (!kn_buf_reserve(out, KN_SPILL_HEADER_BYTES + payload))
         return kn_error_set(err, KN_E_NOMEM, "out of memory encoding a spill block");
@@ -33,17 +33,29 @@ static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8
         size_t width = kn_type_width(col->type);
         *p++ = col->validity ? 1 : 0;
         if (col->validity) {
-            memcpy(p, col->validity, (n + 7) / 8);
-            p += (n + 7) / 8;
+            size_t nb = (n + 7) / 8;
+            if (row % 8 == 0) {
+                memcpy(p, col->validity + row / 8, nb);
+            } else {
+                memset(p, 0, nb);
+                (void)kn_bits_copy(p, 0, col->validity, row, n);
+            }
+            if (n % 8) p[nb - 1] &= (uint8_t)((1u << (n % 8)) - 1); /* no bits of rows past the block */
+            p += nb;
         }
         if (width) {
-            if (n) memcpy(p, col->values, n * width);
+            if (n) memcpy(p, (const uint8_t *)col->values + row * width, n * width);
             p += n * width;
         } else {
-            memcpy(p, col->offsets, (n + 1) * 4);
+            uint32_t base = col->offsets[row], bytes = col->offsets[row + n] - base;
+            if (base == 0) {
+                memcpy(p, col->offsets, (n + 1) * 4);
+            } else {
+                for (size_t i = 0; i <= n; i++) put_u32(p + 4 * i, col->offsets[row + i] - base);
+            }
             p += (n + 1) * 4;
-            if (col->offsets[n]) memcpy(p, col->bytes.data, col->offsets[n]);
-            p += col->offsets[n];
+            if (bytes) memcpy(p, col->bytes.data + base, bytes);
+            p += bytes;
         }
     }
     *p++ = key_offs ? 1 : 0;
@@ -58,11 +70,11 @@ static kn_status encode(const kn_batch *b, const uint32_t *key_offs, const uint8
 }
 
 kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err) {
-    return encode(kb->batch, kb->key_offs, kb->keys.data, out, err);
+    return encode(kb->batch, 0, kb->batch->num_rows, kb->key_offs, kb->keys.data, out, err);
 }
 
-kn_status kn__spill_block_encode_batch(const kn_batch *b, kn_buf *out, kn_error *err) {
-    return encode(b, NULL, NULL, out, err);
+kn_status kn__spill_block_encode_rows(const kn_batch *b, size_t row, size_t n, kn_buf *out, kn_error *err) {
+    return encode(b, row, n, NULL, NULL, out, err);
 }
 
 kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,

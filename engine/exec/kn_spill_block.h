@@ -21,8 +21,8 @@
 
 /* Appends the header and payload of every row of `kb` (borrowed) to `out`. */
 kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err);
-/* The same for a batch without keys (its block has empty ones). */
-kn_status kn__spill_block_encode_batch(const kn_batch *b, kn_buf *out, kn_error *err);
+/* The same for rows [row, row + n) of a batch without keys (its block has empty ones). */
+kn_status kn__spill_block_encode_rows(const kn_batch *b, size_t row, size_t n, kn_buf *out, kn_error *err);
 
 /* Reads a header. Fails with KN_E_IO when it is not one (a damaged spill file). */
 kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,

@@ -1,6 +1,7 @@
-/* engine/exec/kn_write_partitioned.c: the partitioned write: each morsel's rows grouped by
- * folder on its parse thread, each folder's rows into row groups of its own files
- * (kn_part_pipeline.h). */
+/* engine/exec/kn_write_partitioned.c: the partitioned writes without a sort: each morsel's rows
+ * grouped by folder on its parse thread, each folder's rows into row groups of its own files,
+ * through folder queues (kn_part_pipeline.h) or, when folders are many and interleaved, through
+ * a spill by bucket (kn_part_buckets.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_gather.h"
+#include "kn_part_buckets.h"
 #include "kn_part_route.h"
 
 /* The thread's scratch for the partitioned write: the reader, its batch, the router that
@@ -21,6 +23,9 @@ typedef struct pstream_thread {
     kn_part_router *router;
     uint32_t *order;
     size_t cap_order;
+    size_t *group_order; /* by bucket: the router's groups in bucket order */
+    size_t *bucket_at;   /* per bucket, then its next place in group_order */
+    size_t cap_groups;
     size_t *room;
     bool *bitmap;
 } pstream_thread;
@@ -35,11 +40,37 @@ typedef struct pstream {
     kn_run_slot *slots;
     bool keep_going;
     kn_profile *prof;
+    size_t buckets; /* by bucket: their number (kn_part_buckets.h); 0: folder queues */
 } pstream;
 
+/* Puts the router's groups in bucket order into th->group_order (a stable counting sort). */
+static kn_status order_by_bucket(pstream *s, pstream_thread *th, size_t groups, kn_error *err) {
+    if (groups > th->cap_groups || !th->bucket_at) {
+        size_t *go = kn_realloc(th->group_order, 2 * (groups ? groups : 1) * sizeof *go);
+        size_t *ba = go ? kn_realloc(th->bucket_at, (s->buckets + 1) * sizeof *ba) : NULL;
+        if (go) th->group_order = go;
+        if (!ba) return kn_error_set(err, KN_E_NOMEM, "out of memory grouping rows by folder");
+        th->bucket_at = ba;
+        th->cap_groups = groups;
+    }
+    size_t *bucket = th->group_order + groups; /* the second half: each group's bucket */
+    memset(th->bucket_at, 0, (s->buckets + 1) * sizeof *th->bucket_at);
+    for (size_t g = 0; g < groups; g++) {
+        const uint8_t *path;
+        const uint32_t *rows;
+        size_t len, n;
+        kn_part_route_group(th->router, g, &path, &len, &rows, &n);
+        bucket[g] = kn_part_bucket_of(path, len, s->buckets);
+        th->bucket_at[bucket[g] + 1]++;
+    }
+    for (size_t b = 0; b < s->buckets; b++) th->bucket_at[b + 1] += th->bucket_at[b];
+    for (size_t g = 0; g < groups; g++) th->group_order[th->bucket_at[bucket[g]]++] = g;
+    return KN_OK;
+}
+
 /* Copies the batch's rows into one batch in the files' schema, each folder's rows together (in
- * input order), and lists the folders' ranges. The batch is one allocation sized up front
- * (kn_batch_create_packed), and each source column is read once. */
+ * input order; by bucket first when the write is), and lists the folders' ranges. The batch is
+ * one allocation sized up front (kn_batch_create_packed), and each source column is read once. */
 static kn_status group_by_folder(pstream *s, pstream_thread *th, const kn_batch *batch, kn_part_morsel *out,
                                  kn_error *err) {
     KN_TRY(kn_part_route(th->router, batch, err));
@@ -50,11 +81,12 @@ static kn_status group_by_folder(pstream *s, pstream_thread *th, const kn_batch 
         th->order = o;
         th->cap_order = batch->num_rows;
     }
+    if (s->buckets) KN_TRY(order_by_bucket(s, th, groups, err));
     size_t at = 0;
-    for (size_t g = 0; g < groups; g++) {
+    for (size_t i = 0; i < groups; i++) {
         const uint8_t *path;
         const uint32_t *rows;
-        size_t len, n;
+        size_t len, n, g = s->buckets ? th->group_order[i] : i;
         kn_part_route_group(th->router, g, &path, &len, &rows, &n);
         memcpy(th->order + at, rows, n * sizeof *rows);
         KN_TRY(kn_part_morsel_add(out, path, len, at, n, err));
@@ -118,7 +150,74 @@ static kn_status pstream_close(void *ctx, size_t part, kn_error *err) {
     return kn_part_sink_close_part(s->r->files, part, err);
 }
 
-static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
+/* Each folder's rows through its queue (kn_part_pipeline.h). */
+static kn_status run_queues(pstream *s, const kn_pq_layout *layout, int threads, size_t window, kn_error *err) {
+    kn_run *r = s->r;
+    kn_part_pipeline_options pl = {
+        .num_morsels = kn__plan_num_morsels(r->plan),
+        .threads = threads,
+        .window = window,
+        .schema = s->file_schema,
+        .layout = layout,
+        .memory_bytes = r->opt->memory_limit,
+        .spill_store = kn_commit_store(r->commit),
+        .spill_dir = r->tmp_dir,
+        .profile = r->profile,
+        .ops = {s, pstream_parse, pstream_accept, pstream_write, pstream_close},
+    };
+    kn_part_pipeline_stats stats;
+    kn_status st = kn_part_pipeline_run(&pl, &stats, err);
+    r->result->spill_runs = stats.spill_runs;
+    r->result->spill_bytes = stats.spill_bytes;
+    if (st == KN_OK)
+        kn_log(KN_LOG_INFO,
+               "partitioned write: %" PRIu64 " of %" PRIu64 " folders encoded as their rows came (%" PRIu64
+               " of them waited for memory), %" PRIu64 " MiB of their pages moved to the spill",
+               stats.folders_promoted, kn_part_sink_partitions(r->files), stats.folders_waited,
+               stats.pages_moved_bytes >> 20);
+    return st;
+}
+
+/* The input's bytes, or 0 when some are not known up front (read as they come). */
+static uint64_t input_bytes(kn_run *r) {
+    size_t n;
+    kn_run_input *in = kn__plan_inputs(r->plan, &n);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].cut) return 0;
+        total += in[i].map.len;
+    }
+    return total;
+}
+
+/* Every row spilled once by bucket, then each bucket regrouped by folder (kn_part_buckets.h). */
+static kn_status run_buckets(pstream *s, const kn_pq_layout *layout, int threads, size_t window, kn_error *err) {
+    kn_run *r = s->r;
+    s->buckets = kn_part_buckets_count(input_bytes(r), r->opt->memory_limit, threads);
+    kn_part_buckets_options bo = {
+        .buckets = s->buckets,
+        .num_morsels = kn__plan_num_morsels(r->plan),
+        .threads = threads,
+        .window = window,
+        .schema = s->file_schema,
+        .layout = layout,
+        .memory_bytes = r->opt->memory_limit,
+        .spill_store = kn_commit_store(r->commit),
+        .spill_dir = r->tmp_dir,
+        .profile = r->profile,
+        .ops = {s, pstream_parse, pstream_accept, pstream_write, pstream_close},
+    };
+    kn_part_buckets_stats stats;
+    kn_status st = kn_part_buckets_run(&bo, &stats, err);
+    r->result->spill_runs = stats.spill_runs;
+    r->result->spill_bytes = stats.spill_bytes;
+    if (st == KN_OK)
+        kn_log(KN_LOG_INFO, "partitioned write by %zu buckets: %" PRIu64 " folders, %" PRIu64 " MiB spilled, %" PRIu64 " regroups",
+               s->buckets, kn_part_sink_partitions(r->files), stats.spill_bytes >> 20, stats.passes);
+    return st;
+}
+
+static kn_status write_partitioned(kn_run *r, int threads, bool by_bucket, kn_error *err) {
     const kn_part_spec *spec = r->key_spec.part;
     const kn_convert_options *opt = r->opt;
     kn_pq_options po = opt->parquet;
@@ -154,30 +253,8 @@ static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
             if (!s.threads[t].room || !s.threads[t].bitmap) st = kn_error_set(err, KN_E_NOMEM, "out of memory");
         }
     }
-    if (st == KN_OK) {
-        kn_part_pipeline_options pl = {
-            .num_morsels = kn__plan_num_morsels(r->plan),
-            .threads = threads,
-            .window = window,
-            .schema = s.file_schema,
-            .layout = layout,
-            .memory_bytes = opt->memory_limit,
-            .spill_store = kn_commit_store(r->commit),
-            .spill_dir = r->tmp_dir,
-            .profile = r->profile,
-            .ops = {&s, pstream_parse, pstream_accept, pstream_write, pstream_close},
-        };
-        kn_part_pipeline_stats stats;
-        st = kn_part_pipeline_run(&pl, &stats, err);
-        r->result->spill_runs = stats.spill_runs;
-        r->result->spill_bytes = stats.spill_bytes;
-        if (st == KN_OK)
-            kn_log(KN_LOG_INFO,
-                   "partitioned write: %" PRIu64 " of %" PRIu64 " folders encoded as their rows came (%" PRIu64
-                   " of them waited for memory), %" PRIu64 " MiB of their pages moved to the spill",
-                   stats.folders_promoted, kn_part_sink_partitions(r->files), stats.folders_waited,
-                   stats.pages_moved_bytes >> 20);
-    }
+    if (st == KN_OK && by_bucket) st = run_buckets(&s, layout, threads, window, err);
+    else if (st == KN_OK) st = run_queues(&s, layout, threads, window, err);
     if (st == KN_OK && kn_part_sink_rows(r->files) != r->result->rows_written)
         st = kn_error_set(err, KN_E_INTERNAL, "%" PRIu64 " rows reached the files of %" PRIu64 " handed over",
                           kn_part_sink_rows(r->files), r->result->rows_written);
@@ -186,6 +263,8 @@ static kn_status write_partitioned(kn_run *r, int threads, kn_error *err) {
         kn_batch_free(s.threads[t].batch);
         kn_part_router_free(s.threads[t].router);
         kn_free(s.threads[t].order);
+        kn_free(s.threads[t].group_order);
+        kn_free(s.threads[t].bucket_at);
         kn_free(s.threads[t].room);
         kn_free(s.threads[t].bitmap);
     }
@@ -233,4 +312,8 @@ bool kn__partitioned_suits(kn_run *r) {
     return suits;
 }
 
-const kn_output kn__output_partitioned = {"partition-stream", NULL, write_partitioned, NULL};
+static kn_status write_queued(kn_run *r, int threads, kn_error *err) { return write_partitioned(r, threads, false, err); }
+static kn_status write_bucketed(kn_run *r, int threads, kn_error *err) { return write_partitioned(r, threads, true, err); }
+
+const kn_output kn__output_partitioned = {"partition-stream", NULL, write_queued, NULL};
+const kn_output kn__output_bucketed = {"partition-buckets", NULL, write_bucketed, NULL};

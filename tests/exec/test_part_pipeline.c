@@ -1,9 +1,10 @@
-/* tests/exec/test_part_pipeline.c: the partitioned write's row groups (kn_part_pipeline.h) on
- * made-up morsels: every row reaches its folder once and in input order; row groups come to
- * each folder in order, cut only by size, the same whatever the thread count and whatever the
- * memory (a small budget spills, a large one does not); each folder's file is closed once,
- * after its last row group; thousands of folders work the same; and a failing accept or write
- * stops the run with that failure (and, under the sanitizers, without leaks). */
+/* tests/exec/test_part_pipeline.c: the partitioned write's row groups, through folder queues
+ * (kn_part_pipeline.h) and by buckets (kn_part_buckets.h), on made-up morsels: every row
+ * reaches its folder once and in input order; row groups come to each folder in order, cut only
+ * by size, the same bytes whatever the way, the thread count, the memory (a small budget spills,
+ * a large one does not) and the bucket count; each folder's file is closed once, after its last
+ * row group; thousands of folders work the same; and a failing accept or write stops the run
+ * with that failure (and, under the sanitizers, without leaks). */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "kn_alloc.h"
 #include "kn_column.h"
+#include "kn_part_buckets.h"
 #include "kn_part_pipeline.h"
 #include "kn_pq_rowgroup.h"
 #include "kn_pqr.h"
@@ -31,6 +33,8 @@ static kn_pq_layout *layout;     /* row groups of 8 KiB */
 static kn_pq_layout *big_layout; /* of 256 KiB: folders' encoders hold pages long */
 static const kn_pq_layout *run_layout; /* the one run() uses */
 static uint64_t column_bytes;          /* run()'s: 0, the pipeline's default */
+static size_t buckets;                 /* run()'s: 0 for the folder queues, else by buckets */
+static uint64_t passes;                /* the last run by buckets: its regroups */
 
 /* The morsels' rows are numbered 0, 1, 2, ... in order; row v goes to folder v % folders
  * (morsel 7 has none at all). */
@@ -57,7 +61,7 @@ static const char *part_path(size_t p) { return paths[p]; }
 static char spill_dir[64];
 
 typedef struct written {
-    size_t part;
+    size_t part;         /* the folder */
     size_t ordinal;      /* its place in the partition's file */
     uint64_t rows;
     int64_t first, last; /* the row group's first and last value, from the file's statistics */
@@ -74,6 +78,8 @@ typedef struct ctx {
     uint64_t rows[MAX_PARTS];   /* rows written per folder */
     size_t closes[MAX_PARTS];   /* close calls per folder */
     size_t part_folder[MAX_PARTS]; /* the pipeline's number of a folder -> the folder */
+    size_t rank[MAX_PARTS];     /* a folder's place in a morsel: its own, or by bucket */
+    size_t ranked[MAX_PARTS];   /* the folder at each place */
     bool closed_early;          /* a row group came after its folder's close */
     kn_buf files[4];        /* each partition's row groups, appended to one Parquet file */
     kn_pq_writer *writers[4];
@@ -101,20 +107,23 @@ static bool parse(void *c_, int thread, size_t m, size_t slot, kn_part_morsel *o
     }
     size_t n = morsel_rows(m);
     if (!n) return true;
+    /* Folders in the order of c->rank (by bucket, for the write by buckets). */
     size_t *start = calloc(c->parts + 1, sizeof *start);
     int64_t *sorted = malloc(n * sizeof *sorted);
     ck_assert(start && sorted);
-    for (size_t i = 0; i < n; i++) start[(size_t)row_value(m, i) % c->parts + 1]++;
-    for (size_t p = 0; p < c->parts; p++) start[p + 1] += start[p];
-    for (size_t i = 0; i < n; i++) sorted[start[(size_t)row_value(m, i) % c->parts]++] = row_value(m, i);
+    for (size_t i = 0; i < n; i++) start[c->rank[(size_t)row_value(m, i) % c->parts] + 1]++;
+    for (size_t r = 0; r < c->parts; r++) start[r + 1] += start[r];
+    for (size_t i = 0; i < n; i++) sorted[start[c->rank[(size_t)row_value(m, i) % c->parts]]++] = row_value(m, i);
     ck_assert_int_eq(kn_batch_create(schema, n, &out->batch, NULL), KN_OK);
     for (size_t i = 0; i < n; i++) ck_assert_int_eq(kn_column_append_i64(&out->batch->columns[0], sorted[i], NULL), KN_OK);
     ck_assert_int_eq(kn_batch_seal(out->batch, NULL), KN_OK);
-    /* start[p] is now where folder p's rows end. */
-    for (size_t p = 0, first = 0; p < c->parts; first = start[p], p++)
-        if (start[p] > first)
+    /* start[r] is now where the rows of the folder ranked r end. */
+    for (size_t r = 0, first = 0; r < c->parts; first = start[r], r++) {
+        size_t p = c->ranked[r];
+        if (start[r] > first)
             ck_assert_int_eq(kn_part_morsel_add(out, (const uint8_t *)part_path(p), strlen(part_path(p)), first,
-                                                start[p] - first, NULL), KN_OK);
+                                                start[r] - first, NULL), KN_OK);
+    }
     free(start);
     free(sorted);
     return true;
@@ -137,8 +146,9 @@ static kn_status write_rg(void *c_, size_t part, const uint8_t *path, size_t len
     ctx *c = c_;
     ck_assert(len == 9 && memcmp(path, "k=", 2) == 0);
     size_t folder = (size_t)strtoul((const char *)path + 2, NULL, 10);
-    /* Folders are numbered in order of first sight: with a few, that is their own order. */
-    if (c->parts <= 4) ck_assert_uint_eq(folder, part);
+    /* Folders are numbered in order of first sight: with a few, that is their own order (by
+     * buckets, a morsel's folders are seen in bucket order). */
+    if (c->parts <= 4 && !buckets) ck_assert_uint_eq(folder, part);
     ck_assert(kn_pq_rowgroup_encoded(rg));
     pthread_mutex_lock(&c->mu);
     c->rows[folder] += kn_pq_rowgroup_rows(rg);
@@ -156,13 +166,14 @@ static kn_status write_rg(void *c_, size_t part, const uint8_t *path, size_t len
     ck_assert_uint_lt(k, MAX_WRITES);
     c->nlog++;
     pthread_mutex_unlock(&c->mu);
-    if (!c->writers[part]) {
+    if (!c->writers[folder]) {
         kn_pq_options o;
         kn_pq_options_init(&o);
-        ck_assert_int_eq(kn_pq_writer_create(schema, kn_mem_sink_create(&c->files[part]), &o, &c->writers[part], err), KN_OK);
+        ck_assert_int_eq(kn_pq_writer_create(schema, kn_mem_sink_create(&c->files[folder]), &o, &c->writers[folder], err),
+                         KN_OK);
     }
-    c->log[k] = (written){part, c->file_rgs[part]++, kn_pq_rowgroup_rows(rg), 0, 0};
-    return kn_pq_writer_write_rowgroup(c->writers[part], rg, err);
+    c->log[k] = (written){folder, c->file_rgs[folder]++, kn_pq_rowgroup_rows(rg), 0, 0};
+    return kn_pq_writer_write_rowgroup(c->writers[folder], rg, err);
 }
 
 static kn_status close_part(void *c_, size_t part, kn_error *err) {
@@ -219,11 +230,27 @@ static void drop_files(ctx *c) {
     }
 }
 
+static size_t bucket_sort_buckets; /* for by_bucket */
+static int by_bucket(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    size_t bx = kn_part_bucket_of((const uint8_t *)part_path(x), strlen(part_path(x)), bucket_sort_buckets);
+    size_t by = kn_part_bucket_of((const uint8_t *)part_path(y), strlen(part_path(y)), bucket_sort_buckets);
+    return bx != by ? (bx < by ? -1 : 1) : (x > y) - (x < y);
+}
+
+/* A fresh context for `parts` folders, each morsel's folders in the order the write in use
+ * needs (set `buckets` first). */
 static void ctx_init(ctx *c, size_t parts) {
     memset(c, 0, sizeof *c);
     c->parts = parts;
     c->fail_accept_at = c->fail_write_at = SIZE_MAX;
     pthread_mutex_init(&c->mu, NULL);
+    for (size_t p = 0; p < parts; p++) c->ranked[p] = p;
+    if (buckets) {
+        bucket_sort_buckets = buckets;
+        qsort(c->ranked, parts, sizeof *c->ranked, by_bucket);
+    }
+    for (size_t r = 0; r < parts; r++) c->rank[c->ranked[r]] = r;
 }
 
 /* Runs the pipeline with `memory` bytes (small: it spills); the spill's runs in *stats. */
@@ -243,7 +270,28 @@ static kn_status run(ctx *c, int threads, uint64_t memory, kn_part_pipeline_stat
     };
     kn_error_reset(e);
     kn_part_pipeline_stats st;
-    kn_status s = kn_part_pipeline_run(&o, stats ? stats : &st, e);
+    kn_status s;
+    if (buckets) {
+        kn_part_buckets_options bo = {
+            .buckets = buckets,
+            .num_morsels = o.num_morsels,
+            .threads = threads,
+            .window = o.window,
+            .schema = schema,
+            .layout = run_layout,
+            .memory_bytes = memory,
+            .spill_store = kn_store_local(),
+            .spill_dir = spill_dir,
+            .ops = o.ops,
+        };
+        kn_part_buckets_stats bs;
+        s = kn_part_buckets_run(&bo, &bs, e);
+        passes = bs.passes;
+        st = (kn_part_pipeline_stats){.spill_runs = bs.spill_runs, .spill_bytes = bs.spill_bytes};
+        if (stats) *stats = st;
+    } else {
+        s = kn_part_pipeline_run(&o, stats ? stats : &st, e);
+    }
     /* The spill's files are gone, whatever happened. */
     kn_store_listing l = {0};
     ck_assert_int_eq(kn_store_list(kn_store_local(), spill_dir, 0, &l, NULL), KN_OK);
@@ -458,6 +506,103 @@ START_TEST(row_groups_that_end_where_pieces_end_lose_no_row)
 }
 END_TEST
 
+/* The files of `parts` folders (scale 20, row groups of 256 KiB: several a folder) written by
+ * the folder queues with memory to spare, for the runs by buckets to match. */
+static void reference_files(ctx *ref, size_t parts) {
+    size_t keep = buckets;
+    buckets = 0;
+    ctx_init(ref, parts);
+    ref->keep_files = true;
+    kn_error e;
+    ck_assert_msg(run(ref, 1, (uint64_t)1 << 30, NULL, &e) == KN_OK, "%s", e.what);
+    read_back(ref);
+    ck_assert_uint_gt(ref->nlog, 2 * parts); /* several row groups a folder */
+    buckets = keep;
+}
+
+/* A run by `b` buckets on `threads` threads in `memory` writes each folder's file as `ref`;
+ * returns its regroups. */
+static uint64_t same_files_by_buckets(const ctx *ref, size_t b, int threads, uint64_t memory) {
+    static ctx c;
+    buckets = b;
+    ctx_init(&c, ref->parts);
+    c.keep_files = true;
+    kn_error e;
+    kn_part_pipeline_stats st;
+    ck_assert_msg(run(&c, threads, memory, &st, &e) == KN_OK, "%s", e.what);
+    ck_assert_uint_gt(st.spill_bytes, 0); /* every row goes through the spill */
+    read_back(&c);
+    ck_assert_uint_eq(check_partitions(&c), all_rows());
+    check_closes(&c);
+    for (size_t p = 0; p < ref->parts; p++) {
+        const kn_buf *want = &ref->files[p];
+        ck_assert_msg(c.files[p].len == want->len && !memcmp(c.files[p].data, want->data, want->len),
+                      "folder %zu: %zu buckets, %d threads, %llu bytes of memory: other bytes than the queues'", p, b,
+                      threads, (unsigned long long)memory);
+        kn_buf_free(&c.files[p]);
+    }
+    buckets = 0;
+    return passes;
+}
+
+START_TEST(buckets_write_the_bytes_of_the_folder_queues)
+{
+    /* Three folders of some 93,000 rows (750 KB) each: by 1 bucket or 64, on 1 thread or 2,
+     * with memory to spare (one regroup a bucket) or 64 KiB (a regroup may hold 64 KiB: a pass
+     * per folder, each cut into row groups as its rows are read back). */
+    static ctx ref;
+    scale = 20;
+    run_layout = big_layout;
+    reference_files(&ref, PARTS);
+    ck_assert_uint_eq(same_files_by_buckets(&ref, 1, 1, (uint64_t)1 << 30), 1);
+    ck_assert_uint_le(same_files_by_buckets(&ref, 64, 2, (uint64_t)1 << 30), PARTS);
+    ck_assert_uint_eq(same_files_by_buckets(&ref, 1, 2, 64 * 1024), PARTS);
+    ck_assert_uint_ge(same_files_by_buckets(&ref, 2, 2, 64 * 1024), PARTS);
+    for (size_t p = 0; p < PARTS; p++) kn_buf_free(&ref.files[p]);
+    /* One folder with every row: the same, cut as it is read back. */
+    reference_files(&ref, 1);
+    ck_assert_uint_eq(same_files_by_buckets(&ref, 3, 2, 64 * 1024), 1);
+    kn_buf_free(&ref.files[0]);
+    scale = 1;
+    run_layout = layout;
+}
+END_TEST
+
+START_TEST(by_buckets_thousands_of_folders_each_get_every_row_and_one_close)
+{
+    buckets = 16;
+    many_folders(1, 1);
+    many_folders(127, 1);
+    many_folders(129, 1);
+    many_folders(5000, 1);
+    buckets = 256;
+    many_folders(100000, 10);
+    buckets = 0;
+}
+END_TEST
+
+START_TEST(by_buckets_a_failing_accept_or_write_stops_the_run_with_its_error)
+{
+    static ctx a, b;
+    buckets = 8;
+    ctx_init(&a, PARTS);
+    a.fail_accept_at = 11;
+    kn_error e;
+    ck_assert_int_eq(run(&a, 2, 16 * 1024, NULL, &e), KN_E_DATA);
+    ck_assert_msg(strstr(e.what, "morsel 11 is bad"), "%s", e.what);
+    ck_assert_uint_eq(a.accepted, 12);
+    ck_assert_uint_eq(a.nlog, 0); /* nothing is written before the input ends */
+    drop_files(&a);
+    ctx_init(&b, PARTS);
+    b.fail_write_at = 2;
+    ck_assert_int_eq(run(&b, 2, 16 * 1024, NULL, &e), KN_E_IO);
+    ck_assert_msg(strstr(e.what, "disk full at write 2"), "%s", e.what);
+    ck_assert_uint_eq(b.nlog, 2);
+    drop_files(&b);
+    buckets = 0;
+}
+END_TEST
+
 START_TEST(a_failing_accept_or_write_stops_the_run_with_its_error)
 {
     static ctx a, b;
@@ -503,6 +648,9 @@ int main(void) {
     tcase_add_test(tc, folders_encoded_as_they_come_moved_or_queued_write_the_same_bytes);
     tcase_add_test(tc, row_groups_that_end_where_pieces_end_lose_no_row);
     tcase_add_test(tc, a_failing_accept_or_write_stops_the_run_with_its_error);
+    tcase_add_test(tc, buckets_write_the_bytes_of_the_folder_queues);
+    tcase_add_test(tc, by_buckets_thousands_of_folders_each_get_every_row_and_one_close);
+    tcase_add_test(tc, by_buckets_a_failing_accept_or_write_stops_the_run_with_its_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -234,7 +234,7 @@ START_TEST(any_folder_count_gives_the_same_files_for_any_threads_and_memory)
 {
     /* 1, 127, 129 and 5,000 folders (either side of the old 128-folder switch): 1 thread with
      * memory to spare and 2 threads with 1 MiB and small morsels write the same files, through
-     * the partitioned write, without starting over or reading a morsel twice. */
+     * the folder queues, without starting over or reading a morsel twice; and by buckets. */
     static const long counts[] = {1, 127, 129, 5000};
     for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
         char name[64];
@@ -251,21 +251,33 @@ START_TEST(any_folder_count_gives_the_same_files_for_any_threads_and_memory)
                                "--memory-limit", "1GiB", "-q", NULL};
         const char *args2[] = {"convert", in, "-o", b, "--schema", keyed_schema, "--partition-by", "k", "--threads", "2",
                                "--memory-limit", "1MiB", "--morsel-size", "64KiB", "-q", NULL};
-        pt_run r1 = convert(0, args1), r2 = convert(0, args2);
+        snprintf(name, sizeof name, "folders-%ld-c", counts[k]);
+        const char *c = out_dir(name);
+        pt_rm_rf(c);
+        const char *args3[] = {"convert", in, "-o", c, "--schema", keyed_schema, "--partition-by", "k", "--threads", "2",
+                               "--memory-limit", "1MiB", "--morsel-size", "64KiB", "--partition-write", "buckets", "-q", NULL};
+        pt_run r1 = convert(0, args1), r2 = convert(0, args2), r3 = convert(0, args3);
         ck_assert_msg(write_path_is(&r1, "partition-stream") && write_path_is(&r2, "partition-stream"), "%s",
                       pt_last_line(&r2));
+        ck_assert_msg(write_path_is(&r3, "partition-buckets"), "%s", pt_last_line(&r3));
         ck_assert_uint_eq(result_u64(&r1, "partitions"), (uint64_t)counts[k]);
         ck_assert_uint_eq(result_u64(&r2, "rows_written"), 20000);
+        ck_assert_uint_eq(result_u64(&r3, "rows_written"), 20000);
         ck_assert_uint_eq(result_u64(&r2, "morsels_reread"), 0);
         ck_assert_msg(!strstr(r2.err, "instead"), "the run started over: %s", r2.err);
-        char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts);
+        char *da = pt_tree_digest(a, skip_root_artifacts), *db = pt_tree_digest(b, skip_root_artifacts),
+             *dc = pt_tree_digest(c, skip_root_artifacts);
         ck_assert_msg(!strcmp(da, db), "%ld folders: 1 thread and 2 threads in 1 MiB wrote different files", counts[k]);
+        ck_assert_msg(!strcmp(da, dc), "%ld folders: the folder queues and the buckets wrote different files", counts[k]);
         free(da);
         free(db);
+        free(dc);
         pt_run_free(&r1);
         pt_run_free(&r2);
+        pt_run_free(&r3);
         pt_rm_rf(a);
         pt_rm_rf(b);
+        pt_rm_rf(c);
     }
 }
 END_TEST
@@ -945,26 +957,60 @@ START_TEST(a_thousand_folders_stream_without_starting_over)
 }
 END_TEST
 
-START_TEST(interleaved_hourly_folders_are_sorted_from_the_start)
+START_TEST(interleaved_hourly_folders_go_by_buckets_from_the_start)
 {
     /* By hour over random times the first morsel already spreads over thousands of folders at
-     * a row or two each: the write is chosen up front (the sort, no run started over), and
-     * every row lands, one file per folder; by date it stays the partitioned write. */
-    const char *a = out_dir("hourly"), *b = out_dir("daily");
+     * a row or two each: the write by buckets is chosen up front (no run started over), every
+     * row lands, one file per folder, and the files are the sort's, byte for byte, also on one
+     * thread with 1 MiB of memory; by date it stays the folder queues. (The first 20,000 orders
+     * of a shard: some 12,000 folders, which file systems take seconds to make and remove.) */
+    const char *in = pt_join(work, "orders-20k.ndjson");
+    size_t len, lines = 0, cut = 0;
+    char *text = pt_read_text(orders_shard0, &len);
+    ck_assert(text);
+    while (cut < len && lines < 20000) lines += text[cut++] == '\n';
+    FILE *f = fopen(in, "wb");
+    ck_assert(f && fwrite(text, 1, cut, f) == cut);
+    fclose(f);
+    free(text);
+    const char *a = out_dir("hourly"), *b = out_dir("daily"), *c = out_dir("hourly-sort"), *d = out_dir("hourly-1");
     pt_rm_rf(a);
     pt_rm_rf(b);
-    const char *args1[] = {"convert", orders_shard0, "-o", a, "--schema", orders_schema, "--partition-by",
-                           "year(ts),month(ts),day(ts),hour(ts)", "--threads", "2", "-q", NULL};
-    const char *args2[] = {"convert", orders_shard0, "-o", b, "--schema", orders_schema, "--partition-by", "date(ts)",
+    pt_rm_rf(c);
+    pt_rm_rf(d);
+    const char *hours = "year(ts),month(ts),day(ts),hour(ts)";
+    const char *args1[] = {"convert", in, "-o", a, "--schema", orders_schema, "--partition-by", hours,
                            "--threads", "2", "-q", NULL};
-    pt_run r1 = convert(0, args1), r2 = convert(0, args2);
-    ck_assert_msg(write_path_is(&r1, "sort"), "%s", pt_last_line(&r1));
+    const char *args2[] = {"convert", in, "-o", b, "--schema", orders_schema, "--partition-by", "date(ts)",
+                           "--threads", "2", "-q", NULL};
+    const char *args3[] = {"convert", in, "-o", c, "--schema", orders_schema, "--partition-by", hours,
+                           "--partition-write", "sort", "--threads", "2", "-q", NULL};
+    const char *args4[] = {"convert", in, "-o", d, "--schema", orders_schema, "--partition-by", hours,
+                           "--threads", "1", "--memory-limit", "1MiB", "--morsel-size", "256KiB", "--partition-write",
+                           "buckets", "-q", NULL};
+    pt_run r1 = convert(0, args1), r2 = convert(0, args2), r3 = convert(0, args3), r4 = convert(0, args4);
+    ck_assert_msg(write_path_is(&r1, "partition-buckets"), "%s", pt_last_line(&r1));
     ck_assert_msg(write_path_is(&r2, "partition-stream"), "%s", pt_last_line(&r2));
+    ck_assert_msg(write_path_is(&r3, "sort"), "%s", pt_last_line(&r3));
+    ck_assert_msg(write_path_is(&r4, "partition-buckets"), "by buckets on 1 thread: another write");
     ck_assert_uint_eq(result_u64(&r1, "rows_written"), result_u64(&r2, "rows_written"));
     ck_assert_uint_gt(result_u64(&r1, "partitions"), 4 * result_u64(&r2, "partitions"));
     ck_assert_uint_eq(result_u64(&r1, "files_out"), result_u64(&r1, "partitions"));
+    ck_assert_uint_gt(result_u64(&r1, "spill_bytes"), 0);
+    char *da = pt_tree_digest(a, skip_root_artifacts), *dc = pt_tree_digest(c, skip_root_artifacts),
+         *dd = pt_tree_digest(d, skip_root_artifacts);
+    ck_assert_msg(!strcmp(da, dc), "by buckets and by the sort: different files");
+    ck_assert_msg(!strcmp(da, dd), "by buckets on 2 threads and on 1 in 1 MiB: different files");
+    free(da);
+    free(dc);
+    free(dd);
     pt_run_free(&r1);
     pt_run_free(&r2);
+    pt_run_free(&r3);
+    pt_run_free(&r4);
+    pt_rm_rf(a);
+    pt_rm_rf(c);
+    pt_rm_rf(d);
 }
 END_TEST
 
@@ -981,6 +1027,7 @@ START_TEST(bad_layout_options_exit_1_before_anything_is_created)
         {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--mode", "sometimes", NULL},
         {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--memory-limit", "10KiB", NULL},
         {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--slices", "0", NULL},
+        {"convert", orders_shard0, "-o", out, "--schema", orders_schema, "--partition-write", "fast", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         pt_run r = convert(1, cases[i]);
@@ -1098,7 +1145,7 @@ int main(void) {
     tcase_add_test(tc, streamed_partitions_write_the_same_files_as_the_sort_when_nothing_splits);
     tcase_add_test(tc, streamed_partitions_are_the_same_whatever_the_threads_morsels_and_memory);
     tcase_add_test(tc, a_thousand_folders_stream_without_starting_over);
-    tcase_add_test(tc, interleaved_hourly_folders_are_sorted_from_the_start);
+    tcase_add_test(tc, interleaved_hourly_folders_go_by_buckets_from_the_start);
     tcase_add_test(tc, bad_layout_options_exit_1_before_anything_is_created);
     tcase_add_test(tc, nested_fields_become_super_in_table_sql_and_json_text_in_the_files);
     suite_add_tcase(s, tc);
