@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kn_alloc.h"
+#include "kn_hash_table.h"
 #include "kn_rs_artifacts.h"
 #include "kn_store_local.h"
 
@@ -243,6 +244,35 @@ static kn_status make_parents(kn_store *store, const char *root, const char *rel
     return st;
 }
 
+/* The length of `rel`'s first folder when it is a partition folder ("year=2024/..."), else 0. */
+static size_t top_partition_dir(const char *rel) {
+    const char *slash = strchr(rel, '/');
+    size_t n = slash ? (size_t)(slash - rel) : 0;
+    if (!n || rel[0] == '_' || rel[0] == '.' || !memchr(rel, '=', n)) return 0;
+    return n;
+}
+
+/* Moves partition folder `top` (`n` bytes) from the temporary folder into OUTDIR whole, when
+ * OUTDIR has no folder of that name: one rename instead of a folder made and a rename for each
+ * of its files, and each of its subfolders made twice. *moved says whether it did. */
+static kn_status move_whole(kn_commit *c, const char *top, size_t n, bool *moved, kn_error *err) {
+    *moved = false;
+    char name[4096];
+    if (n >= sizeof name) return KN_OK;
+    memcpy(name, top, n);
+    name[n] = '\0';
+    char *src = join(c->tmp_dir, name), *dst = join(c->out_dir, name);
+    kn_store_info info = {KN_ENTRY_NONE, 0};
+    kn_status st = src && dst ? kn_store_stat(c->store, dst, &info, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    if (st == KN_OK && info.kind == KN_ENTRY_NONE) {
+        st = kn_store_rename(c->store, src, dst, err);
+        *moved = st == KN_OK;
+    }
+    kn_free(src);
+    kn_free(dst);
+    return st;
+}
+
 kn_status kn_commit_publish(kn_commit *c, const char *const *names, size_t count, kn_error *err) {
     KN_TRY(remove_root_file(c, KN_RS_MANIFEST_FILE, err));
     if (c->mode == KN_MODE_OVERWRITE) {
@@ -254,17 +284,45 @@ kn_status kn_commit_publish(kn_commit *c, const char *const *names, size_t count
     static const char *const replaced[] = {KN_RS_TABLE_FILE, KN_RS_COPY_FILE, KN_RS_SPECTRUM_FILE,
                                            KN_RS_UPSERT_FILE, REJECTS_NAME};
     for (size_t i = 0; i < sizeof replaced / sizeof *replaced; i++) KN_TRY(remove_root_file(c, replaced[i], err));
-    for (size_t i = 0; i < count; i++) {
-        KN_TRY(make_parents(c->store, c->out_dir, names[i], err));
+    /* Partition folders new to OUTDIR move whole (every file under them is one of `names`);
+     * the others' files one by one. tops[i]: 1 moved whole, 2 not, by top folder index. */
+    kn_hash_table *tops = NULL;
+    uint8_t *top_state = NULL;
+    size_t cap_state = 0;
+    kn_status st = kn_hash_table_create(64, &tops, err);
+    for (size_t i = 0; st == KN_OK && i < count; i++) {
+        size_t n = top_partition_dir(names[i]), t;
+        bool inserted = false;
+        if (n) st = kn_hash_table_insert(tops, names[i], n, &t, &inserted, err);
+        if (st == KN_OK && inserted) {
+            if (t >= cap_state) {
+                size_t cap = cap_state ? 2 * cap_state : 64;
+                uint8_t *ts = kn_realloc(top_state, cap);
+                if (!ts) {
+                    st = kn_error_set(err, KN_E_NOMEM, "out of memory");
+                    break;
+                }
+                top_state = ts;
+                cap_state = cap;
+            }
+            bool moved;
+            st = move_whole(c, names[i], n, &moved, err);
+            top_state[t] = moved ? 1 : 2;
+        }
+        if (st != KN_OK || (n && top_state[t] == 1)) continue;
+        st = make_parents(c->store, c->out_dir, names[i], err);
         char *src = join(c->tmp_dir, names[i]), *dst = join(c->out_dir, names[i]);
         /* A rename is atomic: no reader sees a partial file under a real name. */
-        kn_status st = src && dst ? kn_store_rename(c->store, src, dst, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
+        if (st == KN_OK)
+            st = src && dst ? kn_store_rename(c->store, src, dst, err) : kn_error_set(err, KN_E_NOMEM, "out of memory");
         kn_free(src);
         kn_free(dst);
-        KN_TRY(st);
     }
+    kn_hash_table_free(tops);
+    kn_free(top_state);
+    KN_TRY(st);
     char *rej = join(c->tmp_dir, REJECTS_NAME), *rej_dst = join(c->out_dir, REJECTS_NAME);
-    kn_status st = rej && rej_dst ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
+    st = rej && rej_dst ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory");
     kn_store_info info = {KN_ENTRY_NONE, 0};
     if (st == KN_OK) st = kn_store_stat(c->store, rej, &info, err);
     if (st == KN_OK && info.kind == KN_ENTRY_DIR) st = kn_store_rename(c->store, rej, rej_dst, err);

@@ -11,8 +11,9 @@
  *            no manifest names files that are about to change), removes the earlier kiln output
  *            (overwrite: part files, partition folders left empty, the SQL, _rejects/; append:
  *            the SQL and _rejects/, which describe the latest run), then renames each new file
- *            into place (a rename is atomic: no reader sees a partial file under a real name)
- *            and moves _rejects/ in. The caller then writes the SQL and manifest.json last
+ *            into place (a rename is atomic: no reader sees a partial file under a real name),
+ *            a partition folder that OUTDIR lacks moved whole (every file under it must be one
+ *            of `names`), and moves _rejects/ in. The caller then writes the SQL and manifest.json last
  *            (kn_commit_write_file).
  *   end      removes _tmp-<run>/ and releases the lock. The lock file stays: deleting it would
  *            let a waiting run lock a file that a third run has already replaced.

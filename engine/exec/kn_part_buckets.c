@@ -89,7 +89,8 @@ typedef struct worker {
     kn_buf groups;         /* a block's folder list */
     kn_batch *block;       /* a block read back */
     kn_batch *rows;        /* the pass's rows in input order */
-    kn_batch *rest;        /* a large folder's rows left after its full row groups */
+    kn_batch *rest;        /* a large folder's rows left after its full row groups, or the
+                              pass's rows in folder order */
     run_of_rows *runs;
     size_t nruns, cap_runs;
     size_t *start;         /* per folder of the pass: its first row, then the next to place */
@@ -97,8 +98,6 @@ typedef struct worker {
     size_t cap_pass;
     uint32_t *order;
     size_t cap_order;
-    size_t *room;
-    bool *bitmap;
     kn_pq_rowgroup *rg;
     kn_pq_encoder *enc;
 } worker;
@@ -349,7 +348,7 @@ static kn_status cut_front(parts *p, worker *wk, uint32_t id, kn_error *err) {
 }
 
 /* The pass's rows in folder order (a stable counting sort of its runs), gathered column by
- * column into one batch sized up front; then each folder's rows into row groups. */
+ * column into one batch; then each folder's rows into row groups. */
 static kn_status gather_and_cut(parts *p, worker *wk, const bucket *bk, size_t first, size_t npass, kn_error *err) {
     size_t total = wk->rows->num_rows;
     if (total > wk->cap_order) {
@@ -368,24 +367,16 @@ static kn_status gather_and_cut(parts *p, worker *wk, const bucket *bk, size_t f
         size_t *at = &wk->start[r->slot];
         for (uint32_t j = 0; j < r->n; j++) wk->order[(*at)++] = (uint32_t)(r->row + j);
     }
-    kn_batch *sorted = NULL;
-    for (size_t c = 0; c < p->ncols; c++) {
-        const kn_column *src = &wk->rows->columns[c];
-        wk->bitmap[c] = src->validity && src->null_count;
-        wk->room[c] = kn_col_gather_bytes(src, wk->order, total) + KN_GATHER_PAD;
-    }
-    KN_TRY(kn_batch_create_packed(p->opt->schema, total, wk->room, wk->bitmap, &sorted, err));
-    kn_status st = KN_OK;
-    for (size_t c = 0; st == KN_OK && c < p->ncols; c++)
-        st = kn_col_gather_sized(&sorted->columns[c], &wk->rows->columns[c], wk->order, total, wk->room[c] - KN_GATHER_PAD,
-                                 err);
-    sorted->num_rows = total;
+    /* Into the worker's batch of the last pass: its memory is used again, not faulted in anew. */
+    kn_batch *sorted = wk->rest;
+    kn_batch_clear(sorted);
+    kn_status st = kn_batch_gather(sorted, wk->rows, wk->order, total, NULL, err);
     kn_batch_clear(wk->rows); /* its rows are in `sorted` now */
     for (size_t k = 0, at = 0; st == KN_OK && k < npass; k++) {
         st = cut(p, wk, bk->folders[first + k], sorted, at, at + wk->count[k], true, NULL, err);
         at += wk->count[k];
     }
-    kn_batch_free(sorted);
+    kn_batch_clear(sorted);
     return st;
 }
 
@@ -511,9 +502,6 @@ static kn_status worker_init(parts *p, worker *wk, kn_error *err) {
     KN_TRY(kn_batch_create(schema, 1024, &wk->block, err));
     KN_TRY(kn_batch_create(schema, 1024, &wk->rows, err));
     KN_TRY(kn_batch_create(schema, 1024, &wk->rest, err));
-    wk->room = kn_calloc(p->ncols ? p->ncols : 1, sizeof *wk->room);
-    wk->bitmap = kn_calloc(p->ncols ? p->ncols : 1, sizeof *wk->bitmap);
-    if (!wk->room || !wk->bitmap) return nomem(err);
     KN_TRY(kn_pq_rowgroup_create(p->opt->layout, &wk->rg, err));
     KN_TRY(kn_pq_encoder_create(p->opt->layout, &wk->enc, err));
     if (p->opt->profile && p->opt->profile->on) kn_pq_encoder_set_profile(wk->enc, true);
@@ -529,8 +517,6 @@ static void worker_free(worker *wk) {
     kn_free(wk->start);
     kn_free(wk->count);
     kn_free(wk->order);
-    kn_free(wk->room);
-    kn_free(wk->bitmap);
     kn_pq_rowgroup_free(wk->rg);
     kn_pq_encoder_free(wk->enc);
 }
