@@ -27,15 +27,16 @@
  * group is made, so the number of folders does not matter: one or 100,000, every folder gets
  * row groups as large as its rows allow and its files roll only at the target size. The write
  * is chosen up front and no run starts over: when the input's first morsel already spreads over
- * thousands of folders at a few rows each (an hourly key over random times), the clustered write
- * below takes it from the start (kn__partitioned_suits), since queueing rows a row or two at a
- * time costs more than sorting them; both write the same files. The result's write_path is
- * "partition-stream" or "sort". Deterministic like the streaming write: a folder's row groups
- * are cut from its rows in input order, whatever is in memory, so the bytes depend neither on
- * the threads, the morsel size nor memory_limit.
+ * thousands of folders at a few rows each (an hourly key over random times), every row goes
+ * instead to a spill by bucket from its parse thread, and once the input has ended each bucket
+ * is regrouped by folder and written, on every thread (kn_part_buckets.h; kn__partitioned_suits
+ * decides), since queueing rows a row or two at a time costs more than the rows. Both write the
+ * same files (and so does the sort, with --partition-write sort). The result's write_path is
+ * "partition-stream", "partition-buckets" or "sort". Deterministic like the streaming write: a
+ * folder's row groups are cut from its rows in input order, whatever is in memory, so the bytes
+ * depend neither on the threads, the morsel size nor memory_limit.
  *
- * Clustered (--sort-by or --slices, --max-open-partitions 0, or folders many and interleaved from
- * the first morsel on; kn_sort_spill.h): every row gets a
+ * Clustered (--sort-by or --slices, or --partition-write sort; kn_sort_spill.h): every row gets a
  * memcmp-able key (partition folder, sort columns, input ordinal; kn_sort_key.h), each parse
  * worker sorts its morsel's rows by key, the sorted batches gather in memory up to
  * `memory_limit` and are merged into a spill file in the run's temporary folder when that is

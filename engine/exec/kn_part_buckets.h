@@ -53,7 +53,9 @@ typedef struct kn_part_buckets_options {
     kn_store *spill_store;
     const char *spill_dir;
     kn_profile *profile;
-    kn_part_pipeline_ops ops; /* write and close are called one at a time, from any thread */
+    kn_part_pipeline_ops ops; /* write and close are called one at a time, from any thread,
+                                 once the input has ended; `part` numbers folders in the order
+                                 accept first sees them (a morsel's in bucket order) */
 } kn_part_buckets_options;
 
 typedef struct kn_part_buckets_stats {

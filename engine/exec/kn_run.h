@@ -11,7 +11,8 @@
  *   kn_sched.h               the one scheduler every write runs on: morsels parsed on every
  *                            thread, accepted in input order, the output's work in between
  *   kn_write_stream.c        the streaming write (its row groups: kn_pipeline.h)
- *   kn_write_partitioned.c   the streaming partitioned write (kn_part_pipeline.h)
+ *   kn_write_partitioned.c   the partitioned writes without a sort: through folder queues
+ *                            (kn_part_pipeline.h) or by buckets (kn_part_buckets.h)
  *   kn_write_sorted.c        the clustered write: keys, sort, spill, merge (kn_sort_spill.h)
  *   kn_convert.c             the job: format, schema, layout, plan, which write, commit, result
  *
