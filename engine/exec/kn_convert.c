@@ -33,6 +33,8 @@ uint64_t kn_convert_default_memory(void) {
     return quarter < lo ? lo : quarter > hi ? hi : quarter;
 }
 
+#define DEFAULT_MORSEL_BYTES ((size_t)8 << 20)
+
 void kn_convert_options_init(kn_convert_options *opt) {
     memset(opt, 0, sizeof *opt);
     opt->infer_records = 10000;
@@ -40,7 +42,7 @@ void kn_convert_options_init(kn_convert_options *opt) {
     kn_pq_options_init(&opt->parquet);
     opt->target_file_bytes = 256ull << 20;
     opt->threads = 0;
-    opt->morsel_bytes = 8u << 20;
+    opt->morsel_bytes = DEFAULT_MORSEL_BYTES;
     opt->on_error = KN_ON_ERROR_FAIL;
     opt->max_errors = -1;
     opt->mode = KN_MODE_ERROR_IF_EXISTS;
@@ -282,6 +284,19 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
      * queues or, when the folders are many and interleaved, buckets; or the external sort. */
     if (st == KN_OK && part_streaming && part_write == KN_PART_WRITE_AUTO)
         part_write = kn__partitioned_suits(&r) ? KN_PART_WRITE_QUEUES : KN_PART_WRITE_BUCKETS;
+    /* By buckets, a morsel meets most folders a row or two at a time: at the default size,
+     * morsels four times larger make fewer, larger groups to route, number and copy (the bytes
+     * do not depend on it). An input read as it comes keeps its morsels. */
+    kn_convert_options bucket_opt;
+    if (st == KN_OK && part_streaming && part_write == KN_PART_WRITE_BUCKETS && opt->morsel_bytes == DEFAULT_MORSEL_BYTES &&
+        kn__plan_num_morsels(r.plan) != KN_SCHED_OPEN) {
+        bucket_opt = *opt;
+        bucket_opt.morsel_bytes = 4 * DEFAULT_MORSEL_BYTES;
+        r.opt = &bucket_opt;
+        kn__plan_free(r.plan, fmt);
+        r.plan = NULL;
+        st = kn__plan_open(&r, paths, list.count, opt->stream_inputs, &r.plan, err);
+    }
     const kn_output *out = !r.clustered       ? &kn__output_stream
                            : !part_streaming  ? &kn__output_sorted
                            : part_write == KN_PART_WRITE_BUCKETS ? &kn__output_bucketed

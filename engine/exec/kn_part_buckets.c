@@ -67,11 +67,17 @@ typedef struct folder_info {
     uint32_t slot;  /* in a regroup: its place in the pass, or NOT_IN_PASS */
 } folder_info;
 
+/* A group of a morsel (a folder's rows there), as its spill found it. */
+typedef struct group_info {
+    uint32_t id;     /* the folder's id */
+    uint32_t bucket;
+    uint64_t bytes;  /* the group's share of its block's bytes */
+} group_info;
+
 /* One morsel: its rows grouped by the caller, then the spill its parse (or accept) made. */
 typedef struct mslot {
     kn_part_morsel pm;
-    uint32_t *ids;      /* per group of pm: the folder's id */
-    uint64_t *gbytes;   /* per group: its rows' share of its block's bytes */
+    group_info *groups; /* per group of pm */
     size_t cap_groups;
     uint32_t *bucket_of; /* per block: its bucket */
     block_ref *blocks;
@@ -100,6 +106,7 @@ typedef struct worker {
     size_t cap_order;
     kn_pq_rowgroup *rg;
     kn_pq_encoder *enc;
+    uint64_t staged_ns; /* profiling: of this regroup, the time counted as encode, compress, write */
 } worker;
 
 typedef struct parts {
@@ -138,11 +145,9 @@ static uint32_t get_u32(const uint8_t *p) {
 static kn_status number_groups(parts *p, mslot *sl, kn_error *err) {
     kn_part_morsel *pm = &sl->pm;
     if (pm->num_groups > sl->cap_groups) {
-        uint32_t *ids = kn_realloc(sl->ids, pm->num_groups * sizeof *ids);
-        if (ids) sl->ids = ids;
-        uint64_t *gb = ids ? kn_realloc(sl->gbytes, pm->num_groups * sizeof *gb) : NULL;
-        if (!gb) return nomem(err);
-        sl->gbytes = gb;
+        group_info *gi = kn_realloc(sl->groups, pm->num_groups * sizeof *gi);
+        if (!gi) return nomem(err);
+        sl->groups = gi;
         sl->cap_groups = pm->num_groups;
     }
     kn_status st = KN_OK;
@@ -152,7 +157,7 @@ static kn_status number_groups(parts *p, mslot *sl, kn_error *err) {
         bool inserted;
         const kn_part_morsel_group *gr = &pm->groups[g];
         st = kn_hash_table_insert(p->ids, pm->paths.data + gr->path_off, gr->path_len, &id, &inserted, err);
-        sl->ids[g] = (uint32_t)id;
+        sl->groups[g].id = (uint32_t)id;
     }
     pthread_mutex_unlock(&p->ids_mu);
     return st;
@@ -171,21 +176,23 @@ static kn_status spill_morsel(parts *p, int w, mslot *sl, kn_buf *groups, kn_err
         KN_TRY(kn_part_spill_begin(p->spill, w, err));
         p->run_open[w] = true;
     }
-    size_t next_row = 0, prev_bucket = 0;
+    for (size_t g = 0; g < pm->num_groups; g++) {
+        const kn_part_morsel_group *gr = &pm->groups[g];
+        sl->groups[g].bucket = (uint32_t)kn_part_bucket_of(pm->paths.data + gr->path_off, gr->path_len, p->opt->buckets);
+    }
+    size_t next_row = 0;
     for (size_t g = 0; g < pm->num_groups;) {
-        const kn_part_morsel_group *first = &pm->groups[g];
-        size_t b = kn_part_bucket_of(pm->paths.data + first->path_off, first->path_len, p->opt->buckets);
-        KN_RETURN_ERROR_IF(b < prev_bucket || first->row != next_row, err, KN_E_INTERNAL,
+        size_t b = sl->groups[g].bucket;
+        KN_RETURN_ERROR_IF((g && b <= sl->groups[g - 1].bucket) || pm->groups[g].row != next_row, err, KN_E_INTERNAL,
                            "a morsel's folders are not grouped by bucket");
         size_t end = g, rows = 0;
         kn_buf_clear(groups);
-        for (; end < pm->num_groups; end++) {
+        for (; end < pm->num_groups && sl->groups[end].bucket == b; end++) {
             const kn_part_morsel_group *gr = &pm->groups[end];
-            if (end > g && kn_part_bucket_of(pm->paths.data + gr->path_off, gr->path_len, p->opt->buckets) != b) break;
             KN_RETURN_ERROR_IF(gr->row != next_row + rows || gr->n > UINT32_MAX, err, KN_E_INTERNAL,
                                "a morsel's folders are not grouped by bucket");
             uint8_t e[GROUP_BYTES];
-            put_u32(e, sl->ids[end]);
+            put_u32(e, sl->groups[end].id);
             put_u32(e + 4, (uint32_t)gr->n);
             if (!kn_buf_append(groups, e, sizeof e)) return nomem(err);
             rows += gr->n;
@@ -193,7 +200,7 @@ static kn_status spill_morsel(parts *p, int w, mslot *sl, kn_buf *groups, kn_err
         block_ref ref;
         KN_TRY(kn_part_spill_add_rows(p->spill, w, pm->batch, next_row, rows, &ref.rows, err));
         KN_TRY(kn_part_spill_add_bytes(p->spill, w, groups->data, groups->len, &ref.groups, err));
-        for (size_t i = g; i < end; i++) sl->gbytes[i] = ref.rows.len * pm->groups[i].n / rows;
+        for (size_t i = g; i < end; i++) sl->groups[i].bytes = rows ? ref.rows.len * pm->groups[i].n / rows : 0;
         block_ref *blocks = room_for(sl->blocks, sl->nblocks, 1, &sl->cap_blocks, sizeof *blocks);
         uint32_t *bo = blocks ? kn_realloc(sl->bucket_of, sl->cap_blocks * sizeof *bo) : NULL;
         if (blocks) sl->blocks = blocks;
@@ -202,7 +209,6 @@ static kn_status spill_morsel(parts *p, int w, mslot *sl, kn_buf *groups, kn_err
         sl->bucket_of[sl->nblocks] = (uint32_t)b;
         sl->blocks[sl->nblocks++] = ref;
         next_row += rows;
-        prev_bucket = b;
         g = end;
     }
     pm->spilled = true;
@@ -257,11 +263,8 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     kn_status st = p->opt->ops.accept(p->opt->ops.ctx, m, si, pm, err);
     if (st == KN_OK && !pm->spilled) st = spill_morsel(p, p->opt->threads, sl, &p->accept_groups, err);
     kn_sched_lock(sc);
-    for (size_t g = 0; st == KN_OK && pm->batch && g < pm->num_groups; g++) {
-        const kn_part_morsel_group *gr = &pm->groups[g];
-        size_t b = kn_part_bucket_of(pm->paths.data + gr->path_off, gr->path_len, p->opt->buckets);
-        st = take_folder(p, sl->ids[g], b, sl->gbytes[g], err);
-    }
+    for (size_t g = 0; st == KN_OK && pm->batch && g < pm->num_groups; g++)
+        st = take_folder(p, sl->groups[g].id, sl->groups[g].bucket, sl->groups[g].bytes, err);
     for (size_t i = 0; st == KN_OK && pm->batch && i < sl->nblocks; i++) {
         bucket *bk = &p->buckets[sl->bucket_of[i]];
         block_ref *blocks = room_for(bk->blocks, bk->nblocks, 1, &bk->cap_blocks, sizeof *blocks);
@@ -289,8 +292,8 @@ static kn_status on_input_end(void *ctx, kn_error *err) {
 
 /* ---- phase 2: regroup ---------------------------------------------------------------------- */
 
-static kn_status write_locked(parts *p, const folder_info *f, uint32_t id, const kn_pq_rowgroup *rg, bool close,
-                              kn_error *err) {
+static kn_status write_locked(parts *p, worker *wk, const folder_info *f, uint32_t id, const kn_pq_rowgroup *rg,
+                              bool close, kn_error *err) {
     const kn_part_pipeline_ops *ops = &p->opt->ops;
     size_t len;
     const uint8_t *path = kn_hash_table_key(p->ids, id, &len);
@@ -299,7 +302,7 @@ static kn_status write_locked(parts *p, const folder_info *f, uint32_t id, const
     kn_status st = rg ? ops->write(ops->ctx, f->index, path, len, rg, err) : KN_OK;
     if (st == KN_OK && close && ops->close) st = ops->close(ops->ctx, f->index, err);
     pthread_mutex_unlock(&p->write_mu);
-    kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t);
+    if (t) wk->staged_ns += kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t) - t;
     return st;
 }
 
@@ -324,13 +327,14 @@ static kn_status cut(parts *p, worker *wk, uint32_t id, const kn_batch *b, size_
             uint64_t cns = kn_pq_encoder_compress_ns(wk->enc) - c0, all = kn_thread_ns() - t0;
             kn_profile_add(prof, KN_STAGE_COMPRESS, cns);
             kn_profile_add(prof, KN_STAGE_ENCODE, all > cns ? all - cns : 0);
+            wk->staged_ns += all;
         }
-        KN_TRY(write_locked(p, f, id, wk->rg, false, err));
+        KN_TRY(write_locked(p, wk, f, id, wk->rg, false, err));
         row += taken;
     }
     kn_pq_rowgroup_reset(wk->rg);
     if (upto) *upto = row;
-    return last ? write_locked(p, f, id, NULL, true, err) : KN_OK;
+    return last ? write_locked(p, wk, f, id, NULL, true, err) : KN_OK;
 }
 
 /* A pass with one folder whose rows passed the share: its full row groups go now, and the rest
@@ -481,9 +485,14 @@ static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_erro
     const bucket *bk = &p->buckets[p->next_bucket++];
     p->busy++;
     kn_sched_unlock(sc);
+    worker *wk = &p->workers[thread];
     uint64_t t = kn_profile_start(p->opt->profile), passes = 0;
+    wk->staged_ns = 0;
     kn_status st = regroup(p, thread, bk, &passes, err);
-    kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
+    if (t) { /* merge: the regroup but for the encoding and writing counted in their stages */
+        uint64_t all = kn_thread_ns() - t;
+        kn_profile_add(p->opt->profile, KN_STAGE_MERGE, all > wk->staged_ns ? all - wk->staged_ns : 0);
+    }
     kn_sched_lock(sc);
     p->busy--;
     p->passes += passes;
@@ -564,8 +573,7 @@ kn_status kn_part_buckets_run(const kn_part_buckets_options *opt, kn_part_bucket
         kn_part_morsel_clear(&sl->pm);
         kn_free(sl->pm.groups);
         kn_buf_free(&sl->pm.paths);
-        kn_free(sl->ids);
-        kn_free(sl->gbytes);
+        kn_free(sl->groups);
         kn_free(sl->bucket_of);
         kn_free(sl->blocks);
     }

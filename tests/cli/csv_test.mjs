@@ -21,7 +21,8 @@
 //   infer       `kiln infer` on generated CSV; a file whose last record is cut short fails
 //               inference in fail mode and is left out of the sample in skip/quarantine mode
 //   reread      quoted fields full of record-like lines, cut into 1 KiB morsels: wrong guesses
-//               are read again (morsels_reread > 0) and the output is the same bytes; 200 KiB
+//               are read again (morsels_reread > 0) and the output is the same bytes (also
+//               partitioned, by buckets and by queues); 200 KiB
 //               fields in 64 KiB morsels; bad records among the stretches read twice
 //   types       text into every kiln type as kernels/kn_cast.h says, and what it refuses
 //   files       .csv, .tsv and .psv files with their own header orders in one run, a header-only
@@ -710,6 +711,22 @@ groups.reread = async () => {
       if (args[1] === '8MiB' && r.result && r.result.morsels_reread !== 0) p.push(`${where(r)}: morsels_reread ${r.result.morsels_reread} with one morsel`);
       p.push(...diffHashes(base, partHashes(out)).map((s) => `${args.join(' ')}: ${s}`));
     }
+    return p;
+  });
+  await tally.run('... partitioned by n, 1KiB morsels: by buckets (a morsel read again is spilled again) the same bytes as by folder queues', () => {
+    const p = [], hashes = [];
+    for (const way of ['buckets', 'queues']) {
+      const out = path.join(WORK, `r-part-${way}`, 'out');
+      const r = kiln(['convert', input, '-o', out, '--schema', schema, '--morsel-size', '1KiB', '--partition-by', 'n',
+        '--partition-write', way, '-q']);
+      p.push(...expectExit(r, 0), ...countsProblems(r, N, N, 0));
+      if (!(r.result?.morsels_reread > 0)) p.push(`${way}: morsels_reread ${r.result?.morsels_reread}, expected > 0`);
+      const want = way === 'buckets' ? 'partition-buckets' : 'partition-stream';
+      if (r.result && r.result.write_path !== want) p.push(`${way}: write_path ${r.result.write_path}, expected ${want}`);
+      hashes.push(partHashes(out));
+    }
+    if (Object.keys(hashes[1]).length < 7) p.push(`${Object.keys(hashes[1]).length} part files, expected one per n (7)`);
+    p.push(...diffHashes(hashes[1], hashes[0]).map((x) => `buckets vs queues: ${x}`));
     return p;
   });
   await tally.run('quoted fields of 200 KiB (line breaks, record-like lines, doubled quotes) with --morsel-size 64KiB: the same bytes as 8MiB', async () => {
