@@ -11,6 +11,19 @@ kn_status kn_sink_close(kn_sink *s, kn_error *err) {
     return s->vt->close(s, err);
 }
 
+kn_status kn_sink_writev(kn_sink *s, const kn_iovec *v, size_t n, kn_error *err) {
+    if (!s->vt->writev) {
+        for (size_t i = 0; i < n; i++)
+            if (v[i].len) KN_TRY(kn_sink_write(s, v[i].data, v[i].len, err));
+        return KN_OK;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) total += v[i].len;
+    KN_TRY(s->vt->writev(s, v, n, err));
+    s->offset += total;
+    return KN_OK;
+}
+
 void kn_sink_abort(kn_sink *s) {
     if (s) s->vt->abort(s);
 }
@@ -35,7 +48,7 @@ static kn_status mem_close(kn_sink *s, kn_error *err) {
     kn_free(s);
     return KN_OK;
 }
-static const kn_sink_vtable mem_sink_vt = {mem_write, mem_close, mem_abort};
+static const kn_sink_vtable mem_sink_vt = {mem_write, mem_close, mem_abort, NULL};
 
 kn_sink *kn_mem_sink_create(kn_buf *out) {
     mem_sink *m = kn_calloc(1, sizeof *m);

@@ -15,6 +15,12 @@
 
 typedef struct kn_sink kn_sink;
 
+/* One piece of a gathered write: `len` bytes at `data` (borrowed). */
+typedef struct kn_iovec {
+    const void *data;
+    size_t len;
+} kn_iovec;
+
 typedef struct kn_sink_vtable {
     /* Appends `len` bytes (borrowed). */
     kn_status (*write)(kn_sink *s, const void *data, size_t len, kn_error *err);
@@ -23,6 +29,9 @@ typedef struct kn_sink_vtable {
     kn_status (*close)(kn_sink *s, kn_error *err);
     /* Drops everything written (nothing becomes visible) and frees the sink. */
     void (*abort)(kn_sink *s);
+    /* Appends the `n` pieces in order, as write would one by one, in as few calls to the store
+     * as it can (a file: writev). NULL: kn_sink_writev calls write for each. */
+    kn_status (*writev)(kn_sink *s, const kn_iovec *v, size_t n, kn_error *err);
 } kn_sink_vtable;
 
 /* Implementations embed this as their first member. */
@@ -37,6 +46,9 @@ static inline kn_status kn_sink_write(kn_sink *s, const void *data, size_t len, 
     if (st == KN_OK) s->offset += len;
     return st;
 }
+/* Appends the `n` pieces of `v` (borrowed) in order: many small pieces (a row group's chunks, a
+ * footer's parts) in one call to the store. */
+kn_status kn_sink_writev(kn_sink *s, const kn_iovec *v, size_t n, kn_error *err);
 static inline uint64_t kn_sink_offset(const kn_sink *s) { return s->offset; }
 /* Both free the sink. Accept NULL. */
 kn_status kn_sink_close(kn_sink *s, kn_error *err);

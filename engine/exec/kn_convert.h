@@ -80,6 +80,16 @@
  *                                             its footer so far (a file opens with its folder's
  *                                             first row group and closes after its last)
  *
+ *   partitioned by buckets (kn_part_buckets.h; M is 4 x the default when left at it):
+ *   peak <= (2T + 2) x 2 x 2M           morsels parsed ahead, each grouped into a copy
+ *         + (T + 1) x (1 MiB + 2M)      each spill writer's buffer
+ *         + T x 2 x memory_limit / 4T   each regroup: a bucket's rows read back and in folder
+ *                                       order (a bucket past its share goes in passes, a
+ *                                       folder past it is cut as it is read back)
+ *         + T x (1.2 R + C x (P + 2D))  each thread's row group being encoded
+ *         + folders x (48 bytes + path) + blocks x 48 bytes   (the folder table, the buckets'
+ *                                       lists of blocks)
+ *
  *   clustered:
  *   peak <= 1.25 x memory_limit                 (the in-memory run, then the merge's block
  *                                                buffers, at most memory_limit / 4)

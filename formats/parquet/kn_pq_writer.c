@@ -371,21 +371,29 @@ static kn_status write_rowgroup(kn_pq_writer *w, const kn_pq_rowgroup *rg, kn_er
     uint64_t start = kn_sink_offset(w->sink), at = start;
     uint64_t total_unc = 0, total_comp = 0;
     size_t first_ref = w->num_refs;
+    /* Every chunk's pages in one gathered write: a file per small folder would otherwise take
+     * two write calls a column. */
+    kn_iovec *pieces = kn_malloc(2 * n * sizeof *pieces);
+    if (!pieces) return kn_error_set(err, KN_E_NOMEM, "out of memory writing a row group");
     kn_buf_clear(&w->scratch);
     kn_tc t;
     kn_tc_init(&t, &w->scratch);
     kn_tc_struct_begin(&t); /* RowGroup */
     kn_tc_field_list_begin(&t, 1, KN_TC_STRUCT, n);
-    for (size_t i = 0; i < n; i++) {
+    kn_status st = KN_OK;
+    for (size_t i = 0; st == KN_OK && i < n; i++) {
         const kn_pq_chunk *ch = &chunks[i];
         kn_pq_chunk_write_meta(ch, at, &t);
-        KN_TRY(add_page_index(w, &ch->index, at + ch->dict.len, &t, err));
-        if (ch->dict.len) KN_TRY(kn_sink_write(w->sink, ch->dict.data, ch->dict.len, err));
-        if (ch->data.len) KN_TRY(kn_sink_write(w->sink, ch->data.data, ch->data.len, err));
+        st = add_page_index(w, &ch->index, at + ch->dict.len, &t, err);
+        pieces[2 * i] = (kn_iovec){ch->dict.data, ch->dict.len};
+        pieces[2 * i + 1] = (kn_iovec){ch->data.data, ch->data.len};
         at += kn_pq_chunk_compressed(ch);
         total_unc += kn_pq_chunk_uncompressed(ch);
         total_comp += kn_pq_chunk_compressed(ch);
     }
+    if (st == KN_OK) st = kn_sink_writev(w->sink, pieces, 2 * n, err);
+    kn_free(pieces);
+    KN_TRY(st);
     return end_row_group(w, &t, first_ref, rows, start, total_unc, total_comp, err);
 }
 
@@ -481,8 +489,6 @@ static kn_status splice_row_groups(kn_pq_writer *w, uint64_t ci_start, uint64_t 
 static kn_status write_footer(kn_pq_writer *w, kn_error *err) {
     uint64_t ci_start = kn_sink_offset(w->sink);
     uint64_t oi_start = ci_start + w->col_index.len;
-    if (w->col_index.len) KN_TRY(kn_sink_write(w->sink, w->col_index.data, w->col_index.len, err));
-    if (w->off_index.len) KN_TRY(kn_sink_write(w->sink, w->off_index.data, w->off_index.len, err));
     kn_buf_clear(&w->scratch);
     kn_tc t;
     kn_tc_init(&t, &w->scratch);
@@ -519,8 +525,9 @@ static kn_status write_footer(kn_pq_writer *w, kn_error *err) {
     uint32_t len = (uint32_t)w->scratch.len;
     memcpy(tail, &len, 4);
     memcpy(tail + 4, "PAR1", 4);
-    KN_TRY(kn_sink_write(w->sink, w->scratch.data, w->scratch.len, err));
-    return kn_sink_write(w->sink, tail, 8, err);
+    const kn_iovec pieces[] = {{w->col_index.data, w->col_index.len}, {w->off_index.data, w->off_index.len},
+                               {w->scratch.data, w->scratch.len}, {tail, 8}};
+    return kn_sink_writev(w->sink, pieces, 4, err);
 }
 
 kn_status kn_pq_writer_close(kn_pq_writer *w, kn_pq_file_info *info, kn_error *err) {

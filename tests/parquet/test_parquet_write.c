@@ -1328,7 +1328,7 @@ static void failing_abort(kn_sink *s) {
     (*f->aborted)++;
     kn_free(f);
 }
-static const kn_sink_vtable failing_vt = {failing_write, failing_close, failing_abort};
+static const kn_sink_vtable failing_vt = {failing_write, failing_close, failing_abort, NULL};
 
 START_TEST(io_failure_mid_file_aborts_the_sink_instead_of_publishing)
 {

@@ -246,6 +246,27 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
         ck_assert_uint_eq(back.key_offs[r + 1], 0);
     }
     ck_assert_int_eq(kn__spill_block_decode(bare.data + KN_SPILL_HEADER_BYTES, bare_len - 1, rows, &back, &e), KN_E_IO);
+    /* A range of rows at any bit offset (the write by buckets spills each bucket's range of a
+     * morsel): bitmaps and offsets start again at 0, and no bit of a row past the range is
+     * carried. */
+    static const size_t ranges[][2] = {{0, 1}, {3, 1}, {5, 61}, {8, 64}, {13, 500}, {999, 1}, {1000, 0}, {1, 999}};
+    for (size_t k = 0; k < sizeof ranges / sizeof *ranges; k++) {
+        size_t from = ranges[k][0], n = ranges[k][1];
+        kn_buf_clear(&bare);
+        ck_assert_int_eq(kn__spill_block_encode_rows(kb.batch, from, n, &bare, &e), KN_OK);
+        ck_assert_int_eq(kn__spill_block_header(bare.data, &rows, &bare_len, &e), KN_OK);
+        ck_assert_uint_eq(rows, n);
+        ck_assert_int_eq(kn__spill_block_decode(bare.data + KN_SPILL_HEADER_BYTES, bare_len, rows, &back, &e), KN_OK);
+        ck_assert_uint_eq(back.batch->num_rows, n);
+        for (size_t r = 0; r < n; r++) assert_same_row(kb.batch, from + r, back.batch, r);
+        for (size_t c = 0; c < s->num_fields; c++) {
+            const kn_column *col = &back.batch->columns[c];
+            size_t nulls = 0;
+            for (size_t r = 0; r < n; r++) nulls += !kn_column_is_valid(&kb.batch->columns[c], from + r);
+            ck_assert_uint_eq(col->null_count, nulls);
+            if (col->validity && n % 8) ck_assert_uint_eq(col->validity[n / 8] >> (n % 8), 0);
+        }
+    }
     kn_buf_free(&bare);
     /* A damaged block is an error, never a crash. */
     ck_assert_int_eq(kn__spill_block_decode(enc.data + KN_SPILL_HEADER_BYTES, len - 5, rows, &back, &e), KN_E_IO);
