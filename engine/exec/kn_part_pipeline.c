@@ -162,7 +162,6 @@ typedef struct pipe {
 
     kn_pq_encoder **encoders; /* one per thread */
     kn_batch **scratch;       /* one per thread: a segment read back before it is shared */
-    kn_batch **spill_batch;   /* one per thread: a folder's rows gathered for a segment */
     struct spill_job *spill_jobs; /* spill jobs not yet taken */
     size_t spills;                /* spill jobs made and not yet done */
     kn_part_spill *spill;
@@ -697,20 +696,32 @@ static kn_status spill_plan(pipe_t *p, kn_error *err) {
     return st;
 }
 
-/* Writes a spill job's runs of pieces into one run of this thread's. Lock not held: its folders
- * are busy, so their pieces up to each item's last are the job's alone. */
+/* Writes a spill job's runs of pieces into one run of this thread's, each run of pieces encoded
+ * straight from its morsels' batches into one segment. Lock not held: its folders are busy, so
+ * their pieces up to each item's last are the job's alone. */
 static kn_status spill_write(pipe_t *p, int thread, spill_job *sj, kn_part_segment *segs, kn_error *err) {
-    kn_batch *b = p->spill_batch[thread];
-    KN_TRY(kn_part_spill_begin(p->spill, thread, err));
-    kn_status st = KN_OK;
+    size_t most = 0;
+    for (size_t i = 0; i < sj->n; i++) {
+        size_t k = 1;
+        for (const piece *pc = sj->items[i].first; pc != sj->items[i].last; pc = pc->next) k++;
+        if (k > most) most = k;
+    }
+    kn_row_range *ranges = kn_malloc(most * sizeof *ranges); /* a job has an item or more */
+    if (!ranges) return nomem(err);
+    kn_status st = kn_part_spill_begin(p->spill, thread, err);
+    if (st != KN_OK) {
+        kn_free(ranges);
+        return st;
+    }
     for (size_t i = 0; st == KN_OK && i < sj->n; i++) {
-        kn_batch_clear(b);
-        for (piece *pc = sj->items[i].first; st == KN_OK; pc = pc->next) {
-            st = kn_batch_copy_rows(b, pc->sh->batch, pc->row, pc->end - pc->row, NULL, err);
+        size_t k = 0;
+        for (const piece *pc = sj->items[i].first;; pc = pc->next) {
+            ranges[k++] = (kn_row_range){pc->sh->batch, pc->row, pc->end - pc->row};
             if (pc == sj->items[i].last) break;
         }
-        if (st == KN_OK) st = kn_part_spill_add(p->spill, thread, b, &segs[i], err);
+        st = kn_part_spill_add_ranges(p->spill, thread, ranges, k, &segs[i], err);
     }
+    kn_free(ranges);
     return end_run(p, thread, st, err);
 }
 
@@ -994,8 +1005,7 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
     p.slots = kn_calloc(opt->window, sizeof *p.slots);
     p.encoders = kn_calloc((size_t)opt->threads, sizeof *p.encoders);
     p.scratch = kn_calloc((size_t)opt->threads, sizeof *p.scratch);
-    p.spill_batch = kn_calloc((size_t)opt->threads, sizeof *p.spill_batch);
-    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf && p.spill_batch ? KN_OK : nomem(err);
+    kn_status st = p.slots && p.encoders && p.scratch && p.page_buf ? KN_OK : nomem(err);
     const kn_schema *schema = opt->schema;
     if (st == KN_OK) st = kn_hash_table_create(64, &p.table, err);
     if (st == KN_OK) st = kn_part_spill_create(opt->spill_store, opt->spill_dir, schema, opt->threads, &p.spill, err);
@@ -1003,7 +1013,6 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
         st = kn_pq_encoder_create(opt->layout, &p.encoders[t], err);
         if (st == KN_OK && opt->profile && opt->profile->on) kn_pq_encoder_set_profile(p.encoders[t], true);
         if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.scratch[t], err);
-        if (st == KN_OK) st = kn_batch_create(schema, 1024, &p.spill_batch[t], err);
     }
     if (st == KN_OK) {
         kn_sched_options so = {
@@ -1054,8 +1063,6 @@ kn_status kn_part_pipeline_run(const kn_part_pipeline_options *opt, kn_part_pipe
         spill_job_free(sj);
     }
     kn_part_spill_free(p.spill);
-    for (int t = 0; p.spill_batch && t < opt->threads; t++) kn_batch_free(p.spill_batch[t]);
-    kn_free(p.spill_batch);
     kn_hash_table_free(p.table);
     kn_free(p.scratch);
     kn_free(p.encoders);

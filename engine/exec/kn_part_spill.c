@@ -101,23 +101,25 @@ static kn_status write_out(writer *w, kn_error *err) {
     return KN_OK;
 }
 
-kn_status kn_part_spill_add(kn_part_spill *sp, int thread, const kn_batch *batch, kn_part_segment *seg, kn_error *err) {
-    return kn_part_spill_add_rows(sp, thread, batch, 0, batch->num_rows, seg, err);
-}
-
-kn_status kn_part_spill_add_rows(kn_part_spill *sp, int thread, const kn_batch *batch, size_t row, size_t n,
-                                 kn_part_segment *seg, kn_error *err) {
+kn_status kn_part_spill_add_ranges(kn_part_spill *sp, int thread, const kn_row_range *ranges, size_t count,
+                                   kn_part_segment *seg, kn_error *err) {
     writer *w = &sp->writers[thread];
     KN_RETURN_ERROR_IF(!w->sink, err, KN_E_INTERNAL, "a spill segment added outside a run");
-    KN_RETURN_ERROR_IF(n > UINT32_MAX, err, KN_E_INTERNAL, "a spill segment of %zu rows", n);
-    size_t before = w->enc.len;
-    KN_TRY(kn__spill_block_encode_rows(batch, row, n, &w->enc, err));
+    size_t before = w->enc.len, n = 0;
+    for (size_t i = 0; i < count; i++) n += ranges[i].n;
+    KN_TRY(kn__spill_block_encode_ranges(ranges, count, &w->enc, err)); /* refuses 2^32 rows */
     uint64_t len = w->enc.len - before;
     *seg = (kn_part_segment){.run = w->run, .rows = (uint32_t)n, .offset = w->run_bytes, .len = len};
     w->run_bytes += len;
     atomic_fetch_add(&sp->bytes, len);
     if (w->enc.len >= WRITE_BYTES) KN_TRY(write_out(w, err));
     return KN_OK;
+}
+
+kn_status kn_part_spill_add_rows(kn_part_spill *sp, int thread, const kn_batch *batch, size_t row, size_t n,
+                                 kn_part_segment *seg, kn_error *err) {
+    kn_row_range one = {batch, row, n};
+    return kn_part_spill_add_ranges(sp, thread, &one, 1, seg, err);
 }
 
 kn_status kn_part_spill_add_bytes(kn_part_spill *sp, int thread, const uint8_t *data, size_t len, kn_part_segment *seg,

@@ -21,6 +21,7 @@
 #include "kn_buf.h"
 #include "kn_column.h"
 #include "kn_schema.h"
+#include "kn_spill_block.h"
 #include "kn_status.h"
 #include "kn_store.h"
 
@@ -40,10 +41,11 @@ kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema
 
 /* Starts the thread's next run. */
 kn_status kn_part_spill_begin(kn_part_spill *sp, int thread, kn_error *err);
-/* Appends every row of `batch` (borrowed; the spill's schema) as one segment of the run being
- * written; *seg says where. */
-kn_status kn_part_spill_add(kn_part_spill *sp, int thread, const kn_batch *batch, kn_part_segment *seg,
-                            kn_error *err);
+/* Appends the rows of `count` (at least 1) ranges (kn_spill_block.h; their batches borrowed,
+ * in the spill's schema), one after another, as one segment of the run being written; *seg
+ * says where. */
+kn_status kn_part_spill_add_ranges(kn_part_spill *sp, int thread, const kn_row_range *ranges, size_t count,
+                                   kn_part_segment *seg, kn_error *err);
 /* The same for rows [row, row + n) of `batch`. */
 kn_status kn_part_spill_add_rows(kn_part_spill *sp, int thread, const kn_batch *batch, size_t row, size_t n,
                                  kn_part_segment *seg, kn_error *err);

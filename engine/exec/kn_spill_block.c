@@ -8,19 +8,41 @@
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* The block of rows [row, row + n) of batch `b` with keys key_offs/keys (rows 0 .. n), or with
- * no keys when key_offs is NULL. The rows' bitmaps and offsets start at 0 in the block. */
-static kn_status encode(const kn_batch *b, size_t row, size_t n, const uint32_t *key_offs, const uint8_t *keys,
+/* Whether column c has a null among the ranges' rows: its block carries a bitmap only then. */
+static bool ranges_have_nulls(const kn_row_range *r, size_t count, size_t c) {
+    for (size_t i = 0; i < count; i++) {
+        const kn_column *col = &r[i].batch->columns[c];
+        if (col->validity && kn_bits_count_set(col->validity, r[i].row, r[i].n) != r[i].n) return true;
+    }
+    return false;
+}
+
+/* The block of the ranges' rows, one range after another, with keys key_offs/keys (rows 0 ..
+ * n, only for one range) or with no keys when key_offs is NULL. Bitmaps and offsets start at 0
+ * in the block. */
+static kn_status encode(const kn_row_range *r, size_t count, const uint32_t *key_offs, const uint8_t *keys,
                         kn_buf *out, kn_error *err) {
-    size_t start = out->len;
+    KN_RETURN_ERROR_IF(count == 0, err, KN_E_INTERNAL, "a spill block of no row range");
+    const kn_schema *schema = r[0].batch->schema;
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) n += r[i].n;
+    KN_RETURN_ERROR_IF(n > UINT32_MAX, err, KN_E_INTERNAL, "a spill block of %zu rows", n);
     size_t key_bytes = key_offs ? key_offs[n] : 0;
     size_t payload = 1 + (key_offs ? (n + 1) * 4 + key_bytes : 0);
-    for (size_t c = 0; c < b->schema->num_fields; c++) {
-        const kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        payload += 1 + (col->validity ? (n + 7) / 8 : 0);
-        payload += width ? n * width : (n + 1) * 4 + (col->offsets[row + n] - col->offsets[row]);
+    for (size_t c = 0; c < schema->num_fields; c++) {
+        size_t width = kn_type_width(r[0].batch->columns[c].type);
+        payload += 1 + (ranges_have_nulls(r, count, c) ? (n + 7) / 8 : 0);
+        if (width) {
+            payload += n * width;
+            continue;
+        }
+        payload += (n + 1) * 4;
+        for (size_t i = 0; i < count; i++) {
+            const uint32_t *o = r[i].batch->columns[c].offsets;
+            payload += o[r[i].row + r[i].n] - o[r[i].row];
+        }
     }
+    size_t start = out->len;
     if (!kn_buf_reserve(out, KN_SPILL_HEADER_BYTES + payload))
         return kn_error_set(err, KN_E_NOMEM, "out of memory encoding a spill block");
     uint8_t *p = out->data + start;
@@ -28,32 +50,44 @@ static kn_status encode(const kn_batch *b, size_t row, size_t n, const uint32_t 
     put_u32(p + 4, (uint32_t)n);
     put_u64(p + 8, payload);
     p += KN_SPILL_HEADER_BYTES;
-    for (size_t c = 0; c < b->schema->num_fields; c++) {
-        const kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        *p++ = col->validity ? 1 : 0;
-        if (col->validity) {
-            size_t nb = (n + 7) / 8;
-            if (row % 8 == 0) {
-                memcpy(p, col->validity + row / 8, nb);
-            } else {
-                memset(p, 0, nb);
-                (void)kn_bits_copy(p, 0, col->validity, row, n);
+    for (size_t c = 0; c < schema->num_fields; c++) {
+        size_t width = kn_type_width(r[0].batch->columns[c].type);
+        bool bitmap = ranges_have_nulls(r, count, c);
+        *p++ = bitmap;
+        if (bitmap) {
+            size_t nb = (n + 7) / 8, at = 0;
+            memset(p, 0, nb);
+            for (size_t i = 0; i < count; i++) {
+                const kn_column *col = &r[i].batch->columns[c];
+                if (col->validity) (void)kn_bits_copy(p, at, col->validity, r[i].row, r[i].n);
+                else kn_bits_set(p, at, r[i].n);
+                at += r[i].n;
             }
-            if (n % 8) p[nb - 1] &= (uint8_t)((1u << (n % 8)) - 1); /* no bits of rows past the block */
             p += nb;
         }
         if (width) {
-            if (n) memcpy(p, (const uint8_t *)col->values + row * width, n * width);
-            p += n * width;
-        } else {
-            uint32_t base = col->offsets[row], bytes = col->offsets[row + n] - base;
-            if (base == 0) {
-                memcpy(p, col->offsets, (n + 1) * 4);
-            } else {
-                for (size_t i = 0; i <= n; i++) put_u32(p + 4 * i, col->offsets[row + i] - base);
+            for (size_t i = 0; i < count; i++) {
+                size_t bytes = r[i].n * width;
+                if (bytes) memcpy(p, (const uint8_t *)r[i].batch->columns[c].values + r[i].row * width, bytes);
+                p += bytes;
             }
-            p += (n + 1) * 4;
+            continue;
+        }
+        /* Offsets from 0 over the ranges, then every range's bytes. */
+        uint8_t *offs = p;
+        uint32_t to = 0;
+        put_u32(offs, 0);
+        for (size_t i = 0; i < count; i++) {
+            const uint32_t *o = r[i].batch->columns[c].offsets + r[i].row;
+            uint32_t base = o[0];
+            for (size_t k = 1; k <= r[i].n; k++) put_u32(offs + 4 * k, to + (o[k] - base));
+            offs += 4 * r[i].n;
+            to += o[r[i].n] - base;
+        }
+        p += (n + 1) * 4;
+        for (size_t i = 0; i < count; i++) {
+            const kn_column *col = &r[i].batch->columns[c];
+            uint32_t base = col->offsets[r[i].row], bytes = col->offsets[r[i].row + r[i].n] - base;
             if (bytes) memcpy(p, col->bytes.data + base, bytes);
             p += bytes;
         }
@@ -70,11 +104,12 @@ static kn_status encode(const kn_batch *b, size_t row, size_t n, const uint32_t 
 }
 
 kn_status kn__spill_block_encode(const kn_keyed_batch *kb, kn_buf *out, kn_error *err) {
-    return encode(kb->batch, 0, kb->batch->num_rows, kb->key_offs, kb->keys.data, out, err);
+    kn_row_range whole = {kb->batch, 0, kb->batch->num_rows};
+    return encode(&whole, 1, kb->key_offs, kb->keys.data, out, err);
 }
 
-kn_status kn__spill_block_encode_rows(const kn_batch *b, size_t row, size_t n, kn_buf *out, kn_error *err) {
-    return encode(b, row, n, NULL, NULL, out, err);
+kn_status kn__spill_block_encode_ranges(const kn_row_range *ranges, size_t count, kn_buf *out, kn_error *err) {
+    return encode(ranges, count, NULL, NULL, out, err);
 }
 
 kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], uint32_t *rows,

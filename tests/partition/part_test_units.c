@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kn_alloc.h"
+#include "kn_gather.h"
 #include "kn_sort_key.h"
 #include "kn_sort_rows.h"
 #include "kn_sort_spill.h"
@@ -206,6 +207,71 @@ static void assert_same_row(const kn_batch *a, size_t ra, const kn_batch *b, siz
     }
 }
 
+/* A folder's pieces of several morsels go to the spill as one block of ranges: the same bytes
+ * as the ranges copied into one batch and encoded whole, whether or not a range has a bitmap. */
+START_TEST(a_spill_block_of_ranges_is_the_block_of_their_rows_copied_together)
+{
+    kn_schema *s = all_types_schema();
+    kn_batch *a, *full, *copied;
+    kn_error e;
+    ck_assert_int_eq(kn_batch_create(s, 16, &a, &e), KN_OK);
+    ck_assert_int_eq(kn_batch_create(s, 16, &full, &e), KN_OK);
+    ck_assert_int_eq(kn_batch_create(s, 16, &copied, &e), KN_OK);
+    for (int i = 0; i < 1000; i++) append_random_row(a);
+    uint32_t valid_rows[1000];
+    size_t nvalid = 0;
+    for (size_t r = 0; r < 1000; r++) {
+        bool all = true;
+        for (size_t c = 0; c < s->num_fields; c++) all = all && kn_column_is_valid(&a->columns[c], r);
+        if (all) valid_rows[nvalid++] = (uint32_t)r;
+    }
+    ck_assert_uint_ge(nvalid, 80);
+    for (size_t i = 0; i < nvalid; i++) ck_assert_int_eq(kn_batch_copy_rows(full, a, valid_rows[i], 1, NULL, &e), KN_OK);
+    for (size_t c = 0; c < s->num_fields; c++) ck_assert_ptr_null(full->columns[c].validity);
+    const kn_row_range ranges[] = {{a, 3, 10}, {full, 0, 5}, {a, 500, 0}, {a, 17, 100}, {full, 7, 64}, {a, 999, 1}};
+    size_t count = sizeof ranges / sizeof *ranges, total = 0;
+    for (size_t i = 0; i < count; i++) {
+        ck_assert_int_eq(kn_batch_copy_rows(copied, ranges[i].batch, ranges[i].row, ranges[i].n, NULL, &e), KN_OK);
+        total += ranges[i].n;
+    }
+    kn_buf by_ranges = KN_BUF_INIT, by_copy = KN_BUF_INIT;
+    ck_assert_int_eq(kn__spill_block_encode_ranges(ranges, count, &by_ranges, &e), KN_OK);
+    const kn_row_range whole = {copied, 0, copied->num_rows};
+    ck_assert_int_eq(kn__spill_block_encode_ranges(&whole, 1, &by_copy, &e), KN_OK);
+    ck_assert_uint_eq(by_ranges.len, by_copy.len);
+    ck_assert(!memcmp(by_ranges.data, by_copy.data, by_copy.len));
+    kn_keyed_batch back;
+    memset(&back, 0, sizeof back);
+    ck_assert_int_eq(kn_batch_create(s, 16, &back.batch, &e), KN_OK);
+    uint32_t rows;
+    uint64_t len;
+    ck_assert_int_eq(kn__spill_block_header(by_ranges.data, &rows, &len, &e), KN_OK);
+    ck_assert_uint_eq(rows, total);
+    ck_assert_int_eq(kn__spill_block_decode(by_ranges.data + KN_SPILL_HEADER_BYTES, len, rows, &back, &e), KN_OK);
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t r = 0; r < ranges[i].n; r++) assert_same_row(ranges[i].batch, ranges[i].row + r, back.batch, at++);
+    /* Ranges without a null carry no bitmap, and read back without one. */
+    const kn_row_range clean[] = {{full, 1, 9}, {full, 20, 30}};
+    kn_buf_clear(&by_ranges);
+    ck_assert_int_eq(kn__spill_block_encode_ranges(clean, 2, &by_ranges, &e), KN_OK);
+    ck_assert_int_eq(kn__spill_block_header(by_ranges.data, &rows, &len, &e), KN_OK);
+    ck_assert_int_eq(kn__spill_block_decode(by_ranges.data + KN_SPILL_HEADER_BYTES, len, rows, &back, &e), KN_OK);
+    ck_assert_uint_eq(back.batch->num_rows, 39);
+    for (size_t c = 0; c < s->num_fields; c++) ck_assert_ptr_null(back.batch->columns[c].validity);
+    for (size_t r = 0; r < 9; r++) assert_same_row(full, 1 + r, back.batch, r);
+    for (size_t r = 0; r < 30; r++) assert_same_row(full, 20 + r, back.batch, 9 + r);
+    ck_assert_int_eq(kn__spill_block_encode_ranges(ranges, 0, &by_ranges, &e), KN_E_INTERNAL);
+    kn_buf_free(&by_ranges);
+    kn_buf_free(&by_copy);
+    kn_keyed_batch_release(&back);
+    kn_batch_free(a);
+    kn_batch_free(full);
+    kn_batch_free(copied);
+    kn_schema_free(s);
+}
+END_TEST
+
 START_TEST(spill_blocks_read_back_every_value_null_and_key)
 {
     kn_schema *s = all_types_schema();
@@ -236,7 +302,8 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
     /* Without keys (the partitioned write's blocks): the same rows, every key empty, and no
      * key offsets written. */
     kn_buf bare = KN_BUF_INIT;
-    ck_assert_int_eq(kn__spill_block_encode_rows(kb.batch, 0, kb.batch->num_rows, &bare, &e), KN_OK);
+    kn_row_range whole = {kb.batch, 0, kb.batch->num_rows};
+    ck_assert_int_eq(kn__spill_block_encode_ranges(&whole, 1, &bare, &e), KN_OK);
     ck_assert_uint_eq(bare.len + 1001 * 4 + kb.keys.len, enc.len);
     uint64_t bare_len;
     ck_assert_int_eq(kn__spill_block_header(bare.data, &rows, &bare_len, &e), KN_OK);
@@ -253,7 +320,8 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
     for (size_t k = 0; k < sizeof ranges / sizeof *ranges; k++) {
         size_t from = ranges[k][0], n = ranges[k][1];
         kn_buf_clear(&bare);
-        ck_assert_int_eq(kn__spill_block_encode_rows(kb.batch, from, n, &bare, &e), KN_OK);
+        kn_row_range one = {kb.batch, from, n};
+        ck_assert_int_eq(kn__spill_block_encode_ranges(&one, 1, &bare, &e), KN_OK);
         uint32_t range_rows;
         ck_assert_int_eq(kn__spill_block_header(bare.data, &range_rows, &bare_len, &e), KN_OK);
         ck_assert_uint_eq(range_rows, n);
@@ -352,6 +420,7 @@ TCase *pt_units_tcase(void) {
     tcase_add_test(tc, sort_keys_order_rows_like_their_values_nulls_first_then_input_order);
     tcase_add_test(tc, partition_keys_sort_by_escaped_folder_bytes_then_by_the_sort_columns);
     tcase_add_test(tc, spill_blocks_read_back_every_value_null_and_key);
+    tcase_add_test(tc, a_spill_block_of_ranges_is_the_block_of_their_rows_copied_together);
     tcase_add_test(tc, the_external_sort_gives_every_row_once_in_key_order_through_spills_and_merge_passes);
     return tc;
 }
