@@ -74,7 +74,12 @@ enum {
     /* Close makes the bytes durable (fsync of the file and its folder) before they show. */
     KN_SINK_DURABLE = 1u << 0,
     /* Close fails with KN_E_IO rather than replace a file already under the name. */
-    KN_SINK_KEEP_EXISTING = 1u << 1
+    KN_SINK_KEEP_EXISTING = 1u << 1,
+    /* `path` is in a folder only this run writes and publishes whole later (the run's
+     * temporary folder): the bytes may go straight to `path`, without a temporary name and its
+     * rename. Abort and a failed close still remove it; a killed process may leave it partial
+     * there. Not with KN_SINK_KEEP_EXISTING. */
+    KN_SINK_PRIVATE = 1u << 2
 };
 
 /* A whole object mapped for reading in place: data[0..len), NULL for an empty one. */

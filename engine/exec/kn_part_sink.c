@@ -180,7 +180,7 @@ static kn_status open_file(kn_part_sink *ps, const uint8_t *path, size_t len, kn
     char *full = NULL;
     kn_status st = make_names(ps, path, len, name, &ps->writer_rel, &full, err);
     kn_sink *sink;
-    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, 0, &sink, err);
+    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, KN_SINK_PRIVATE, &sink, err);
     kn_free(full);
     if (st == KN_OK) st = kn_pq_writer_create(ps->out_schema, sink, ps->opt.parquet, &ps->writer, err);
     ps->file_rows = 0;
@@ -463,7 +463,7 @@ static kn_status open_part_file(kn_part_sink *ps, size_t part, kn_error *err) {
     char *full = NULL;
     kn_status st = make_names(ps, sp->path, sp->len, name, &sp->rel, &full, err);
     kn_sink *sink;
-    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, 0, &sink, err);
+    if (st == KN_OK) st = kn_store_open_sink(ps->opt.store, full, KN_SINK_PRIVATE, &sink, err);
     kn_free(full);
     if (st == KN_OK) st = kn_pq_writer_create(ps->out_schema, sink, &ps->part_po, &sp->writer, err);
     if (st != KN_OK) {

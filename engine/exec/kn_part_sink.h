@@ -4,8 +4,9 @@
  *
  * Files are OUTDIR-relative "[k=v/...]part-NNNNN.parquet", numbered from `first_number` on (so
  * names never repeat across partitions, and an append run continues past the highest number
- * already there), written under `dir` in the options' store through sinks that publish only
- * complete files.
+ * already there), written under `dir` in the options' store: a folder of the run's own, which
+ * the commit publishes whole once every file is complete, so files are written in place there
+ * (KN_SINK_PRIVATE) and removed when the sink fails.
  *
  * Three ways in, one per sink (the streaming partitioned way and the other two refuse each
  * other with KN_E_INTERNAL, a caller's bug):
@@ -55,7 +56,7 @@ typedef struct kn_part_sink_options {
     uint64_t target_file_bytes;
     uint32_t slices;              /* planned mode: file count a multiple of this; 0 = any */
     const kn_part_stats *stats;   /* borrowed; planned mode: rows and raw bytes per folder */
-    const char *dir;              /* borrowed; the folder files are written under */
+    const char *dir;              /* borrowed; the run's own folder files are written under */
     kn_store *store;              /* borrowed; where `dir` is; NULL: the local file system */
     uint64_t first_number;        /* the number of the first file */
 } kn_part_sink_options;

@@ -87,7 +87,7 @@ kn_status kn_part_spill_begin(kn_part_spill *sp, int thread, kn_error *err) {
         kn_free(path);
         return kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    KN_TRY(kn_store_open_sink(sp->store, path, 0, &w->sink, err));
+    KN_TRY(kn_store_open_sink(sp->store, path, KN_SINK_PRIVATE, &w->sink, err));
     w->run = run;
     w->run_bytes = 0;
     kn_buf_clear(&w->enc);

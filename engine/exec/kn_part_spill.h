@@ -35,7 +35,8 @@ typedef struct kn_part_segment {
 } kn_part_segment;
 
 /* A spill of rows of `schema` (borrowed; outlives the spill) into files under `dir` of `store`
- * (both borrowed), read back by `threads` threads. */
+ * (both borrowed; `dir` a folder of the run's own, where files are written in place), read back
+ * by `threads` threads. */
 kn_status kn_part_spill_create(kn_store *store, const char *dir, const kn_schema *schema, int threads,
                                kn_part_spill **out, kn_error *err);
 

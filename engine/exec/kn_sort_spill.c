@@ -101,7 +101,7 @@ static kn_status bw_open(kn_sorter *s, block_writer *bw, kn_error *err) {
     if (!bw->file.path) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     snprintf(bw->file.path, n, "%s%s", s->opt.spill_dir, name);
     KN_TRY(kn_batch_create(s->opt.schema, 256, &bw->block.batch, err));
-    return kn_store_open_sink(s->opt.store, bw->file.path, 0, &bw->sink, err);
+    return kn_store_open_sink(s->opt.store, bw->file.path, KN_SINK_PRIVATE, &bw->sink, err);
 }
 
 static kn_status bw_flush(block_writer *bw, kn_error *err) {

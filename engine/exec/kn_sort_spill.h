@@ -30,7 +30,7 @@
 typedef struct kn_sorter_options {
     const kn_schema *schema; /* borrowed; must outlive the sorter; the batches' schema */
     uint64_t memory_limit;   /* bytes of rows held in memory before a run spills (>= 1 MiB) */
-    const char *spill_dir;   /* borrowed; an existing folder for spill-N files */
+    const char *spill_dir;   /* borrowed; an existing folder of the run's own for spill-N files */
     kn_store *store;         /* borrowed; must outlive the sorter; where spill_dir is; NULL: the
                                 local file system */
 } kn_sorter_options;

@@ -1,4 +1,5 @@
-/* engine/io/kn_file.c: local file sinks (temporary name, rename on close) and sources. */
+/* engine/io/kn_file.c: local file sinks (temporary name, rename on close; or in place, in a folder
+ * of the run's own) and sources. */
 #include "kn_file.h"
 
 #include <errno.h>
@@ -13,47 +14,40 @@
 #include <unistd.h>
 
 #include "kn_alloc.h"
+#include "kn_buf.h"
 
 void kn_file_sink_options_init(kn_file_sink_options *opt) {
     opt->fsync = false;
     opt->overwrite = true;
+    opt->in_place = false;
 }
+
+/* Writes under this many bytes wait in the sink's buffer until more come or the file closes: a
+ * small folder's file then takes one write call, not one each for its magic, row group and
+ * footer. The buffer grows only as far as what waits. */
+#define PENDING_MAX (64 * 1024)
 
 typedef struct {
     kn_sink base;
     int fd;
     char *path;     /* the final name */
-    char *tmp_path; /* where the bytes go until close */
+    char *tmp_path; /* where the bytes go until close (in place: the final name too) */
+    kn_buf pending; /* bytes written by the caller, not yet to the file */
     kn_file_sink_options opt;
 } file_sink;
 
 static void file_sink_destroy(file_sink *f) {
     kn_free(f->path);
     kn_free(f->tmp_path);
+    kn_buf_free(&f->pending);
     kn_free(f);
-}
-
-static kn_status file_write(kn_sink *s, const void *data, size_t len, kn_error *err) {
-    file_sink *f = (file_sink *)s;
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t w = write(f->fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            kn_error_locate(err, f->path, -1, -1, -1);
-            return kn_error_set(err, KN_E_IO, "cannot write: %s", strerror(errno));
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return KN_OK;
 }
 
 /* writev takes at most this many pieces a call (POSIX guarantees 16; Linux takes 1024). */
 #define IOV_PIECES 64
 
-static kn_status file_writev(kn_sink *s, const kn_iovec *v, size_t n, kn_error *err) {
-    file_sink *f = (file_sink *)s;
+/* Writes the pieces to the file, in as few writev calls as they allow. */
+static kn_status write_pieces(file_sink *f, const kn_iovec *v, size_t n, kn_error *err) {
     struct iovec io[IOV_PIECES];
     size_t i = 0, skip = 0; /* the next piece, and how much of it is written */
     while (i < n) {
@@ -84,6 +78,33 @@ static kn_status file_writev(kn_sink *s, const kn_iovec *v, size_t n, kn_error *
     return KN_OK;
 }
 
+static kn_status file_writev(kn_sink *s, const kn_iovec *v, size_t n, kn_error *err) {
+    file_sink *f = (file_sink *)s;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += v[i].len;
+    if (f->pending.len + total < PENDING_MAX) {
+        if (!kn_buf_reserve(&f->pending, total)) return kn_error_set(err, KN_E_NOMEM, "out of memory writing a file");
+        for (size_t i = 0; i < n; i++)
+            if (v[i].len) kn_buf_append(&f->pending, v[i].data, v[i].len);
+        return KN_OK;
+    }
+    if (!f->pending.len) return write_pieces(f, v, n, err);
+    /* What waits goes first, in the same calls. */
+    kn_iovec few[IOV_PIECES], *all = n < IOV_PIECES ? few : kn_malloc((n + 1) * sizeof *all);
+    if (!all) return kn_error_set(err, KN_E_NOMEM, "out of memory writing a file");
+    all[0] = (kn_iovec){f->pending.data, f->pending.len};
+    memcpy(all + 1, v, n * sizeof *v);
+    kn_status st = write_pieces(f, all, n + 1, err);
+    if (all != few) kn_free(all);
+    kn_buf_clear(&f->pending);
+    return st;
+}
+
+static kn_status file_write(kn_sink *s, const void *data, size_t len, kn_error *err) {
+    kn_iovec one = {data, len};
+    return file_writev(s, &one, 1, err);
+}
+
 static void file_abort(kn_sink *s) {
     file_sink *f = (file_sink *)s;
     if (f->fd >= 0) close(f->fd);
@@ -104,15 +125,16 @@ static kn_status fsync_dir_of(const char *path) {
 
 static kn_status file_close(kn_sink *s, kn_error *err) {
     file_sink *f = (file_sink *)s;
-    kn_status st = KN_OK;
-    if (f->opt.fsync && fsync(f->fd) != 0) {
+    kn_iovec rest = {f->pending.data, f->pending.len};
+    kn_status st = rest.len ? write_pieces(f, &rest, 1, err) : KN_OK;
+    if (st == KN_OK && f->opt.fsync && fsync(f->fd) != 0) {
         st = kn_error_set(err, KN_E_IO, "cannot sync: %s", strerror(errno));
     }
     if (close(f->fd) != 0 && st == KN_OK) st = kn_error_set(err, KN_E_IO, "cannot close: %s", strerror(errno));
     f->fd = -1;
-    if (st == KN_OK && !f->opt.overwrite && access(f->path, F_OK) == 0)
+    if (st == KN_OK && !f->opt.in_place && !f->opt.overwrite && access(f->path, F_OK) == 0)
         st = kn_error_set(err, KN_E_IO, "already exists");
-    if (st == KN_OK && rename(f->tmp_path, f->path) != 0)
+    if (st == KN_OK && !f->opt.in_place && rename(f->tmp_path, f->path) != 0)
         st = kn_error_set(err, KN_E_IO, "cannot rename the finished file into place: %s", strerror(errno));
     if (st == KN_OK && f->opt.fsync && fsync_dir_of(f->path) != KN_OK)
         st = kn_error_set(err, KN_E_IO, "cannot sync the folder: %s", strerror(errno));
@@ -146,10 +168,13 @@ kn_status kn_file_sink_create(const char *path, const kn_file_sink_options *opt,
     }
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    snprintf(f->tmp_path, cap, "%.*s.%s.kiln-tmp-%ld-%u", (int)dir_len, path, path + dir_len,
-             (long)getpid(), atomic_fetch_add(&counter, 1u));
+    if (f->opt.in_place)
+        memcpy(f->tmp_path, path, strlen(path) + 1); /* open fails on a folder (EISDIR) */
+    else
+        snprintf(f->tmp_path, cap, "%.*s.%s.kiln-tmp-%ld-%u", (int)dir_len, path, path + dir_len,
+                 (long)getpid(), atomic_fetch_add(&counter, 1u));
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (!f->opt.in_place && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         file_sink_destroy(f);
         kn_error_locate(err, path, -1, -1, -1);
         return kn_error_set(err, KN_E_IO, "is a folder, not a file");

@@ -19,6 +19,8 @@
 typedef struct kn_file_sink_options {
     bool fsync;     /* fsync the file and its folder on close; default false */
     bool overwrite; /* replace an existing target; default true */
+    bool in_place;  /* write the target itself, no temporary name and rename (KN_SINK_PRIVATE: a
+                       folder of the run's own); overwrite then does not apply; default false */
 } kn_file_sink_options;
 
 void kn_file_sink_options_init(kn_file_sink_options *opt);

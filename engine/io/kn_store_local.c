@@ -219,6 +219,7 @@ static kn_status local_open_sink(kn_store *s, const char *path, unsigned flags, 
     kn_file_sink_options_init(&o);
     o.fsync = (flags & KN_SINK_DURABLE) != 0;
     o.overwrite = (flags & KN_SINK_KEEP_EXISTING) == 0;
+    o.in_place = (flags & KN_SINK_PRIVATE) != 0;
     return kn_file_sink_create(path, &o, out, err);
 }
 
@@ -227,6 +228,32 @@ static kn_status local_open_sink(kn_store *s, const char *path, unsigned flags, 
 static bool is_dir_at(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* mkdir of p (len bytes, no trailing '/'), making a missing parent first the same way: a walk
+ * goes up only to the first folder that exists, not down from '/'. */
+static kn_status make_dirs_at(char *p, size_t len, kn_error *err) {
+    if (mkdir(p, 0755) == 0) return KN_OK;
+    int e = errno;
+    if (e == EEXIST) {
+        if (is_dir_at(p)) return KN_OK;
+        kn_error_locate(err, p, -1, -1, -1);
+        return kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
+    }
+    /* ENOENT: the parent is missing; ENOTDIR: a file is on the way (going up names it). */
+    size_t plen = len;
+    while (plen > 0 && p[plen - 1] != '/') plen--;
+    while (plen > 1 && p[plen - 1] == '/') plen--; /* the parent, without its '/' (but "/") */
+    if ((e != ENOENT && e != ENOTDIR) || plen == 0) return io_error(err, p, e, "cannot create the folder");
+    char saved = p[plen];
+    p[plen] = '\0';
+    kn_status st = make_dirs_at(p, plen, err);
+    p[plen] = saved;
+    if (st != KN_OK) return st;
+    if (mkdir(p, 0755) == 0) return KN_OK;
+    e = errno;
+    if (e == EEXIST && is_dir_at(p)) return KN_OK; /* made meanwhile, by another thread */
+    return io_error(err, p, e, "cannot create the folder");
 }
 
 static kn_status local_make_dirs(kn_store *s, const char *path, kn_error *err) {
@@ -239,29 +266,12 @@ static kn_status local_make_dirs(kn_store *s, const char *path, kn_error *err) {
         kn_error_locate(err, path, -1, -1, -1);
         return kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
     }
-    /* ENOENT: a folder on the way is missing; ENOTDIR: a file is on the way (the walk names it). */
     if (e != ENOENT && e != ENOTDIR) return io_error(err, path, e, "cannot create the folder");
     char *p = kn_strdup(path);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
-    kn_status st = KN_OK;
-    /* Each '/' past the start ends one folder of the way; the whole path is the last one. */
-    for (size_t i = 1; i <= len && st == KN_OK; i++) {
-        if (i < len && p[i] != '/') continue;
-        if (p[i - 1] == '/') continue; /* a repeated '/' */
-        char saved = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0) {
-            e = errno;
-            if (e != EEXIST) st = io_error(err, p, e, "cannot create the folder");
-            else if (!is_dir_at(p)) {
-                kn_error_locate(err, p, -1, -1, -1);
-                st = kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
-            }
-        }
-        p[i] = saved;
-    }
+    kn_status st = make_dirs_at(p, len, err);
     kn_free(p);
     return st;
 }
