@@ -219,6 +219,72 @@ START_TEST(an_aborted_sink_leaves_nothing)
 }
 END_TEST
 
+/* KN_SINK_PRIVATE (the run's own folder): the bytes go straight to the name, with no temporary
+ * file beside it; small writes wait until more bytes come or the sink closes, and go first then;
+ * abort removes the file. */
+START_TEST(a_private_sink_writes_in_place_and_small_writes_wait)
+{
+    kn_store *st = kn_store_local();
+    char *dir = make_tmp_dir();
+    const char *path = at(dir, "part-00000.parquet");
+    kn_error e;
+    kn_error_reset(&e);
+    kn_sink *sink;
+    kn_store_info info;
+    ck_assert_msg(kn_store_open_sink(st, path, KN_SINK_PRIVATE, &sink, &e) == KN_OK, "%s", e.what);
+    ck_assert_int_eq(kn_store_stat(st, path, &info, &e), KN_OK);
+    ck_assert_int_eq(info.kind, KN_ENTRY_FILE);
+    ck_assert_uint_eq(count_entries(dir), 1);
+    kn_buf want = KN_BUF_INIT;
+    static uint8_t big[200000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7 + 1);
+    ck_assert_int_eq(kn_sink_write(sink, "PAR1", 4, &e), KN_OK);
+    ck_assert(kn_buf_append(&want, "PAR1", 4));
+    for (int i = 0; i < 100; i++) {
+        ck_assert_int_eq(kn_sink_write(sink, big + i, 100, &e), KN_OK);
+        ck_assert(kn_buf_append(&want, big + i, 100));
+    }
+    ck_assert_int_eq(kn_store_stat(st, path, &info, &e), KN_OK);
+    ck_assert_uint_eq(info.size, 0); /* 10,004 bytes wait */
+    const kn_iovec pieces[] = {{"x", 1}, {big, sizeof big}, {"", 0}, {"yz", 2}};
+    ck_assert_int_eq(kn_sink_writev(sink, pieces, 4, &e), KN_OK);
+    for (size_t i = 0; i < 4; i++) ck_assert(kn_buf_append(&want, pieces[i].data, pieces[i].len));
+    ck_assert_int_eq(kn_store_stat(st, path, &info, &e), KN_OK);
+    ck_assert_uint_eq(info.size, want.len); /* past the buffer: what waited went first */
+    ck_assert_int_eq(kn_sink_write(sink, "tail", 4, &e), KN_OK);
+    ck_assert(kn_buf_append(&want, "tail", 4));
+    ck_assert_uint_eq(kn_sink_offset(sink), want.len);
+    ck_assert_msg(kn_sink_close(sink, &e) == KN_OK, "%s", e.what);
+    kn_source *src;
+    ck_assert_int_eq(kn_store_open_source(st, path, &src, &e), KN_OK);
+    ck_assert_uint_eq(src->size, want.len);
+    uint8_t *back = kn_malloc(want.len);
+    ck_assert_int_eq(kn_source_read_at(src, 0, back, want.len, &e), KN_OK);
+    ck_assert(memcmp(back, want.data, want.len) == 0);
+    kn_free(back);
+    kn_source_free(src);
+    ck_assert_uint_eq(count_entries(dir), 1);
+
+    /* Abort removes the file, written in place or not. */
+    ck_assert_int_eq(kn_store_open_sink(st, at(dir, "spill-0"), KN_SINK_PRIVATE, &sink, &e), KN_OK);
+    ck_assert_int_eq(kn_sink_write(sink, big, sizeof big, &e), KN_OK);
+    ck_assert_uint_eq(count_entries(dir), 2);
+    kn_sink_abort(sink);
+    ck_assert_uint_eq(count_entries(dir), 1);
+
+    /* A folder under the name: a clear error naming it. */
+    ck_assert_int_eq(kn_store_make_dirs(st, at(dir, "a/b/c/d"), &e), KN_OK);
+    ck_assert_int_eq(kn_store_stat(st, at(dir, "a/b/c/d"), &info, &e), KN_OK);
+    ck_assert_int_eq(info.kind, KN_ENTRY_DIR);
+    kn_error_reset(&e);
+    ck_assert_int_eq(kn_store_open_sink(st, at(dir, "a/b"), KN_SINK_PRIVATE, &sink, &e), KN_E_IO);
+    ck_assert_str_eq(e.where, at(dir, "a/b"));
+    kn_buf_free(&want);
+    ck_assert_int_eq(kn_store_remove_tree(st, dir, &e), KN_OK);
+    kn_free(dir);
+}
+END_TEST
+
 /* ---- listing ---------------------------------------------------------------------------------- */
 
 START_TEST(listing_sorts_and_skips_underscore_and_dot_names)
@@ -781,6 +847,7 @@ int main(void) {
     tcase_add_test(tc, a_sink_is_invisible_until_it_closes);
     tcase_add_test(tc, a_gathered_write_puts_every_piece_in_order);
     tcase_add_test(tc, an_aborted_sink_leaves_nothing);
+    tcase_add_test(tc, a_private_sink_writes_in_place_and_small_writes_wait);
     tcase_add_test(tc, listing_sorts_and_skips_underscore_and_dot_names);
     tcase_add_test(tc, the_lock_is_exclusive_across_processes_and_handles);
     tcase_add_test(tc, sequential_reads_return_the_exact_bytes_in_small_and_large_buffers);
