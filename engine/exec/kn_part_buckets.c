@@ -422,17 +422,19 @@ static kn_status regroup_pass(parts *p, int thread, const bucket *bk, size_t fir
         for (size_t g = 0; st == KN_OK && !any && g < ng; g++)
             any = p->folders[get_u32(wk->groups.data + g * GROUP_BYTES)].slot != NOT_IN_PASS;
         if (st != KN_OK || !any) continue;
-        st = kn_part_spill_read(p->spill, thread, &ref->rows, wk->block, err);
+        /* A whole bucket's blocks go straight into the pass's batch; a part of one is read
+         * into the worker's block batch first and its folders' rows copied. */
+        size_t base = wk->rows->num_rows, row = 0, block_rows = ref->rows.rows;
+        st = whole ? kn_part_spill_read_append(p->spill, thread, &ref->rows, wk->rows, err)
+                   : kn_part_spill_read(p->spill, thread, &ref->rows, wk->block, err);
         run_of_rows *runs = st == KN_OK ? room_for(wk->runs, wk->nruns, ng, &wk->cap_runs, sizeof *runs) : NULL;
         if (st == KN_OK && !runs) st = nomem(err);
         if (st != KN_OK) break;
         wk->runs = runs;
-        size_t base = wk->rows->num_rows, row = 0;
-        if (whole) st = kn_batch_copy_rows(wk->rows, wk->block, 0, wk->block->num_rows, NULL, err);
         for (size_t g = 0; st == KN_OK && g < ng; g++) {
             const uint8_t *e = wk->groups.data + g * GROUP_BYTES;
             uint32_t id = get_u32(e), n = get_u32(e + 4);
-            if (id >= p->cap_folders || n > wk->block->num_rows - row) {
+            if (id >= p->cap_folders || n > block_rows - row) {
                 st = kn_error_set(err, KN_E_IO, "a spill block's folder list is damaged");
                 break;
             }
@@ -447,7 +449,7 @@ static kn_status regroup_pass(parts *p, int thread, const bucket *bk, size_t fir
             }
             row += n;
         }
-        if (st == KN_OK && row != wk->block->num_rows) st = kn_error_set(err, KN_E_IO, "a spill block's folder list is damaged");
+        if (st == KN_OK && row != block_rows) st = kn_error_set(err, KN_E_IO, "a spill block's folder list is damaged");
         if (st == KN_OK && npass == 1 && kn_batch_mem_bytes(wk->rows) > next_try) {
             st = cut_front(p, wk, bk->folders[first], err);
             next_try = kn_batch_mem_bytes(wk->rows) + p->share / 4;

@@ -189,8 +189,10 @@ kn_status kn_part_spill_read_bytes(kn_part_spill *sp, int thread, const kn_part_
     return KN_OK;
 }
 
-kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
-                             kn_error *err) {
+/* Reads segment `seg` of rows into the thread's buffer and checks its header; *payload is the
+ * block's payload there. */
+static kn_status read_block(kn_part_spill *sp, int thread, const kn_part_segment *seg, const uint8_t **payload,
+                            kn_error *err) {
     reader *rd = &sp->readers[thread];
     kn_source *src;
     KN_TRY(run_source(sp, thread, seg, &src, err));
@@ -198,15 +200,31 @@ kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segmen
     if (!kn_buf_reserve(&rd->buf, (size_t)seg->len)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading a spill run");
     KN_TRY(kn_source_read_at(src, seg->offset, rd->buf.data, (size_t)seg->len, err));
     uint32_t rows;
-    uint64_t payload;
+    uint64_t len;
     KN_RETURN_ERROR_IF(seg->len < KN_SPILL_HEADER_BYTES, err, KN_E_IO, "a spill segment is damaged (too short)");
-    KN_TRY(kn__spill_block_header(rd->buf.data, &rows, &payload, err));
-    KN_RETURN_ERROR_IF(rows != seg->rows || payload != seg->len - KN_SPILL_HEADER_BYTES, err, KN_E_IO,
+    KN_TRY(kn__spill_block_header(rd->buf.data, &rows, &len, err));
+    KN_RETURN_ERROR_IF(rows != seg->rows || len != seg->len - KN_SPILL_HEADER_BYTES, err, KN_E_IO,
                        "a spill segment is damaged (%" PRIu32 " rows of %" PRIu32 ")", rows, seg->rows);
+    *payload = rd->buf.data + KN_SPILL_HEADER_BYTES;
+    return KN_OK;
+}
+
+kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                             kn_error *err) {
+    reader *rd = &sp->readers[thread];
+    const uint8_t *payload;
+    KN_TRY(read_block(sp, thread, seg, &payload, err));
     rd->kb.batch = batch;
-    kn_status st = kn__spill_block_decode(rd->buf.data + KN_SPILL_HEADER_BYTES, (size_t)payload, rows, &rd->kb, err);
+    kn_status st = kn__spill_block_decode(payload, (size_t)seg->len - KN_SPILL_HEADER_BYTES, seg->rows, &rd->kb, err);
     rd->kb.batch = NULL;
     return st;
+}
+
+kn_status kn_part_spill_read_append(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                                    kn_error *err) {
+    const uint8_t *payload;
+    KN_TRY(read_block(sp, thread, seg, &payload, err));
+    return kn__spill_block_decode_append(payload, (size_t)seg->len - KN_SPILL_HEADER_BYTES, seg->rows, batch, err);
 }
 
 uint64_t kn_part_spill_runs(const kn_part_spill *sp) { return sp->num_runs; }

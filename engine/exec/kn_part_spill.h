@@ -62,6 +62,11 @@ kn_status kn_part_spill_end(kn_part_spill *sp, int thread, kn_error *err);
 kn_status kn_part_spill_read(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
                              kn_error *err);
 
+/* The same, appending the segment's rows to those of `batch`. After a failure `batch` holds
+ * part of them: the caller drops it. */
+kn_status kn_part_spill_read_append(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_batch *batch,
+                                    kn_error *err);
+
 /* Appends the bytes of a segment made by kn_part_spill_add_bytes to `out`. */
 kn_status kn_part_spill_read_bytes(kn_part_spill *sp, int thread, const kn_part_segment *seg, kn_buf *out,
                                    kn_error *err);

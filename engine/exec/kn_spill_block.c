@@ -146,44 +146,63 @@ static kn_status damaged(kn_error *err) {
     return kn_error_set(err, KN_E_IO, "a spill block is damaged (sizes do not add up)");
 }
 
-kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t rows,
-                                 kn_keyed_batch *kb, kn_error *err) {
-    kn_batch *b = kb->batch;
-    kn_batch_clear(b);
-    const uint8_t *p = payload, *end = payload + len, *at;
-    size_t n = rows;
+/* Appends the `n` rows of the payload's columns, from *pp on, to b's; advances *pp. */
+static kn_status append_columns(const uint8_t **pp, const uint8_t *end, size_t n, kn_batch *b, kn_error *err) {
     for (size_t c = 0; c < b->schema->num_fields; c++) {
         kn_column *col = &b->columns[c];
-        size_t width = kn_type_width(col->type);
-        if (!(at = take(&p, end, 1))) return damaged(err);
-        bool has_validity = *at != 0;
+        size_t width = kn_type_width(col->type), at = col->length;
+        const uint8_t *at_p;
+        if (!(at_p = take(pp, end, 1))) return damaged(err);
         const uint8_t *validity = NULL;
-        if (has_validity && !(validity = take(&p, end, (n + 7) / 8))) return damaged(err);
+        if (*at_p && !(validity = take(pp, end, (n + 7) / 8))) return damaged(err);
         if (width) {
-            if (!(at = take(&p, end, n * width))) return damaged(err);
+            const uint8_t *values = take(pp, end, n * width);
+            if (!values) return damaged(err);
             KN_TRY(kn_column_reserve(col, n, 0, err));
-            if (n) memcpy(col->values, at, n * width);
+            if (n) memcpy((uint8_t *)col->values + at * width, values, n * width);
         } else {
-            if (!(at = take(&p, end, (n + 1) * 4))) return damaged(err);
-            size_t bytes = check_offsets(at, n);
-            if (bytes == SIZE_MAX) return damaged(err);
-            const uint8_t *data = take(&p, end, bytes);
+            const uint8_t *offs = take(pp, end, (n + 1) * 4);
+            size_t bytes = offs ? check_offsets(offs, n) : SIZE_MAX;
+            const uint8_t *data = bytes != SIZE_MAX ? take(pp, end, bytes) : NULL;
             if (!data) return damaged(err);
+            KN_RETURN_ERROR_IF(bytes > UINT32_MAX - col->bytes.len, err, KN_E_DATA, "a batch's strings exceed 4 GiB");
             KN_TRY(kn_column_reserve(col, n, bytes, err));
-            memcpy(col->offsets, at, (n + 1) * 4);
-            if (bytes) memcpy(col->bytes.data, data, bytes);
-            col->bytes.len = bytes;
+            uint32_t base = (uint32_t)col->bytes.len;
+            if (at == 0) {
+                memcpy(col->offsets, offs, (n + 1) * 4); /* from 0, as the block's */
+            } else {
+                for (size_t i = 1; i <= n; i++) {
+                    uint32_t v;
+                    memcpy(&v, offs + 4 * i, 4);
+                    col->offsets[at + i] = base + v;
+                }
+            }
+            if (bytes) memcpy(col->bytes.data + base, data, bytes);
+            col->bytes.len += bytes;
         }
-        if (has_validity) {
-            size_t vb = (col->capacity + 7) / 8;
-            col->validity = kn_calloc(vb, 1);
-            if (!col->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
-            memcpy(col->validity, validity, (n + 7) / 8);
-            col->null_count = n - kn_bits_count_set(col->validity, 0, n);
+        if (validity) {
+            if (!col->validity) {
+                /* The first null: the bitmap appears with every earlier value valid. */
+                col->validity = kn_calloc((col->capacity + 7) / 8, 1);
+                if (!col->validity) return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
+                kn_bits_set(col->validity, 0, at);
+            }
+            col->null_count += kn_bits_copy(col->validity, at, validity, 0, n);
+        } else if (col->validity) {
+            kn_bits_set(col->validity, at, n);
         }
-        col->length = n;
+        col->length = at + n;
     }
-    b->num_rows = n;
+    b->num_rows += n;
+    return KN_OK;
+}
+
+kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t rows,
+                                 kn_keyed_batch *kb, kn_error *err) {
+    kn_batch_clear(kb->batch);
+    const uint8_t *p = payload, *end = payload + len, *at;
+    size_t n = rows;
+    KN_TRY(append_columns(&p, end, n, kb->batch, err));
     if (!(at = take(&p, end, 1))) return damaged(err);
     KN_TRY(kn_keyed_batch_reserve_offs(kb, n, err));
     kn_buf_clear(&kb->keys);
@@ -200,4 +219,13 @@ kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t ro
     if (!kn_buf_append(&kb->keys, keys, key_bytes))
         return kn_error_set(err, KN_E_NOMEM, "out of memory decoding a spill block");
     return KN_OK;
+}
+
+kn_status kn__spill_block_decode_append(const uint8_t *payload, size_t len, uint32_t rows, kn_batch *b,
+                                        kn_error *err) {
+    const uint8_t *p = payload, *end = payload + len, *at;
+    KN_TRY(append_columns(&p, end, rows, b, err));
+    if (!(at = take(&p, end, 1))) return damaged(err);
+    KN_RETURN_ERROR_IF(*at, err, KN_E_IO, "a spill block has keys where none were written");
+    return p == end ? KN_OK : damaged(err);
 }

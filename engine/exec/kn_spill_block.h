@@ -43,4 +43,11 @@ kn_status kn__spill_block_header(const uint8_t header[KN_SPILL_HEADER_BYTES], ui
 kn_status kn__spill_block_decode(const uint8_t *payload, size_t len, uint32_t rows,
                                  kn_keyed_batch *kb, kn_error *err);
 
+/* Appends the `rows` rows of a block without keys to `b` (the spill file's schema): a regroup
+ * gathers many blocks into one batch without decoding each into a batch of its own first.
+ * Fails with KN_E_IO when the payload is inconsistent or has keys; `b` may then hold some of
+ * the rows' columns (the caller drops it). */
+kn_status kn__spill_block_decode_append(const uint8_t *payload, size_t len, uint32_t rows, kn_batch *b,
+                                        kn_error *err);
+
 #endif

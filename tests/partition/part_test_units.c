@@ -261,6 +261,35 @@ START_TEST(a_spill_block_of_ranges_is_the_block_of_their_rows_copied_together)
     for (size_t c = 0; c < s->num_fields; c++) ck_assert_ptr_null(back.batch->columns[c].validity);
     for (size_t r = 0; r < 9; r++) assert_same_row(full, 1 + r, back.batch, r);
     for (size_t r = 0; r < 30; r++) assert_same_row(full, 20 + r, back.batch, 9 + r);
+    /* Blocks appended one after another into one batch (a regroup of a whole bucket): a block
+     * without a bitmap after one with, and the other way round. */
+    kn_buf with_nulls = KN_BUF_INIT;
+    ck_assert_int_eq(kn__spill_block_encode_ranges(ranges, count, &with_nulls, &e), KN_OK);
+    kn_batch *acc;
+    ck_assert_int_eq(kn_batch_create(s, 16, &acc, &e), KN_OK);
+    const kn_buf *order[] = {&by_ranges, &with_nulls, &by_ranges};
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(kn__spill_block_header(order[k]->data, &rows, &len, &e), KN_OK);
+        ck_assert_int_eq(kn__spill_block_decode_append(order[k]->data + KN_SPILL_HEADER_BYTES, len, rows, acc, &e), KN_OK);
+    }
+    ck_assert_uint_eq(acc->num_rows, 39 + total + 39);
+    at = 0;
+    for (size_t r = 0; r < 9; r++) assert_same_row(full, 1 + r, acc, at++);
+    for (size_t r = 0; r < 30; r++) assert_same_row(full, 20 + r, acc, at++);
+    for (size_t i = 0; i < count; i++)
+        for (size_t r = 0; r < ranges[i].n; r++) assert_same_row(ranges[i].batch, ranges[i].row + r, acc, at++);
+    for (size_t r = 0; r < 9; r++) assert_same_row(full, 1 + r, acc, at++);
+    for (size_t r = 0; r < 30; r++) assert_same_row(full, 20 + r, acc, at++);
+    for (size_t c = 0; c < s->num_fields; c++) {
+        size_t nulls = 0;
+        for (size_t r = 0; r < acc->num_rows; r++) nulls += !kn_column_is_valid(&acc->columns[c], r);
+        ck_assert_uint_eq(acc->columns[c].null_count, nulls);
+    }
+    /* A block cut short is refused. */
+    ck_assert_int_eq(kn__spill_block_header(with_nulls.data, &rows, &len, &e), KN_OK);
+    ck_assert_int_eq(kn__spill_block_decode_append(with_nulls.data + KN_SPILL_HEADER_BYTES, len - 1, rows, acc, &e), KN_E_IO);
+    kn_batch_free(acc);
+    kn_buf_free(&with_nulls);
     ck_assert_int_eq(kn__spill_block_encode_ranges(ranges, 0, &by_ranges, &e), KN_E_INTERNAL);
     kn_buf_free(&by_ranges);
     kn_buf_free(&by_copy);
@@ -341,6 +370,8 @@ START_TEST(spill_blocks_read_back_every_value_null_and_key)
     ck_assert_uint_eq(rows, 1000);
     ck_assert_int_eq(kn__spill_block_decode(enc.data + KN_SPILL_HEADER_BYTES, len - 5, rows, &back, &e), KN_E_IO);
     ck_assert_int_eq(kn__spill_block_decode(enc.data + KN_SPILL_HEADER_BYTES, len, rows + 1, &back, &e), KN_E_IO);
+    /* The partitioned write's blocks have no keys: appending one that has is refused. */
+    ck_assert_int_eq(kn__spill_block_decode_append(enc.data + KN_SPILL_HEADER_BYTES, len, rows, back.batch, &e), KN_E_IO);
     enc.data[0] = 'X';
     ck_assert_int_eq(kn__spill_block_header(enc.data, &rows, &len, &e), KN_E_IO);
     kn_buf_free(&enc);
