@@ -230,43 +230,45 @@ static bool is_dir_at(const char *path) {
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* One mkdir: 0 when `path` is a folder now (made, or made before), else mkdir's errno (EEXIST:
+ * a file has the name). */
+static int mkdir_one(const char *path) {
+    if (mkdir(path, 0755) == 0) return 0;
+    int e = errno;
+    return e == EEXIST && is_dir_at(path) ? 0 : e;
+}
+
+static kn_status mkdir_failed(kn_error *err, const char *path, int e) {
+    if (e != EEXIST) return io_error(err, path, e, "cannot create the folder");
+    kn_error_locate(err, path, -1, -1, -1);
+    return kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
+}
+
 /* mkdir of p (len bytes, no trailing '/'), making a missing parent first the same way: a walk
  * goes up only to the first folder that exists, not down from '/'. */
 static kn_status make_dirs_at(char *p, size_t len, kn_error *err) {
-    if (mkdir(p, 0755) == 0) return KN_OK;
-    int e = errno;
-    if (e == EEXIST) {
-        if (is_dir_at(p)) return KN_OK;
-        kn_error_locate(err, p, -1, -1, -1);
-        return kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
-    }
+    int e = mkdir_one(p);
+    if (!e) return KN_OK;
     /* ENOENT: the parent is missing; ENOTDIR: a file is on the way (going up names it). */
     size_t plen = len;
     while (plen > 0 && p[plen - 1] != '/') plen--;
     while (plen > 1 && p[plen - 1] == '/') plen--; /* the parent, without its '/' (but "/") */
-    if ((e != ENOENT && e != ENOTDIR) || plen == 0) return io_error(err, p, e, "cannot create the folder");
+    if ((e != ENOENT && e != ENOTDIR) || plen == 0) return mkdir_failed(err, p, e);
     char saved = p[plen];
     p[plen] = '\0';
     kn_status st = make_dirs_at(p, plen, err);
     p[plen] = saved;
     if (st != KN_OK) return st;
-    if (mkdir(p, 0755) == 0) return KN_OK;
-    e = errno;
-    if (e == EEXIST && is_dir_at(p)) return KN_OK; /* made meanwhile, by another thread */
-    return io_error(err, p, e, "cannot create the folder");
+    e = mkdir_one(p); /* EEXIST and a folder: made meanwhile, by another thread */
+    return e ? mkdir_failed(err, p, e) : KN_OK;
 }
 
 static kn_status local_make_dirs(kn_store *s, const char *path, kn_error *err) {
     /* Most calls make one folder in one that exists (a partition folder, the run's temporary
      * folder), or find it made: one mkdir then. */
-    if (mkdir(path, 0755) == 0) return KN_OK;
-    int e = errno;
-    if (e == EEXIST) {
-        if (is_dir_at(path)) return KN_OK;
-        kn_error_locate(err, path, -1, -1, -1);
-        return kn_error_set(err, KN_E_IO, "cannot create the folder: a file has this name");
-    }
-    if (e != ENOENT && e != ENOTDIR) return io_error(err, path, e, "cannot create the folder");
+    int e = mkdir_one(path);
+    if (!e) return KN_OK;
+    if (e != ENOENT && e != ENOTDIR) return mkdir_failed(err, path, e);
     char *p = kn_strdup(path);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     size_t len = strlen(p);

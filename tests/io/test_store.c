@@ -138,6 +138,19 @@ START_TEST(a_sink_is_invisible_until_it_closes)
 }
 END_TEST
 
+/* The file `path` of store `st` holds exactly the bytes of `want`. */
+static void assert_file_holds(kn_store *st, const char *path, const kn_buf *want) {
+    kn_error e;
+    kn_source *src;
+    ck_assert_int_eq(kn_store_open_source(st, path, &src, &e), KN_OK);
+    ck_assert_uint_eq(src->size, want->len);
+    uint8_t *back = kn_malloc(want->len ? want->len : 1);
+    ck_assert_int_eq(kn_source_read_at(src, 0, back, want->len, &e), KN_OK);
+    ck_assert(memcmp(back, want->data, want->len) == 0);
+    kn_free(back);
+    kn_source_free(src);
+}
+
 START_TEST(a_gathered_write_puts_every_piece_in_order)
 {
     /* 300 pieces (more than one writev takes), some empty, some large: the file holds them back
@@ -163,14 +176,7 @@ START_TEST(a_gathered_write_puts_every_piece_in_order)
     ck_assert_int_eq(kn_sink_write(sink, "end", 3, &e), KN_OK);
     ck_assert(kn_buf_append(&want, "end", 3));
     ck_assert_msg(kn_sink_close(sink, &e) == KN_OK, "%s", e.what);
-    kn_source *src;
-    ck_assert_int_eq(kn_store_open_source(st, path, &src, &e), KN_OK);
-    ck_assert_uint_eq(src->size, want.len);
-    uint8_t *back = kn_malloc(want.len);
-    ck_assert_int_eq(kn_source_read_at(src, 0, back, want.len, &e), KN_OK);
-    ck_assert(memcmp(back, want.data, want.len) == 0);
-    kn_free(back);
-    kn_source_free(src);
+    assert_file_holds(st, path, &want);
     kn_buf_free(&want);
     ck_assert_int_eq(kn_store_remove_tree(st, dir, &e), KN_OK);
     kn_free(dir);
@@ -255,14 +261,7 @@ START_TEST(a_private_sink_writes_in_place_and_small_writes_wait)
     ck_assert(kn_buf_append(&want, "tail", 4));
     ck_assert_uint_eq(kn_sink_offset(sink), want.len);
     ck_assert_msg(kn_sink_close(sink, &e) == KN_OK, "%s", e.what);
-    kn_source *src;
-    ck_assert_int_eq(kn_store_open_source(st, path, &src, &e), KN_OK);
-    ck_assert_uint_eq(src->size, want.len);
-    uint8_t *back = kn_malloc(want.len);
-    ck_assert_int_eq(kn_source_read_at(src, 0, back, want.len, &e), KN_OK);
-    ck_assert(memcmp(back, want.data, want.len) == 0);
-    kn_free(back);
-    kn_source_free(src);
+    assert_file_holds(st, path, &want);
     ck_assert_uint_eq(count_entries(dir), 1);
 
     /* Abort removes the file, written in place or not. */
