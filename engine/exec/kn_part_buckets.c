@@ -219,12 +219,12 @@ static bool on_parse(void *ctx, kn_sched *sc, int thread, size_t m, size_t si) {
     (void)sc;
     parts *p = ctx;
     mslot *sl = &p->slots[si];
-    if (!p->opt->ops.parse(p->opt->ops.ctx, thread, m, si, &sl->pm)) return false;
-    uint64_t t = kn_profile_start(p->opt->profile);
+    if (!p->opt->run.ops.parse(p->opt->run.ops.ctx, thread, m, si, &sl->pm)) return false;
+    uint64_t t = kn_profile_start(p->opt->run.profile);
     kn_error ignored;
     /* A failure here is met again by accept, which spills what parse could not. */
     (void)spill_morsel(p, thread, sl, &p->workers[thread].groups, &ignored);
-    kn_profile_lap(p->opt->profile, KN_STAGE_MERGE, t);
+    kn_profile_lap(p->opt->run.profile, KN_STAGE_MERGE, t);
     return true;
 }
 
@@ -260,8 +260,8 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
     kn_part_morsel *pm = &sl->pm;
     *done = true;
     kn_sched_unlock(sc);
-    kn_status st = p->opt->ops.accept(p->opt->ops.ctx, m, si, pm, err);
-    if (st == KN_OK && !pm->spilled) st = spill_morsel(p, p->opt->threads, sl, &p->accept_groups, err);
+    kn_status st = p->opt->run.ops.accept(p->opt->run.ops.ctx, m, si, pm, err);
+    if (st == KN_OK && !pm->spilled) st = spill_morsel(p, p->opt->run.threads, sl, &p->accept_groups, err);
     kn_sched_lock(sc);
     for (size_t g = 0; st == KN_OK && pm->batch && g < pm->num_groups; g++)
         st = take_folder(p, sl->groups[g].id, sl->groups[g].bucket, sl->groups[g].bytes, err);
@@ -282,7 +282,7 @@ static kn_status on_accept(void *ctx, kn_sched *sc, size_t m, size_t si, bool *d
 static kn_status on_input_end(void *ctx, kn_error *err) {
     parts *p = ctx;
     p->input_ended = true;
-    for (int w = 0; w <= p->opt->threads; w++) {
+    for (int w = 0; w <= p->opt->run.threads; w++) {
         if (!p->run_open[w]) continue;
         p->run_open[w] = false;
         KN_TRY(kn_part_spill_end(p->spill, w, err));
@@ -294,15 +294,15 @@ static kn_status on_input_end(void *ctx, kn_error *err) {
 
 static kn_status write_locked(parts *p, worker *wk, const folder_info *f, uint32_t id, const kn_pq_rowgroup *rg,
                               bool close, kn_error *err) {
-    const kn_part_pipeline_ops *ops = &p->opt->ops;
+    const kn_part_pipeline_ops *ops = &p->opt->run.ops;
     size_t len;
     const uint8_t *path = kn_hash_table_key(p->ids, id, &len);
-    uint64_t t = kn_profile_start(p->opt->profile);
+    uint64_t t = kn_profile_start(p->opt->run.profile);
     pthread_mutex_lock(&p->write_mu);
     kn_status st = rg ? ops->write(ops->ctx, f->index, path, len, rg, err) : KN_OK;
     if (st == KN_OK && close && ops->close) st = ops->close(ops->ctx, f->index, err);
     pthread_mutex_unlock(&p->write_mu);
-    if (t) wk->staged_ns += kn_profile_lap(p->opt->profile, KN_STAGE_WRITE, t) - t;
+    if (t) wk->staged_ns += kn_profile_lap(p->opt->run.profile, KN_STAGE_WRITE, t) - t;
     return st;
 }
 
@@ -312,7 +312,7 @@ static kn_status write_locked(parts *p, worker *wk, const folder_info *f, uint32
 static kn_status cut(parts *p, worker *wk, uint32_t id, const kn_batch *b, size_t row, size_t end, bool last,
                      size_t *upto, kn_error *err) {
     const folder_info *f = &p->folders[id];
-    kn_profile *prof = p->opt->profile;
+    kn_profile *prof = p->opt->run.profile;
     bool on = prof && prof->on;
     while (row < end) {
         kn_pq_rowgroup_reset(wk->rg);
@@ -488,12 +488,12 @@ static kn_status on_work(void *ctx, kn_sched *sc, int thread, bool *did, kn_erro
     p->busy++;
     kn_sched_unlock(sc);
     worker *wk = &p->workers[thread];
-    uint64_t t = kn_profile_start(p->opt->profile), passes = 0;
+    uint64_t t = kn_profile_start(p->opt->run.profile), passes = 0;
     wk->staged_ns = 0;
     kn_status st = regroup(p, thread, bk, &passes, err);
     if (t) { /* merge: the regroup but for the encoding and writing counted in their stages */
         uint64_t all = kn_thread_ns() - t;
-        kn_profile_add(p->opt->profile, KN_STAGE_MERGE, all > wk->staged_ns ? all - wk->staged_ns : 0);
+        kn_profile_add(p->opt->run.profile, KN_STAGE_MERGE, all > wk->staged_ns ? all - wk->staged_ns : 0);
     }
     kn_sched_lock(sc);
     p->busy--;
@@ -509,13 +509,13 @@ static bool on_finished(void *ctx) {
 /* ---- the run ------------------------------------------------------------------------------- */
 
 static kn_status worker_init(parts *p, worker *wk, kn_error *err) {
-    const kn_schema *schema = p->opt->schema;
+    const kn_schema *schema = p->opt->run.schema;
     KN_TRY(kn_batch_create(schema, 1024, &wk->block, err));
     KN_TRY(kn_batch_create(schema, 1024, &wk->rows, err));
     KN_TRY(kn_batch_create(schema, 1024, &wk->rest, err));
-    KN_TRY(kn_pq_rowgroup_create(p->opt->layout, &wk->rg, err));
-    KN_TRY(kn_pq_encoder_create(p->opt->layout, &wk->enc, err));
-    if (p->opt->profile && p->opt->profile->on) kn_pq_encoder_set_profile(wk->enc, true);
+    KN_TRY(kn_pq_rowgroup_create(p->opt->run.layout, &wk->rg, err));
+    KN_TRY(kn_pq_encoder_create(p->opt->run.layout, &wk->enc, err));
+    if (p->opt->run.profile && p->opt->run.profile->on) kn_pq_encoder_set_profile(wk->enc, true);
     return KN_OK;
 }
 
@@ -534,32 +534,33 @@ static void worker_free(worker *wk) {
 
 kn_status kn_part_buckets_run(const kn_part_buckets_options *opt, kn_part_buckets_stats *stats, kn_error *err) {
     memset(stats, 0, sizeof *stats);
-    KN_RETURN_ERROR_IF(opt->threads < 1 || opt->window < 1 || opt->buckets < 1, err, KN_E_USAGE,
-                       "partitioned write by buckets: threads %d, window %zu, buckets %zu", opt->threads, opt->window,
-                       opt->buckets);
+    KN_RETURN_ERROR_IF(opt->run.threads < 1 || opt->run.window < 1 || opt->buckets < 1, err, KN_E_USAGE,
+                       "partitioned write by buckets: threads %d, window %zu, buckets %zu", opt->run.threads,
+                       opt->run.window, opt->buckets);
     parts p;
     memset(&p, 0, sizeof p);
     p.opt = opt;
-    p.ncols = kn_pq_layout_columns(opt->layout);
-    p.share = regroup_share(opt->memory_bytes, opt->threads);
+    p.ncols = kn_pq_layout_columns(opt->run.layout);
+    p.share = regroup_share(opt->run.memory_bytes, opt->run.threads);
     pthread_mutex_init(&p.ids_mu, NULL);
     pthread_mutex_init(&p.write_mu, NULL);
-    p.slots = kn_calloc(opt->window, sizeof *p.slots);
+    p.slots = kn_calloc(opt->run.window, sizeof *p.slots);
     p.buckets = kn_calloc(opt->buckets, sizeof *p.buckets);
-    p.run_open = kn_calloc((size_t)opt->threads + 1, sizeof *p.run_open);
-    p.workers = kn_calloc((size_t)opt->threads, sizeof *p.workers);
+    p.run_open = kn_calloc((size_t)opt->run.threads + 1, sizeof *p.run_open);
+    p.workers = kn_calloc((size_t)opt->run.threads, sizeof *p.workers);
     kn_status st = p.slots && p.buckets && p.run_open && p.workers ? KN_OK : nomem(err);
     if (st == KN_OK) st = kn_hash_table_create(1024, &p.ids, err);
     /* A writer per thread, and one for the acceptor when it parses a morsel again. */
     if (st == KN_OK)
-        st = kn_part_spill_create(opt->spill_store, opt->spill_dir, opt->schema, opt->threads + 1, &p.spill, err);
-    for (int t = 0; st == KN_OK && t < opt->threads; t++) st = worker_init(&p, &p.workers[t], err);
+        st = kn_part_spill_create(opt->run.spill_store, opt->run.spill_dir, opt->run.schema, opt->run.threads + 1,
+                                  &p.spill, err);
+    for (int t = 0; st == KN_OK && t < opt->run.threads; t++) st = worker_init(&p, &p.workers[t], err);
     if (st == KN_OK) {
         kn_sched_options so = {
-            .num_morsels = opt->num_morsels,
-            .threads = opt->threads,
-            .window = opt->window,
-            .profile = opt->profile,
+            .num_morsels = opt->run.num_morsels,
+            .threads = opt->run.threads,
+            .window = opt->run.window,
+            .profile = opt->run.profile,
             .ops = {.ctx = &p, .parse = on_parse, .accept = on_accept, .work = on_work,
                     .input_end = on_input_end, .finished = on_finished},
         };
@@ -570,7 +571,7 @@ kn_status kn_part_buckets_run(const kn_part_buckets_options *opt, kn_part_bucket
         stats->spill_bytes = kn_part_spill_bytes(p.spill);
     }
     stats->passes = p.passes;
-    for (size_t i = 0; p.slots && i < opt->window; i++) {
+    for (size_t i = 0; p.slots && i < opt->run.window; i++) {
         mslot *sl = &p.slots[i];
         kn_part_morsel_clear(&sl->pm);
         kn_free(sl->pm.groups);
@@ -583,7 +584,7 @@ kn_status kn_part_buckets_run(const kn_part_buckets_options *opt, kn_part_bucket
         kn_free(p.buckets[b].blocks);
         kn_free(p.buckets[b].folders);
     }
-    for (int t = 0; p.workers && t < opt->threads; t++) worker_free(&p.workers[t]);
+    for (int t = 0; p.workers && t < opt->run.threads; t++) worker_free(&p.workers[t]);
     kn_part_spill_free(p.spill);
     kn_hash_table_free(p.ids);
     kn_buf_free(&p.accept_groups);

@@ -40,22 +40,13 @@ size_t kn_part_bucket_of(const uint8_t *path, size_t len, size_t buckets);
 size_t kn_part_buckets_count(uint64_t input_bytes, uint64_t memory_bytes, int threads);
 
 typedef struct kn_part_buckets_options {
-    size_t buckets;             /* >= 1 */
-    /* The rest as in kn_part_pipeline_options; parse must put the groups of one bucket
-     * together, buckets in increasing order (kn_part_bucket_of with `buckets`), and within a
-     * bucket each folder's rows together in input order. */
-    size_t num_morsels;
-    int threads;
-    size_t window;
-    const kn_schema *schema;
-    const kn_pq_layout *layout;
-    uint64_t memory_bytes;
-    kn_store *spill_store;
-    const char *spill_dir;
-    kn_profile *profile;
-    kn_part_pipeline_ops ops; /* write and close are called one at a time, from any thread,
-                                 once the input has ended; `part` numbers folders in the order
-                                 accept first sees them (a morsel's in bucket order) */
+    size_t buckets; /* >= 1 */
+    /* As for kn_part_pipeline_run (column_bytes unused); parse must put the groups of one
+     * bucket together, buckets in increasing order (kn_part_bucket_of with `buckets`), and
+     * within a bucket each folder's rows together in input order. ops.write and ops.close are
+     * called one at a time, from any thread, once the input has ended; `part` numbers folders
+     * in the order accept first sees them (a morsel's in bucket order). */
+    kn_part_pipeline_options run;
 } kn_part_buckets_options;
 
 typedef struct kn_part_buckets_stats {

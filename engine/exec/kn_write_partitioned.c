@@ -150,10 +150,10 @@ static kn_status pstream_close(void *ctx, size_t part, kn_error *err) {
     return kn_part_sink_close_part(s->r->files, part, err);
 }
 
-/* Each folder's rows through its queue (kn_part_pipeline.h). */
-static kn_status run_queues(pstream *s, const kn_pq_layout *layout, int threads, size_t window, kn_error *err) {
+/* What both partitioned writes take (kn_part_pipeline.h, kn_part_buckets.h). */
+static kn_part_pipeline_options run_options(pstream *s, const kn_pq_layout *layout, int threads, size_t window) {
     kn_run *r = s->r;
-    kn_part_pipeline_options pl = {
+    return (kn_part_pipeline_options){
         .num_morsels = kn__plan_num_morsels(r->plan),
         .threads = threads,
         .window = window,
@@ -165,6 +165,12 @@ static kn_status run_queues(pstream *s, const kn_pq_layout *layout, int threads,
         .profile = r->profile,
         .ops = {s, pstream_parse, pstream_accept, pstream_write, pstream_close},
     };
+}
+
+/* Each folder's rows through its queue (kn_part_pipeline.h). */
+static kn_status run_queues(pstream *s, const kn_pq_layout *layout, int threads, size_t window, kn_error *err) {
+    kn_run *r = s->r;
+    kn_part_pipeline_options pl = run_options(s, layout, threads, window);
     kn_part_pipeline_stats stats;
     kn_status st = kn_part_pipeline_run(&pl, &stats, err);
     r->result->spill_runs = stats.spill_runs;
@@ -194,19 +200,7 @@ static uint64_t input_bytes(kn_run *r) {
 static kn_status run_buckets(pstream *s, const kn_pq_layout *layout, int threads, size_t window, kn_error *err) {
     kn_run *r = s->r;
     s->buckets = kn_part_buckets_count(input_bytes(r), r->opt->memory_limit, threads);
-    kn_part_buckets_options bo = {
-        .buckets = s->buckets,
-        .num_morsels = kn__plan_num_morsels(r->plan),
-        .threads = threads,
-        .window = window,
-        .schema = s->file_schema,
-        .layout = layout,
-        .memory_bytes = r->opt->memory_limit,
-        .spill_store = kn_commit_store(r->commit),
-        .spill_dir = r->tmp_dir,
-        .profile = r->profile,
-        .ops = {s, pstream_parse, pstream_accept, pstream_write, pstream_close},
-    };
+    kn_part_buckets_options bo = {s->buckets, run_options(s, layout, threads, window)};
     kn_part_buckets_stats stats;
     kn_status st = kn_part_buckets_run(&bo, &stats, err);
     r->result->spill_runs = stats.spill_runs;
