@@ -86,7 +86,7 @@ static const char convert_usage_layout[] =
     "      --memory-limit SIZE    bytes held in memory before sorted runs, or a partitioned\n"
     "                             write's queued rows and encoded pages, spill to\n"
     "                             OUTDIR/_tmp-*/ (default a quarter of the machine's memory,\n"
-    "                             256MiB to 2GiB). Sorting, peak\n"
+    "                             256MiB to 1GiB). Sorting, peak\n"
     "                             memory stays under 1.25 x SIZE + the row group size + (page\n"
     "                             size + 2 MiB) per column + 3 x morsel size per thread + 256\n"
     "                             bytes per partition and file, whatever the partition count\n"

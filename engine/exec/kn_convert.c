@@ -26,10 +26,10 @@
 #include "kn_store_local.h"
 
 uint64_t kn_convert_default_memory(void) {
-    /* A quarter of the machine, between 256 MiB and 2 GiB: room for every folder of a
-     * partitioned write to encode its rows as they come (kn_part_pipeline.h) on the machines
-     * kiln runs on, without crowding a small one. */
-    uint64_t quarter = kn_machine_memory() / 4, lo = 256ull << 20, hi = 2ull << 30;
+    /* A quarter of the machine, between 256 MiB and 1 GiB. More did not make the partitioned
+     * write faster at 36 to 26,304 folders (bench/README.md, "A 1 GiB default"): what it holds
+     * past that only waits longer before it spills, and a fleet's machines run other work. */
+    uint64_t quarter = kn_machine_memory() / 4, lo = 256ull << 20, hi = 1ull << 30;
     return quarter < lo ? lo : quarter > hi ? hi : quarter;
 }
 

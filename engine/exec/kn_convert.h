@@ -230,7 +230,7 @@ typedef struct kn_convert_result {
 
 /* The streaming write's bound on kiln's allocator peak for these options, `columns` columns and
  * `threads` threads (0 = opt->threads, or every core): the formula above. */
-/* --memory-limit's default: a quarter of the machine's memory, at least 256 MiB, at most 2 GiB. */
+/* --memory-limit's default: a quarter of the machine's memory, at least 256 MiB, at most 1 GiB. */
 uint64_t kn_convert_default_memory(void);
 
 uint64_t kn_convert_memory_bound(const kn_convert_options *opt, size_t columns, int threads);
