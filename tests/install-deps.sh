@@ -9,7 +9,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(build-essential cmake pkg-config libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
-          libxxhash-dev libyaml-dev check libsubunit-dev libarchive-dev)
+          libxxhash-dev libyaml-dev check libsubunit-dev libarchive-dev
+          gzip bzip2 xz-utils zstd lz4)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -59,6 +59,9 @@ static const char convert_usage[] =
     "                             (for file systems where mapping is slow). An INPUT of '-'\n"
     "                             is standard input; it and named pipes are always streamed\n"
     "                             and need --format and --schema\n"
+    "      --max-input-expansion X  a compressed input (.gz .bz2 .xz .zst .lz4) decoding\n"
+    "                             to over X times its size (1 MiB at least) is a bomb:\n"
+    "                             exit 2 (default 1000; 0: no bound)\n"
     "      --profile              add \"profile\" to the JSON result: the wall seconds and, per\n"
     "                             stage (read, parse, transform, merge, encode, compress, write),\n"
     "                             the CPU seconds all threads spent in it; idle: the seconds\n"
@@ -108,7 +111,7 @@ enum {
     OPT_LEVEL, OPT_ROW_GROUP, OPT_PAGE, OPT_TARGET, OPT_THREADS, OPT_ON_ERROR, OPT_MAX_ERRORS,
     OPT_MODE, OPT_REPORT, OPT_MORSEL, OPT_PARTITION_BY, OPT_SORT_BY, OPT_SLICES, OPT_DROP_PART,
     OPT_MEMORY_LIMIT, OPT_MAX_OPEN_PARTITIONS, OPT_PARTITION_WRITE, OPT_URL_PREFIX, OPT_TABLE, OPT_IAM_ROLE, OPT_MERGE_KEY, OPT_EXTERNAL_SCHEMA,
-    OPT_PROFILE, OPT_INPUT_MODE
+    OPT_PROFILE, OPT_INPUT_MODE, OPT_MAX_INPUT_EXPANSION
 };
 
 static const struct option convert_options[] = {
@@ -142,6 +145,7 @@ static const struct option convert_options[] = {
     {"external-schema", required_argument, NULL, OPT_EXTERNAL_SCHEMA},
     {"profile", no_argument, NULL, OPT_PROFILE},
     {"input-mode", required_argument, NULL, OPT_INPUT_MODE},
+    {"max-input-expansion", required_argument, NULL, OPT_MAX_INPUT_EXPANSION},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     KN_CLI_FORMAT_OPTIONS,
@@ -246,6 +250,14 @@ static kn_status parse_options(int argc, char **argv, kn_convert_options *opt, k
             else if (strcmp(optarg, "stream") == 0) opt->stream_inputs = true;
             else return kn_error_set(err, KN_E_USAGE, "--input-mode: '%s' is not map or stream", optarg);
             break;
+        case OPT_MAX_INPUT_EXPANSION: {
+            char *end;
+            double x = strtod(optarg, &end);
+            KN_RETURN_ERROR_IF(end == optarg || *end || !(x >= 0) || x > 1e12, err, KN_E_USAGE,
+                               "--max-input-expansion: '%s' is not a ratio (a number, 0 for no bound)", optarg);
+            opt->max_input_expansion = x;
+            break;
+        }
         case '?':
         default: {
             kn_status fst = KN_OK;

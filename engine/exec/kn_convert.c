@@ -48,6 +48,9 @@ void kn_convert_options_init(kn_convert_options *opt) {
     opt->mode = KN_MODE_ERROR_IF_EXISTS;
     opt->progress = true;
     opt->memory_limit = kn_convert_default_memory();
+    kn_decompress_options dec;
+    kn_decompress_options_init(&dec);
+    opt->max_input_expansion = dec.max_expansion;
     opt->max_open_partitions = 128;
 }
 
@@ -228,7 +231,8 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
                 st = kn_error_set(err, KN_E_USAGE, "a pipe is read once, so its schema cannot be inferred; give --schema");
             }
         }
-        kn_infer_options io = {fmt, fopts, opt->infer_records, opt->on_error != KN_ON_ERROR_FAIL};
+        kn_infer_options io = {fmt, fopts, opt->infer_records, opt->on_error != KN_ON_ERROR_FAIL,
+                               {opt->max_input_expansion}};
         uint64_t bad = 0;
         if (st == KN_OK) st = kn_exec_infer(&io, paths, n, &inferred, &bad, err);
         if (st == KN_OK && bad)

@@ -169,6 +169,8 @@ typedef struct kn_convert_options {
     bool stream_inputs;        /* read every input front to back and cut it as it comes
                                   (kn_seq_cut.h) instead of mapping it; inputs that can only be
                                   read once (pipes, /dev/stdin) always are; default false */
+    double max_input_expansion;/* a compressed input may decode to at most this many times its
+                                  size (kn_decompress.h); 0 = no bound; default 1000 */
     kn_on_error on_error;      /* default fail */
     int64_t max_errors;        /* with skip/quarantine: more rejects than this fail the run; -1 = no limit */
     kn_write_mode mode;        /* default error-if-exists */

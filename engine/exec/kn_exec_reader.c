@@ -30,10 +30,13 @@
 #include "kn_alloc.h"
 #include "kn_cast.h"
 #include "kn_csv_format.h"
+#include "kn_decompress.h"
 #include "kn_file.h"
 #include "kn_ndjson_format.h"
 #include "kn_parse_number.h"
 #include "kn_parse_time.h"
+#include "kn_seq_cut.h"
+#include "kn_store_local.h"
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
@@ -47,11 +50,11 @@ const kn_format *kn_exec_format_find(const char *name) {
 }
 
 const kn_format *kn_exec_format_for_path(const char *path) {
-    size_t n = path ? strlen(path) : 0;
+    size_t n = path ? kn_compression_strip(path) : 0;
     for (size_t i = 0; i < NUM_FORMATS; i++)
         for (const char *const *e = formats[i]->extensions; *e; e++) {
             size_t k = strlen(*e);
-            if (n > k && strcmp(path + n - k, *e) == 0) return formats[i];
+            if (n > k && memcmp(path + n - k, *e, k) == 0) return formats[i];
         }
     return NULL;
 }
@@ -204,43 +207,86 @@ static int64_t line_of(const uint8_t *data, size_t off) {
     return line;
 }
 
-static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
-                            uint64_t *bad, kn_error *err) {
-    const kn_format *f = opt->format;
-    kn_file_map map;
-    KN_TRY(kn_file_map_open(path, &map, err));
-    kn_format_file *file = NULL;
-    kn_status st = f->file_open(opt->format_opts, NULL, map.data, map.len, path, &file, err);
-    if (st == KN_OK) {
-        size_t ds = f->file_data_start(file);
-        f->reader_reset(rd, file, map.data + ds, map.len - ds, map.len - ds, path, ds);
-    }
-    for (size_t rec = 0; st == KN_OK && rec < opt->max_records; rec++) {
+/* Scans records of data[0..len) (the file's bytes from `base_offset`, whose first line is
+ * `first_line`) until `*left` records are seen or the bytes end. A bad record's error gets its
+ * line and column from the bytes. */
+static kn_status infer_records(const kn_infer_options *opt, kn_format_reader *rd, const kn_format_file *file,
+                               const uint8_t *data, size_t len, uint64_t base_offset, int64_t first_line,
+                               const char *path, infer_state *s, size_t *left, uint64_t *bad, kn_error *err) {
+    opt->format->reader_reset(rd, file, data, len, len, path, base_offset);
+    for (; *left > 0; --*left) {
         bool done;
         kn_error e;
         kn_error_reset(&e);
-        st = save_state(s, err);
-        if (st == KN_OK) st = f->reader_scan(rd, infer_value, s, &done, &e);
+        KN_TRY(save_state(s, err));
+        kn_status st = opt->format->reader_scan(rd, infer_value, s, &done, &e);
         if (st == KN_E_DATA && opt->skip_bad) {
             undo_record(s);
             ++*bad;
-            st = KN_OK;
             continue;
         }
         if (st != KN_OK) {
             if (err) {
                 *err = e;
-                if (e.byte_offset >= 0 && (uint64_t)e.byte_offset <= map.len) {
-                    size_t off = (size_t)e.byte_offset, ls = off;
-                    while (ls > 0 && map.data[ls - 1] != '\n') ls--;
-                    err->line = line_of(map.data, off);
+                if (e.byte_offset >= 0 && (uint64_t)e.byte_offset >= base_offset &&
+                    (uint64_t)e.byte_offset - base_offset <= len) {
+                    size_t off = (size_t)((uint64_t)e.byte_offset - base_offset), ls = off;
+                    while (ls > 0 && data[ls - 1] != '\n') ls--;
+                    err->line = first_line + line_of(data, off) - 1;
                     err->column = (int64_t)(off - ls) + 1;
                 }
                 kn_error_locate(err, path, -1, -1, -1);
             }
-            break;
+            return st;
         }
         if (done) break;
+    }
+    return KN_OK;
+}
+
+/* A compressed file (or any read front to back): its records come in morsels of whole records
+ * (kn_seq_cut.h), decoded only as far as the sample reaches. */
+static kn_status infer_stream(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
+                              uint64_t *bad, kn_error *err) {
+    kn_seq_source *raw, *src;
+    KN_TRY(kn_file_seq_open(path, &raw, err));
+    KN_TRY(kn_decompress_open(raw, &opt->decompress, &src, NULL, err));
+    kn_seq_cut_options co;
+    kn_seq_cut_options_init(&co);
+    co.count_lines = true;
+    kn_seq_cut *cut;
+    KN_TRY(kn_seq_cut_create(opt->format, opt->format_opts, NULL, src, path, &co, &cut, err));
+    size_t left = opt->max_records;
+    kn_status st = KN_OK;
+    while (st == KN_OK && left > 0) {
+        kn_seq_morsel m;
+        bool done;
+        st = kn_seq_cut_next(cut, &m, &done, err);
+        if (st != KN_OK || done) break;
+        st = infer_records(opt, rd, kn_seq_cut_file(cut), m.data, m.len, m.offset, m.first_line, path, s, &left, bad,
+                           err);
+        kn_free(m.data);
+    }
+    kn_seq_cut_free(cut);
+    return st;
+}
+
+static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
+                            uint64_t *bad, kn_error *err) {
+    const kn_format *f = opt->format;
+    kn_file_map map;
+    KN_TRY(kn_file_map_open(path, &map, err));
+    if (kn_compression_sniff(map.data, map.len < KN_COMPRESSION_SNIFF_BYTES ? map.len : KN_COMPRESSION_SNIFF_BYTES) !=
+        KN_COMPRESSION_NONE) {
+        kn_file_map_close(&map);
+        return infer_stream(opt, rd, path, s, bad, err);
+    }
+    kn_format_file *file = NULL;
+    kn_status st = f->file_open(opt->format_opts, NULL, map.data, map.len, path, &file, err);
+    if (st == KN_OK) {
+        size_t ds = f->file_data_start(file), left = opt->max_records;
+        st = infer_records(opt, rd, file, map.data + ds, map.len - ds, ds, line_of(map.data, ds), path, s, &left, bad,
+                           err);
     }
     f->file_free(file);
     kn_file_map_close(&map);
@@ -304,7 +350,8 @@ kn_status kn_exec_infer_schema(const kn_format *format, const char *const *paths
     KN_RETURN_ERROR_IF(!format, err, KN_E_USAGE, "no input format to infer a schema from (give --format)");
     kn_format_opts *defaults = NULL;
     KN_TRY(format->options_create(NULL, 0, &defaults, err));
-    kn_infer_options o = {format, defaults, max_records, false};
+    kn_infer_options o = {format, defaults, max_records, false, {0}};
+    kn_decompress_options_init(&o.decompress);
     kn_status st = kn_exec_infer(&o, paths, nfiles, out, NULL, err);
     format->options_free(defaults);
     return st;

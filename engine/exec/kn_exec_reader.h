@@ -10,13 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kn_decompress.h"
 #include "kn_format.h"
 #include "kn_schema.h"
 #include "kn_status.h"
 
 /* The format named `name`, or NULL. */
 const kn_format *kn_exec_format_find(const char *name);
-/* The format whose extensions match `path` (a trailing .gz etc. is not handled yet), or NULL. */
+/* The format whose extensions match `path` (a trailing compression extension, .gz etc., is
+ * looked past), or NULL. */
 const kn_format *kn_exec_format_for_path(const char *path);
 /* Every format's extensions, NULL-terminated (static). */
 const char *const *kn_exec_all_extensions(void);
@@ -27,6 +29,7 @@ typedef struct kn_infer_options {
     size_t max_records;                /* records read from the start of each file */
     bool skip_bad;                     /* leave bad records out of the sample (--on-error skip or
                                           quarantine) instead of failing */
+    kn_decompress_options decompress;  /* for compressed inputs (kn_decompress.h) */
 } kn_infer_options;
 
 /* Infers a schema from the first records of each of `nfiles` inputs (borrowed paths).

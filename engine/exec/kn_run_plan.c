@@ -1,10 +1,11 @@
 /* engine/exec/kn_run_plan.c: the plan of a run's inputs and morsels (kn_run.h): each input
- * opened once, mapped and cut in place, or read front to back and cut as it comes
- * (kn_seq_cut.h); and morsels handed out in order. */
+ * opened once, mapped and cut in place, or read front to back (decoded first when compressed)
+ * and cut as it comes (kn_seq_cut.h); and morsels handed out in order. */
 #include <pthread.h>
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_decompress.h"
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_sched.h"
@@ -27,6 +28,28 @@ struct kn_run_plan {
     kn_error error;      /* its error */
 };
 
+/* True when the mapped file's first bytes are a compressed stream (kn_decompress.h). */
+static bool is_compressed(const kn_store_mapping *m) {
+    size_t n = m->len < KN_COMPRESSION_SNIFF_BYTES ? m->len : KN_COMPRESSION_SNIFF_BYTES;
+    return kn_compression_sniff(m->data, n) != KN_COMPRESSION_NONE;
+}
+
+/* Opens an input read front to back: decoded when compressed, cut as it comes. */
+static kn_status open_stream(const kn_run *r, const char *path, kn_run_input *in, kn_error *err) {
+    kn_seq_source *raw, *src;
+    KN_TRY(kn_store_open_seq(kn_store_local(), path, &raw, err));
+    kn_decompress_options dopt = {r->opt->max_input_expansion};
+    KN_TRY(kn_decompress_open(raw, &dopt, &src, NULL, err));
+    kn_seq_cut_options co;
+    kn_seq_cut_options_init(&co);
+    co.morsel_bytes = r->opt->morsel_bytes;
+    co.count_lines = true; /* bad records' lines are found at parse, before the bytes go */
+    KN_TRY(kn_seq_cut_create(r->fmt, r->fopts, r->schema, src, path, &co, &in->cut, err));
+    kn_seq_cut_prologue(in->cut, &in->data_start);
+    in->file = (kn_format_file *)kn_seq_cut_file(in->cut);
+    return KN_OK;
+}
+
 /* Opens an input: its format view, and how its bytes are read. On failure leaves nothing to
  * free in `in`. */
 static kn_status open_input(const kn_run *r, const char *path, bool stream, kn_run_input *in, kn_error *err) {
@@ -34,26 +57,22 @@ static kn_status open_input(const kn_run *r, const char *path, bool stream, kn_r
     in->path = path;
     kn_store_info info;
     KN_TRY(kn_store_stat(kn_store_local(), path, &info, err));
-    if (stream || info.kind != KN_ENTRY_FILE) {
-        /* A pipe (or --input-mode stream): read once, front to back. */
-        kn_seq_source *src;
-        KN_TRY(kn_store_open_seq(kn_store_local(), path, &src, err));
-        kn_seq_cut_options co;
-        kn_seq_cut_options_init(&co);
-        co.morsel_bytes = r->opt->morsel_bytes;
-        co.count_lines = true; /* bad records' lines are found at parse, before the bytes go */
-        KN_TRY(kn_seq_cut_create(fmt, r->fopts, r->schema, src, path, &co, &in->cut, err));
-        kn_seq_cut_prologue(in->cut, &in->data_start);
-        in->file = (kn_format_file *)kn_seq_cut_file(in->cut);
-    } else {
+    /* A pipe (or --input-mode stream): read once, front to back. */
+    if (stream || info.kind != KN_ENTRY_FILE) KN_TRY(open_stream(r, path, in, err));
+    else {
         KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
-        kn_status st = fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, path, &in->file, err);
-        if (st != KN_OK) {
+        if (is_compressed(&in->map)) {
             kn_store_unmap(kn_store_local(), &in->map);
-            return st;
+            KN_TRY(open_stream(r, path, in, err));
+        } else {
+            kn_status st = fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, path, &in->file, err);
+            if (st != KN_OK) {
+                kn_store_unmap(kn_store_local(), &in->map);
+                return st;
+            }
+            in->data_start = fmt->file_data_start(in->file);
+            in->num_morsels = in->map.len ? (in->map.len + r->opt->morsel_bytes - 1) / r->opt->morsel_bytes : 0;
         }
-        in->data_start = fmt->file_data_start(in->file);
-        in->num_morsels = in->map.len ? (in->map.len + r->opt->morsel_bytes - 1) / r->opt->morsel_bytes : 0;
     }
     in->verified_end = in->data_start;
     return KN_OK;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "kn_alloc.h"
+#include "kn_decompress.h"
 
 static kn_status add_file(kn_input_list *l, const char *path, uint64_t size, kn_error *err) {
     if (l->count == l->cap_) {
@@ -29,11 +30,12 @@ static kn_status add_file(kn_input_list *l, const char *path, uint64_t size, kn_
     return KN_OK;
 }
 
+/* `name` ends in one of `extensions`, or in one followed by a compression's (".ndjson.gz"). */
 static bool has_extension(const char *name, const char *const *extensions) {
-    size_t n = strlen(name);
+    size_t n = kn_compression_strip(name);
     for (const char *const *e = extensions; *e; e++) {
         size_t m = strlen(*e);
-        if (n > m && strcmp(name + n - m, *e) == 0) return true;
+        if (n > m && memcmp(name + n - m, *e, m) == 0) return true;
     }
     return false;
 }
