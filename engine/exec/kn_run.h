@@ -45,8 +45,10 @@
 typedef struct kn_run_input {
     const char *path; /* borrowed from the input list */
     kn_store_mapping map; /* mapped in the local store (kn_store_local.h); empty when cut */
-    kn_seq_cut *cut;      /* read front to back (a pipe): its morsels come from this; NULL when
-                             mapped */
+    bool streamed;        /* read front to back (a pipe, --input-mode stream, a compressed
+                             file) rather than mapped */
+    kn_seq_cut *cut;      /* streamed: its morsels come from this, once opened (when the feed
+                             first reads it); NULL until then, and when mapped */
     kn_format_file *file; /* the format's view of it (its prologue); the cutter's when cut */
     size_t data_start;    /* the first record's first byte */
     size_t verified_end;  /* GUESS formats: where the last morsel accepted really ended */

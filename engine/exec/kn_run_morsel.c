@@ -185,7 +185,7 @@ void kn__morsel_done(kn_run_input *in, kn_run_morsel *mo, size_t start, size_t e
     if (mo->data) {
         kn_free(mo->data);
         mo->data = NULL;
-    } else if (!in->cut) {
+    } else if (!in->streamed) {
         release_input(in, start, end);
     }
 }
@@ -212,7 +212,7 @@ void kn__apply_steps(const kn_run *r, int thread, kn_batch *batch, kn_morsel_out
  * the previous morsel of the file really ended (the first starts at the file's data). When it
  * is not, the morsel is read again from there (`start` is then where). */
 bool kn__start_wrong(const kn_run *r, const kn_run_input *in, size_t start) {
-    return r->fmt->split == KN_SPLIT_GUESS && !in->cut && start != in->verified_end;
+    return r->fmt->split == KN_SPLIT_GUESS && !in->streamed && start != in->verified_end;
 }
 
 void kn__note_reread(kn_run *r, const kn_run_input *in, size_t guessed) {

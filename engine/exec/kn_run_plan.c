@@ -2,6 +2,7 @@
  * opened once, mapped and cut in place, or read front to back (decoded first when compressed)
  * and cut as it comes (kn_seq_cut.h); and morsels handed out in order. */
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "kn_alloc.h"
@@ -11,22 +12,74 @@
 #include "kn_sched.h"
 #include "kn_store_local.h"
 
+/* Streamed inputs are read this many files ahead of the feed, at most this many morsels each:
+ * bounded memory (AHEAD_FILES x AHEAD_MORSELS morsels, AHEAD_FILES decoders) whatever the
+ * number of files. */
+#define AHEAD_FILES 4
+#define AHEAD_MORSELS 2
+
+/* A streamed input's morsels read before their turn. */
+typedef struct ahead {
+    kn_seq_morsel q[AHEAD_MORSELS]; /* a ring: q[(head + k) % AHEAD_MORSELS], k < count */
+    size_t head, count;
+    bool busy;        /* a thread reads this input now, the lock let go */
+    bool spent;       /* its last morsel was read, or reading it failed */
+    kn_status status; /* the failure, reported at its turn like a bad record */
+    kn_error error;
+} ahead;
+
 struct kn_run_plan {
+    const kn_run *run; /* borrowed: for opening streamed inputs when the feed reaches them */
     kn_run_input *inputs;
     size_t num_inputs;
     /* Every input mapped: every morsel numbered up front. */
     kn_run_morsel *morsels;
     size_t num_morsels;
     /* Some input read front to back: morsels are numbered as they are taken, in order, each
-     * taker waiting for its turn (the morsel before it taken). */
+     * taker waiting for its turn (the morsel before it taken). A taker waiting reads ahead
+     * meanwhile: the next morsels of the streamed inputs from the feed's on, so several files
+     * decode at once. */
     bool feed;
+    ahead *ahead; /* per input */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t turn;         /* the morsel whose turn it is */
     size_t input, index; /* where the next morsel comes from */
+    bool warned_ignored; /* the input columns not in the schema were logged */
     bool failed;         /* a cut failed: no morsel after the one that carries it */
     kn_error error;      /* its error */
 };
+
+/* Logs, once a run, the input columns the schema leaves out. */
+static void note_ignored(kn_run_plan *p, const kn_run_input *in) {
+    const char *ignored;
+    size_t num_ignored = p->run->fmt->file_ignored(in->file, &ignored);
+    if (num_ignored && !p->warned_ignored) {
+        kn_log(KN_LOG_INFO, "%s: input column '%s'%s not in the schema: ignored", in->path, ignored,
+               num_ignored > 1 ? " and others are" : " is");
+        p->warned_ignored = true;
+    }
+}
+
+/* Opens a streamed input when the feed reaches it: decoded when compressed, cut as it comes.
+ * Opening them all up front would hold a morsel's worth of each (the cutter reads one to find
+ * the prologue) and a decoder per file, whatever their number. */
+static kn_status open_stream(kn_run_plan *p, kn_run_input *in, kn_error *err) {
+    const kn_run *r = p->run;
+    kn_seq_source *raw, *src;
+    KN_TRY(kn_store_open_seq(kn_store_local(), in->path, &raw, err));
+    kn_decompress_options dopt = {r->opt->max_input_expansion};
+    KN_TRY(kn_decompress_open(raw, &dopt, &src, NULL, err));
+    kn_seq_cut_options co;
+    kn_seq_cut_options_init(&co);
+    co.morsel_bytes = r->opt->morsel_bytes;
+    co.count_lines = true; /* bad records' lines are found at parse, before the bytes go */
+    KN_TRY(kn_seq_cut_create(r->fmt, r->fopts, r->schema, src, in->path, &co, &in->cut, err));
+    kn_seq_cut_prologue(in->cut, &in->data_start);
+    in->file = (kn_format_file *)kn_seq_cut_file(in->cut);
+    in->verified_end = in->data_start;
+    return KN_OK;
+}
 
 /* True when the mapped file's first bytes are a compressed stream (kn_decompress.h). */
 static bool is_compressed(const kn_store_mapping *m) {
@@ -34,47 +87,31 @@ static bool is_compressed(const kn_store_mapping *m) {
     return kn_compression_sniff(m->data, n) != KN_COMPRESSION_NONE;
 }
 
-/* Opens an input read front to back: decoded when compressed, cut as it comes. */
-static kn_status open_stream(const kn_run *r, const char *path, kn_run_input *in, kn_error *err) {
-    kn_seq_source *raw, *src;
-    KN_TRY(kn_store_open_seq(kn_store_local(), path, &raw, err));
-    kn_decompress_options dopt = {r->opt->max_input_expansion};
-    KN_TRY(kn_decompress_open(raw, &dopt, &src, NULL, err));
-    kn_seq_cut_options co;
-    kn_seq_cut_options_init(&co);
-    co.morsel_bytes = r->opt->morsel_bytes;
-    co.count_lines = true; /* bad records' lines are found at parse, before the bytes go */
-    KN_TRY(kn_seq_cut_create(r->fmt, r->fopts, r->schema, src, path, &co, &in->cut, err));
-    kn_seq_cut_prologue(in->cut, &in->data_start);
-    in->file = (kn_format_file *)kn_seq_cut_file(in->cut);
-    return KN_OK;
-}
-
-/* Opens an input: its format view, and how its bytes are read. On failure leaves nothing to
- * free in `in`. */
-static kn_status open_input(const kn_run *r, const char *path, bool stream, kn_run_input *in, kn_error *err) {
-    const kn_format *fmt = r->fmt;
+/* Plans an input: mapped and opened now, or marked to be streamed (a pipe, --input-mode stream,
+ * a compressed file) and opened when the feed reaches it. On failure leaves nothing to free in
+ * `in`. */
+static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_run_input *in, kn_error *err) {
+    const kn_run *r = p->run;
     in->path = path;
     kn_store_info info;
     KN_TRY(kn_store_stat(kn_store_local(), path, &info, err));
-    /* A pipe (or --input-mode stream): read once, front to back. */
-    if (stream || info.kind != KN_ENTRY_FILE) KN_TRY(open_stream(r, path, in, err));
-    else {
-        KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
-        if (is_compressed(&in->map)) {
-            kn_store_unmap(kn_store_local(), &in->map);
-            KN_TRY(open_stream(r, path, in, err));
-        } else {
-            kn_status st = fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, path, &in->file, err);
-            if (st != KN_OK) {
-                kn_store_unmap(kn_store_local(), &in->map);
-                return st;
-            }
-            in->data_start = fmt->file_data_start(in->file);
-            in->num_morsels = in->map.len ? (in->map.len + r->opt->morsel_bytes - 1) / r->opt->morsel_bytes : 0;
-        }
+    in->streamed = stream || info.kind != KN_ENTRY_FILE;
+    if (in->streamed) return KN_OK;
+    KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
+    if (is_compressed(&in->map)) {
+        kn_store_unmap(kn_store_local(), &in->map);
+        in->streamed = true;
+        return KN_OK;
     }
+    kn_status st = r->fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, path, &in->file, err);
+    if (st != KN_OK) {
+        kn_store_unmap(kn_store_local(), &in->map);
+        return st;
+    }
+    in->data_start = r->fmt->file_data_start(in->file);
     in->verified_end = in->data_start;
+    in->num_morsels = in->map.len ? (in->map.len + r->opt->morsel_bytes - 1) / r->opt->morsel_bytes : 0;
+    note_ignored(p, in);
     return KN_OK;
 }
 
@@ -83,25 +120,20 @@ kn_status kn__plan_open(const kn_run *r, const char *const *paths, size_t n, boo
     kn_run_plan *p = kn_calloc(1, sizeof *p);
     if (!p) return kn_error_set(err, KN_E_NOMEM, "out of memory");
     *out = p;
+    p->run = r;
     p->inputs = kn_calloc(n ? n : 1, sizeof *p->inputs);
     if (!p->inputs) return kn_error_set(err, KN_E_NOMEM, "out of memory");
-    bool warned_ignored = false;
     for (size_t i = 0; i < n; i++) {
         kn_run_input *in = &p->inputs[i];
-        KN_TRY(open_input(r, paths[i], stream, in, err));
+        KN_TRY(plan_input(p, paths[i], stream, in, err));
         p->num_inputs++;
-        p->feed |= in->cut != NULL;
-        const char *ignored;
-        size_t num_ignored = r->fmt->file_ignored(in->file, &ignored);
-        if (num_ignored && !warned_ignored) {
-            kn_log(KN_LOG_INFO, "%s: input column '%s'%s not in the schema: ignored", in->path, ignored,
-                   num_ignored > 1 ? " and others are" : " is");
-            warned_ignored = true;
-        }
+        p->feed |= in->streamed;
         in->first_morsel = p->num_morsels;
         p->num_morsels += in->num_morsels;
     }
     if (p->feed) {
+        p->ahead = kn_calloc(n, sizeof *p->ahead);
+        if (!p->ahead) return kn_error_set(err, KN_E_NOMEM, "out of memory");
         pthread_mutex_init(&p->mu, NULL);
         pthread_cond_init(&p->cv, NULL);
         return KN_OK;
@@ -121,33 +153,77 @@ kn_run_input *kn__plan_inputs(kn_run_plan *p, size_t *n) {
 
 size_t kn__plan_num_morsels(const kn_run_plan *p) { return p->feed ? KN_SCHED_OPEN : p->num_morsels; }
 
+/* Reads the next morsel of streamed input `i` into its queue (opening it first when the feed
+ * has not yet): with the lock held on entry and exit, let go while reading. */
+static void read_one(kn_run_plan *p, size_t i) {
+    kn_run_input *in = &p->inputs[i];
+    ahead *a = &p->ahead[i];
+    a->busy = true;
+    bool opening = in->cut == NULL;
+    pthread_mutex_unlock(&p->mu);
+    kn_error e;
+    kn_error_reset(&e);
+    kn_status st = opening ? open_stream(p, in, &e) : KN_OK;
+    kn_seq_morsel sm;
+    bool done = false;
+    if (st == KN_OK) st = kn_seq_cut_next(in->cut, &sm, &done, &e);
+    pthread_mutex_lock(&p->mu);
+    a->busy = false;
+    if (opening && in->cut) note_ignored(p, in);
+    if (st != KN_OK) {
+        a->status = st;
+        a->error = e;
+        a->spent = true;
+    } else if (done) {
+        a->spent = true;
+    } else {
+        a->q[(a->head + a->count++) % AHEAD_MORSELS] = sm;
+    }
+    pthread_cond_broadcast(&p->cv);
+}
+
+/* A streamed input near the feed that a waiting taker may read ahead, or SIZE_MAX. */
+static size_t ahead_target(const kn_run_plan *p) {
+    if (p->failed) return SIZE_MAX;
+    for (size_t i = p->input; i < p->num_inputs && i < p->input + AHEAD_FILES; i++) {
+        const ahead *a = &p->ahead[i];
+        if (p->inputs[i].streamed && !a->busy && !a->spent && a->count < AHEAD_MORSELS) return i;
+    }
+    return SIZE_MAX;
+}
+
 /* The next morsel of the feed, at the feed's turn (its lock held, let go while reading). */
 static bool feed_next(kn_run_plan *p, kn_run_morsel *mo) {
     while (!p->failed && p->input < p->num_inputs) {
         kn_run_input *in = &p->inputs[p->input];
-        if (!in->cut) {
+        if (!in->streamed) {
             if (p->index < in->num_morsels) {
                 *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index++};
                 return true;
             }
         } else {
-            kn_seq_morsel sm;
-            bool done = false;
-            kn_error e;
-            kn_error_reset(&e);
-            pthread_mutex_unlock(&p->mu);
-            kn_status st = kn_seq_cut_next(in->cut, &sm, &done, &e);
-            pthread_mutex_lock(&p->mu);
-            if (st != KN_OK) {
-                /* Reported at this morsel's turn, like a bad record; nothing follows it. */
-                p->failed = true;
-                p->error = e;
-                *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index, .fatal = st};
-                return true;
-            }
-            if (!done) {
+            ahead *a = &p->ahead[p->input];
+            if (a->count) {
+                kn_seq_morsel sm = a->q[a->head];
+                a->head = (a->head + 1) % AHEAD_MORSELS;
+                a->count--;
                 *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index++,
                                       .data = sm.data, .len = sm.len, .offset = sm.offset, .first_line = sm.first_line};
+                return true;
+            }
+            if (a->busy) { /* another taker reads its next morsel ahead: wait for it */
+                pthread_cond_wait(&p->cv, &p->mu);
+                continue;
+            }
+            if (!a->spent) {
+                read_one(p, p->input);
+                continue;
+            }
+            if (a->status != KN_OK) {
+                /* Reported at this morsel's turn, like a bad record; nothing follows it. */
+                p->failed = true;
+                p->error = a->error;
+                *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index, .fatal = a->status};
                 return true;
             }
         }
@@ -164,7 +240,11 @@ bool kn__plan_take(kn_run_plan *p, size_t m, kn_run_morsel *out) {
         return true;
     }
     pthread_mutex_lock(&p->mu);
-    while (p->turn != m) pthread_cond_wait(&p->cv, &p->mu);
+    while (p->turn != m) {
+        size_t i = ahead_target(p);
+        if (i != SIZE_MAX) read_one(p, i);
+        else pthread_cond_wait(&p->cv, &p->mu);
+    }
     bool got = feed_next(p, out);
     p->turn++;
     pthread_cond_broadcast(&p->cv);
@@ -178,8 +258,10 @@ void kn__plan_free(kn_run_plan *p, const kn_format *fmt) {
     if (!p) return;
     for (size_t i = 0; i < p->num_inputs; i++) {
         kn_run_input *in = &p->inputs[i];
-        if (in->cut) {
+        if (in->streamed) {
             kn_seq_cut_free(in->cut); /* with its file view */
+            for (size_t k = 0; p->ahead && k < p->ahead[i].count; k++)
+                kn_free(p->ahead[i].q[(p->ahead[i].head + k) % AHEAD_MORSELS].data); /* read, never taken */
         } else {
             fmt->file_free(in->file);
             kn_store_unmap(kn_store_local(), &in->map);
@@ -189,6 +271,7 @@ void kn__plan_free(kn_run_plan *p, const kn_format *fmt) {
         pthread_cond_destroy(&p->cv);
         pthread_mutex_destroy(&p->mu);
     }
+    kn_free(p->ahead);
     kn_free(p->morsels);
     kn_free(p->inputs);
     kn_free(p);

@@ -33,7 +33,7 @@ static kn_status open_rejects(kn_run *r, const kn_run_input *in, kn_error *err) 
     kn_free(b);
     size_t off = 0, len;
     const uint8_t *prologue;
-    if (in->cut) {
+    if (in->streamed) {
         prologue = kn_seq_cut_reject_prologue(in->cut, &len);
     } else {
         r->fmt->file_reject_prologue(in->file, &off, &len);

@@ -182,6 +182,13 @@ static kn_status cut_next(kn_seq_cut *c, kn_seq_morsel *out, bool *done, kn_erro
     for (;;) {
         if (c->eof) {
             if (c->have == 0) {
+                /* Spent: its source (a decoder's state, its buffers) goes now, not when the run
+                 * ends; the file view and prologue stay for the morsels still being parsed. */
+                kn_seq_source_free(c->src);
+                c->src = NULL;
+                kn_free(c->buf);
+                c->buf = NULL;
+                c->cap = 0;
                 *done = true;
                 return KN_OK;
             }

@@ -190,7 +190,7 @@ static uint64_t input_bytes(kn_run *r) {
     kn_run_input *in = kn__plan_inputs(r->plan, &n);
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        if (in[i].cut) return 0;
+        if (in[i].streamed) return 0;
         total += in[i].map.len;
     }
     return total;

@@ -149,8 +149,8 @@ static kn_status check_expansion(dec *d, size_t n, kn_error *err) {
     if ((double)(d->base.offset + n) <= d->max_expansion * (double)base) return KN_OK;
     kn_error_locate(err, d->base.name, -1, -1, -1);
     return kn_error_set(err, KN_E_DATA,
-                        "%s data expands past %g times its %llu compressed bytes (%llu bytes so far): a decompression "
-                        "bomb? (--max-input-expansion)",
+                        "%s data expands past %g times %llu bytes (its compressed size, 1 MiB at least): %llu bytes so "
+                        "far, a decompression bomb? (--max-input-expansion)",
                         kn_compression_name(d->c), d->max_expansion, (unsigned long long)base,
                         (unsigned long long)(d->base.offset + n));
 }
