@@ -9,11 +9,15 @@
 #                  [--engines "kiln duckdb polars"] [--modes "plain partitioned"] [--years 3]
 #                  [--codec zstd|snappy] [--level 3] [--cold] [--dir DIR] [--kiln PATH]
 #                  [--gen PATH] [--seed S] [--shards K] [--polars-batch-bytes B] [--no-check]
+#                  [--compression-in gz|zst]
 #
 # Modes: plain; partitioned and month (both year(ts),month(ts): 36 folders over the default 3
 # years, 144 with --years 12); day (date(ts): folders date=2023-01-01, 1,096 over 3 years);
 # hour (year(ts),month(ts),day(ts),hour(ts): 26,304 folders over 3 years; without Polars).
 # --years Y: the span of ts in the generated data, Y whole years from 2023-01-01.
+# --compression-in gz|zst: every engine reads the shards gzip'd (gzip -6) or zstd'd (zstd -3),
+# copies made once beside the input (INPUT-gz/, INPUT-zst/); MB/s still counts the plain bytes.
+# Polars sits these runs out: nodejs-polars' scans read plain files only.
 #
 # Defaults: NDJSON, 30,000,000 rows (~9.8 GB, ~4.6 GB as CSV; --rows 3000000 for a quick check),
 # 3 runs, every engine at `nproc` threads plus kiln alone at 1 thread, modes plain and
@@ -53,6 +57,7 @@ seed=42
 shards=32
 polars_batch=$((1 << 30))
 check=1
+compression_in=""
 
 usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -75,6 +80,7 @@ while [ $# -gt 0 ]; do
     --shards) shards=$2; shift 2 ;;
     --polars-batch-bytes) polars_batch=$2; shift 2 ;;
     --no-check) check=0; shift ;;
+    --compression-in) compression_in=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
@@ -84,6 +90,7 @@ say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
 case "$codec" in zstd|snappy) ;; *) die "--codec is zstd or snappy" ;; esac
 case "$format" in ndjson) fmt_name=NDJSON ;; csv) fmt_name=CSV ;; *) die "--format is ndjson or csv" ;; esac
+case "$compression_in" in "") ;; gz) compress_cmd="gzip -6" ;; zst) compress_cmd="zstd -3 -q" ;; *) die "--compression-in is gz or zst" ;; esac
 for v in "$rows" "$runs" "$shards" "$level" "$seed" "$polars_batch" "$years"; do
   [[ "$v" =~ ^[0-9]+$ ]] || die "--rows, --runs, --shards, --level, --seed, --years and --polars-batch-bytes take whole numbers"
 done
@@ -121,7 +128,9 @@ mode_title() {
 # so 26,304 hour folders make ~26k calls per batch (~290k files of ~100 rows at 30M rows, 11 batches): a
 # measure of that workaround, not of Polars.
 mode_skip() {
-  if [ "$1" = polars ] && [ "$2" = hour ]; then
+  if [ "$1" = polars ] && [ -n "$compression_in" ]; then
+    echo "nodejs-polars' scanJson and scanCSV read plain files only"
+  elif [ "$1" = polars ] && [ "$2" = hour ]; then
     echo "no partitioned sink in nodejs-polars; its workaround would write one file per hour folder per batch (~290k files at 30M rows)"
   fi
 }
@@ -192,6 +201,28 @@ in_glob="$input/orders-*.$format"
 in_files=("$input"/orders-*."$format")
 in_bytes=$(cat "${in_files[@]}" | wc -c)
 in_mb=$(awk -v b="$in_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+in_note=""
+if [ -n "$compression_in" ]; then
+  # The compressed copies, made once (on every core) and reused while their source and the
+  # command are the same.
+  cinput="$input-$compression_in"
+  cmarker="$gen_cmd | $compress_cmd"
+  if [ -f "$cinput/.generated" ] && [ "$(cat "$cinput/.generated")" = "$cmarker" ]; then
+    say "reusing $cinput ($compress_cmd)"
+  else
+    rm -rf "$cinput"
+    mkdir -p "$cinput"
+    say "compressing the shards into $cinput ($compress_cmd)"
+    printf '%s\0' "${in_files[@]}" | xargs -0 -P "$(nproc)" -I{} sh -c "$compress_cmd -c < \"\$1\" > \"\$2/\$(basename \"\$1\").$compression_in\"" sh {} "$cinput"
+    echo "$cmarker" > "$cinput/.generated"
+  fi
+  input=$cinput
+  in_glob="$input/orders-*.$format.$compression_in"
+  in_files=("$input"/orders-*."$format.$compression_in")
+  in_note=" ($(cat "${in_files[@]}" | wc -c | awk '{ printf "%.1f", $1 / 1e6 }') MB as .$compression_in)"
+fi
+# What the runs read, as stored: the page cache check compares against it.
+stored_bytes=$(cat "${in_files[@]}" | wc -c)
 
 # Bytes of the input now in the page cache (fincore, util-linux).
 cached_bytes() {
@@ -206,7 +237,7 @@ warm() {
   t0=$(date +%s.%N)
   cat "${in_files[@]}" > /dev/null
   t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" -v mb="$in_mb" 'BEGIN { printf "%s MB read in %.2f s", mb, b - a }'
+  awk -v a="$t0" -v b="$t1" -v sb="$stored_bytes" 'BEGIN { printf "%.1f MB read in %.2f s", sb / 1e6, b - a }'
 }
 drop_caches() {
   sync
@@ -225,7 +256,7 @@ if [ "$cold" = 0 ]; then
 fi
 
 # ---- runs ----------------------------------------------------------------------------------
-tag="$rows-$codec$span_name"
+tag="$rows-$codec$span_name${compression_in:+-in-$compression_in}"
 [ "$format" = ndjson ] || tag="$format-$tag"
 # Other modes than the default get their own files, so `--modes "day hour"` does not overwrite
 # the report of a default run (or of another mode set) in the same DIR.
@@ -271,8 +302,8 @@ run_one() {
     sync
     local cached
     cached=$(cached_bytes)
-    if [ "$cached" -lt "$in_bytes" ] && command -v fincore > /dev/null; then
-      say "$(awk -v c="$cached" 'BEGIN { printf "%.1f", c / 1e6 }') of $in_mb MB of input in the page cache; reading it again ($(warm))"
+    if [ "$cached" -lt "$stored_bytes" ] && command -v fincore > /dev/null; then
+      say "$(awk -v c="$cached" 'BEGIN { printf "%.1f", c / 1e6 }') of $(awk -v b="$stored_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB of input in the page cache; reading it again ($(warm))"
     fi
   fi
   local -a cmd env_cmd=()
@@ -357,7 +388,7 @@ n_entries=${#entries[@]}
 
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
 start_time=$(date -u '+%Y-%m-%d %H:%M UTC')
-say "$rows rows ($span_text), $in_mb MB of $fmt_name in ${#in_files[@]} files; $codec$([ "$codec" = zstd ] && echo " level $level"); modes: $modes; $runs rounds of: ${entries[*]}"
+say "$rows rows ($span_text), $in_mb MB of $fmt_name$in_note in ${#in_files[@]} files; $codec$([ "$codec" = zstd ] && echo " level $level"); modes: $modes; $runs rounds of: ${entries[*]}"
 say "load average at start: $start_load"
 for mode in $modes; do
   for e in "${engine_words[@]}"; do
@@ -428,7 +459,7 @@ commit=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 versions="node $(node --version 2>/dev/null)$({ cat "$work"/version-*.txt 2>/dev/null || true; } | sed 's/^/, /' | tr -d '\n')"
 report="$dir/report-$tag.txt"
 {
-  echo "kiln vs DuckDB vs Polars: $rows rows ($span_text), $in_mb MB of dirty $fmt_name in ${#in_files[@]} files -> Parquet $codec$([ "$codec" = zstd ] && echo " level $level")"
+  echo "kiln vs DuckDB vs Polars: $rows rows ($span_text), $in_mb MB of dirty $fmt_name$in_note in ${#in_files[@]} files -> Parquet $codec$([ "$codec" = zstd ] && echo " level $level")"
   echo "$([ "$cold" = 1 ] && echo 'cold page cache (dropped before every run)' || echo 'warm page cache (input read into the page cache once before the runs)'); $runs runs each, engines in rotated order; median wall seconds of one process each"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
   echo "kiln $kiln (tree at $commit); $versions"
