@@ -73,8 +73,8 @@ int kn_cli_infer(int argc, char **argv) {
     st = kn_input_list_build((const char *const *)(argv + optind), (size_t)(argc - optind),
                              fmt ? fmt->extensions : kn_exec_all_extensions(), &list, &err);
     if (st != KN_OK) return kn_cli_fail(st, &err);
-    if (!fmt && list.count) fmt = kn_exec_format_for_path(list.files[0].path);
-    if (!fmt) st = kn_error_set(&err, KN_E_USAGE, list.count ? "cannot tell the format from the name; say --format ndjson or csv" : "no input files");
+    if (st == KN_OK && !fmt && list.count) st = kn_exec_input_format(list.files[0].path, &fmt, &err);
+    if (st == KN_OK && !fmt) st = kn_error_set(&err, KN_E_USAGE, list.count ? "cannot tell the format from the name; say --format ndjson or csv" : "no input files");
     size_t n = list.count < (size_t)files ? list.count : (size_t)files;
     const char **paths = kn_calloc(n ? n : 1, sizeof *paths);
     for (size_t i = 0; paths && i < n; i++) paths[i] = list.files[i].path;

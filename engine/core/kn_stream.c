@@ -177,3 +177,55 @@ kn_seq_source *kn_source_seq_create(kn_source *src, bool take) {
     q->owned = take;
     return &q->base;
 }
+
+/* ---- a source that looked at its first bytes --------------------------------------------- */
+
+typedef struct {
+    kn_seq_source base;
+    kn_seq_source *src;
+    size_t head_len, head_pos;
+    uint8_t head[]; /* the bytes read from src first */
+} peeked;
+
+static kn_status peeked_read(kn_seq_source *s, void *buf, size_t cap, size_t *got, kn_error *err) {
+    peeked *q = (peeked *)s;
+    if (q->head_pos == q->head_len) return kn_seq_source_read(q->src, buf, cap, got, err);
+    size_t n = q->head_len - q->head_pos;
+    if (n > cap) n = cap;
+    memcpy(buf, q->head + q->head_pos, n);
+    q->head_pos += n;
+    *got = n;
+    return KN_OK;
+}
+
+static void peeked_free(kn_seq_source *s) {
+    peeked *q = (peeked *)s;
+    kn_seq_source_free(q->src);
+    kn_free(q);
+}
+
+static const kn_seq_source_vtable peeked_vt = {peeked_read, peeked_free};
+
+kn_status kn_seq_peek(kn_seq_source *src, size_t n, kn_seq_source **out, const uint8_t **head, size_t *len,
+                      kn_error *err) {
+    *out = NULL;
+    peeked *q = kn_calloc(1, sizeof *q + n);
+    if (!q) {
+        kn_seq_source_free(src);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    kn_status st = kn_seq_source_read_full(src, q->head, n, &q->head_len, err);
+    if (st != KN_OK) {
+        kn_seq_source_free(src);
+        kn_free(q);
+        return st;
+    }
+    q->base.vt = &peeked_vt;
+    q->base.size = src->size;
+    q->base.name = src->name;
+    q->src = src;
+    *head = q->head;
+    *len = q->head_len;
+    *out = &q->base;
+    return KN_OK;
+}

@@ -111,6 +111,13 @@ kn_status kn_seq_source_read_full(kn_seq_source *s, void *buf, size_t cap, size_
 /* Accepts NULL. */
 void kn_seq_source_free(kn_seq_source *s);
 
+/* Reads the first `n` bytes of `src` (fewer when it is shorter) and makes *out, a source that
+ * hands them out again and then the rest of `src`: a caller decides what a stream is from its
+ * first bytes without losing them. `src` is taken (freed with *out, or by this call when it
+ * fails). *head (borrowed from *out, `*len` bytes) shows the bytes read. */
+kn_status kn_seq_peek(kn_seq_source *src, size_t n, kn_seq_source **out, const uint8_t **head, size_t *len,
+                      kn_error *err);
+
 /* A sequential source that reads `src` front to back (for stores that only have random access,
  * like a ranged GET). With `take` the source owns `src` and frees it; otherwise `src` is
  * borrowed and must outlive it. Returns NULL when out of memory (and frees `src` if taken). */

@@ -79,7 +79,8 @@ static kn_status pick_format(const kn_convert_options *opt, const kn_input_list 
     }
     *out = NULL;
     for (size_t i = 0; i < list->count; i++) {
-        const kn_format *f = kn_exec_format_for_path(list->files[i].path);
+        const kn_format *f;
+        KN_TRY(kn_exec_input_format(list->files[i].path, &f, err));
         if (!f) {
             kn_error_locate(err, list->files[i].path, -1, -1, -1);
             return kn_error_set(err, KN_E_USAGE, "cannot tell the format from the name; say --format ndjson or --format csv");

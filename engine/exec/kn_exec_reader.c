@@ -32,6 +32,7 @@
 #include "kn_csv_format.h"
 #include "kn_decompress.h"
 #include "kn_file.h"
+#include "kn_log.h"
 #include "kn_ndjson_format.h"
 #include "kn_parse_number.h"
 #include "kn_parse_time.h"
@@ -60,16 +61,77 @@ const kn_format *kn_exec_format_for_path(const char *path) {
 }
 
 const char *const *kn_exec_all_extensions(void) {
-    static const char *all[16];
+    static const char *all[24];
     static _Atomic int ready;
     if (!ready) {
         size_t k = 0;
         for (size_t i = 0; i < NUM_FORMATS; i++)
-            for (const char *const *e = formats[i]->extensions; *e && k + 1 < 16; e++) all[k++] = *e;
+            for (const char *const *e = formats[i]->extensions; *e && k + 1 < 24; e++) all[k++] = *e;
+        for (const char *const *e = kn_archive_extensions(); *e && k + 1 < 24; e++) all[k++] = *e;
         all[k] = NULL;
         ready = 1;
     }
     return all;
+}
+
+/* ---- compressed and archived inputs --------------------------------------------------------- */
+
+kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
+                              kn_archive **archive, kn_error *err) {
+    *src = NULL;
+    *archive = NULL;
+    kn_seq_source *raw, *decoded, *peeked;
+    KN_TRY(kn_file_seq_open(path, &raw, err));
+    KN_TRY(kn_decompress_open(raw, dopt, &decoded, NULL, err));
+    const uint8_t *head;
+    size_t len;
+    KN_TRY(kn_seq_peek(decoded, KN_ARCHIVE_SNIFF_BYTES, &peeked, &head, &len, err));
+    if (!kn_archive_sniff(head, len)) {
+        *src = peeked;
+        return KN_OK;
+    }
+    return kn_archive_open(peeked, path, archive, err);
+}
+
+kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_name, const kn_decompress_options *dopt,
+                               kn_seq_source **src, bool *done, kn_error *err) {
+    *src = NULL;
+    for (;;) {
+        kn_seq_source *m;
+        const char *name;
+        KN_TRY(kn_archive_next(a, &m, &name, done, err));
+        if (*done) return KN_OK;
+        const kn_format *f = kn_exec_format_for_path(name);
+        if (f == fmt || (!f && any_name)) return kn_decompress_open(m, dopt, src, NULL, err);
+        if (f) {
+            kn_error_locate(err, m->name, -1, -1, -1);
+            kn_status st = kn_error_set(err, KN_E_USAGE, "a %s member in a run that reads %s; convert them separately",
+                                        f->name, fmt->name);
+            kn_seq_source_free(m);
+            return st;
+        }
+        kn_log(KN_LOG_INFO, "%s: not named as a %s shard: passed over", m->name, fmt->name);
+        kn_seq_source_free(m);
+    }
+}
+
+kn_status kn_exec_input_format(const char *path, const kn_format **out, kn_error *err) {
+    *out = kn_exec_format_for_path(path);
+    if (*out) return KN_OK;
+    kn_seq_source *src;
+    kn_archive *a;
+    KN_TRY(kn_exec_open_stream(path, NULL, &src, &a, err));
+    kn_seq_source_free(src);
+    kn_status st = KN_OK;
+    for (bool done = false; a && st == KN_OK && !done && !*out;) {
+        kn_seq_source *m;
+        const char *name;
+        st = kn_archive_next(a, &m, &name, &done, err);
+        if (st == KN_OK && !done) *out = kn_exec_format_for_path(name);
+        kn_seq_source_free(m);
+    }
+    kn_archive_free(a);
+    return st;
 }
 
 /* ---- inference ----------------------------------------------------------------------------- */
@@ -244,30 +306,44 @@ static kn_status infer_records(const kn_infer_options *opt, kn_format_reader *rd
     return KN_OK;
 }
 
-/* A compressed file (or any read front to back): its records come in morsels of whole records
+/* Scans records of `src` (taken), named `name` (borrowed), in morsels of whole records
  * (kn_seq_cut.h), decoded only as far as the sample reaches. */
-static kn_status infer_stream(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
-                              uint64_t *bad, kn_error *err) {
-    kn_seq_source *raw, *src;
-    KN_TRY(kn_file_seq_open(path, &raw, err));
-    KN_TRY(kn_decompress_open(raw, &opt->decompress, &src, NULL, err));
+static kn_status infer_cut(const kn_infer_options *opt, kn_format_reader *rd, kn_seq_source *src, const char *name,
+                           infer_state *s, size_t *left, uint64_t *bad, kn_error *err) {
     kn_seq_cut_options co;
     kn_seq_cut_options_init(&co);
     co.count_lines = true;
     kn_seq_cut *cut;
-    KN_TRY(kn_seq_cut_create(opt->format, opt->format_opts, NULL, src, path, &co, &cut, err));
-    size_t left = opt->max_records;
+    KN_TRY(kn_seq_cut_create(opt->format, opt->format_opts, NULL, src, name, &co, &cut, err));
     kn_status st = KN_OK;
-    while (st == KN_OK && left > 0) {
+    while (st == KN_OK && *left > 0) {
         kn_seq_morsel m;
         bool done;
         st = kn_seq_cut_next(cut, &m, &done, err);
         if (st != KN_OK || done) break;
-        st = infer_records(opt, rd, kn_seq_cut_file(cut), m.data, m.len, m.offset, m.first_line, path, s, &left, bad,
-                           err);
+        st = infer_records(opt, rd, kn_seq_cut_file(cut), m.data, m.len, m.offset, m.first_line, name, s, left, bad, err);
         kn_free(m.data);
     }
     kn_seq_cut_free(cut);
+    return st;
+}
+
+/* A compressed or archived file: read front to back, an archive member after member, until
+ * the sample is taken. */
+static kn_status infer_stream(const kn_infer_options *opt, kn_format_reader *rd, const char *path, infer_state *s,
+                              uint64_t *bad, kn_error *err) {
+    kn_seq_source *src;
+    kn_archive *a;
+    KN_TRY(kn_exec_open_stream(path, &opt->decompress, &src, &a, err));
+    size_t left = opt->max_records;
+    if (!a) return infer_cut(opt, rd, src, path, s, &left, bad, err);
+    kn_status st = KN_OK;
+    bool done = false;
+    while (st == KN_OK && !done && left > 0) {
+        st = kn_exec_archive_next(a, opt->format, false, &opt->decompress, &src, &done, err);
+        if (st == KN_OK && !done) st = infer_cut(opt, rd, src, src->name, s, &left, bad, err);
+    }
+    kn_archive_free(a);
     return st;
 }
 
@@ -277,7 +353,8 @@ static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, c
     kn_file_map map;
     KN_TRY(kn_file_map_open(path, &map, err));
     if (kn_compression_sniff(map.data, map.len < KN_COMPRESSION_SNIFF_BYTES ? map.len : KN_COMPRESSION_SNIFF_BYTES) !=
-        KN_COMPRESSION_NONE) {
+            KN_COMPRESSION_NONE ||
+        kn_archive_sniff(map.data, map.len)) {
         kn_file_map_close(&map);
         return infer_stream(opt, rd, path, s, bad, err);
     }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kn_archive.h"
 #include "kn_decompress.h"
 #include "kn_format.h"
 #include "kn_schema.h"
@@ -20,8 +21,27 @@ const kn_format *kn_exec_format_find(const char *name);
 /* The format whose extensions match `path` (a trailing compression extension, .gz etc., is
  * looked past), or NULL. */
 const kn_format *kn_exec_format_for_path(const char *path);
-/* Every format's extensions, NULL-terminated (static). */
+/* Every format's extensions, and the archives' (kn_archive.h), NULL-terminated (static). */
 const char *const *kn_exec_all_extensions(void);
+
+/* The next shard of `a` for a run reading `fmt` (borrowed): the next member whose name has
+ * `fmt`'s extensions (with or without a compression's), or, when `any_name` (the user named
+ * the format), any member whose name has no format's. Members named as another format fail
+ * with KN_E_USAGE (one run reads one format); the rest are passed over. *src (the caller's)
+ * reads the member decoded when it is itself compressed (kn_decompress.h); its name,
+ * "ARCHIVE[MEMBER]", lives until the next call. *done at the end. */
+kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_name, const kn_decompress_options *dopt,
+                               kn_seq_source **src, bool *done, kn_error *err);
+
+/* The format of the input `path`: from its name, or when that tells none and it is an archive,
+ * from the name of its first member named as a shard (read as far as that). *out NULL when
+ * neither tells. */
+kn_status kn_exec_input_format(const char *path, const kn_format **out, kn_error *err);
+
+/* Opens `path` for reading front to back: decoded when compressed; *archive when it is a tar
+ * or zip (and *src NULL), else *src (and *archive NULL). Both the caller's. */
+kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
+                              kn_archive **archive, kn_error *err);
 
 typedef struct kn_infer_options {
     const kn_format *format;

@@ -45,6 +45,7 @@
 typedef struct kn_run_input {
     const char *path; /* borrowed from the input list */
     kn_store_mapping map; /* mapped in the local store (kn_store_local.h); empty when cut */
+    bool regular;         /* a regular file, not a pipe or a device */
     bool streamed;        /* read front to back (a pipe, --input-mode stream, a compressed
                              file) rather than mapped */
     kn_seq_cut *cut;      /* streamed: its morsels come from this, once opened (when the feed
@@ -61,6 +62,8 @@ typedef struct kn_run_input {
 typedef struct kn_run_morsel {
     uint32_t input;
     uint32_t index_in_file;
+    struct kn_run_input *member; /* an archive's morsel: the member it is from (its own path and
+                                    format view), owned by the plan; else NULL */
     /* A cut input's morsel: whole records in a buffer of its own (the taker's until
      * kn__morsel_done), file offset of its first byte, and that byte's line. NULL data for a
      * mapped input's, which is found in the mapping. */

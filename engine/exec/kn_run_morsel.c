@@ -192,7 +192,7 @@ void kn__morsel_done(kn_run_input *in, kn_run_morsel *mo, size_t start, size_t e
 
 kn_run_input *kn__input(kn_run *r, const kn_run_morsel *mo) {
     size_t n;
-    return &kn__plan_inputs(r->plan, &n)[mo->input];
+    return mo->member ? mo->member : &kn__plan_inputs(r->plan, &n)[mo->input];
 }
 
 /* The run's steps on a parsed batch, with thread `thread`'s states; what they drop is counted

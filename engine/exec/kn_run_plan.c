@@ -1,12 +1,14 @@
 /* engine/exec/kn_run_plan.c: the plan of a run's inputs and morsels (kn_run.h): each input
- * opened once, mapped and cut in place, or read front to back (decoded first when compressed)
- * and cut as it comes (kn_seq_cut.h); and morsels handed out in order. */
+ * opened once, mapped and cut in place, or read front to back (decoded first when compressed,
+ * member by member when an archive) and cut as it comes (kn_seq_cut.h); and morsels handed out
+ * in order. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "kn_alloc.h"
 #include "kn_decompress.h"
+#include "kn_exec_reader.h"
 #include "kn_log.h"
 #include "kn_run.h"
 #include "kn_sched.h"
@@ -18,10 +20,21 @@
 #define AHEAD_FILES 4
 #define AHEAD_MORSELS 2
 
-/* A streamed input's morsels read before their turn. */
+/* A morsel read before its turn, and the archive member it is from (NULL: the input's own). */
+typedef struct queued {
+    kn_seq_morsel sm;
+    kn_run_input *member;
+} queued;
+
+/* A streamed input's morsels read before their turn, and when it is an archive its members,
+ * each an input of its own (with its own format view), cut one after another. */
 typedef struct ahead {
-    kn_seq_morsel q[AHEAD_MORSELS]; /* a ring: q[(head + k) % AHEAD_MORSELS], k < count */
+    queued q[AHEAD_MORSELS]; /* a ring: q[(head + k) % AHEAD_MORSELS], k < count */
     size_t head, count;
+    kn_archive *archive;
+    kn_run_input *member;    /* the member being cut; NULL between members */
+    kn_run_input **members;  /* every member met: they live as long as the plan */
+    size_t num_members, cap_members;
     bool busy;        /* a thread reads this input now, the lock let go */
     bool spent;       /* its last morsel was read, or reading it failed */
     kn_status status; /* the failure, reported at its turn like a bad record */
@@ -61,15 +74,8 @@ static void note_ignored(kn_run_plan *p, const kn_run_input *in) {
     }
 }
 
-/* Opens a streamed input when the feed reaches it: decoded when compressed, cut as it comes.
- * Opening them all up front would hold a morsel's worth of each (the cutter reads one to find
- * the prologue) and a decoder per file, whatever their number. */
-static kn_status open_stream(kn_run_plan *p, kn_run_input *in, kn_error *err) {
-    const kn_run *r = p->run;
-    kn_seq_source *raw, *src;
-    KN_TRY(kn_store_open_seq(kn_store_local(), in->path, &raw, err));
-    kn_decompress_options dopt = {r->opt->max_input_expansion};
-    KN_TRY(kn_decompress_open(raw, &dopt, &src, NULL, err));
+/* A cutter over `src` (taken), named `name` (borrowed), into in->cut and its format view. */
+static kn_status cut_input(const kn_run *r, kn_seq_source *src, kn_run_input *in, kn_error *err) {
     kn_seq_cut_options co;
     kn_seq_cut_options_init(&co);
     co.morsel_bytes = r->opt->morsel_bytes;
@@ -79,6 +85,71 @@ static kn_status open_stream(kn_run_plan *p, kn_run_input *in, kn_error *err) {
     in->file = (kn_format_file *)kn_seq_cut_file(in->cut);
     in->verified_end = in->data_start;
     return KN_OK;
+}
+
+static kn_decompress_options decompress_options(const kn_run *r) {
+    return (kn_decompress_options){r->opt->max_input_expansion};
+}
+
+/* Opens a streamed input when the feed reaches it: decoded when compressed, cut as it comes,
+ * or read member by member when it is an archive. Opening them all up front would hold a
+ * morsel's worth of each (the cutter reads one to find the prologue) and a decoder per file,
+ * whatever their number. */
+static kn_status open_stream(kn_run_plan *p, size_t i, kn_error *err) {
+    kn_seq_source *src;
+    kn_decompress_options dopt = decompress_options(p->run);
+    KN_TRY(kn_exec_open_stream(p->inputs[i].path, &dopt, &src, &p->ahead[i].archive, err));
+    return src ? cut_input(p->run, src, &p->inputs[i], err) : KN_OK;
+}
+
+/* The archive's next member to cut into a->member, or *done. */
+static kn_status next_member(kn_run_plan *p, ahead *a, bool *done, kn_error *err) {
+    const kn_run *r = p->run;
+    kn_seq_source *src;
+    kn_decompress_options dopt = decompress_options(r);
+    KN_TRY(kn_exec_archive_next(a->archive, r->fmt, r->opt->format != NULL, &dopt, &src, done, err));
+    if (*done) return KN_OK;
+    kn_run_input *m = kn_calloc(1, sizeof *m);
+    char *path = kn_strdup(src->name);
+    if (a->num_members == a->cap_members) {
+        size_t cap = a->cap_members ? 2 * a->cap_members : 8;
+        kn_run_input **grown = kn_realloc(a->members, cap * sizeof *grown);
+        if (grown) {
+            a->members = grown;
+            a->cap_members = cap;
+        }
+    }
+    if (!m || !path || a->num_members == a->cap_members) {
+        kn_free(m);
+        kn_free(path);
+        kn_seq_source_free(src);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory");
+    }
+    m->path = path; /* owned here, unlike an input's */
+    m->regular = m->streamed = true;
+    a->members[a->num_members++] = m;
+    KN_TRY(cut_input(r, src, m, err));
+    a->member = m;
+    return KN_OK;
+}
+
+/* The next morsel of streamed input i (opened), and the member it is from. */
+static kn_status next_morsel(kn_run_plan *p, size_t i, queued *out, bool *done, kn_error *err) {
+    ahead *a = &p->ahead[i];
+    out->member = NULL;
+    if (!a->archive) return kn_seq_cut_next(p->inputs[i].cut, &out->sm, done, err);
+    for (;;) {
+        if (!a->member) {
+            KN_TRY(next_member(p, a, done, err));
+            if (*done) return KN_OK;
+        }
+        KN_TRY(kn_seq_cut_next(a->member->cut, &out->sm, done, err));
+        if (!*done) {
+            out->member = a->member;
+            return KN_OK;
+        }
+        a->member = NULL; /* spent; its input stays for the morsels being parsed */
+    }
 }
 
 /* True when the mapped file's first bytes are a compressed stream (kn_decompress.h). */
@@ -95,10 +166,11 @@ static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_ru
     in->path = path;
     kn_store_info info;
     KN_TRY(kn_store_stat(kn_store_local(), path, &info, err));
-    in->streamed = stream || info.kind != KN_ENTRY_FILE;
+    in->regular = info.kind == KN_ENTRY_FILE;
+    in->streamed = stream || !in->regular;
     if (in->streamed) return KN_OK;
     KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
-    if (is_compressed(&in->map)) {
+    if (is_compressed(&in->map) || kn_archive_sniff(in->map.data, in->map.len)) {
         kn_store_unmap(kn_store_local(), &in->map);
         in->streamed = true;
         return KN_OK;
@@ -159,17 +231,19 @@ static void read_one(kn_run_plan *p, size_t i) {
     kn_run_input *in = &p->inputs[i];
     ahead *a = &p->ahead[i];
     a->busy = true;
-    bool opening = in->cut == NULL;
+    bool opening = !in->cut && !a->archive;
+    kn_run_input *member = a->member;
     pthread_mutex_unlock(&p->mu);
     kn_error e;
     kn_error_reset(&e);
-    kn_status st = opening ? open_stream(p, in, &e) : KN_OK;
-    kn_seq_morsel sm;
+    kn_status st = opening ? open_stream(p, i, &e) : KN_OK;
+    queued sm;
     bool done = false;
-    if (st == KN_OK) st = kn_seq_cut_next(in->cut, &sm, &done, &e);
+    if (st == KN_OK) st = next_morsel(p, i, &sm, &done, &e);
     pthread_mutex_lock(&p->mu);
     a->busy = false;
     if (opening && in->cut) note_ignored(p, in);
+    if (a->member && a->member != member) note_ignored(p, a->member);
     if (st != KN_OK) {
         a->status = st;
         a->error = e;
@@ -187,7 +261,10 @@ static size_t ahead_target(const kn_run_plan *p) {
     if (p->failed) return SIZE_MAX;
     for (size_t i = p->input; i < p->num_inputs && i < p->input + AHEAD_FILES; i++) {
         const ahead *a = &p->ahead[i];
-        if (p->inputs[i].streamed && !a->busy && !a->spent && a->count < AHEAD_MORSELS) return i;
+        /* A pipe only at its turn: its writer may be waiting for the pipes before it to drain. */
+        if (p->inputs[i].streamed && (p->inputs[i].regular || i == p->input) && !a->busy && !a->spent &&
+            a->count < AHEAD_MORSELS)
+            return i;
     }
     return SIZE_MAX;
 }
@@ -204,11 +281,12 @@ static bool feed_next(kn_run_plan *p, kn_run_morsel *mo) {
         } else {
             ahead *a = &p->ahead[p->input];
             if (a->count) {
-                kn_seq_morsel sm = a->q[a->head];
+                queued q = a->q[a->head];
                 a->head = (a->head + 1) % AHEAD_MORSELS;
                 a->count--;
                 *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index++,
-                                      .data = sm.data, .len = sm.len, .offset = sm.offset, .first_line = sm.first_line};
+                                      .member = q.member, .data = q.sm.data, .len = q.sm.len, .offset = q.sm.offset,
+                                      .first_line = q.sm.first_line};
                 return true;
             }
             if (a->busy) { /* another taker reads its next morsel ahead: wait for it */
@@ -260,8 +338,18 @@ void kn__plan_free(kn_run_plan *p, const kn_format *fmt) {
         kn_run_input *in = &p->inputs[i];
         if (in->streamed) {
             kn_seq_cut_free(in->cut); /* with its file view */
-            for (size_t k = 0; p->ahead && k < p->ahead[i].count; k++)
-                kn_free(p->ahead[i].q[(p->ahead[i].head + k) % AHEAD_MORSELS].data); /* read, never taken */
+            ahead *a = p->ahead ? &p->ahead[i] : NULL;
+            for (size_t k = 0; a && k < a->count; k++)
+                kn_free(a->q[(a->head + k) % AHEAD_MORSELS].sm.data); /* read, never taken */
+            for (size_t k = 0; a && k < a->num_members; k++) {
+                kn_seq_cut_free(a->members[k]->cut);
+                kn_free((char *)a->members[k]->path);
+                kn_free(a->members[k]);
+            }
+            if (a) {
+                kn_free(a->members);
+                kn_archive_free(a->archive);
+            }
         } else {
             fmt->file_free(in->file);
             kn_store_unmap(kn_store_local(), &in->map);

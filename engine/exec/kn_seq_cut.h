@@ -65,7 +65,8 @@ kn_status kn_seq_cut_create(const kn_format *fmt, const kn_format_opts *fopts, c
                             kn_seq_source *src, const char *name, const kn_seq_cut_options *opt, kn_seq_cut **out,
                             kn_error *err);
 
-/* The next morsel into *out, or *done (and *out zeroed) when the source is spent. A failure
+/* The next morsel into *out, or *done (and *out zeroed) when the source is spent; the source
+ * and the read buffer are freed then (the file view and prologue stay). A failure
  * is the source's (KN_E_IO or KN_E_FORMAT, naming it), KN_E_DATA for a record longer than
  * max_record_bytes (at its offset), or KN_E_NOMEM; after one, only kn_seq_cut_free is left. */
 kn_status kn_seq_cut_next(kn_seq_cut *c, kn_seq_morsel *out, bool *done, kn_error *err);

@@ -72,9 +72,8 @@ void kn_decompress_options_init(kn_decompress_options *opt) { opt->max_expansion
 
 typedef struct {
     kn_seq_source base;
-    kn_seq_source *raw;
-    uint8_t head[KN_COMPRESSION_SNIFF_BYTES]; /* the bytes sniffed, handed out again first */
-    size_t head_len, head_pos;
+    kn_seq_source *raw; /* the compressed bytes (the sniffed ones handed out again first) */
+    bool lz4_legacy;
     kn_compression c;
     double max_expansion;
     uint8_t *in;            /* compressed bytes read from raw */
@@ -97,19 +96,6 @@ typedef struct {
     kn_error raw_err;       /* ... and its detail */
 } dec;
 
-static kn_status through_read(kn_seq_source *s, void *buf, size_t cap, size_t *got, kn_error *err) {
-    dec *d = (dec *)s;
-    if (d->head_pos < d->head_len) {
-        size_t n = d->head_len - d->head_pos;
-        if (n > cap) n = cap;
-        memcpy(buf, d->head + d->head_pos, n);
-        d->head_pos += n;
-        *got = n;
-        return KN_OK;
-    }
-    return kn_seq_source_read(d->raw, buf, cap, got, err);
-}
-
 /* ---- decoding ------------------------------------------------------------------------------ */
 
 /* Damage at the compressed byte `at`: KN_E_FORMAT naming the file. */
@@ -122,19 +108,12 @@ static kn_status damaged(dec *d, uint64_t at, const char *why, kn_error *err) {
 /* The compressed byte the native decoder has reached. */
 static uint64_t in_at(const dec *d) { return d->in_bytes - (d->in_len - d->in_pos); }
 
-/* Makes sure in[in_pos, in_len) holds bytes, unless raw has ended. The sniffed bytes come
- * first. */
+/* Makes sure in[in_pos, in_len) holds bytes, unless raw has ended. */
 static kn_status fill_in(dec *d, kn_error *err) {
     if (d->in_pos < d->in_len || d->in_ended) return KN_OK;
     size_t got;
-    if (d->head_pos < d->head_len) {
-        got = d->head_len - d->head_pos;
-        memcpy(d->in, d->head + d->head_pos, got);
-        d->head_pos = d->head_len;
-    } else {
-        KN_TRY(kn_seq_source_read(d->raw, d->in, READ_BYTES, &got, err));
-        d->in_ended = got == 0;
-    }
+    KN_TRY(kn_seq_source_read(d->raw, d->in, READ_BYTES, &got, err));
+    d->in_ended = got == 0;
     d->in_pos = 0;
     d->in_len = got;
     d->in_bytes += got;
@@ -306,7 +285,6 @@ static void dec_free(kn_seq_source *s) {
     kn_free(d);
 }
 
-static const kn_seq_source_vtable through_vt = {through_read, dec_free};
 static const kn_seq_source_vtable decode_vt = {decode_read, dec_free};
 
 static kn_status start_archive(dec *d, kn_error *err) {
@@ -331,7 +309,7 @@ static kn_status start_archive(dec *d, kn_error *err) {
 static kn_status start_decoding(dec *d, kn_error *err) {
     d->in = kn_malloc(READ_BYTES);
     if (!d->in) return kn_error_set(err, KN_E_NOMEM, "out of memory opening '%s'", d->base.name);
-    bool lz4_frame = d->c == KN_COMPRESSION_LZ4 && d->head[0] == 0x04;
+    bool lz4_frame = d->c == KN_COMPRESSION_LZ4 && !d->lz4_legacy;
     if (d->c == KN_COMPRESSION_GZIP) {
         int r = inflateInit2(&d->z, 15 + 16); /* a gzip header and a checked trailer */
         KN_RETURN_ERROR_IF(r != Z_OK, err, KN_E_NOMEM, "out of memory opening '%s'", d->base.name);
@@ -359,31 +337,33 @@ kn_status kn_decompress_open(kn_seq_source *raw, const kn_decompress_options *op
         kn_decompress_options_init(&defaults);
         opt = &defaults;
     }
+    kn_seq_source *src;
+    const uint8_t *head;
+    size_t head_len;
+    KN_TRY(kn_seq_peek(raw, KN_COMPRESSION_SNIFF_BYTES, &src, &head, &head_len, err));
+    kn_compression c = kn_compression_sniff(head, head_len);
+    if (c == KN_COMPRESSION_NONE) { /* plain: its own bytes, the sniffed ones again first */
+        *out = src;
+        return KN_OK;
+    }
     dec *d = kn_calloc(1, sizeof *d);
     if (!d) {
-        kn_seq_source_free(raw);
+        kn_seq_source_free(src);
         return kn_error_set(err, KN_E_NOMEM, "out of memory");
     }
-    d->raw = raw;
-    d->base.name = raw->name;
+    d->base.vt = &decode_vt;
+    d->base.size = -1;
+    d->base.name = src->name;
+    d->raw = src;
+    d->c = c;
+    d->lz4_legacy = c == KN_COMPRESSION_LZ4 && head[0] == 0x02;
     d->max_expansion = opt->max_expansion;
-    kn_status st = kn_seq_source_read_full(raw, d->head, KN_COMPRESSION_SNIFF_BYTES, &d->head_len, err);
-    if (st == KN_OK) {
-        d->c = kn_compression_sniff(d->head, d->head_len);
-        if (d->c == KN_COMPRESSION_NONE) {
-            d->base.vt = &through_vt;
-            d->base.size = raw->size;
-        } else {
-            d->base.vt = &decode_vt;
-            d->base.size = -1;
-            st = start_decoding(d, err);
-        }
-    }
+    kn_status st = start_decoding(d, err);
     if (st != KN_OK) {
         dec_free(&d->base);
         return st;
     }
-    if (compression) *compression = d->c;
+    if (compression) *compression = c;
     *out = &d->base;
     return KN_OK;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "kn_alloc.h"
+#include "kn_archive.h"
 #include "kn_decompress.h"
 
 static kn_status add_file(kn_input_list *l, const char *path, uint64_t size, kn_error *err) {
@@ -30,14 +31,19 @@ static kn_status add_file(kn_input_list *l, const char *path, uint64_t size, kn_
     return KN_OK;
 }
 
-/* `name` ends in one of `extensions`, or in one followed by a compression's (".ndjson.gz"). */
-static bool has_extension(const char *name, const char *const *extensions) {
-    size_t n = kn_compression_strip(name);
+static bool ends_with_one(const char *name, size_t n, const char *const *extensions) {
     for (const char *const *e = extensions; *e; e++) {
         size_t m = strlen(*e);
         if (n > m && memcmp(name + n - m, *e, m) == 0) return true;
     }
     return false;
+}
+
+/* `name` ends in one of `extensions` or an archive's, alone or followed by a compression's
+ * (".ndjson.gz", ".tar.zst"). */
+static bool has_extension(const char *name, const char *const *extensions) {
+    size_t n = kn_compression_strip(name);
+    return ends_with_one(name, n, extensions) || ends_with_one(name, n, kn_archive_extensions());
 }
 
 static kn_status walk(kn_input_list *l, const char *dir, const char *const *extensions, int depth,

@@ -3,8 +3,8 @@
  *
  * A folder is walked recursively; inside it, names starting with '_' or '.' are skipped (they
  * are kiln's and Spark's bookkeeping: _rejects/, _SUCCESS, temporary files) and only files whose
- * extension is one of `extensions`, alone or followed by a compression's ("orders.ndjson.gz",
- * kn_decompress.h), are taken. A file named directly is always taken. A glob
+ * extension is one of `extensions` or an archive's (.tar .tgz .zip, kn_archive.h), alone or
+ * followed by a compression's ("orders.ndjson.gz", kn_decompress.h), are taken. A file named directly is always taken. A glob
  * pattern (containing * ? or [) is expanded with glob(3); one that matches nothing is an error.
  * The list is sorted bytewise and has no duplicates, so the same inputs always give the same
  * order, and so the same output. */

@@ -12,6 +12,10 @@
 //            file named .ndjson and a plain one named .ndjson.gz (the first bytes decide);
 //            gzip on standard input; quarantine gives the plain run's counts, rejects and
 //            reasons (lines of the decompressed text)
+//   archives the 3 shards as .tar, .tar.gz, .tgz, .tar.zst and .zip: the plain shards' part
+//            files at 1 and 2 threads; kiln infer on a .tgz; a folder of archives; a member named
+//            ../../x converted with nothing written outside; a README.txt member passed over; a
+//            CSV member in an NDJSON run (exit 1); a cut .tar.gz and .tar (exit 2)
 //   damaged  a truncated .gz, a .zst with damaged bytes and a gzip bomb past
 //            --max-input-expansion: exit 2, the file named with the compressed byte reached,
 //            nothing published; the bomb converts with --max-input-expansion 0; a bad
@@ -21,35 +25,17 @@
 // Prints "ok - ..." / "FAIL - ..." per check and closes with "N passed, N failed".
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Tally } from '../interop/check.mjs';
-import { configure, env, kiln, where, expectExit, countsProblems, write, partHashes, diffHashes, noOutputProblems } from './kiln_run.mjs';
+import { testArgs, configure, env, kiln, where, expectExit, countsProblems, write, partHashes, diffHashes, noOutputProblems } from './kiln_run.mjs';
 
-const argv = process.argv.slice(2);
-const group = argv[0];
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
-const KILN = opt('--kiln');
-const WORK = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-compressed-')));
-const GEN = opt('--gen');
+const { group, opt, work: WORK } = testArgs('compressed_test', 'GROUP --kiln PATH --work DIR --gen PATH [--rows N]',
+  [['--kiln', 'kiln binary'], ['--gen', 'generator (kn_gen_orders)']]);
+const KILN = path.resolve(opt('--kiln'));
+const GEN = path.resolve(opt('--gen'));
 const ROWS = Math.min(Number(opt('--rows', '30000')), 30000);
-if (!group || !KILN || !GEN) {
-  console.error('usage: node compressed_test.mjs GROUP --kiln PATH --work DIR --gen PATH [--rows N]');
-  process.exit(1);
-}
-for (const [what, p] of [['kiln binary', KILN], ['generator (kn_gen_orders)', GEN]]) {
-  if (!fs.existsSync(p)) {
-    console.error(`compressed_test: FAIL: no ${what} at ${p}`);
-    process.exit(1);
-  }
-}
 configure({ kiln: KILN });
-fs.rmSync(WORK, { recursive: true, force: true });
-fs.mkdirSync(WORK, { recursive: true });
 
 const tally = new Tally();
 const SCHEMA = write(path.join(WORK, 'orders.schema.yaml'), spawnSync(GEN, ['--print-schema'], { encoding: 'utf8' }).stdout);
@@ -216,6 +202,104 @@ groups.damaged = async () => {
   const bad = kiln(['convert', bomb, '-o', path.join(WORK, 'x'), '--schema', SCHEMA, '--max-input-expansion', 'lots']);
   tally.record('--max-input-expansion lots: exit 1, naming the option', [
     ...expectExit(bad, 1, { json: false }), ...(/--max-input-expansion: 'lots'/.test(bad.stderr) ? [] : [`stderr: ${bad.stderr.trim()}`])]);
+};
+
+groups.archives = async () => {
+  // The plain shards, and the part files and schema they give.
+  const plainDir = path.join(WORK, 'plain');
+  const shards = generate('ndjson', ROWS, plainDir);
+  const names = shards.map((f) => path.basename(f));
+  const want = path.join(WORK, 'want');
+  const rw = kiln(['convert', plainDir, '-o', want, '--schema', SCHEMA, '-q', '--morsel-size', '64KiB']);
+  const wantHashes = partHashes(want);
+  const tool = (cmd, args, cwd) => {
+    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`'${cmd} ${args.join(' ')}' failed: ${r.error?.code ?? r.stderr}`);
+  };
+  const made = {};
+  const archives = [
+    ['shards.tar', () => tool('tar', ['-cf', path.join(WORK, 'arc', 'shards.tar'), ...names], plainDir)],
+    ['shards.tar.gz', () => tool('tar', ['-czf', path.join(WORK, 'arc', 'shards.tar.gz'), ...names], plainDir)],
+    ['shards.tgz', () => tool('tar', ['-czf', path.join(WORK, 'arc', 'shards.tgz'), ...names], plainDir)],
+    ['shards.tar.zst', () => tool('tar', ['-I', 'zstd -q', '-cf', path.join(WORK, 'arc', 'shards.tar.zst'), ...names], plainDir)],
+    ['shards.zip', () => tool('zip', ['-q', path.join(WORK, 'arc', 'shards.zip'), ...names], plainDir)],
+  ];
+  fs.mkdirSync(path.join(WORK, 'arc'), { recursive: true });
+  for (const [name, make] of archives) {
+    try {
+      make();
+      made[name] = path.join(WORK, 'arc', name);
+    } catch (e) {
+      tally.record(`${name}: made by its tool`, [String(e.message), 'tests/install-deps.sh installs tar, zstd and zip']);
+      continue;
+    }
+    for (const threads of ['1', '2']) {
+      const out = path.join(WORK, `${name}-t${threads}`);
+      const r = kiln(['convert', made[name], '-o', out, '--schema', SCHEMA, '-q', '--morsel-size', '64KiB', '--threads', threads]);
+      tally.record(`${name} of 3 NDJSON shards at --threads ${threads}: the plain shards' part files`, [
+        ...expectExit(rw, 0), ...expectExit(r, 0), ...countsProblems(r, ROWS, ROWS, 0), ...diffHashes(wantHashes, partHashes(out))]);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+  const inferPlain = kiln(['infer', plainDir]);
+  const inferTgz = kiln(['infer', made['shards.tgz'] ?? 'missing.tgz']);
+  tally.record('kiln infer on a .tgz (the format from its members\' names): the plain shards\' schema', [
+    ...(inferPlain.code === 0 && inferTgz.code === 0 && inferPlain.stdout === inferTgz.stdout ? [] : [`exit ${inferTgz.code}: ${inferTgz.stderr.trim()}\n${inferTgz.stdout}`])]);
+  const folderOut = path.join(WORK, 'folder-out');
+  const rf = kiln(['convert', path.join(WORK, 'arc'), '-o', folderOut, '--schema', SCHEMA, '-q']);
+  tally.record('a folder of archives is listed by their extensions: every member of each, 5 x the rows', [
+    ...expectExit(rf, 0), ...countsProblems(rf, 5 * ROWS, 5 * ROWS, 0)]);
+
+  // Member names that point outside: read as data, never used to write.
+  const evilDir = path.join(WORK, 'evil', 'a', 'b');
+  fs.mkdirSync(evilDir, { recursive: true });
+  const evil = path.join(WORK, 'evil', 'evil.tar');
+  let evilMade = true;
+  try {
+    tool('tar', ['-P', '-cf', evil, '--transform', 's,^,../../,', names[0]], plainDir);
+  } catch (e) {
+    evilMade = false;
+    tally.record('a tar with a ../ member name: made', [String(e.message)]);
+  }
+  if (evilMade) {
+    const out = path.join(evilDir, 'out');
+    const re = spawnSync(KILN, ['convert', evil, '-o', out, '--schema', SCHEMA, '-q'], { cwd: evilDir, env, encoding: 'utf8' });
+    const listed = spawnSync('tar', ['-tf', evil], { encoding: 'utf8' }).stdout.trim();
+    const escaped = [path.join(evilDir, '..', '..', names[0]), path.join(out, '..', '..', names[0]), path.join(WORK, names[0])].filter((f) => fs.existsSync(f));
+    tally.record(`a tar whose member is named ${listed}: converted, nothing written outside the output`, [
+      ...(listed.startsWith('../../') ? [] : [`the member is named ${listed}`]),
+      ...(re.status === 0 ? [] : [`exit ${re.status}: ${re.stderr}`]),
+      ...(escaped.length ? [`files appeared at ${escaped.join(', ')}`] : []),
+      ...(fs.existsSync(path.join(out, 'part-00000.parquet')) ? [] : ['no part file in the output'])]);
+  }
+
+  // Members of other names are passed over; a member of another format stops the run.
+  const mixDir = path.join(WORK, 'mix');
+  write(path.join(mixDir, 'README.txt'), 'not a shard\n');
+  fs.copyFileSync(shards[0], path.join(mixDir, names[0]));
+  tool('tar', ['-cf', path.join(WORK, 'with-readme.tar'), 'README.txt', names[0]], mixDir);
+  const rr = kiln(['convert', path.join(WORK, 'with-readme.tar'), '-o', path.join(WORK, 'readme-out'), '--schema', SCHEMA]);
+  const firstRows = fs.readFileSync(shards[0], 'utf8').split('\n').filter(Boolean).length;
+  tally.record('a README.txt member is passed over (logged), the shard beside it converted', [
+    ...expectExit(rr, 0), ...countsProblems(rr, firstRows, firstRows, 0),
+    ...(/README\.txt\]: not named as a ndjson shard: passed over/.test(rr.stderr) ? [] : [`stderr: ${rr.stderr.trim().slice(0, 300)}`])]);
+  write(path.join(mixDir, 'other.csv'), 'a,b\n1,2\n');
+  tool('tar', ['-cf', path.join(WORK, 'mixed.tar'), names[0], 'other.csv'], mixDir);
+  const rm = kiln(['convert', path.join(WORK, 'mixed.tar'), '-o', path.join(WORK, 'mixed-out'), '--schema', SCHEMA, '-q']);
+  tally.record('a CSV member in an NDJSON run: exit 1 naming the member, nothing published', [
+    ...expectExit(rm, 1), ...noOutputProblems(path.join(WORK, 'mixed-out'), rm),
+    ...(/mixed\.tar\[other\.csv\].*a csv member in a run that reads ndjson/.test(rm.stderr) ? [] : [`stderr: ${rm.stderr.trim()}`])]);
+
+  // Damage: a compressed tar cut short, a plain tar cut inside a member's header.
+  for (const [name, cut, words] of [['shards.tar.gz', 0.6, /damaged or truncated gzip data/], ['shards.tar', 0.5, /damaged or truncated archive|truncated/i]]) {
+    if (!made[name]) continue;
+    const bytes = fs.readFileSync(made[name]);
+    const file = write(path.join(WORK, 'cut', name), bytes.subarray(0, Math.floor(bytes.length * cut)));
+    const out = path.join(WORK, `cut-${name}-out`);
+    const r = kiln(['convert', file, '-o', out, '--schema', SCHEMA, '-q']);
+    tally.record(`${name} cut short: exit 2 naming it, nothing published`, [
+      ...expectExit(r, 2), ...noOutputProblems(out, r), ...(words.test(r.stderr) && r.stderr.includes(name) ? [] : [`stderr: ${r.stderr.trim().slice(0, 300)}`])]);
+  }
 };
 
 if (!groups[group]) {

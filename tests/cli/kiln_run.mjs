@@ -1,8 +1,10 @@
 // tests/cli/kiln_run.mjs: running the kiln binary from the end-to-end tests and judging what it
 // did: exit codes, the JSON result's counts, crashes and sanitizer reports, output files and
-// their hashes. configure({ kiln }) first.
+// their hashes; and the command line the test scripts share (testArgs). configure({ kiln })
+// first.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,32 @@ import { toJson } from '../interop/canon.mjs';
 let KILN = null;
 export function configure({ kiln }) {
   KILN = kiln;
+}
+
+// The command line of a test script `script` ("stream_test"): GROUP, then `--name value`
+// options. Exits 1 with `usage` when GROUP or an option of `need` is missing, or when a file
+// it names is not there. Returns { group, opt(name, dflt), work }: `work` is --work (default:
+// a new temporary folder), emptied.
+export function testArgs(script, usage, need) {
+  const argv = process.argv.slice(2);
+  const opt = (name, dflt) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+  };
+  if (!argv[0] || need.some(([name]) => !opt(name))) {
+    console.error(`usage: node ${script}.mjs ${usage}`);
+    process.exit(1);
+  }
+  for (const [name, what] of need) {
+    if (!fs.existsSync(opt(name))) {
+      console.error(`${script}: FAIL: no ${what} at ${opt(name)}`);
+      process.exit(1);
+    }
+  }
+  const work = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), `kiln-${script}-`)));
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  return { group: argv[0], opt, work };
 }
 
 // A sanitizer report must not pass for an ordinary exit code: give it one of its own.

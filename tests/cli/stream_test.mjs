@@ -10,41 +10,24 @@
 //          threads; with planted bad records, the same counts, rejects and reasons (lines,
 //          columns, byte offsets) under quarantine, and the same error in fail mode
 //   pipes  standard input ('-') as a pipe and as a redirected file, and a named pipe (FIFO): the
-//          same bytes as the file converted in place; a pipe without --schema, '-' without
+//          same bytes as the file converted in place; two named pipes one writer fills in turn
+//          (no hang); a pipe without --schema, '-' without
 //          --format and a bad --input-mode fail with exit 1 and a message
 //
 // Prints "ok - ..." / "FAIL - ..." per check and closes with "N passed, N failed".
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { Tally } from '../interop/check.mjs';
-import { configure, env, kiln, where, expectExit, countsProblems, write, partHashes, diffHashes } from './kiln_run.mjs';
+import { testArgs, configure, env, kiln, where, expectExit, countsProblems, write, partHashes, diffHashes } from './kiln_run.mjs';
 
-const argv = process.argv.slice(2);
-const group = argv[0];
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
+const { group, opt, work: WORK } = testArgs('stream_test', 'GROUP --kiln PATH --work DIR --gen PATH [--rows N]',
+  [['--kiln', 'kiln binary'], ['--gen', 'generator (kn_gen_orders)']]);
 const KILN = opt('--kiln');
-const WORK = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-stream-')));
 const GEN = opt('--gen');
 const ROWS = Math.min(Number(opt('--rows', '50000')), 50000);
-if (!group || !KILN || !GEN) {
-  console.error('usage: node stream_test.mjs GROUP --kiln PATH --work DIR --gen PATH [--rows N]');
-  process.exit(1);
-}
-for (const [what, p] of [['kiln binary', KILN], ['generator (kn_gen_orders)', GEN]]) {
-  if (!fs.existsSync(p)) {
-    console.error(`stream_test: FAIL: no ${what} at ${p}`);
-    process.exit(1);
-  }
-}
 configure({ kiln: KILN });
-fs.rmSync(WORK, { recursive: true, force: true });
-fs.mkdirSync(WORK, { recursive: true });
 
 const tally = new Tally();
 const SCHEMA = write(path.join(WORK, 'orders.schema.yaml'), spawnSync(GEN, ['--print-schema'], { encoding: 'utf8' }).stdout);
@@ -181,6 +164,34 @@ groups.pipes = async () => {
     tally.record(`${format}: a named pipe is read front to back into the same part files`, mk.status !== 0
       ? [`mkfifo failed: ${mk.stderr}`]
       : [...expectExit(rf, 0), ...diffHashes(want, partHashes(viaFifo))]);
+  }
+
+  // Two named pipes filled one after the other by one writer: the second is not read before
+  // the first is spent (its writer is still writing the first), so the run neither hangs nor
+  // changes its bytes.
+  {
+    const nd1 = path.join(WORK, 'orders.ndjson');
+    const text = fs.readFileSync(nd1);
+    const half = text.indexOf(10, text.length >> 1) + 1;
+    const parts2 = [write(path.join(WORK, 'two', 'a.ndjson'), text.subarray(0, half)), write(path.join(WORK, 'two', 'b.ndjson'), text.subarray(half))];
+    const base = path.join(WORK, 'two-files-out');
+    const rb = kiln(['convert', ...parts2, '-o', base, '--schema', SCHEMA, '-q', '--morsel-size', '64KiB']);
+    const fifos = [path.join(WORK, 'two', 'a-fifo.ndjson'), path.join(WORK, 'two', 'b-fifo.ndjson')];
+    const mk = fifos.map((f) => spawnSync('mkfifo', [f]).status).every((c) => c === 0);
+    const out = path.join(WORK, 'two-fifos-out');
+    let r = null;
+    if (mk) {
+      const writer = spawn('sh', ['-c', 'cat "$1" > "$2"; cat "$3" > "$4"', 'sh', parts2[0], fifos[0], parts2[1], fifos[1]], { stdio: 'ignore' });
+      const res = spawnSync(KILN, ['convert', ...fifos, '-o', out, '--schema', SCHEMA, '-q', '--morsel-size', '64KiB', '--threads', '2'],
+        { encoding: 'utf8', env, timeout: 120_000 });
+      r = { args: ['convert', ...fifos], code: res.status, signal: res.signal, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
+      if (res.signal) writer.kill();
+      await new Promise((resolve) => writer.on('exit', resolve));
+    }
+    tally.record('two named pipes written one after the other: read in turn, the files\' part files (no hang)', !mk
+      ? ['mkfifo failed']
+      : [...expectExit(rb, 0), ...(r.code === 0 ? [] : [`exit ${r.code}${r.signal ? ` (${r.signal}: hung?)` : ''}: ${r.stderr.trim()}`]),
+        ...diffHashes(partHashes(base), partHashes(out))]);
   }
 
   const nd = path.join(WORK, 'orders.ndjson');
