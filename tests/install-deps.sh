@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(build-essential cmake pkg-config libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
-          libxxhash-dev libyaml-dev check libsubunit-dev libarchive-dev
+          libxxhash-dev libyaml-dev check libsubunit-dev libarchive-dev libisal-dev
           gzip bzip2 xz-utils zstd lz4 tar zip)
 missing=()
 for p in "${packages[@]}"; do

@@ -74,7 +74,7 @@ static void note_ignored(kn_run_plan *p, const kn_run_input *in) {
     }
 }
 
-/* A cutter over `src` (taken), named `name` (borrowed), into in->cut and its format view. */
+/* A cutter over `src` (taken), named in->path, into in->cut and its format view. */
 static kn_status cut_input(const kn_run *r, kn_seq_source *src, kn_run_input *in, kn_error *err) {
     kn_seq_cut_options co;
     kn_seq_cut_options_init(&co);
@@ -159,7 +159,7 @@ static bool is_compressed(const kn_store_mapping *m) {
 }
 
 /* Plans an input: mapped and opened now, or marked to be streamed (a pipe, --input-mode stream,
- * a compressed file) and opened when the feed reaches it. On failure leaves nothing to free in
+ * a compressed file, an archive) and opened when the feed reaches it. On failure leaves nothing to free in
  * `in`. */
 static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_run_input *in, kn_error *err) {
     const kn_run *r = p->run;

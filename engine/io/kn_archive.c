@@ -16,8 +16,22 @@
 
 #define READ_BYTES ((size_t)256 << 10)
 
+/* A tar header: "ustar" at 257 and the header's checksum right (the octal sum of its bytes,
+ * the checksum field counted as spaces), so a text file that happens to hold "ustar" there is
+ * not taken for one. */
+static bool is_tar_header(const uint8_t *h) {
+    if (memcmp(h + 257, "ustar", 5) != 0) return false;
+    unsigned long want = 0, sum = 0;
+    size_t i = 148;
+    while (i < 156 && h[i] == ' ') i++;
+    if (i == 156 || h[i] < '0' || h[i] > '7') return false;
+    for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++) want = want * 8 + (unsigned long)(h[i] - '0');
+    for (i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? ' ' : h[i];
+    return sum == want;
+}
+
 bool kn_archive_sniff(const uint8_t *h, size_t n) {
-    if (n >= 262 && memcmp(h + 257, "ustar", 5) == 0) return true;
+    if (n >= 512 && is_tar_header(h)) return true;
     return n >= 4 && (memcmp(h, "PK\x03\x04", 4) == 0 || memcmp(h, "PK\x05\x06", 4) == 0);
 }
 

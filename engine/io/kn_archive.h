@@ -2,12 +2,12 @@
  * kn_decompress.h: .tar.gz .tgz .tar.zst ...): their members read one after another, each as
  * a sequential source, through libarchive's tar and zip readers.
  *
- * What a file is comes from its first bytes ("ustar" at byte 257 of a tar header, a zip's
- * local header). Only regular files are members; folders, links and devices are passed over.
- * A member's name is only ever shown in messages and used to tell its format: nothing is
- * written under it, so a "../x" or "/etc/x" name is harmless. A damaged or truncated archive
- * is KN_E_FORMAT naming it and the member reached; zip members are checked against their
- * CRC-32 by libarchive, and a compressed tar's own stream by kn_decompress.h. */
+ * What a file is comes from its first bytes (a tar header: "ustar" at byte 257 and its
+ * checksum right; a zip's local header). Only regular files are members; folders, links and
+ * devices are passed over. A member's name is only ever shown in messages and used to tell its
+ * format: nothing is written under it, so a "../x" or "/etc/x" name is harmless. A damaged or
+ * truncated archive is KN_E_FORMAT naming it and the member reached; zip members are checked
+ * against their CRC-32 by libarchive, and a compressed tar's own stream by kn_decompress.h. */
 #ifndef KN_ARCHIVE_H
 #define KN_ARCHIVE_H
 

@@ -1,8 +1,9 @@
 /* tests/io/test_decompress.c: compressed inputs (kn_decompress.h): what the first bytes say,
  * extensions stripped, each codec decoded to the bytes compressed (whole, in short reads, as
  * concatenated streams), plain bytes read through, and damage, truncation and a bomb refused
- * with errors that name the file. The streams are made here by zlib and libzstd, which kiln
- * links anyway, and by the command-line tools for the others when they are installed. */
+ * with errors that name the file; tar and zip archives (kn_archive.h) told apart from text and
+ * read member by member. The streams are made here by zlib and libzstd, which kiln links
+ * anyway, and by the command-line tools for the others (tests/install-deps.sh installs them). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <zstd.h>
 
 #include "kn_alloc.h"
+#include "kn_archive.h"
 #include "kn_buf.h"
 #include "kn_decompress.h"
 
@@ -139,6 +141,7 @@ START_TEST(decodes_concatenated_streams) {
     kn_buf a = gzip_of(text, len / 2), b = gzip_of(text + len / 2, len - len / 2);
     ck_assert(kn_buf_append(&a, b.data, b.len));
     assert_decodes(&a, 0, KN_COMPRESSION_GZIP, text, len);
+    assert_decodes(&a, 7, KN_COMPRESSION_GZIP, text, len); /* a member's header split between reads */
     kn_buf c = zstd_of(text, len / 3), d = zstd_of(text + len / 3, len - len / 3);
     ck_assert(kn_buf_append(&c, d.data, d.len));
     assert_decodes(&c, 0, KN_COMPRESSION_ZSTD, text, len);
@@ -272,6 +275,103 @@ START_TEST(decodes_bzip2_xz_lz4) {
 }
 END_TEST
 
+/* A ustar header for a file `name` of `size` bytes, its checksum filled in. */
+static void tar_header(uint8_t h[512], const char *name, size_t size) {
+    memset(h, 0, 512);
+    snprintf((char *)h, 100, "%s", name);
+    memcpy(h + 100, "0000644", 7);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)size); /* small: fits 11 octal digits */
+    h[156] = '0';
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (size_t i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+START_TEST(sniffs_archives) {
+    uint8_t h[512];
+    tar_header(h, "a.ndjson", 10);
+    ck_assert(kn_archive_sniff(h, 512));
+    ck_assert(!kn_archive_sniff(h, 511)); /* a header is whole or nothing */
+    h[0] ^= 1; /* the checksum no longer holds */
+    ck_assert(!kn_archive_sniff(h, 512));
+    /* Text that happens to hold "ustar" at byte 257 is text. */
+    uint8_t text[600];
+    memset(text, 'x', sizeof text);
+    memcpy(text + 257, "ustar", 5);
+    ck_assert(!kn_archive_sniff(text, sizeof text));
+    ck_assert(kn_archive_sniff((const uint8_t *)"PK\x03\x04\x14\0", 6));
+    ck_assert(kn_archive_sniff((const uint8_t *)"PK\x05\x06\0\0", 6));
+    ck_assert(!kn_archive_sniff((const uint8_t *)"{\"PK\":1}\n", 9));
+}
+END_TEST
+
+/* Reads every member of `tar` (the bytes of a tar, borrowed): their names and bytes, one
+ * after another, into `names` and `bytes` ("name\n", and each member's bytes then "|"). */
+static kn_status read_members(const kn_buf *tar, kn_buf *names, kn_buf *bytes, kn_error *err) {
+    kn_seq_source *src = kn_mem_seq_source_create(tar->data, tar->len, 700, "t.tar");
+    kn_archive *a;
+    KN_TRY(kn_archive_open(src, "t.tar", &a, err));
+    kn_status st = KN_OK;
+    for (bool done = false; st == KN_OK;) {
+        kn_seq_source *m;
+        const char *name;
+        st = kn_archive_next(a, &m, &name, &done, err);
+        if (st != KN_OK || done) break;
+        ck_assert(kn_buf_append(names, name, strlen(name)) && kn_buf_append(names, "\n", 1));
+        char want[256];
+        snprintf(want, sizeof want, "t.tar[%s]", name);
+        ck_assert_str_eq(m->name, want); /* what messages call it */
+        st = read_all(m, bytes, err);
+        ck_assert(kn_buf_append(bytes, "|", 1));
+        kn_seq_source_free(m);
+    }
+    kn_archive_free(a);
+    return st;
+}
+
+START_TEST(reads_tar_members) {
+    /* Two files and a folder, as a tar writes them: a header, the bytes padded to 512. */
+    kn_buf tar = {0};
+    uint8_t h[512], pad[512] = {0};
+    const char *files[][2] = {{"x/a.ndjson", "{\"a\":1}\n"}, {"x/", NULL}, {"../b.csv", "a,b\n1,2\n"}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = files[i][1] ? strlen(files[i][1]) : 0;
+        tar_header(h, files[i][0], len);
+        if (!files[i][1]) { /* a folder: type '5', its checksum again */
+            h[156] = '5';
+            memset(h + 148, ' ', 8);
+            unsigned sum = 0;
+            for (size_t k = 0; k < 512; k++) sum += h[k];
+            snprintf((char *)h + 148, 8, "%06o", sum);
+        }
+        ck_assert(kn_buf_append(&tar, h, 512));
+        if (len) ck_assert(kn_buf_append(&tar, files[i][1], len) && kn_buf_append(&tar, pad, 512 - len % 512));
+    }
+    ck_assert(kn_buf_append(&tar, pad, 512) && kn_buf_append(&tar, pad, 512)); /* the end */
+    kn_buf names = {0}, bytes = {0};
+    kn_error err;
+    kn_error_reset(&err);
+    ck_assert_int_eq(read_members(&tar, &names, &bytes, &err), KN_OK);
+    ck_assert_uint_eq(names.len, strlen("x/a.ndjson\n../b.csv\n")); /* the folder passed over */
+    ck_assert(memcmp(names.data, "x/a.ndjson\n../b.csv\n", names.len) == 0);
+    ck_assert(bytes.len == strlen("{\"a\":1}\n|a,b\n1,2\n|") && memcmp(bytes.data, "{\"a\":1}\n|a,b\n1,2\n|", bytes.len) == 0);
+    /* Cut inside the second member's bytes: damage naming the member. */
+    kn_buf cut = {0};
+    ck_assert(kn_buf_append(&cut, tar.data, 4 * 512 + 3)); /* headers of a, x/, b and a bit of b */
+    names.len = bytes.len = 0;
+    kn_error_reset(&err);
+    ck_assert_int_eq(read_members(&cut, &names, &bytes, &err), KN_E_FORMAT);
+    ck_assert_msg(strstr(err.what, "damaged or truncated archive"), "%s", err.what);
+    ck_assert_str_eq(err.where, "t.tar[../b.csv]");
+    kn_buf_free(&tar);
+    kn_buf_free(&cut);
+    kn_buf_free(&names);
+    kn_buf_free(&bytes);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("decompress");
     TCase *tc = tcase_create("decompress");
@@ -285,6 +385,8 @@ int main(void) {
     tcase_add_test(tc, refuses_truncated_and_damaged_streams);
     tcase_add_test(tc, stops_a_bomb);
     tcase_add_test(tc, decodes_bzip2_xz_lz4);
+    tcase_add_test(tc, sniffs_archives);
+    tcase_add_test(tc, reads_tar_members);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
