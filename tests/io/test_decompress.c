@@ -275,13 +275,14 @@ START_TEST(decodes_bzip2_xz_lz4) {
 }
 END_TEST
 
-/* A ustar header for a file `name` of `size` bytes, its checksum filled in. */
-static void tar_header(uint8_t h[512], const char *name, size_t size) {
+/* A ustar header for an entry `name` of `size` bytes and tar type `type` ('0' a file, '5' a
+ * folder), its checksum filled in. */
+static void tar_header(uint8_t h[512], const char *name, size_t size, char type) {
     memset(h, 0, 512);
     snprintf((char *)h, 100, "%s", name);
     memcpy(h + 100, "0000644", 7);
     snprintf((char *)h + 124, 12, "%011o", (unsigned)size); /* small: fits 11 octal digits */
-    h[156] = '0';
+    h[156] = (uint8_t)type;
     memcpy(h + 257, "ustar\0" "00", 8);
     memset(h + 148, ' ', 8);
     unsigned sum = 0;
@@ -291,7 +292,7 @@ static void tar_header(uint8_t h[512], const char *name, size_t size) {
 
 START_TEST(sniffs_archives) {
     uint8_t h[512];
-    tar_header(h, "a.ndjson", 10);
+    tar_header(h, "a.ndjson", 10, '0');
     ck_assert(kn_archive_sniff(h, 512));
     ck_assert(!kn_archive_sniff(h, 511)); /* a header is whole or nothing */
     h[0] ^= 1; /* the checksum no longer holds */
@@ -338,14 +339,7 @@ START_TEST(reads_tar_members) {
     const char *files[][2] = {{"x/a.ndjson", "{\"a\":1}\n"}, {"x/", NULL}, {"../b.csv", "a,b\n1,2\n"}};
     for (size_t i = 0; i < 3; i++) {
         size_t len = files[i][1] ? strlen(files[i][1]) : 0;
-        tar_header(h, files[i][0], len);
-        if (!files[i][1]) { /* a folder: type '5', its checksum again */
-            h[156] = '5';
-            memset(h + 148, ' ', 8);
-            unsigned sum = 0;
-            for (size_t k = 0; k < 512; k++) sum += h[k];
-            snprintf((char *)h + 148, 8, "%06o", sum);
-        }
+        tar_header(h, files[i][0], len, files[i][1] ? '0' : '5');
         ck_assert(kn_buf_append(&tar, h, 512));
         if (len) ck_assert(kn_buf_append(&tar, files[i][1], len) && kn_buf_append(&tar, pad, 512 - len % 512));
     }
