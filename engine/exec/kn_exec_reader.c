@@ -265,6 +265,7 @@ static void undo_record(infer_state *s) {
 /* 1-based line of byte `off` in data. */
 static int64_t line_of(const uint8_t *data, size_t off) {
     int64_t line = 1;
+    if (off == 0) return line; /* an empty file maps to no data at all */
     for (const uint8_t *p = data, *end = data + off; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) line++;
     return line;
 }
