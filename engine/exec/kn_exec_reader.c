@@ -322,7 +322,8 @@ static kn_status infer_cut(const kn_infer_options *opt, kn_format_reader *rd, kn
         bool done;
         st = kn_seq_cut_next(cut, &m, &done, err);
         if (st != KN_OK || done) break;
-        st = infer_records(opt, rd, kn_seq_cut_file(cut), m.data, m.len, m.offset, m.first_line, name, s, left, bad, err);
+        st = infer_records(opt, rd, kn_seq_cut_file(cut), m.data, m.len, m.offset, m.first_line, name, s, left, bad,
+                           err);
         kn_free(m.data);
     }
     kn_seq_cut_free(cut);

@@ -301,7 +301,8 @@ static bool feed_next(kn_run_plan *p, kn_run_morsel *mo) {
                 /* Reported at this morsel's turn, like a bad record; nothing follows it. */
                 p->failed = true;
                 p->error = a->error;
-                *mo = (kn_run_morsel){.input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index, .fatal = a->status};
+                *mo = (kn_run_morsel){
+                    .input = (uint32_t)p->input, .index_in_file = (uint32_t)p->index, .fatal = a->status};
                 return true;
             }
         }

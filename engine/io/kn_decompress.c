@@ -106,7 +106,8 @@ typedef struct {
 /* Damage at the compressed byte `at`: KN_E_FORMAT naming the file. */
 static kn_status damaged(dec *d, uint64_t at, const char *why, kn_error *err) {
     kn_error_locate(err, d->base.name, -1, -1, -1);
-    return kn_error_set(err, KN_E_FORMAT, "damaged or truncated %s data at compressed byte %llu, after %llu bytes decompressed (%s)",
+    return kn_error_set(err, KN_E_FORMAT,
+                        "damaged or truncated %s data at compressed byte %llu, after %llu bytes decompressed (%s)",
                         kn_compression_name(d->c), (unsigned long long)at, (unsigned long long)d->base.offset, why);
 }
 
@@ -172,7 +173,8 @@ static kn_status gzip_read(dec *d, uint8_t *buf, size_t cap, size_t *got, kn_err
                 d->in_pos++;
                 continue;
             }
-            if (d->in[d->in_pos] != 0x1f) return damaged(d, in_at(d), "bytes after a gzip member that start no other", err);
+            if (d->in[d->in_pos] != 0x1f)
+                return damaged(d, in_at(d), "bytes after a gzip member that start no other", err);
             gz_member_start(d);
         }
         if (d->in_pos == d->in_len) return damaged(d, in_at(d), "the file ends inside a gzip member", err);
@@ -194,8 +196,10 @@ static kn_status gzip_read(dec *d, uint8_t *buf, size_t cap, size_t *got, kn_err
         d->in_pos = d->in_len - z->avail_in;
         *got = out_cap - z->avail_out;
         if (r == ISAL_INCORRECT_CHECKSUM) return damaged(d, in_at(d), "its CRC-32 or length is not the data's", err);
-        if (r != ISAL_DECOMP_OK)
-            return damaged(d, in_at(d), r == ISAL_INVALID_WRAPPER || r == ISAL_UNSUPPORTED_METHOD ? "not a gzip header" : "invalid deflate data", err);
+        if (r != ISAL_DECOMP_OK) {
+            bool header = r == ISAL_INVALID_WRAPPER || r == ISAL_UNSUPPORTED_METHOD;
+            return damaged(d, in_at(d), header ? "not a gzip header" : "invalid deflate data", err);
+        }
         if (*got) return KN_OK;
     }
     return KN_OK;
