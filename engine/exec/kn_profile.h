@@ -14,9 +14,10 @@
 #include <stdint.h>
 
 typedef enum kn_stage {
-    KN_STAGE_READ = 0,  /* input pages handed back after parsing (MADV_DONTNEED). The parser reads
-                           the memory-mapped input directly, so the page faults that bring the
-                           input in are counted in parse */
+    KN_STAGE_READ = 0,  /* mapped inputs: pages handed back after parsing (MADV_DONTNEED); the
+                           parser reads the mapping directly, so the page faults that bring the
+                           input in are counted in parse. Streamed inputs: reading, decoding and
+                           cutting their morsels */
     KN_STAGE_PARSE,     /* records to column batches (the format reader) */
     KN_STAGE_TRANSFORM, /* per-batch work between parse and encode: value checks against the
                            Parquet types, string lengths, partition/sort keys and the morsel sort */
@@ -28,7 +29,8 @@ typedef enum kn_stage {
                            Clustered runs: the whole final phase (the k-way merge, copying rows
                            into the writer's batches, and the writer's encoding and compression
                            on every thread), as the process's CPU time while it runs */
-    KN_STAGE_IDLE,      /* wall time a thread waited for work */
+    KN_STAGE_IDLE,      /* wall time a thread waited for work, or for its turn to take a
+                           streamed input's next morsel */
     KN_STAGE_COUNT
 } kn_stage;
 

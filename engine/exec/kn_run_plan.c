@@ -234,12 +234,14 @@ static void read_one(kn_run_plan *p, size_t i) {
     bool opening = !in->cut && !a->archive;
     kn_run_input *member = a->member;
     pthread_mutex_unlock(&p->mu);
+    uint64_t t0 = kn_profile_start(p->run->profile);
     kn_error e;
     kn_error_reset(&e);
     kn_status st = opening ? open_stream(p, i, &e) : KN_OK;
     queued sm;
     bool done = false;
     if (st == KN_OK) st = next_morsel(p, i, &sm, &done, &e);
+    kn_profile_lap(p->run->profile, KN_STAGE_READ, t0);
     pthread_mutex_lock(&p->mu);
     a->busy = false;
     if (opening && in->cut) note_ignored(p, in);
@@ -319,10 +321,16 @@ bool kn__plan_take(kn_run_plan *p, size_t m, kn_run_morsel *out) {
         return true;
     }
     pthread_mutex_lock(&p->mu);
+    kn_profile *prof = p->run->profile;
     while (p->turn != m) {
         size_t i = ahead_target(p);
-        if (i != SIZE_MAX) read_one(p, i);
-        else pthread_cond_wait(&p->cv, &p->mu);
+        if (i != SIZE_MAX) {
+            read_one(p, i);
+        } else {
+            uint64_t w0 = prof && prof->on ? kn_wall_ns() : 0;
+            pthread_cond_wait(&p->cv, &p->mu);
+            if (w0) kn_profile_add(prof, KN_STAGE_IDLE, kn_wall_ns() - w0);
+        }
     }
     bool got = feed_next(p, out);
     p->turn++;
