@@ -81,7 +81,7 @@ int kn_cli_infer(int argc, char **argv) {
     kn_schema *schema = NULL;
     kn_format_opts *fopts = NULL;
     if (st == KN_OK) st = fmt->options_create(fo.items, fo.n, &fopts, &err);
-    kn_infer_options io = {fmt, fopts, (size_t)records, skip_bad, {0}};
+    kn_infer_options io = {fmt, fopts, (size_t)records, skip_bad, {0}, format != NULL};
     kn_decompress_options_init(&io.decompress);
     if (st == KN_OK) st = kn_exec_infer(&io, paths, n, &schema, NULL, &err);
     if (fmt) fmt->options_free(fopts);

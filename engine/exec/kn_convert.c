@@ -233,7 +233,7 @@ kn_status kn_convert_run(const kn_convert_options *opt, kn_convert_result *resul
             }
         }
         kn_infer_options io = {fmt, fopts, opt->infer_records, opt->on_error != KN_ON_ERROR_FAIL,
-                               {opt->max_input_expansion}};
+                               {opt->max_input_expansion}, opt->format != NULL};
         uint64_t bad = 0;
         if (st == KN_OK) st = kn_exec_infer(&io, paths, n, &inferred, &bad, err);
         if (st == KN_OK && bad)

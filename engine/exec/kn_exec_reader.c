@@ -342,7 +342,7 @@ static kn_status infer_stream(const kn_infer_options *opt, kn_format_reader *rd,
     kn_status st = KN_OK;
     bool done = false;
     while (st == KN_OK && !done && left > 0) {
-        st = kn_exec_archive_next(a, opt->format, false, &opt->decompress, &src, &done, err);
+        st = kn_exec_archive_next(a, opt->format, opt->format_named, &opt->decompress, &src, &done, err);
         if (st == KN_OK && !done) st = infer_cut(opt, rd, src, src->name, s, &left, bad, err);
     }
     kn_archive_free(a);
@@ -429,7 +429,7 @@ kn_status kn_exec_infer_schema(const kn_format *format, const char *const *paths
     KN_RETURN_ERROR_IF(!format, err, KN_E_USAGE, "no input format to infer a schema from (give --format)");
     kn_format_opts *defaults = NULL;
     KN_TRY(format->options_create(NULL, 0, &defaults, err));
-    kn_infer_options o = {format, defaults, max_records, false, {0}};
+    kn_infer_options o = {format, defaults, max_records, false, {0}, false};
     kn_decompress_options_init(&o.decompress);
     kn_status st = kn_exec_infer(&o, paths, nfiles, out, NULL, err);
     format->options_free(defaults);

@@ -50,6 +50,9 @@ typedef struct kn_infer_options {
     bool skip_bad;                     /* leave bad records out of the sample (--on-error skip or
                                           quarantine) instead of failing */
     kn_decompress_options decompress;  /* for compressed inputs (kn_decompress.h) */
+    bool format_named;                 /* the user named the format: an archive's members of
+                                          any name without a format's extension are sampled,
+                                          as the run reads them (kn_exec_archive_next) */
 } kn_infer_options;
 
 /* Infers a schema from the first records of each of `nfiles` inputs (borrowed paths).

@@ -15,7 +15,8 @@
 //   archives the 3 shards as .tar, .tar.gz, .tgz, .tar.zst and .zip: the plain shards' part
 //            files at 1 and 2 threads; kiln infer on a .tgz; a folder of archives; a member named
 //            ../../x converted with nothing written outside; a README.txt member passed over; a
-//            CSV member in an NDJSON run (exit 1); a cut .tar.gz and .tar (exit 2)
+//            CSV member in an NDJSON run (exit 1); .txt members read with --format (inferred),
+//            refused without it; a cut .tar.gz and .tar (exit 2)
 //   damaged  a truncated .gz, a .zst with damaged bytes and a gzip bomb past
 //            --max-input-expansion: exit 2, the file named with the compressed byte reached,
 //            nothing published; the bomb converts with --max-input-expansion 0; a bad
@@ -289,6 +290,20 @@ groups.archives = async () => {
   tally.record('a CSV member in an NDJSON run: exit 1 naming the member, nothing published', [
     ...expectExit(rm, 1), ...noOutputProblems(path.join(WORK, 'mixed-out'), rm),
     ...(/mixed\.tar\[other\.csv\].*a csv member in a run that reads ndjson/.test(rm.stderr) ? [] : [`stderr: ${rm.stderr.trim()}`])]);
+
+  // Members named as no format: read when --format names it, inference included; without
+  // --format the run cannot tell.
+  const txtDir = path.join(WORK, 'txt');
+  fs.mkdirSync(txtDir, { recursive: true });
+  const txtNames = names.map((n) => n.replace(/\.ndjson$/, '.txt'));
+  shards.forEach((f, i) => fs.copyFileSync(f, path.join(txtDir, txtNames[i])));
+  tool('tar', ['-cf', path.join(WORK, 'txt.tar'), ...txtNames], txtDir);
+  const rt = kiln(['convert', path.join(WORK, 'txt.tar'), '--format', 'ndjson', '-o', path.join(WORK, 'txt-out'), '-q']);
+  tally.record('a tar of .txt members with --format ndjson and no --schema: inferred and converted', [
+    ...expectExit(rt, 0), ...countsProblems(rt, ROWS, ROWS, 0)]);
+  const rn = kiln(['convert', path.join(WORK, 'txt.tar'), '-o', path.join(WORK, 'txt-out2'), '--schema', SCHEMA, '-q']);
+  tally.record('the same tar without --format: exit 1, the format cannot be told', [
+    ...expectExit(rn, 1), ...(/cannot tell the format/.test(rn.stderr) ? [] : [`stderr: ${rn.stderr.trim()}`])]);
 
   // Damage: a compressed tar cut short, a plain tar cut inside a member's header.
   for (const [name, cut, words] of [['shards.tar.gz', 0.6, /damaged or truncated gzip data/], ['shards.tar', 0.5, /damaged or truncated archive|truncated/i]]) {
