@@ -80,6 +80,11 @@ kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dop
                               kn_archive **archive, kn_error *err) {
     *src = NULL;
     *archive = NULL;
+    kn_decompress_options defaults;
+    if (!dopt) {
+        kn_decompress_options_init(&defaults);
+        dopt = &defaults;
+    }
     kn_seq_source *raw, *decoded, *peeked;
     KN_TRY(kn_file_seq_open(path, &raw, err));
     KN_TRY(kn_decompress_open(raw, dopt, &decoded, NULL, err));
@@ -90,7 +95,7 @@ kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dop
         *src = peeked;
         return KN_OK;
     }
-    return kn_archive_open(peeked, path, archive, err);
+    return kn_archive_open(peeked, path, dopt->max_expansion, archive, err);
 }
 
 kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_name, const kn_decompress_options *dopt,

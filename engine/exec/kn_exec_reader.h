@@ -39,7 +39,8 @@ kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_nam
 kn_status kn_exec_input_format(const char *path, const kn_format **out, kn_error *err);
 
 /* Opens `path` for reading front to back: decoded when compressed; *archive when it is a tar
- * or zip (and *src NULL), else *src (and *archive NULL). Both the caller's. */
+ * or zip (and *src NULL), else *src (and *archive NULL). Both the caller's. `dopt` (NULL:
+ * defaults) bounds the expansion of the stream and of an archive's members. */
 kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
                               kn_archive **archive, kn_error *err);
 

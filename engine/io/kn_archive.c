@@ -45,6 +45,9 @@ struct kn_archive {
     const char *name;
     uint8_t *in;
     char *member_name; /* "ARCHIVE[MEMBER]" of the member being read, for messages */
+    double max_expansion;
+    uint64_t in_bytes;  /* bytes read from src so far */
+    uint64_t out_bytes; /* bytes every member handed out so far */
     kn_status src_status; /* a failure of src inside libarchive's callback ... */
     kn_error src_err;     /* ... and its detail */
 };
@@ -58,8 +61,23 @@ static la_ssize_t on_read(struct archive *la, void *ctx, const void **buf) {
         archive_set_error(la, EIO, "the archive could not be read");
         return -1;
     }
+    a->in_bytes += got;
     *buf = a->in;
     return (la_ssize_t)got;
+}
+
+/* Fails when `n` more bytes out of the members pass the bound (a zip bomb). */
+static kn_status check_expansion(kn_archive *a, const char *member, size_t n, kn_error *err) {
+    a->out_bytes += n;
+    if (a->max_expansion <= 0) return KN_OK;
+    uint64_t base = a->src->size >= 0 ? (uint64_t)a->src->size : a->in_bytes;
+    if (base < ((uint64_t)1 << 20)) base = (uint64_t)1 << 20;
+    if ((double)a->out_bytes <= a->max_expansion * (double)base) return KN_OK;
+    kn_error_locate(err, member, -1, -1, -1);
+    return kn_error_set(err, KN_E_DATA,
+                        "the archive's members expand past %g times %llu bytes (its size, 1 MiB at least): %llu bytes so "
+                        "far, a decompression bomb? (--max-input-expansion)",
+                        a->max_expansion, (unsigned long long)base, (unsigned long long)a->out_bytes);
 }
 
 /* A failure of libarchive: the source's own when that is what failed, else damage. */
@@ -73,7 +91,8 @@ static kn_status archive_failed(kn_archive *a, kn_error *err) {
     return kn_error_set(err, KN_E_FORMAT, "damaged or truncated archive (%s)", why ? why : "libarchive failed");
 }
 
-kn_status kn_archive_open(kn_seq_source *src, const char *name, kn_archive **out, kn_error *err) {
+kn_status kn_archive_open(kn_seq_source *src, const char *name, double max_expansion, kn_archive **out,
+                          kn_error *err) {
     *out = NULL;
     kn_archive *a = kn_calloc(1, sizeof *a);
     if (!a) {
@@ -82,6 +101,7 @@ kn_status kn_archive_open(kn_seq_source *src, const char *name, kn_archive **out
     }
     a->src = src;
     a->name = name;
+    a->max_expansion = max_expansion;
     a->in = kn_malloc(READ_BYTES);
     a->a = archive_read_new();
     if (!a->in || !a->a) {
@@ -140,6 +160,7 @@ static kn_status member_read(kn_seq_source *s, void *buf, size_t cap, size_t *go
             return kn_error_set(err, KN_E_UNSUPPORTED, "a sparse archive member (a hole at byte %lld) is not read",
                                 (long long)m->next);
         }
+        KN_TRY(check_expansion(m->a, s->name, n, err));
         m->block = b;
         m->block_len = n;
         m->next += (int64_t)n;

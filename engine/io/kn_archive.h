@@ -32,8 +32,12 @@ typedef struct kn_archive kn_archive; /* opaque */
 
 /* Reads the archive `src` (taken: freed with the archive, or by this call when it fails) named
  * `name` (borrowed; it must outlive the archive). Fails with KN_E_FORMAT when it is not a tar
- * or zip archive libarchive can read. */
-kn_status kn_archive_open(kn_seq_source *src, const char *name, kn_archive **out, kn_error *err);
+ * or zip archive libarchive can read. `max_expansion` bounds what all its members hand out
+ * together, as kn_decompress_options does for a compressed stream (a zip's members are
+ * deflated inside it): past that many times the archive's size (1 MiB at least; the bytes read
+ * so far when the size is unknown), a member's read fails with KN_E_DATA. 0: no bound. */
+kn_status kn_archive_open(kn_seq_source *src, const char *name, double max_expansion, kn_archive **out,
+                          kn_error *err);
 
 /* The next member into *member (the caller's: kn_seq_source_free it before the next call,
  * since it reads the archive's current place) and its name into *member_name (borrowed until

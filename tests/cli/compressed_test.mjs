@@ -17,7 +17,7 @@
 //            ../../x converted with nothing written outside; a README.txt member passed over; a
 //            CSV member in an NDJSON run (exit 1); .txt members read with --format (inferred),
 //            refused without it; a cut .tar.gz and .tar (exit 2)
-//   damaged  a truncated .gz, a .zst with damaged bytes and a gzip bomb past
+//   damaged  a truncated .gz, a .zst with damaged bytes, and a gzip bomb and a zip bomb past
 //            --max-input-expansion: exit 2, the file named with the compressed byte reached,
 //            nothing published; the bomb converts with --max-input-expansion 0; a bad
 //            --max-input-expansion is exit 1
@@ -198,6 +198,17 @@ groups.damaged = async () => {
     ...expectExit(r, 2), ...noOutputProblems(out, r),
     ...(/decompression bomb\? \(--max-input-expansion\)/.test(r.stderr) && r.stderr.includes(bomb) ? [] : [`stderr: ${r.stderr.trim().slice(0, 400)}`]),
   ]);
+  // The same bytes as a zip member: deflated inside the archive, bounded all the same.
+  const zipDir = path.join(WORK, 'zipbomb');
+  fs.mkdirSync(zipDir, { recursive: true });
+  write(path.join(zipDir, 'orders.ndjson'), Buffer.concat(Array(Math.ceil((40 << 20) / rec.length)).fill(rec)));
+  const zipped = spawnSync('zip', ['-q', '-9', path.join(WORK, 'bomb.zip'), 'orders.ndjson'], { cwd: zipDir });
+  const zout = path.join(WORK, 'zipbomb-out');
+  const rz = kiln(['convert', path.join(WORK, 'bomb.zip'), '-o', zout, '--schema', SCHEMA, '-q', '--max-input-expansion', '10']);
+  tally.record('a zip whose member inflates past --max-input-expansion 10: exit 2, nothing published', zipped.status !== 0
+    ? [`zip failed (${zipped.error?.code ?? zipped.status}): tests/install-deps.sh installs it`]
+    : [...expectExit(rz, 2), ...noOutputProblems(zout, rz),
+      ...(/decompression bomb\? \(--max-input-expansion\)/.test(rz.stderr) && rz.stderr.includes('bomb.zip[orders.ndjson]') ? [] : [`stderr: ${rz.stderr.trim().slice(0, 400)}`])]);
   const ok = kiln(['convert', bomb, '-o', path.join(WORK, 'bomb-ok'), '--schema', SCHEMA, '-q', '--max-input-expansion', '0']);
   tally.record('the same file with --max-input-expansion 0 (no bound) converts', [...expectExit(ok, 0)]);
   const bad = kiln(['convert', bomb, '-o', path.join(WORK, 'x'), '--schema', SCHEMA, '--max-input-expansion', 'lots']);

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     kn_archive *a;
-    st = kn_archive_open(peeked, "fuzz", &a, NULL);
+    st = kn_archive_open(peeked, "fuzz", 4, &a, NULL);
     expect(st);
     for (bool done = false; st == KN_OK && !done;) {
         kn_seq_source *m;

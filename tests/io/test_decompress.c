@@ -313,7 +313,7 @@ END_TEST
 static kn_status read_members(const kn_buf *tar, kn_buf *names, kn_buf *bytes, kn_error *err) {
     kn_seq_source *src = kn_mem_seq_source_create(tar->data, tar->len, 700, "t.tar");
     kn_archive *a;
-    KN_TRY(kn_archive_open(src, "t.tar", &a, err));
+    KN_TRY(kn_archive_open(src, "t.tar", 0, &a, err));
     kn_status st = KN_OK;
     for (bool done = false; st == KN_OK;) {
         kn_seq_source *m;
