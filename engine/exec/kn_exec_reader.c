@@ -76,6 +76,10 @@ const char *const *kn_exec_all_extensions(void) {
 
 /* ---- compressed and archived inputs --------------------------------------------------------- */
 
+bool kn_exec_is_packed(const uint8_t *head, size_t n) {
+    return kn_compression_sniff(head, n) != KN_COMPRESSION_NONE || kn_archive_sniff(head, n);
+}
+
 kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
                               kn_archive **archive, kn_error *err) {
     *src = NULL;
@@ -359,9 +363,7 @@ static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, c
     const kn_format *f = opt->format;
     kn_file_map map;
     KN_TRY(kn_file_map_open(path, &map, err));
-    if (kn_compression_sniff(map.data, map.len < KN_COMPRESSION_SNIFF_BYTES ? map.len : KN_COMPRESSION_SNIFF_BYTES) !=
-            KN_COMPRESSION_NONE ||
-        kn_archive_sniff(map.data, map.len)) {
+    if (kn_exec_is_packed(map.data, map.len)) {
         kn_file_map_close(&map);
         return infer_stream(opt, rd, path, s, bad, err);
     }

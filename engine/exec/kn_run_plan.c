@@ -152,12 +152,6 @@ static kn_status next_morsel(kn_run_plan *p, size_t i, queued *out, bool *done, 
     }
 }
 
-/* True when the mapped file's first bytes are a compressed stream (kn_decompress.h). */
-static bool is_compressed(const kn_store_mapping *m) {
-    size_t n = m->len < KN_COMPRESSION_SNIFF_BYTES ? m->len : KN_COMPRESSION_SNIFF_BYTES;
-    return kn_compression_sniff(m->data, n) != KN_COMPRESSION_NONE;
-}
-
 /* Plans an input: mapped and opened now, or marked to be streamed (a pipe, --input-mode stream,
  * a compressed file, an archive) and opened when the feed reaches it. On failure leaves nothing to free in
  * `in`. */
@@ -170,7 +164,7 @@ static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_ru
     in->streamed = stream || !in->regular;
     if (in->streamed) return KN_OK;
     KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
-    if (is_compressed(&in->map) || kn_archive_sniff(in->map.data, in->map.len)) {
+    if (kn_exec_is_packed(in->map.data, in->map.len)) {
         kn_store_unmap(kn_store_local(), &in->map);
         in->streamed = true;
         return KN_OK;

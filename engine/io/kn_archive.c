@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_decompress.h"
 
 #define READ_BYTES ((size_t)256 << 10)
 
@@ -64,20 +65,6 @@ static la_ssize_t on_read(struct archive *la, void *ctx, const void **buf) {
     a->in_bytes += got;
     *buf = a->in;
     return (la_ssize_t)got;
-}
-
-/* Fails when `n` more bytes out of the members pass the bound (a zip bomb). */
-static kn_status check_expansion(kn_archive *a, const char *member, size_t n, kn_error *err) {
-    a->out_bytes += n;
-    if (a->max_expansion <= 0) return KN_OK;
-    uint64_t base = a->src->size >= 0 ? (uint64_t)a->src->size : a->in_bytes;
-    if (base < ((uint64_t)1 << 20)) base = (uint64_t)1 << 20;
-    if ((double)a->out_bytes <= a->max_expansion * (double)base) return KN_OK;
-    kn_error_locate(err, member, -1, -1, -1);
-    return kn_error_set(err, KN_E_DATA,
-                        "the archive's members expand past %g times %llu bytes (its size, 1 MiB at least): %llu bytes so "
-                        "far, a decompression bomb? (--max-input-expansion)",
-                        a->max_expansion, (unsigned long long)base, (unsigned long long)a->out_bytes);
 }
 
 /* A failure of libarchive: the source's own when that is what failed, else damage. */
@@ -160,7 +147,10 @@ static kn_status member_read(kn_seq_source *s, void *buf, size_t cap, size_t *go
             return kn_error_set(err, KN_E_UNSUPPORTED, "a sparse archive member (a hole at byte %lld) is not read",
                                 (long long)m->next);
         }
-        KN_TRY(check_expansion(m->a, s->name, n, err));
+        kn_archive *a = m->a;
+        a->out_bytes += n;
+        KN_TRY(kn_expansion_check(a->max_expansion, a->src->size, a->in_bytes, a->out_bytes, "the archive's members",
+                                  s->name, err));
         m->block = b;
         m->block_len = n;
         m->next += (int64_t)n;

@@ -16,6 +16,7 @@
 #include <isa-l/igzip_lib.h>
 #include <errno.h>
 #include <lz4frame.h>
+#include <stdio.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -76,8 +77,8 @@ void kn_decompress_options_init(kn_decompress_options *opt) { opt->max_expansion
 typedef struct {
     kn_seq_source base;
     kn_seq_source *raw; /* the compressed bytes (the sniffed ones handed out again first) */
-    bool lz4_legacy;
     kn_compression c;
+    char what[16]; /* "gzip data", for messages */
     double max_expansion;
     uint8_t *in;            /* compressed bytes read from raw */
     size_t in_pos, in_len;  /* in[in_pos, in_len) not yet decoded */
@@ -126,18 +127,17 @@ static kn_status fill_in(dec *d, kn_error *err) {
     return KN_OK;
 }
 
-/* Fails when `n` more decoded bytes pass the bound (a decompression bomb). */
-static kn_status check_expansion(dec *d, size_t n, kn_error *err) {
-    if (d->max_expansion <= 0) return KN_OK;
-    uint64_t base = d->raw->size >= 0 ? (uint64_t)d->raw->size : d->in_bytes;
+kn_status kn_expansion_check(double max_expansion, int64_t size, uint64_t in_bytes, uint64_t out_bytes,
+                             const char *what, const char *name, kn_error *err) {
+    if (max_expansion <= 0) return KN_OK;
+    uint64_t base = size >= 0 ? (uint64_t)size : in_bytes;
     if (base < MIN_BASE) base = MIN_BASE;
-    if ((double)(d->base.offset + n) <= d->max_expansion * (double)base) return KN_OK;
-    kn_error_locate(err, d->base.name, -1, -1, -1);
+    if ((double)out_bytes <= max_expansion * (double)base) return KN_OK;
+    kn_error_locate(err, name, -1, -1, -1);
     return kn_error_set(err, KN_E_DATA,
-                        "%s data expands past %g times %llu bytes (its compressed size, 1 MiB at least): %llu bytes so "
-                        "far, a decompression bomb? (--max-input-expansion)",
-                        kn_compression_name(d->c), d->max_expansion, (unsigned long long)base,
-                        (unsigned long long)(d->base.offset + n));
+                        "%s grew to %llu bytes, past %g times %llu (the compressed size, 1 MiB at least): a "
+                        "decompression bomb? (--max-input-expansion)",
+                        what, (unsigned long long)out_bytes, max_expansion, (unsigned long long)base);
 }
 
 /* Points ISA-L at the compressed bytes left and `cap` bytes of `buf`. */
@@ -306,7 +306,8 @@ static kn_status decode_read(kn_seq_source *s, void *buf, size_t cap, size_t *go
     else if (d->gz) st = gzip_read(d, buf, cap, got, err);
     else if (d->lz) st = lz4_read(d, buf, cap, got, err);
     else st = archive_read(d, buf, cap, got, err);
-    return st == KN_OK ? check_expansion(d, *got, err) : st;
+    if (st != KN_OK) return st;
+    return kn_expansion_check(d->max_expansion, d->raw->size, d->in_bytes, s->offset + *got, d->what, s->name, err);
 }
 
 static void dec_free(kn_seq_source *s) {
@@ -341,10 +342,11 @@ static kn_status start_archive(dec *d, kn_error *err) {
     return KN_OK;
 }
 
-static kn_status start_decoding(dec *d, kn_error *err) {
+/* `lz4_legacy`: an lz4 stream in the old framing, which only libarchive reads. */
+static kn_status start_decoding(dec *d, bool lz4_legacy, kn_error *err) {
     d->in = kn_malloc(READ_BYTES);
     if (!d->in) return kn_error_set(err, KN_E_NOMEM, "out of memory opening '%s'", d->base.name);
-    bool lz4_frame = d->c == KN_COMPRESSION_LZ4 && !d->lz4_legacy;
+    bool lz4_frame = d->c == KN_COMPRESSION_LZ4 && !lz4_legacy;
     if (d->c == KN_COMPRESSION_GZIP) {
         d->gz = kn_malloc(sizeof *d->gz);
         KN_RETURN_ERROR_IF(!d->gz, err, KN_E_NOMEM, "out of memory opening '%s'", d->base.name);
@@ -392,9 +394,9 @@ kn_status kn_decompress_open(kn_seq_source *raw, const kn_decompress_options *op
     d->base.name = src->name;
     d->raw = src;
     d->c = c;
-    d->lz4_legacy = c == KN_COMPRESSION_LZ4 && head[0] == 0x02;
+    snprintf(d->what, sizeof d->what, "%s data", kn_compression_name(c));
     d->max_expansion = opt->max_expansion;
-    kn_status st = start_decoding(d, err);
+    kn_status st = start_decoding(d, c == KN_COMPRESSION_LZ4 && head[0] == 0x02, err);
     if (st != KN_OK) {
         dec_free(&d->base);
         return st;

@@ -32,8 +32,8 @@ typedef enum kn_compression {
 /* The most leading bytes kn_compression_sniff looks at. */
 #define KN_COMPRESSION_SNIFF_BYTES 10
 
-/* What the first `n` bytes of a file (borrowed; fewer than KN_COMPRESSION_SNIFF_BYTES when the
- * file is shorter) say it is. */
+/* What the first `n` bytes of a file (borrowed; the whole file will do: it looks at no more than
+ * KN_COMPRESSION_SNIFF_BYTES) say it is. */
 kn_compression kn_compression_sniff(const uint8_t *head, size_t n);
 
 /* "gzip", "bzip2", "xz", "zstd", "lz4", or "none" (static). */
@@ -55,6 +55,13 @@ typedef struct kn_decompress_options {
 } kn_decompress_options;
 
 void kn_decompress_options_init(kn_decompress_options *opt);
+
+/* That bound, for any reader handing out more bytes than it reads (a decoder, a zip's members):
+ * KN_E_DATA naming `name` (borrowed) when `out_bytes` pass `max_expansion` times `size`, the
+ * compressed size (-1 when unknown: then `in_bytes`, the bytes read so far), counted as 1 MiB
+ * at least. `what` ("gzip data", "the archive's members") begins the message. 0: no bound. */
+kn_status kn_expansion_check(double max_expansion, int64_t size, uint64_t in_bytes, uint64_t out_bytes,
+                             const char *what, const char *name, kn_error *err);
 
 /* A sequential source of what `raw` holds: its bytes decoded when its first bytes are a
  * compressed stream, else its bytes as they are (read through, with no copy beyond the few
