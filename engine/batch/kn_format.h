@@ -74,6 +74,8 @@ typedef struct kn_format {
     const char *const *option_keys;/* NULL-terminated: the options it takes */
     kn_format_split split;
     const char *reject_extension;  /* "ndjson": quarantined records go to _rejects/rejects.<ext> */
+    const char *fallback_column;   /* the one string column inference gives when it meets no
+                                      field at all (XML's "_text"); NULL: that is an error */
 
     /* Parses `n` options (borrowed; values are borrowed by the result and must outlive it).
      * KN_E_USAGE naming the option when one is unknown or bad. Every other call that takes
@@ -82,11 +84,12 @@ typedef struct kn_format {
     kn_status (*options_create)(const kn_format_option *opts, size_t n, kn_format_opts **out, kn_error *err);
     void (*options_free)(kn_format_opts *o); /* accepts NULL */
 
-    /* Reads the prologue of file `name` from data[0..len) (borrowed, the whole file) and maps
-     * its columns to `schema` (borrowed; NULL when inferring). KN_E_DATA when the prologue is
-     * bad or leaves a non-nullable field without a column. */
+    /* Reads the prologue of file `name` from data[0..len) (borrowed: the whole file when `whole`,
+     * else a prefix of it, more of which may follow) and maps its columns to `schema` (borrowed;
+     * NULL when inferring). KN_E_DATA when the prologue is bad or leaves a non-nullable field
+     * without a column. */
     kn_status (*file_open)(const kn_format_opts *o, const kn_schema *schema, const uint8_t *data, size_t len,
-                           const char *name, kn_format_file **out, kn_error *err);
+                           bool whole, const char *name, kn_format_file **out, kn_error *err);
     /* The first byte of the first record (past a BOM, skipped rows, a header). */
     size_t (*file_data_start)(const kn_format_file *f);
     /* The bytes a rejects file starts with so it reads back like the input (a CSV header

@@ -21,8 +21,11 @@
         {"skip-rows", required_argument, NULL, KN_CLI_FMT_OPT + 6},                              \
         {"null-token", required_argument, NULL, KN_CLI_FMT_OPT + 7},                             \
         {"fill-missing", no_argument, NULL, KN_CLI_FMT_OPT + 8},                                 \
-        {"encoding", required_argument, NULL, KN_CLI_FMT_OPT + 9}
-#define KN_CLI_FMT_OPT_COUNT 10
+        {"encoding", required_argument, NULL, KN_CLI_FMT_OPT + 9},                               \
+        {"row-tag", required_argument, NULL, KN_CLI_FMT_OPT + 10},                               \
+        {"attribute-prefix", required_argument, NULL, KN_CLI_FMT_OPT + 11},                      \
+        {"strip-namespaces", no_argument, NULL, KN_CLI_FMT_OPT + 12}
+#define KN_CLI_FMT_OPT_COUNT 13
 
 /* The help lines for them. */
 extern const char kn_cli_format_usage[];

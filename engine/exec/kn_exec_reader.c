@@ -38,10 +38,11 @@
 #include "kn_parse_time.h"
 #include "kn_seq_cut.h"
 #include "kn_store_local.h"
+#include "kn_xml_format.h"
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
-static const kn_format *const formats[] = {&kn_ndjson_format, &kn_csv_format};
+static const kn_format *const formats[] = {&kn_ndjson_format, &kn_csv_format, &kn_xml_format};
 #define NUM_FORMATS (sizeof formats / sizeof formats[0])
 
 const kn_format *kn_exec_format_find(const char *name) {
@@ -368,7 +369,7 @@ static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, c
         return infer_stream(opt, rd, path, s, bad, err);
     }
     kn_format_file *file = NULL;
-    kn_status st = f->file_open(opt->format_opts, NULL, map.data, map.len, path, &file, err);
+    kn_status st = f->file_open(opt->format_opts, NULL, map.data, map.len, true, path, &file, err);
     if (st == KN_OK) {
         size_t ds = f->file_data_start(file), left = opt->max_records;
         st = infer_records(opt, rd, file, map.data + ds, map.len - ds, ds, line_of(map.data, ds), path, s, &left, bad,
@@ -393,6 +394,12 @@ kn_status kn_exec_infer(const kn_infer_options *opt, const char *const *paths, s
     for (size_t i = 0; st == KN_OK && i < nfiles; i++) st = infer_file(opt, rd, paths[i], &s, &bad, err);
     opt->format->reader_free(rd);
     if (bad_records) *bad_records = bad;
+    if (st == KN_OK && s.n == 0 && opt->format->fallback_column) {
+        const char *fc = opt->format->fallback_column;
+        kn_scan_value v = {fc, strlen(fc), KN_SCAN_TEXT, "", 0};
+        st = infer_value(&s, &v, err);
+        if (st == KN_OK) s.cols[0].g = G_STRING;
+    }
     if (st == KN_OK && s.n == 0)
         st = kn_error_set(err, KN_E_DATA, "no columns found in the sampled records; nothing to make columns from "
                                           "(give --schema)");

@@ -169,7 +169,7 @@ static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_ru
         in->streamed = true;
         return KN_OK;
     }
-    kn_status st = r->fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, path, &in->file, err);
+    kn_status st = r->fmt->file_open(r->fopts, r->schema, in->map.data, in->map.len, true, path, &in->file, err);
     if (st != KN_OK) {
         kn_store_unmap(kn_store_local(), &in->map);
         return st;

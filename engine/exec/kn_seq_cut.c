@@ -91,7 +91,7 @@ static kn_status read_prologue(kn_seq_cut *c, const kn_schema *schema, kn_error 
     size_t goal = c->opt.morsel_bytes + c->step, start = 0;
     for (;;) {
         KN_TRY(fill(c, goal, err));
-        kn_status st = fmt->file_open(c->fopts, schema, c->buf, c->have, c->name, &c->file, err);
+        kn_status st = fmt->file_open(c->fopts, schema, c->buf, c->have, c->eof, c->name, &c->file, err);
         if (st == KN_OK) {
             start = fmt->file_data_start(c->file);
             if (start > c->have) start = c->have;

@@ -91,7 +91,8 @@ static void options_free(kn_format_opts *o) { kn_free(o); }
 
 
 static kn_status file_open(const kn_format_opts *o, const kn_schema *schema, const uint8_t *data, size_t len,
-                           const char *name, kn_format_file **out, kn_error *err) {
+                           bool whole, const char *name, kn_format_file **out, kn_error *err) {
+    (void)whole; /* the prologue is read from its own bytes either way */
     *out = NULL;
     kn_format_file *f = kn_calloc(1, sizeof *f);
     if (!f) return kn_error_set(err, KN_E_NOMEM, "out of memory");

@@ -42,7 +42,7 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const KILN = opt('--kiln');
-const WORK = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-')));
+const WORK = opt('--work') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
 const REPO = opt('--repo', path.resolve(here, '../..'));
 const CONFORMANCE = opt('--conformance', path.resolve(REPO, 'tests/conformance'));
 const GEN = opt('--gen');

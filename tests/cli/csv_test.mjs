@@ -53,7 +53,7 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const KILN = opt('--kiln');
-const WORK = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-csv-')));
+const WORK = opt('--work') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-csv-'));
 const GEN = opt('--gen');
 const ROWS = Math.min(Number(opt('--rows', '200000')), 200000);
 if (!group || !KILN) {

@@ -35,7 +35,7 @@ export function testArgs(script, usage, need) {
       process.exit(1);
     }
   }
-  const work = opt('--work', fs.mkdtempSync(path.join(os.tmpdir(), `kiln-${script}-`)));
+  const work = opt('--work') ?? fs.mkdtempSync(path.join(os.tmpdir(), `kiln-${script}-`));
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   return { group: argv[0], opt, work };

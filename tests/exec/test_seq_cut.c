@@ -171,7 +171,7 @@ static void cut_and_check(const input *in, size_t chunk, size_t morsel) {
 
     /* The whole file at once, as a mapped file is read. */
     kn_format_file *whole_file = NULL;
-    ck_assert_int_eq(fmt->file_open(fo, schema, text, len, "in.csv", &whole_file, NULL), KN_OK);
+    ck_assert_int_eq(fmt->file_open(fo, schema, text, len, true, "in.csv", &whole_file, NULL), KN_OK);
     size_t start = fmt->file_data_start(whole_file);
     parsed want = {KN_BUF_INIT, KN_BUF_INIT};
     parse_range(fmt, fo, schema, whole_file, text + start, len - start, start, &want);
@@ -610,7 +610,7 @@ START_TEST(morsels_from_a_named_pipe_parse_on_other_threads_while_the_cut_goes_o
     kn_seq_cut_free(c);
 
     kn_format_file *whole = NULL;
-    ck_assert_int_eq(kn_csv_format.file_open(fo, schema, (const uint8_t *)text, len, path, &whole, NULL), KN_OK);
+    ck_assert_int_eq(kn_csv_format.file_open(fo, schema, (const uint8_t *)text, len, true, path, &whole, NULL), KN_OK);
     size_t start = kn_csv_format.file_data_start(whole);
     parsed want = {KN_BUF_INIT, KN_BUF_INIT};
     parse_range(&kn_csv_format, fo, schema, whole, (const uint8_t *)text + start, len - start, start, &want);

@@ -1,0 +1,86 @@
+/* formats/xml/kn_xml_internal.h (internal): what the XML reader's files share: the lexical
+ * pieces of XML 1.0 (names, characters, comments, PIs, references) used by the prologue, the
+ * reader and the morsel guess, and the scan twins. */
+#ifndef KN_XML_INTERNAL_H
+#define KN_XML_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kn_buf.h"
+#include "kn_xml.h"
+
+/* An internal general entity, fully expanded (character and entity references inside it
+ * resolved when it was declared, as XML 1.0's "included" rule has it). */
+struct kn_xml_entity {
+    char *name;       /* owned */
+    size_t name_len;
+    uint8_t *raw;     /* owned: the literal value as declared (NULL for an external entity) */
+    size_t raw_len;
+    uint8_t *text;    /* owned: the replacement text, expanded; NULL when `why` says why not */
+    size_t len;
+    bool external;    /* SYSTEM or PUBLIC: never opened */
+    bool markup;      /* the replacement holds markup ('<'): not expanded in content */
+    const char *why;  /* a static reason a reference to it is an error, or NULL */
+};
+
+/* ---- the scan twins: the first byte text content must stop at -------------------------------- */
+
+/* The offset of the first byte of s[0..n) that is '<', '&', ']', '\r' or a C0 control other
+ * than tab and LF (or n). */
+typedef size_t (*kn__xml_text_fn)(const uint8_t *s, size_t n);
+size_t kn__xml_text_stop_scalar(const uint8_t *s, size_t n);
+size_t kn__xml_text_stop_avx2(const uint8_t *s, size_t n);
+
+/* ---- characters and names ------------------------------------------------------------------- */
+
+extern const uint8_t kn__xml_name_class[256]; /* 2: NameStartChar, 1: NameChar only, 0: neither
+                                                 (bytes >= 0x80 are 2: checked by code point) */
+
+static inline bool kn__xml_is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The length of the Name at s[0..n) (0 when s does not start with one). Non-ASCII characters
+ * are decoded and checked against the Name ranges of XML 1.0 5th edition. */
+size_t kn__xml_name_len(const uint8_t *s, size_t n);
+
+/* The offset of the first character of s[0..n) that is not a legal XML Char (a C0 control
+ * other than tab, LF, CR; U+FFFE; U+FFFF), or n. The bytes must be valid UTF-8. */
+size_t kn__xml_bad_char(const uint8_t *s, size_t n);
+
+/* The code point's UTF-8 into out (1-4 bytes); returns the count. */
+size_t kn__xml_put_utf8(uint32_t cp, uint8_t out[4]);
+
+/* True when cp is a legal XML Char. */
+static inline bool kn__xml_is_char(uint32_t cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+           (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* ---- references ------------------------------------------------------------------------------ */
+
+typedef enum kn__xml_ref_kind {
+    KN__XML_REF_CHAR = 0, /* a character reference or a predefined entity: out/out_len */
+    KN__XML_REF_ENTITY,   /* a declared entity: *entity */
+    KN__XML_REF_BAD       /* *why says what is wrong */
+} kn__xml_ref_kind;
+
+/* Reads the reference at s[0] == '&' within s[0..n): its length (through ';') into *len.
+ * `entities` (may be NULL) are searched for a name that is not predefined. */
+kn__xml_ref_kind kn__xml_reference(const uint8_t *s, size_t n, const kn_xml_entity *entities, size_t num_entities,
+                             size_t *len, uint8_t out[4], size_t *out_len, const kn_xml_entity **entity,
+                             const char **why);
+
+/* ---- markup that is not elements ------------------------------------------------------------- */
+
+/* Each reads the construct that starts at s[0] ("<!--", "<?", "<![CDATA[") in s[0..n) and
+ * returns its length through its terminator, or 0 with *why (and *at, the offset of the
+ * fault) when it is not well-formed or does not end within n (*eof then). */
+size_t kn__xml_comment(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof);
+size_t kn__xml_pi(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof);
+size_t kn__xml_cdata(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof);
+
+/* The offset of the first "]]>" in s[0..n), or n. */
+size_t kn__xml_find_cdata_end(const uint8_t *s, size_t n);
+
+#endif
