@@ -1068,8 +1068,9 @@ START_TEST(format_table_finds_ndjson)
     ck_assert_ptr_eq(kn_exec_format_for_path("x/y.jsonl"), f);
     ck_assert_ptr_eq(kn_exec_format_for_path("y.ndjson"), f);
     ck_assert_ptr_eq(kn_exec_format_for_path("y.csv"), kn_exec_format_find("csv"));
-    ck_assert_ptr_null(kn_exec_format_for_path("y.xml"));
-    ck_assert_ptr_null(kn_exec_format_find("xml"));
+    ck_assert_ptr_eq(kn_exec_format_for_path("y.xml.gz"), kn_exec_format_find("xml"));
+    ck_assert_ptr_null(kn_exec_format_for_path("y.parquet"));
+    ck_assert_ptr_null(kn_exec_format_find("yaml"));
     ck_assert_int_eq(f->split, KN_SPLIT_EXACT);
     /* The first record starting at or after a byte. */
     const uint8_t d[] = "ab\ncd\nef";
