@@ -372,7 +372,7 @@ static kn_status element_content(kn_xml_reader *r, node *nd, size_t p, int depth
     kn__xml_fault f;
     for (;;) {
         p = kn__xml_text_run(lx, p, &nd->text, &f);
-        if (!p) return lex_fault(r, err, KN_E_DATA, &f);
+        if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
         if (p == r->len) {
             r->truncated = true;
             return fault(r, err, KN_E_DATA, p, -1, "the data ends inside element <%.*s>", (int)nd->name_len, nd->name);
@@ -428,7 +428,7 @@ static kn_status record_child(kn_xml_reader *r, size_t p, size_t *end, kn_error 
     kn__xml_text t = {{r->d + q, 0, 0}, false};
     if (!empty && !lx->num_attrs) { /* the common leaf: <name>text</name> */
         size_t s = kn__xml_text_run(lx, q, &t, &f);
-        if (!s) return lex_fault(r, err, KN_E_DATA, &f);
+        if (s == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
         if (s + 1 < r->len && r->d[s + 1] == '/') {
             const uint8_t *en;
             size_t el;
@@ -456,7 +456,7 @@ static kn_status record_child(kn_xml_reader *r, size_t p, size_t *end, kn_error 
 
 /* The record whose start tag is at d[at]: its entries; *end past its end tag. */
 static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uint8_t **rname, size_t *rlen,
-                             kn_error *err) {
+                             bool *start_ok, kn_error *err) {
     kn__xml_lexer *lx = &r->lx;
     kn__xml_fault f;
     r->gen++;
@@ -472,6 +472,7 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
     *rname = NULL;
     size_t p = kn__xml_start_tag(lx, at, rname, rlen, &empty, &f);
     if (!p) return lex_fault(r, err, KN_E_DATA, &f);
+    *start_ok = true;
     const uint8_t *name = *rname;
     size_t nl = *rlen;
     /* Copied out: the children's start tags reuse the lexer's list. */
@@ -483,7 +484,7 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
     kn__xml_text own = {{r->d + p, 0, 0}, false};
     while (!empty) {
         p = kn__xml_text_run(lx, p, &own, &f);
-        if (!p) return lex_fault(r, err, KN_E_DATA, &f);
+        if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
         if (p == r->len) {
             r->truncated = true;
             return fault(r, err, KN_E_DATA, at, -1, "the record <%.*s> is never closed", (int)nl, name);
@@ -704,8 +705,7 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
     for (;;) {
         size_t t = p;
         p = kn__xml_text_run(lx, p, NULL, &f);
-        if (!p && t < r->len) return lex_fault(r, err, KN_E_FORMAT, &f);
-        if (!p) p = t;
+        if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_FORMAT, &f);
         if (r->epilogue && !kn__xml_all_space(r->d + t, p - t))
             return fault(r, err, KN_E_FORMAT, t, -1, "text after the end of the document element");
         if (p == r->len) break;
@@ -761,10 +761,15 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
     return KN_OK;
 }
 
-/* After a bad record at `at`: where reading picks up again, past the end tag that closes an
- * element of the record's name, or at the next record's start. */
-static size_t resync(kn_xml_reader *r, size_t at, const uint8_t *name, size_t nl) {
+/* After a bad record at `at`: where reading picks up again. Past the end tag that closes an
+ * element of the record's name; for a broken start tag that closes itself ("/>"), past it; else
+ * at the next record's start. */
+static size_t resync(kn_xml_reader *r, size_t at, const uint8_t *name, size_t nl, bool start_ok) {
     if (r->truncated) return r->len;
+    if (!start_ok) {
+        const uint8_t *gt = memchr(r->d + at, '>', r->len - at);
+        if (gt && gt[-1] == '/') return (size_t)(gt - r->d) + 1;
+    }
     if (name) {
         for (size_t i = at + 1; i + nl + 2 < r->len;) {
             const uint8_t *p = memchr(r->d + i, '<', r->len - i);
@@ -787,11 +792,12 @@ static kn_status one_record(kn_xml_reader *r, size_t at, kn_error *err) {
     size_t end = at;
     const uint8_t *name = NULL;
     size_t nl = 0;
-    kn_status st = read_record(r, at, &end, &name, &nl, err);
+    bool start_ok = false;
+    kn_status st = read_record(r, at, &end, &name, &nl, &start_ok, err);
     if (st == KN_OK) st = r->scan_fn ? scan_record(r, err) : store_record(r, at, err);
     r->records++;
     if (st == KN_E_DATA) {
-        if (end <= at) end = resync(r, at, name, nl);
+        if (end <= at) end = resync(r, at, name, nl, start_ok);
         r->bad_start = at;
         r->bad_len = end - at;
         r->cur = end;

@@ -95,30 +95,30 @@ size_t kn__xml_text_run(kn__xml_lexer *lx, size_t at, kn__xml_text *acc, kn__xml
     for (;;) {
         i += lx->text_stop(d + i, n - i);
         if (i == n || d[i] == '<' || d[i] == '&' || d[i] == '\r' || d[i] < 0x20) {
-            if (acc && i > chunk && !kn__xml_text_append(lx, acc, d + chunk, i - chunk, true)) return nomem(f, chunk);
+            if (acc && i > chunk && !kn__xml_text_append(lx, acc, d + chunk, i - chunk, true)) return nomem(f, chunk), KN__XML_FAILED;
             if (i == n || d[i] == '<') break;
             if (d[i] == '&') {
                 i = reference(lx, i, n, acc, false, f);
-                if (!i) return 0;
+                if (!i) return KN__XML_FAILED;
             } else if (d[i] == '\r') { /* CRLF and a lone CR are both LF */
                 static const uint8_t lf = '\n';
-                if (acc && !kn__xml_text_append(lx, acc, &lf, 1, false)) return nomem(f, i);
+                if (acc && !kn__xml_text_append(lx, acc, &lf, 1, false)) return nomem(f, i), KN__XML_FAILED;
                 i += i + 1 < n && d[i + 1] == '\n' ? 2 : 1;
             } else {
-                return fail(f, "a control character XML does not allow", i, false);
+                return fail(f, "a control character XML does not allow", i, false), KN__XML_FAILED;
             }
             chunk = i;
             continue;
         }
         /* ']': only "]]>" is refused */
-        if (i + 2 < n && d[i + 1] == ']' && d[i + 2] == '>') return fail(f, "\"]]>\" in text (write ]]&gt;)", i, false);
+        if (i + 2 < n && d[i + 1] == ']' && d[i + 2] == '>') return fail(f, "\"]]>\" in text (write ]]&gt;)", i, false), KN__XML_FAILED;
         i++;
     }
     size_t bad = kn_utf8_validate(d + at, i - at);
-    if (bad < i - at) return fail(f, "invalid UTF-8", at + bad, at + bad + 4 > n);
+    if (bad < i - at) return fail(f, "invalid UTF-8", at + bad, at + bad + 4 > n), KN__XML_FAILED;
     for (const uint8_t *p = d + at, *e = d + i; (p = memchr(p, 0xEF, (size_t)(e - p))) != NULL; p++)
         if (p + 2 < e && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
-            return fail(f, "a character XML does not allow (U+FFFE or U+FFFF)", (size_t)(p - d), false);
+            return fail(f, "a character XML does not allow (U+FFFE or U+FFFF)", (size_t)(p - d), false), KN__XML_FAILED;
     return i;
 }
 

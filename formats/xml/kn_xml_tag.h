@@ -59,8 +59,9 @@ size_t kn__xml_start_tag(kn__xml_lexer *lx, size_t at, const uint8_t **name, siz
 size_t kn__xml_end_tag(kn__xml_lexer *lx, size_t at, const uint8_t **name, size_t *name_len, kn__xml_fault *f);
 
 /* Text content from d[at] to the next '<' (or the end): checked, and, when `acc` is not NULL,
- * appended to it (see kn__xml_text_append). Returns the offset of the '<' (or len), or 0 with
- * *f (at > 0 always, since text follows markup). */
+ * appended to it (see kn__xml_text_append). Returns the offset of the '<' (or len), or
+ * KN__XML_FAILED with *f. */
+#define KN__XML_FAILED SIZE_MAX
 typedef struct kn__xml_text {
     kn__xml_ref x;
     bool any;
