@@ -35,7 +35,8 @@
  *
  * --dirty adds, on top of the same base records: vocabulary strings in upper or lower case or
  * padded with spaces, nulls (~2% per nullable column: JSON null, an empty unquoted CSV field,
- * a missing or empty XML element), and ~3% duplicate order ids (half exact copies of an earlier
+ * a missing XML element, or an empty one in a column that is not a string: an empty string
+ * element is an empty string to XML readers), and ~3% duplicate order ids (half exact copies of an earlier
  * row, half later updates of it with a new status and a later ts, clamped to the span's last
  * microsecond). order_id and ts are never null. Empty strings never occur, so an empty CSV
  * field or XML element always means null.
@@ -693,11 +694,14 @@ static void render_xml(const order_rec *rec, out_buf *o) {
     PUT_LIT(o, "</order_id><ts>");
     put_ts(o, rec->ts_us);
     PUT_LIT(o, "</ts>");
-    /* A null is a missing element or an empty one, chosen per record, so readers see both. */
-#define XML_FIELD(f, tag, stmt)                                        \
+    /* A null is a missing element or, in a column that is not a string, an empty one, chosen
+     * per record, so readers see both (an empty string element is an empty string). */
+#define XML_FIELD(f, tag, stmt) XML_FIELD_(f, tag, stmt, true)
+#define XML_STRING(f, tag, stmt) XML_FIELD_(f, tag, stmt, false)
+#define XML_FIELD_(f, tag, stmt, may_be_empty)                         \
     do {                                                               \
         if (is_null(rec, f)) {                                         \
-            if (rec->xml_null_empty) PUT_LIT(o, "<" tag "/>");         \
+            if (may_be_empty && rec->xml_null_empty) PUT_LIT(o, "<" tag "/>"); \
         } else {                                                       \
             PUT_LIT(o, "<" tag ">");                                   \
             stmt;                                                      \
@@ -705,24 +709,26 @@ static void render_xml(const order_rec *rec, out_buf *o) {
         }                                                              \
     } while (0)
     XML_FIELD(F_CUSTOMER_ID, "customer_id", put_i64(o, rec->customer_id));
-    XML_FIELD(F_CATEGORY, "category", put_xml_text(o, rec->category, strlen(rec->category), false));
-    XML_FIELD(F_REGION, "region", put_xml_text(o, rec->region, strlen(rec->region), false));
-    XML_FIELD(F_PRODUCT_ID, "product_id", put_xml_text(o, rec->product_id, strlen(rec->product_id), false));
+    XML_STRING(F_CATEGORY, "category", put_xml_text(o, rec->category, strlen(rec->category), false));
+    XML_STRING(F_REGION, "region", put_xml_text(o, rec->region, strlen(rec->region), false));
+    XML_STRING(F_PRODUCT_ID, "product_id", put_xml_text(o, rec->product_id, strlen(rec->product_id), false));
     XML_FIELD(F_QUANTITY, "quantity", put_i64(o, rec->quantity));
     XML_FIELD(F_UNIT_PRICE, "unit_price", put_decimal2(o, rec->unit_price_cents));
     XML_FIELD(F_AMOUNT, "amount", put_decimal2(o, rec->amount_cents));
-    XML_FIELD(F_CURRENCY, "currency", put_xml_text(o, rec->currency, strlen(rec->currency), false));
-    XML_FIELD(F_STATUS, "status", put_xml_text(o, rec->status, strlen(rec->status), false));
-    XML_FIELD(F_CHANNEL, "channel", put_xml_text(o, rec->channel, strlen(rec->channel), false));
+    XML_STRING(F_CURRENCY, "currency", put_xml_text(o, rec->currency, strlen(rec->currency), false));
+    XML_STRING(F_STATUS, "status", put_xml_text(o, rec->status, strlen(rec->status), false));
+    XML_STRING(F_CHANNEL, "channel", put_xml_text(o, rec->channel, strlen(rec->channel), false));
     XML_FIELD(F_DISCOUNT, "discount", put_float_cents(o, rec->discount_cents));
     XML_FIELD(F_IS_PRIME, "is_prime", if (rec->is_prime) PUT_LIT(o, "true"); else PUT_LIT(o, "false"));
-    XML_FIELD(F_NOTE, "note",
+    XML_STRING(F_NOTE, "note",
               if (rec->note_style == NOTE_CDATA) {
                   PUT_LIT(o, "<![CDATA[");
                   put(o, rec->note, rec->note_len);
                   PUT_LIT(o, "]]>");
               } else put_xml_text(o, rec->note, rec->note_len, rec->note_style == NOTE_ESCAPED));
 #undef XML_FIELD
+#undef XML_STRING
+#undef XML_FIELD_
     PUT_LIT(o, "</order>\n");
 }
 

@@ -38,7 +38,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { duckdbConnection, readDuckdbSql, sqlString } from '../interop/readers.mjs';
+import { duckdbConnection, readDuckdbSql } from '../interop/readers.mjs';
+import { parquetList, sqlRows, exceptAllProblems } from './sql_compare.mjs';
 import { Tally } from '../interop/check.mjs';
 import { toJson } from '../interop/canon.mjs';
 import {
@@ -94,10 +95,6 @@ function duckType(t) {
     timestamp: 'TIMESTAMP', timestamptz: 'TIMESTAMPTZ' }[t];
 }
 
-function parquetList(files) {
-  return `[${files.map(sqlString).join(', ')}]`;
-}
-
 // The rows of kiln's output files, in file order, as arrays of canonical values (int64 and
 // decimals as strings, int32 as numbers, strings as they are, NULL as null).
 async function readRows(files, names) {
@@ -121,24 +118,6 @@ function diffRows(want, got, max = 5) {
   return p;
 }
 
-async function sqlRows(sql) {
-  const con = await duckdbConnection();
-  return (await con.runAndReadAll(sql)).getRowsJson();
-}
-
-// Rows of query a not in query b and the other way round (as multisets: EXCEPT ALL), with a
-// few examples of each.
-async function exceptAllProblems(labelA, a, labelB, b) {
-  const p = [];
-  for (const [la, qa, lb, qb] of [[labelA, a, labelB, b], [labelB, b, labelA, a]]) {
-    const n = Number((await sqlRows(`SELECT count(*) FROM (${qa} EXCEPT ALL ${qb})`))[0][0]);
-    if (n) {
-      p.push(`${n} rows of ${la} are not in ${lb}, e.g.:`);
-      for (const row of await sqlRows(`SELECT * FROM (${qa} EXCEPT ALL ${qb}) LIMIT 3`)) p.push(`    ${toJson(row).slice(0, 400)}`);
-    }
-  }
-  return p;
-}
 
 function generate(format, dir, rows, extra = []) {
   if (!GEN || !fs.existsSync(GEN)) return [`no generator at ${toJson(GEN)}: build the kn_gen_orders target`];
