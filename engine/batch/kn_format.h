@@ -29,8 +29,12 @@
 #include <stdint.h>
 
 #include "kn_column.h"
+#include "kn_encoding.h"
 #include "kn_schema.h"
 #include "kn_status.h"
+
+/* The most leading bytes a format's `encoding` looks at. */
+#define KN_FORMAT_HEAD_BYTES 512
 
 typedef struct kn_format_opts kn_format_opts;     /* a format's parsed options (opaque) */
 typedef struct kn_format_file kn_format_file;     /* a format's view of one file (opaque) */
@@ -76,6 +80,11 @@ typedef struct kn_format {
     const char *reject_extension;  /* "ndjson": quarantined records go to _rejects/rejects.<ext> */
     const char *fallback_column;   /* the one string column inference gives when it meets no
                                       field at all (XML's "_text"); NULL: that is an error */
+
+    /* The encoding a file's first bytes (head[0..n), at most KN_FORMAT_HEAD_BYTES) declare, for a
+     * reader that takes UTF-8 only: anything else is transcoded ahead of it (engine/io's
+     * kn_transcode). NULL: the reader takes the bytes as they are (CSV transcodes itself). */
+    kn_text_encoding (*encoding)(const uint8_t *head, size_t n);
 
     /* Parses `n` options (borrowed; values are borrowed by the result and must outlive it).
      * KN_E_USAGE naming the option when one is unknown or bad. Every other call that takes

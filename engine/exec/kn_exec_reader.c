@@ -38,6 +38,7 @@
 #include "kn_parse_time.h"
 #include "kn_seq_cut.h"
 #include "kn_store_local.h"
+#include "kn_transcode.h"
 #include "kn_xml_format.h"
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -77,12 +78,27 @@ const char *const *kn_exec_all_extensions(void) {
 
 /* ---- compressed and archived inputs --------------------------------------------------------- */
 
-bool kn_exec_is_packed(const uint8_t *head, size_t n) {
-    return kn_compression_sniff(head, n) != KN_COMPRESSION_NONE || kn_archive_sniff(head, n);
+bool kn_exec_is_packed(const kn_format *fmt, const uint8_t *head, size_t n) {
+    return kn_compression_sniff(head, n) != KN_COMPRESSION_NONE || kn_archive_sniff(head, n) ||
+           (fmt && fmt->encoding && fmt->encoding(head, n < KN_FORMAT_HEAD_BYTES ? n : KN_FORMAT_HEAD_BYTES) != KN_TEXT_UTF8);
 }
 
-kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
-                              kn_archive **archive, kn_error *err) {
+/* `src` (taken) as the text `fmt` reads: transcoded to UTF-8 when its first bytes declare
+ * another encoding and the format asks. */
+static kn_status as_text(const kn_format *fmt, kn_seq_source *src, kn_seq_source **out, kn_error *err) {
+    if (!fmt || !fmt->encoding) {
+        *out = src;
+        return KN_OK;
+    }
+    const uint8_t *head;
+    size_t len;
+    kn_seq_source *peeked;
+    KN_TRY(kn_seq_peek(src, KN_FORMAT_HEAD_BYTES, &peeked, &head, &len, err));
+    return kn_transcode_open(peeked, fmt->encoding(head, len), out, err);
+}
+
+kn_status kn_exec_open_stream(const char *path, const kn_format *fmt, const kn_decompress_options *dopt,
+                              kn_seq_source **src, kn_archive **archive, kn_error *err) {
     *src = NULL;
     *archive = NULL;
     kn_decompress_options defaults;
@@ -96,10 +112,7 @@ kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dop
     const uint8_t *head;
     size_t len;
     KN_TRY(kn_seq_peek(decoded, KN_ARCHIVE_SNIFF_BYTES, &peeked, &head, &len, err));
-    if (!kn_archive_sniff(head, len)) {
-        *src = peeked;
-        return KN_OK;
-    }
+    if (!kn_archive_sniff(head, len)) return as_text(fmt, peeked, src, err);
     return kn_archive_open(peeked, path, dopt->max_expansion, archive, err);
 }
 
@@ -112,7 +125,11 @@ kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_nam
         KN_TRY(kn_archive_next(a, &m, &name, done, err));
         if (*done) return KN_OK;
         const kn_format *f = kn_exec_format_for_path(name);
-        if (f == fmt || (!f && any_name)) return kn_decompress_open(m, dopt, src, NULL, err);
+        if (f == fmt || (!f && any_name)) {
+            kn_seq_source *decoded;
+            KN_TRY(kn_decompress_open(m, dopt, &decoded, NULL, err));
+            return as_text(fmt, decoded, src, err);
+        }
         if (f) {
             kn_error_locate(err, m->name, -1, -1, -1);
             kn_status st = kn_error_set(err, KN_E_USAGE, "a %s member in a run that reads %s; convert them separately",
@@ -130,7 +147,7 @@ kn_status kn_exec_input_format(const char *path, const kn_format **out, kn_error
     if (*out) return KN_OK;
     kn_seq_source *src;
     kn_archive *a;
-    KN_TRY(kn_exec_open_stream(path, NULL, &src, &a, err));
+    KN_TRY(kn_exec_open_stream(path, NULL, NULL, &src, &a, err));
     kn_seq_source_free(src);
     kn_status st = KN_OK;
     for (bool done = false; a && st == KN_OK && !done && !*out;) {
@@ -346,7 +363,7 @@ static kn_status infer_stream(const kn_infer_options *opt, kn_format_reader *rd,
                               uint64_t *bad, kn_error *err) {
     kn_seq_source *src;
     kn_archive *a;
-    KN_TRY(kn_exec_open_stream(path, &opt->decompress, &src, &a, err));
+    KN_TRY(kn_exec_open_stream(path, opt->format, &opt->decompress, &src, &a, err));
     size_t left = opt->max_records;
     if (!a) return infer_cut(opt, rd, src, path, s, &left, bad, err);
     kn_status st = KN_OK;
@@ -364,7 +381,7 @@ static kn_status infer_file(const kn_infer_options *opt, kn_format_reader *rd, c
     const kn_format *f = opt->format;
     kn_file_map map;
     KN_TRY(kn_file_map_open(path, &map, err));
-    if (kn_exec_is_packed(map.data, map.len)) {
+    if (kn_exec_is_packed(f, map.data, map.len)) {
         kn_file_map_close(&map);
         return infer_stream(opt, rd, path, s, bad, err);
     }

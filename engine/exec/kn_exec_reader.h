@@ -38,15 +38,17 @@ kn_status kn_exec_archive_next(kn_archive *a, const kn_format *fmt, bool any_nam
  * neither tells. */
 kn_status kn_exec_input_format(const char *path, const kn_format **out, kn_error *err);
 
-/* True when a file starting with `head` (`n` bytes, borrowed; a whole mapping will do) is
- * compressed or an archive, so it is read front to back (kn_exec_open_stream), not in place. */
-bool kn_exec_is_packed(const uint8_t *head, size_t n);
+/* True when a file of format `fmt` (NULL: any) starting with `head` (`n` bytes, borrowed; a
+ * whole mapping will do) is compressed, an archive, or text `fmt` takes only transcoded, so it
+ * is read front to back (kn_exec_open_stream), not in place. */
+bool kn_exec_is_packed(const kn_format *fmt, const uint8_t *head, size_t n);
 
 /* Opens `path` for reading front to back: decoded when compressed; *archive when it is a tar
- * or zip (and *src NULL), else *src (and *archive NULL). Both the caller's. `dopt` (NULL:
- * defaults) bounds the expansion of the stream and of an archive's members. */
-kn_status kn_exec_open_stream(const char *path, const kn_decompress_options *dopt, kn_seq_source **src,
-                              kn_archive **archive, kn_error *err);
+ * or zip (and *src NULL), else *src (and *archive NULL), transcoded to UTF-8 when `fmt` (NULL:
+ * none) asks. Both the caller's. `dopt` (NULL: defaults) bounds the expansion of the stream and
+ * of an archive's members. */
+kn_status kn_exec_open_stream(const char *path, const kn_format *fmt, const kn_decompress_options *dopt,
+                              kn_seq_source **src, kn_archive **archive, kn_error *err);
 
 typedef struct kn_infer_options {
     const kn_format *format;

@@ -98,7 +98,7 @@ static kn_decompress_options decompress_options(const kn_run *r) {
 static kn_status open_stream(kn_run_plan *p, size_t i, kn_error *err) {
     kn_seq_source *src;
     kn_decompress_options dopt = decompress_options(p->run);
-    KN_TRY(kn_exec_open_stream(p->inputs[i].path, &dopt, &src, &p->ahead[i].archive, err));
+    KN_TRY(kn_exec_open_stream(p->inputs[i].path, p->run->fmt, &dopt, &src, &p->ahead[i].archive, err));
     return src ? cut_input(p->run, src, &p->inputs[i], err) : KN_OK;
 }
 
@@ -164,7 +164,7 @@ static kn_status plan_input(kn_run_plan *p, const char *path, bool stream, kn_ru
     in->streamed = stream || !in->regular;
     if (in->streamed) return KN_OK;
     KN_TRY(kn_store_map(kn_store_local(), path, &in->map, err));
-    if (kn_exec_is_packed(in->map.data, in->map.len)) {
+    if (kn_exec_is_packed(r->fmt, in->map.data, in->map.len)) {
         kn_store_unmap(kn_store_local(), &in->map);
         in->streamed = true;
         return KN_OK;

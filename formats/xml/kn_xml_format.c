@@ -38,6 +38,33 @@ static kn_status options_create(const kn_format_option *opts, size_t n, kn_forma
 
 static void options_free(kn_format_opts *o) { kn_free(o); }
 
+/* A UTF-16 byte-order mark (or "<?" in UTF-16 without one), else the XML declaration's
+ * encoding: latin-1 and windows-1252 are transcoded; UTF-8, ASCII and names not known here are
+ * read as UTF-8 (the prologue then refuses an encoding it does not know). */
+static kn_text_encoding encoding(const uint8_t *h, size_t n) {
+    if (n >= 2 && h[0] == 0xFF && h[1] == 0xFE) return KN_TEXT_UTF16LE;
+    if (n >= 2 && h[0] == 0xFE && h[1] == 0xFF) return KN_TEXT_UTF16BE;
+    if (n >= 4 && memcmp(h, "<\0?\0", 4) == 0) return KN_TEXT_UTF16LE;
+    if (n >= 4 && memcmp(h, "\0<\0?", 4) == 0) return KN_TEXT_UTF16BE;
+    if (n < 6 || memcmp(h, "<?xml", 5) != 0) return KN_TEXT_UTF8;
+    const uint8_t *end = memmem(h, n, "?>", 2), *e = memmem(h, n, "encoding", 8);
+    if (!end || !e || e > end) return KN_TEXT_UTF8;
+    const uint8_t *p = e + 8;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '=')) p++;
+    if (p >= end || (*p != '"' && *p != '\'')) return KN_TEXT_UTF8;
+    const uint8_t *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+    if (!q) return KN_TEXT_UTF8;
+    char name[32];
+    size_t len = (size_t)(q - p - 1);
+    if (len >= sizeof name) return KN_TEXT_UTF8;
+    for (size_t i = 0; i < len; i++) name[i] = (char)(p[1 + i] >= 'a' && p[1 + i] <= 'z' ? p[1 + i] - 32 : p[1 + i]);
+    name[len] = 0;
+    if (!strcmp(name, "ISO-8859-1") || !strcmp(name, "ISO_8859-1") || !strcmp(name, "LATIN1") || !strcmp(name, "LATIN-1"))
+        return KN_TEXT_LATIN1;
+    if (!strcmp(name, "WINDOWS-1252") || !strcmp(name, "CP1252")) return KN_TEXT_WINDOWS1252;
+    return KN_TEXT_UTF8;
+}
+
 static const kn_xml_options *xml_options(const kn_format_opts *o, kn_xml_options *defaults) {
     if (o) return &o->xml;
     kn_xml_options_init(defaults);
@@ -130,6 +157,7 @@ const kn_format kn_xml_format = {
     .split = KN_SPLIT_GUESS,
     .reject_extension = "xml",
     .fallback_column = "_text",
+    .encoding = encoding,
     .options_create = options_create,
     .options_free = options_free,
     .file_open = file_open,

@@ -48,9 +48,6 @@ size_t kn__xml_name_len(const uint8_t *s, size_t n);
  * other than tab, LF, CR; U+FFFE; U+FFFF), or n. The bytes must be valid UTF-8. */
 size_t kn__xml_bad_char(const uint8_t *s, size_t n);
 
-/* The code point's UTF-8 into out (1-4 bytes); returns the count. */
-size_t kn__xml_put_utf8(uint32_t cp, uint8_t out[4]);
-
 /* True when cp is a legal XML Char. */
 static inline bool kn__xml_is_char(uint32_t cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||

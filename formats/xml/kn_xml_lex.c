@@ -2,6 +2,7 @@
  * share: names, characters, references, comments, PIs and CDATA sections. */
 #include <string.h>
 
+#include "kn_encoding.h"
 #include "kn_utf8.h"
 #include "kn_xml_internal.h"
 
@@ -75,29 +76,6 @@ size_t kn__xml_bad_char(const uint8_t *s, size_t n) {
     return n;
 }
 
-size_t kn__xml_put_utf8(uint32_t cp, uint8_t out[4]) {
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | cp >> 6);
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | cp >> 12);
-        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | cp >> 18);
-    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static const struct {
     const char *name;
     size_t len;
@@ -138,7 +116,7 @@ kn__xml_ref_kind kn__xml_reference(const uint8_t *s, size_t n, const kn_xml_enti
             return KN__XML_REF_BAD;
         }
         *len = i + 1;
-        *out_len = kn__xml_put_utf8(cp, out);
+        *out_len = kn_utf8_put(cp, out);
         return KN__XML_REF_CHAR;
     }
     size_t nl = kn__xml_name_len(s + 1, n - 1);

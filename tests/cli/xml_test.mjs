@@ -14,6 +14,9 @@
 //            bytes in _rejects/rejects.xml; damage outside records, a billion-laughs entity and
 //            an external entity (XXE) are clear errors; an external DTD is never read; a
 //            document with no fields converts to its _text column
+//   encodings UTF-16 with either byte order (with a BOM, or without one), ISO-8859-1 and
+//            windows-1252, plain and gzip'd: the same values as the UTF-8 document; an unpaired
+//            surrogate is exit 2 naming the byte; an encoding kiln does not know is exit 2
 //
 // Prints "ok - ..." / "FAIL - ..." per check and closes with "N passed, N failed".
 
@@ -185,6 +188,54 @@ groups.errors = async () => {
       const rows = await sqlRows(`SELECT _text FROM read_parquet(${parquetList(parts(out))})`);
       if (toJson(rows) !== toJson([['first'], ['second & last'], [null]])) p.push(`read back ${toJson(rows)}`);
     }
+    return p;
+  });
+};
+
+groups.encodings = async () => {
+  const text = '<?xml version="1.0" encoding="ENC"?>\n<rows>\n  <row><id>1</id><name>caf\u00e9 \u20ac</name></row>\n</rows>\n';
+  const schema = write(path.join(WORK, 'small.schema.yaml'), 'columns:\n  - name: id\n    type: int64\n  - name: name\n    type: string\n');
+  const latin = (t, cp1252) => Buffer.from([...t].map((c) => (c === '\u20ac' ? (cp1252 ? 0x80 : 0x3f) : c.charCodeAt(0))));
+  const be = (t) => { const b = Buffer.from(t, 'utf16le'); for (let i = 0; i < b.length; i += 2) [b[i], b[i + 1]] = [b[i + 1], b[i]]; return b; };
+  const cases = [
+    ['utf-8', Buffer.from(text.replace('ENC', 'UTF-8')), 'caf\u00e9 \u20ac'],
+    ['utf-16le with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace('ENC', 'UTF-16'), 'utf16le')]), 'caf\u00e9 \u20ac'],
+    ['utf-16be with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), be(text.replace('ENC', 'UTF-16'))]), 'caf\u00e9 \u20ac'],
+    ['utf-16le without a BOM', Buffer.from(text.replace('ENC', 'UTF-16'), 'utf16le'), 'caf\u00e9 \u20ac'],
+    ['iso-8859-1', latin(text.replace('ENC', 'ISO-8859-1'), false), 'caf\u00e9 ?'],
+    ['windows-1252', latin(text.replace('ENC', 'windows-1252'), true), 'caf\u00e9 \u20ac'],
+  ];
+  for (const [label, bytes, want] of cases) {
+    for (const gz of [false, true]) {
+      await tally.run(`${label}${gz ? ', gzip\'d' : ''}: the values read as UTF-8`, async () => {
+        const name = `${label.replace(/\W+/g, '-')}${gz ? '.xml.gz' : '.xml'}`;
+        const f = write(path.join(WORK, 'enc', name), gz ? tool('gzip', ['-c'], { input: bytes }) : bytes);
+        const out = path.join(WORK, `out-${name}`);
+        const r = kiln(['convert', f, '-o', out, '--schema', schema, '-q']);
+        const p = [...expectExit(r, 0), ...countsProblems(r, 1, 1, 0)];
+        if (!p.length) {
+          const rows = await sqlRows(`SELECT id, name FROM read_parquet(${parquetList(parts(out))})`);
+          if (toJson(rows) !== toJson([['1', want]])) p.push(`read back ${toJson(rows)}, expected ${toJson([['1', want]])}`);
+        }
+        return p;
+      });
+    }
+  }
+  await tally.run('UTF-16 with an unpaired surrogate: exit 2 naming the byte, nothing published', () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<rows><row><id>1</id><name>', 'utf16le'),
+      Buffer.from([0x00, 0xd8, 0x41, 0x00]), Buffer.from('</name></row></rows>', 'utf16le')]);
+    const f = write(path.join(WORK, 'enc', 'surrogate.xml'), bytes);
+    const out = path.join(WORK, 'out-surrogate');
+    const r = kiln(['convert', f, '-o', out, '--schema', schema, '-q']);
+    const p = [...expectExit(r, 2), ...noOutputProblems(out, r)];
+    if (!/invalid utf-16le text at byte \d+/.test(r.result?.error ?? '')) p.push(`the error should name the byte: ${r.result?.error}`);
+    return p;
+  });
+  await tally.run('an encoding kiln does not know: exit 2 saying which it reads', () => {
+    const f = write(path.join(WORK, 'enc', 'sjis.xml'), text.replace('ENC', 'Shift_JIS'));
+    const r = kiln(['convert', f, '-o', path.join(WORK, 'out-sjis'), '--schema', schema, '-q']);
+    const p = expectExit(r, 2);
+    if (!(r.result?.error ?? '').includes('not supported')) p.push(`the error should say the encoding is not supported: ${r.result?.error}`);
     return p;
   });
 };
