@@ -57,6 +57,7 @@ struct kn_xml_reader {
     uint64_t base, records;
     size_t bad_start, bad_len;
     bool at_file_end, epilogue, depth_known, truncated;
+    bool partial; /* more data may follow (cutting a stream): what is not settled here is cut short */
     struct { const uint8_t *p; size_t n; } *stack; /* elements open around records (row tag) */
     size_t depth, stack_cap;
 
@@ -278,7 +279,7 @@ void kn_xml_reader_reset(kn_xml_reader *r, const kn_xml_file *file, const uint8_
     r->lx.expanded = 0;
     r->at_file_end = file->file_len != UINT64_MAX && base_offset + len == file->file_len;
     r->epilogue = file->root_closed_early;
-    r->truncated = false;
+    r->truncated = r->partial = false;
     r->depth = 0;
     /* At the file's first record the elements around it are known: the document element. */
     r->depth_known = base_offset == file->data_start;
@@ -709,7 +710,11 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
         if (r->epilogue && !kn__xml_all_space(r->d + t, p - t))
             return fault(r, err, KN_E_FORMAT, t, -1, "text after the end of the document element");
         if (p == r->len) break;
-        uint8_t c = p + 1 < r->len ? r->d[p + 1] : 0;
+        if (p + 1 == r->len) { /* a '<' and nothing after: what it starts is not known */
+            r->truncated = true;
+            return fault(r, err, KN_E_FORMAT, p, -1, "the data ends inside markup");
+        }
+        uint8_t c = r->d[p + 1];
         if (c == '!' || c == '?') {
             bool cdata;
             size_t q = kn__xml_misc(lx, p, NULL, &cdata, &f);
@@ -782,6 +787,10 @@ static size_t resync(kn_xml_reader *r, size_t at, const uint8_t *name, size_t nl
             }
             i++;
         }
+    }
+    if (r->partial) { /* the end tag may be in the bytes still to come */
+        r->truncated = true;
+        return r->len;
     }
     size_t next = kn_xml_record_start_guess(&r->opt, r->file, r->d, r->len, at + 1);
     return next > at ? next : r->len;
@@ -905,6 +914,7 @@ size_t kn_xml_complete_prefix(const kn_xml_options *opt, const kn_xml_file *file
     none.data_start = 1; /* not this data's start: nothing about the elements around it is assumed */
     kn_xml_reader_reset(r, file ? file : &none, data, len, len, "", UINT64_MAX / 2);
     r->at_file_end = false;
+    r->partial = true;
     r->depth_known = false;
     r->depth = 0;
     size_t last = 0;

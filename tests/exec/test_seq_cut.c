@@ -20,6 +20,7 @@
 #include "kn_ndjson_format.h"
 #include "kn_seq_cut.h"
 #include "kn_store_local.h"
+#include "kn_xml_format.h"
 
 static uint64_t rng = 4242;
 static uint64_t rnd(void) {
@@ -373,6 +374,53 @@ START_TEST(ndjson_morsels_are_whole_lines_for_every_chunk_and_morsel_size)
 }
 END_TEST
 
+/* ---- XML ------------------------------------------------------------------------------------- */
+
+static const input xml_inputs[] = {
+    {&kn_xml_format, "", "<?xml version=\"1.0\"?>\n<r>\n<x a=\"1\"><b>2</b><c>3</c></x>\n<!-- <x> --><x><b><![CDATA[</x><x>]]></b>"
+                         "</x><?pi <x>?>\n<x c=\"&lt;x&gt;\"/>\n</r>\n", 0},
+    {&kn_xml_format, "row-tag=x", "<root><g><x><a>1</a></x></g>\n<g n=\"2\"><x><b>2</b></x><x/><other><a/></other></g></root>", 0},
+    {&kn_xml_format, "", "<r><x><a>1</a></x><x><a>2</b></x><x a=1/><x><a>3</a></x>\r\n</r>", 0},      /* bad records */
+    {&kn_xml_format, "", "<!DOCTYPE r [<!ENTITY e \"E&#33;\">]><r><x><a>&e;&e;</a></x><x>t</x></r>", 0}, /* entities */
+    {&kn_xml_format, "", "<r><x><a>line\r\nbreak</a></x><x><b>a very long record, longer than a small morsel, "
+                         "which must not be cut</b></x></r>", 0},
+    {&kn_xml_format, "", "<r/>", 0},
+    {&kn_xml_format, "", "<r></r>", 0},
+    {&kn_xml_format, "row-tag=r", "<r><a>1</a></r>", 0},
+};
+
+/* Random XML: records of a, b and c in any order, as elements or attributes, with references,
+ * CDATA, comments and PIs that hold what looks like a record's start tag, and some bad records. */
+static size_t random_xml(char *out, size_t cap) {
+    size_t o = (size_t)snprintf(out, cap, "<?xml version=\"1.0\"?>\n<r>\n");
+    static const char *const pieces[] = {"text", "&amp;", "&#x263A;", "<![CDATA[<x>]]>", "<!-- <x> -->", "<?p <x>?>", "\r\n", " "};
+    while (o + 400 < cap) {
+        bool attr = rnd() % 4 == 0;
+        o += (size_t)snprintf(out + o, cap - o, attr ? "<x a=\"%llu\">" : "<x>", (unsigned long long)(rnd() % 100));
+        for (int f = 0; f < 3; f++) {
+            if (rnd() % 3 == 0 || (f == 0 && attr)) continue;
+            char name = (char)('a' + f);
+            o += (size_t)snprintf(out + o, cap - o, "<%c>", name);
+            for (size_t k = rnd() % (rnd() % 16 ? 4 : 40); k > 0; k--) o += (size_t)snprintf(out + o, cap - o, "%s", pieces[rnd() % 8]);
+            o += (size_t)snprintf(out + o, cap - o, rnd() % 40 ? "</%c>" : "</q%c>", name);
+        }
+        o += (size_t)snprintf(out + o, cap - o, "</x>%s", rnd() % 3 ? "\n" : rnd() % 2 ? "<!-- between -->" : "");
+    }
+    o += (size_t)snprintf(out + o, cap - o, "</r>\n");
+    return o;
+}
+
+START_TEST(xml_morsels_are_whole_records_for_every_chunk_and_morsel_size)
+{
+    for (size_t i = 0; i < sizeof xml_inputs / sizeof xml_inputs[0]; i++) cut_every_way(&xml_inputs[i]);
+    static char text[8000];
+    for (int round = 0; round < 12; round++) {
+        input in = {&kn_xml_format, "", text, random_xml(text, sizeof text)};
+        cut_every_way(&in);
+    }
+}
+END_TEST
+
 /* ---- failures and limits --------------------------------------------------------------------- */
 
 /* Gives `ok` bytes of `data`, then fails as a broken connection does. */
@@ -636,6 +684,7 @@ int main(void) {
     tcase_add_test(tc, random_csv_cuts_as_the_whole_file_reads);
     tcase_add_test(tc, a_record_longer_than_the_morsel_makes_a_longer_morsel);
     tcase_add_test(tc, ndjson_morsels_are_whole_lines_for_every_chunk_and_morsel_size);
+    tcase_add_test(tc, xml_morsels_are_whole_records_for_every_chunk_and_morsel_size);
     tcase_add_test(tc, a_failing_source_fails_the_cut_with_its_name);
     tcase_add_test(tc, runaway_records_and_prologues_are_bad_data_not_memory);
     tcase_add_test(tc, morsels_from_a_named_pipe_parse_on_other_threads_while_the_cut_goes_on);
