@@ -48,6 +48,10 @@ size_t kn__xml_name_len(const uint8_t *s, size_t n);
  * other than tab, LF, CR; U+FFFE; U+FFFF), or n. The bytes must be valid UTF-8. */
 size_t kn__xml_bad_char(const uint8_t *s, size_t n);
 
+/* The offset of the first byte of s[0..n) that is not valid UTF-8 or starts U+FFFE or U+FFFF
+ * (*why says which), or n. */
+size_t kn__xml_invalid_char(const uint8_t *s, size_t n, const char **why);
+
 /* True when cp is a legal XML Char. */
 static inline bool kn__xml_is_char(uint32_t cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||

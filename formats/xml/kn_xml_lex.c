@@ -64,6 +64,17 @@ size_t kn__xml_name_len(const uint8_t *s, size_t n) {
     return i;
 }
 
+size_t kn__xml_invalid_char(const uint8_t *s, size_t n, const char **why) {
+    size_t bad = kn_utf8_validate(s, n);
+    *why = "invalid UTF-8";
+    for (const uint8_t *p = s, *e = s + bad; (p = memchr(p, 0xEF, (size_t)(e - p))) != NULL; p++)
+        if (p + 2 < e && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+            *why = "a character XML does not allow (U+FFFE or U+FFFF)";
+            return (size_t)(p - s);
+        }
+    return bad;
+}
+
 size_t kn__xml_bad_char(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         uint8_t b = s[i];

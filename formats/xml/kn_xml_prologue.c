@@ -35,6 +35,10 @@ static kn_status bad(const prologue *p, kn_error *err, size_t at, const char *fm
     return KN_E_DATA;
 }
 
+static kn_status bad_at(const prologue *p, kn_error *err, size_t at, const char *why) {
+    return bad(p, err, at, "%s", why);
+}
+
 static size_t space(const prologue *p, size_t i) {
     while (i < p->len && kn__xml_is_space(p->d[i])) i++;
     return i;
@@ -418,6 +422,9 @@ kn_status kn_xml_prologue(const kn_xml_options *opt, const uint8_t *data, size_t
     lx.scratch = &scratch;
     lx.text_stop = kn__xml_text_stop_scalar;
     kn_status st = document(&p, &lx, err);
+    const char *why;
+    size_t bad = st == KN_OK ? kn__xml_invalid_char(data, out->data_start, &why) : out->data_start;
+    if (bad < out->data_start) st = bad_at(&p, err, bad, why);
     kn_free(p.state);
     kn_free(lx.attrs);
     kn_buf_free(&scratch);

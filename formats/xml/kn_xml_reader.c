@@ -9,6 +9,7 @@
 #include "kn_alloc.h"
 #include "kn_cast.h"
 #include "kn_cpu.h"
+#include "kn_parse_number.h"
 #include "kn_xml_tag.h"
 
 #define MAX_DEPTH 256          /* elements nested inside a record */
@@ -39,6 +40,7 @@ typedef struct key {
     long field;        /* schema field, or -1 */
     uint32_t gen;      /* the record that last used it */
     uint32_t first, last, count;
+    uint32_t next;     /* the key that followed it last time, or UINT32_MAX */
 } key;
 
 struct kn_xml_reader {
@@ -71,6 +73,12 @@ struct kn_xml_reader {
     size_t num_entries, entries_cap;
     uint32_t *used; /* keys used by the record, in first-appearance order */
     size_t num_used, used_cap;
+
+    uint32_t *field_key;   /* the key of each schema field */
+    /* Records mostly repeat their names in order, so the next name is predicted (a compare
+     * replaces a hash): the key that followed the previous one last time (key.next), or, for a
+     * record's first name, the last record's first. A missing element costs one miss. */
+    uint32_t first_key, prev_key;
 
     kn_column *cols;
     kn_scan_fn scan_fn;
@@ -138,7 +146,7 @@ static uint32_t key_of(kn_xml_reader *r, const uint8_t *s, size_t n, long field)
     }
     if (r->key_names.len > UINT32_MAX - n || !kn_buf_append(&r->key_names, s, n)) return UINT32_MAX;
     uint32_t id = (uint32_t)r->num_keys++;
-    r->keys[id] = (key){(uint32_t)(r->key_names.len - n), (uint32_t)n, field, 0, 0, 0, 0};
+    r->keys[id] = (key){(uint32_t)(r->key_names.len - n), (uint32_t)n, field, 0, 0, 0, 0, UINT32_MAX};
     if (r->num_keys * 2 > r->hash_cap) {
         if (!rehash(r, r->hash_cap * 2)) {
             r->num_keys--;
@@ -206,16 +214,21 @@ kn_status kn_xml_reader_create(const kn_schema *schema, const kn_xml_options *op
     r->lx.scratch = &r->scratch;
     r->lx.text_stop = fn;
     r->arena = kn_arena_create();
+    r->first_key = r->prev_key = UINT32_MAX;
     if (!r->arena || !rehash(r, 256)) {
         kn_xml_reader_free(r);
         return kn_error_set(err, KN_E_NOMEM, "out of memory creating an XML reader");
     }
-    for (size_t f = 0; schema && f < schema->num_fields; f++) {
+    size_t nf = schema ? schema->num_fields : 0;
+    r->field_key = kn_calloc(nf ? nf : 1, sizeof *r->field_key);
+    for (size_t f = 0; r->field_key && f < nf; f++) {
         const char *fn_ = schema->fields[f].name;
-        if (key_of(r, (const uint8_t *)fn_, strlen(fn_), (long)f) == UINT32_MAX) {
-            kn_xml_reader_free(r);
-            return kn_error_set(err, KN_E_NOMEM, "out of memory creating an XML reader");
-        }
+        r->field_key[f] = key_of(r, (const uint8_t *)fn_, strlen(fn_), (long)f);
+        if (r->field_key[f] == UINT32_MAX) break;
+    }
+    if (!r->field_key || (nf && r->field_key[nf - 1] == UINT32_MAX)) {
+        kn_xml_reader_free(r);
+        return kn_error_set(err, KN_E_NOMEM, "out of memory creating an XML reader");
     }
     *out = r;
     return KN_OK;
@@ -234,6 +247,7 @@ void kn_xml_reader_free(kn_xml_reader *r) {
     kn_free(r->hash);
     kn_free(r->entries);
     kn_free(r->used);
+    kn_free(r->field_key);
     kn_free(r);
 }
 
@@ -311,16 +325,9 @@ static kn_status lex_fault(kn_xml_reader *r, kn_error *err, kn_status st, const 
 
 /* ---- a record's content ------------------------------------------------------------------------ */
 
-static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool attr, uint8_t kind, kn__xml_ref text,
-                           node *nd, size_t at, kn_error *err) {
-    const uint8_t *cn;
-    size_t cl;
-    if (!column_name(r, name, n, attr, &cn, &cl)) return KN_OK;
-    uint32_t k = key_of(r, cn, cl, -1);
-    if (k == UINT32_MAX) {
-        if (!r->schema) return kn_error_set(err, KN_E_DATA, "more than %d distinct element and attribute names", MAX_UNKNOWN_KEYS);
-        return KN_OK; /* an unknown name: ignored as any unknown name is */
-    }
+/* Key k's value into the record's entries (a key no column takes is passed over). */
+static kn_status push_entry(kn_xml_reader *r, uint32_t k, uint8_t kind, kn__xml_ref text, node *nd, size_t at,
+                            kn_error *err) {
     key *ky = &r->keys[k];
     if (r->schema && ky->field < 0) return KN_OK;
     if (r->num_entries == r->entries_cap) {
@@ -352,6 +359,73 @@ static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool
     return KN_OK;
 }
 
+static inline uint32_t predicted_key(const kn_xml_reader *r) {
+    return r->prev_key == UINT32_MAX ? r->first_key : r->keys[r->prev_key].next;
+}
+
+static inline void follows(kn_xml_reader *r, uint32_t k) {
+    if (r->prev_key == UINT32_MAX) r->first_key = k;
+    else r->keys[r->prev_key].next = k;
+    r->prev_key = k;
+}
+
+/* The key of the record's next name: the predicted one when it is, else found (or added). */
+static uint32_t next_key(kn_xml_reader *r, const uint8_t *cn, size_t cl) {
+    uint32_t k = predicted_key(r);
+    if (k == UINT32_MAX || r->keys[k].len != cl || memcmp(r->key_names.data + r->keys[k].off, cn, cl) != 0) {
+        k = key_of(r, cn, cl, -1);
+        if (k == UINT32_MAX) return k;
+    }
+    follows(r, k);
+    return k;
+}
+
+static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool attr, uint8_t kind, kn__xml_ref text,
+                           node *nd, size_t at, kn_error *err) {
+    const uint8_t *cn;
+    size_t cl;
+    if (!column_name(r, name, n, attr, &cn, &cl)) return KN_OK;
+    uint32_t k = next_key(r, cn, cl);
+    if (k == UINT32_MAX) {
+        if (!r->schema) return kn_error_set(err, KN_E_DATA, "more than %d distinct element and attribute names", MAX_UNKNOWN_KEYS);
+        return KN_OK; /* an unknown name: ignored as any unknown name is */
+    }
+    return push_entry(r, k, kind, text, nd, at, err);
+}
+
+/* a[0..n) == b[0..n), for names: two overlapping words when n is 4 to 16 bytes. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, x1, y0, y1;
+        memcpy(&x0, a, 8), memcpy(&y0, b, 8), memcpy(&x1, a + n - 8, 8), memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, x1, y0, y1;
+        memcpy(&x0, a, 4), memcpy(&y0, b, 4), memcpy(&x1, a + n - 4, 4), memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+/* The record's next child at d[p] when it is the leaf the last record had here, <name>text</name>
+ * with plain text (no references, CR or markup): its entry, and *end past it. False, having
+ * done nothing, otherwise (record_child then reads it the full way). */
+static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *st, kn_error *err) {
+    uint32_t k = predicted_key(r);
+    if (k == UINT32_MAX || r->opt.strip_namespaces) return false;
+    const uint8_t *d = r->d, *nm = r->key_names.data + r->keys[k].off;
+    size_t nl = r->keys[k].len, q = p + 2 + nl;
+    if (q + nl + 3 > r->len || d[q - 1] != '>' || !same_bytes(d + p + 1, nm, nl)) return false;
+    size_t s = q + r->lx.text_stop(d + q, r->len - q);
+    if (s + nl + 3 > r->len || d[s] != '<' || d[s + 1] != '/' || d[s + 2 + nl] != '>' || !same_bytes(d + s + 2, nm, nl))
+        return false;
+    follows(r, k);
+    *end = s + 3 + nl;
+    *st = push_entry(r, k, E_TEXT, (kn__xml_ref){d + q, 0, s - q}, NULL, p, err);
+    return true;
+}
+
 static node *new_node(kn_xml_reader *r, const uint8_t *name, size_t n) {
     node *nd = kn_arena_alloc(r->arena, sizeof *nd);
     if (!nd) return NULL;
@@ -372,7 +446,7 @@ static kn_status element_content(kn_xml_reader *r, node *nd, size_t p, int depth
     kn__xml_lexer *lx = &r->lx;
     kn__xml_fault f;
     for (;;) {
-        p = kn__xml_text_run(lx, p, &nd->text, &f);
+        if (p < r->len && r->d[p] != '<') p = kn__xml_text_run(lx, p, &nd->text, &f);
         if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
         if (p == r->len) {
             r->truncated = true;
@@ -430,6 +504,11 @@ static kn_status record_child(kn_xml_reader *r, size_t p, size_t *end, kn_error 
     if (!empty && !lx->num_attrs) { /* the common leaf: <name>text</name> */
         size_t s = kn__xml_text_run(lx, q, &t, &f);
         if (s == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
+        if (s + 3 + cl <= r->len && r->d[s + 1] == '/' && r->d[s + 2 + cl] == '>' && memcmp(r->d + s + 2, cn, cl) == 0) {
+            *end = s + 3 + cl; /* </name>, the usual end tag, without a second look at the name */
+            if (!t.any) t.x = (kn__xml_ref){r->d + q, 0, 0};
+            return add_entry(r, cn, cl, false, E_TEXT, t.x, NULL, p, err);
+        }
         if (s + 1 < r->len && r->d[s + 1] == '/') {
             const uint8_t *en;
             size_t el;
@@ -466,6 +545,7 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
         r->gen = 1;
     }
     r->num_entries = r->num_used = 0;
+    r->prev_key = UINT32_MAX;
     kn_buf_clear(&r->scratch);
     kn_arena_reset(r->arena);
     lx->expansion_budget = r->opt.max_expansion ? r->opt.max_expansion * (at + 4096) + r->opt.max_entity_bytes : 0;
@@ -484,7 +564,7 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
     }
     kn__xml_text own = {{r->d + p, 0, 0}, false};
     while (!empty) {
-        p = kn__xml_text_run(lx, p, &own, &f);
+        if (p < r->len && r->d[p] != '<') p = kn__xml_text_run(lx, p, &own, &f);
         if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_DATA, &f);
         if (p == r->len) {
             r->truncated = true;
@@ -507,8 +587,13 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
             if (!p) return lex_fault(r, err, KN_E_DATA, &f);
             continue;
         }
-        KN_TRY(record_child(r, p, &p, err));
+        kn_status st;
+        if (predicted_leaf(r, p, &p, &st, err)) KN_TRY(st);
+        else KN_TRY(record_child(r, p, &p, err));
     }
+    const char *why;
+    size_t bad = kn__xml_invalid_char(r->d + at, p - at, &why);
+    if (bad < p - at) return fault(r, err, KN_E_DATA, at + bad, -1, "%s", why);
     if (own.any && !kn__xml_all_space(kn__xml_ref_bytes(&r->scratch, own.x), own.x.len))
         KN_TRY(add_entry(r, (const uint8_t *)"_text", 5, false, E_TEXT, own.x, NULL, at, err));
     *end = p;
@@ -611,6 +696,27 @@ static kn_status store_text(kn_xml_reader *r, long f, const entry *e, kn_error *
     if (fd->type.id == KN_TYPE_STRING) return kn_column_append_str(c, s, n, err);
     while (n && kn__xml_is_space(s[0])) s++, n--;
     while (n && kn__xml_is_space(s[n - 1])) n--;
+    /* Numbers in the JSON grammar (nearly all of them) straight to their parsers; the rest (a
+     * '+', leading zeros, an empty value, a fault) through kn_cast_text, which reads the same. */
+    int64_t i;
+    double x;
+    switch (fd->type.id) {
+    case KN_TYPE_INT64:
+        if (kn_parse_int_inline((const char *)s, n, INT64_MIN, INT64_MAX, &i) == KN_NUM_OK) return kn_column_append_i64(c, i, err);
+        break;
+    case KN_TYPE_INT32:
+        if (kn_parse_int_inline((const char *)s, n, INT32_MIN, INT32_MAX, &i) == KN_NUM_OK) return kn_column_append_i32(c, (int32_t)i, err);
+        break;
+    case KN_TYPE_DECIMAL:
+        if (fd->type.precision <= 18 &&
+            kn_parse_decimal64_inline((const char *)s, n, fd->type.precision, fd->type.scale, &i) == KN_NUM_OK)
+            return kn_column_append_i64(c, i, err);
+        break;
+    case KN_TYPE_FLOAT64:
+        if (kn_parse_double_inline((const char *)s, n, &x) == KN_NUM_OK) return kn_column_append_f64(c, x, err);
+        break;
+    default: break;
+    }
     kn_cast_value v;
     kn_cast_status cs = kn_cast_text(fd->type, fd->format, (const char *)s, n, &v);
     if (cs == KN_CAST_EMPTY) {
@@ -635,10 +741,8 @@ static kn_status store_text(kn_xml_reader *r, long f, const entry *e, kn_error *
 
 static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *err) {
     const kn_field *fd = &r->schema->fields[f];
-    const char *fname = fd->name;
-    uint32_t k = key_of(r, (const uint8_t *)fname, strlen(fname), f);
-    const key *ky = k == UINT32_MAX ? NULL : &r->keys[k];
-    if (!ky || ky->gen != r->gen) {
+    const key *ky = &r->keys[r->field_key[f]];
+    if (ky->gen != r->gen) {
         if (!fd->nullable) return fault(r, err, KN_E_DATA, rec_at, f, "the record has no value for a column that is not nullable");
         return kn_column_append_null(&r->cols[f], err);
     }
@@ -695,12 +799,19 @@ static bool is_row_tag(const kn_xml_reader *r, const uint8_t *name, size_t n) {
     return n == r->row_tag_len && memcmp(name, r->opt.row_tag, n) == 0;
 }
 
+/* The characters of d[from, to), outside any record: damage when not UTF-8 or not XML's. */
+static kn_status span_chars(kn_xml_reader *r, size_t from, size_t to, kn_error *err) {
+    const char *why;
+    size_t bad = kn__xml_invalid_char(r->d + from, to - from, &why);
+    return bad < to - from ? fault(r, err, KN_E_FORMAT, from + bad, -1, "%s", why) : KN_OK;
+}
+
 /* Reads on from r->cur over what lies between records, to the next record's start tag (*found,
  * *at) or the end of the data. Damage is KN_E_FORMAT. */
 static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error *err) {
     kn__xml_lexer *lx = &r->lx;
     kn__xml_fault f;
-    size_t p = r->cur;
+    size_t p = r->cur, from = p;
     *found = false;
     lx->expansion_budget = r->opt.max_expansion ? r->opt.max_expansion * (p + 4096) + r->opt.max_entity_bytes : 0;
     for (;;) {
@@ -748,6 +859,7 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
         size_t nn = kn__xml_name_len(r->d + p + 1, r->len - p - 1);
         if (r->epilogue) return fault(r, err, KN_E_FORMAT, p, -1, "a second document element (only one may be at the top)");
         if (!r->opt.row_tag || (nn && is_row_tag(r, r->d + p + 1, nn))) {
+            KN_TRY(span_chars(r, from, p, err));
             *found = true;
             *at = p;
             r->cur = p;
@@ -759,6 +871,7 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
         if (!empty && !push(r, nm, nl)) return kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
         p = q;
     }
+    KN_TRY(span_chars(r, from, r->len, err));
     r->cur = r->len;
     if (r->at_file_end && !r->epilogue && (!r->opt.row_tag || r->depth_known))
         return fault(r, err, KN_E_FORMAT, r->len, -1, "the data ends before the document element <%s> is closed",
@@ -854,24 +967,13 @@ kn_status kn_xml_reader_scan(kn_xml_reader *r, kn_scan_fn fn, void *ctx, bool *d
 
 /* ---- morsels ------------------------------------------------------------------------------- */
 
-/* True when `needle` (the start of markup of kind open...close) at d[p] is inside such markup:
+/* True when d[p] lies inside markup that runs from `open` to `close` (a comment, CDATA, a PI):
  * the next `close` comes before the next `open`. */
 static bool inside(const uint8_t *d, size_t len, size_t p, const char *open, const char *close) {
-    size_t ol = strlen(open), cl = strlen(close);
-    for (size_t i = p; i + cl <= len; i++) {
-        const uint8_t *q = memchr(d + i, close[0], len - i);
-        const uint8_t *o = memchr(d + i, open[0], len - i);
-        size_t qi = q ? (size_t)(q - d) : len, oi = o ? (size_t)(o - d) : len;
-        if (qi == len && oi == len) return false;
-        if (oi < qi) {
-            if (oi + ol <= len && memcmp(d + oi, open, ol) == 0) return false;
-            i = oi;
-            continue;
-        }
-        if (qi + cl <= len && memcmp(d + qi, close, cl) == 0) return true;
-        i = qi;
-    }
-    return false;
+    const uint8_t *c = memmem(d + p, len - p, close, strlen(close));
+    if (!c) return false;
+    const uint8_t *o = memmem(d + p, (size_t)(c - d) - p, open, strlen(open));
+    return o == NULL;
 }
 
 size_t kn_xml_record_start_guess(const kn_xml_options *opt, const kn_xml_file *file, const uint8_t *data,
@@ -880,7 +982,7 @@ size_t kn_xml_record_start_guess(const kn_xml_options *opt, const kn_xml_file *f
     if (!tag) return len;
     size_t tl = strlen(tag);
     /* A look ahead this far settles almost every candidate; beyond it, a wrong guess costs a reread. */
-    size_t horizon = (size_t)1 << 20;
+    size_t horizon = (size_t)64 << 10;
     for (size_t i = pos; i + tl + 1 < len;) {
         const uint8_t *p = memchr(data + i, '<', len - i);
         if (!p) break;

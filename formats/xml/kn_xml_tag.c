@@ -114,11 +114,6 @@ size_t kn__xml_text_run(kn__xml_lexer *lx, size_t at, kn__xml_text *acc, kn__xml
         if (i + 2 < n && d[i + 1] == ']' && d[i + 2] == '>') return fail(f, "\"]]>\" in text (write ]]&gt;)", i, false), KN__XML_FAILED;
         i++;
     }
-    size_t bad = kn_utf8_validate(d + at, i - at);
-    if (bad < i - at) return fail(f, "invalid UTF-8", at + bad, at + bad + 4 > n), KN__XML_FAILED;
-    for (const uint8_t *p = d + at, *e = d + i; (p = memchr(p, 0xEF, (size_t)(e - p))) != NULL; p++)
-        if (p + 2 < e && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
-            return fail(f, "a character XML does not allow (U+FFFE or U+FFFF)", (size_t)(p - d), false), KN__XML_FAILED;
     return i;
 }
 
@@ -152,10 +147,6 @@ static size_t attr_value(kn__xml_lexer *lx, size_t at, kn__xml_ref *out, kn__xml
     }
     if (i > chunk && !kn__xml_text_append(lx, &t, d + chunk, i - chunk, true)) return nomem(f, i);
     if (!t.any) t.x = (kn__xml_ref){d + at + 1, 0, 0};
-    size_t bad = kn_utf8_validate(d + at + 1, end - at - 1);
-    if (bad < end - at - 1) return fail(f, "invalid UTF-8", at + 1 + bad, false);
-    bad = kn__xml_bad_char(d + at + 1, end - at - 1);
-    if (bad < end - at - 1) return fail(f, "a character XML does not allow (U+FFFE or U+FFFF)", at + 1 + bad, false);
     *out = t.x;
     return end + 1;
 }

@@ -58,6 +58,10 @@ size_t kn__xml_start_tag(kn__xml_lexer *lx, size_t at, const uint8_t **name, siz
 /* The end tag at d[at] == '<', d[at+1] == '/': its name. Returns the offset past '>' or 0. */
 size_t kn__xml_end_tag(kn__xml_lexer *lx, size_t at, const uint8_t **name, size_t *name_len, kn__xml_fault *f);
 
+/* Text runs and attribute values are checked for markup, references and control characters;
+ * that the bytes are UTF-8 without U+FFFE and U+FFFF is the caller's to check, once over a
+ * whole record or span (kn__xml_invalid_char): one long check costs less than many short ones. */
+
 /* Text content from d[at] to the next '<' (or the end): checked, and, when `acc` is not NULL,
  * appended to it (see kn__xml_text_append). Returns the offset of the '<' (or len), or
  * KN__XML_FAILED with *f. */
