@@ -38,7 +38,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { duckdbConnection, readDuckdbSql } from '../interop/readers.mjs';
+import { duckdbConnection, readDuckdbSql, sqlString } from '../interop/readers.mjs';
 import { parquetList, sqlRows, exceptAllProblems } from './sql_compare.mjs';
 import { Tally } from '../interop/check.mjs';
 import { toJson } from '../interop/canon.mjs';
