@@ -49,9 +49,11 @@ static kn_schema *schema_abc(void) {
     return s;
 }
 
+/* Options borrow their strings (XML's row tag): these live on, one set of options at a time
+ * (CSV copies what it takes). */
 static kn_format_opts *options_of(const kn_format *fmt, const char *spec) {
     kn_format_option o[8];
-    char keys[8][32], vals[8][32];
+    static char keys[8][32], vals[8][32];
     size_t n = 0;
     for (const char *p = spec; *p && n < 8;) {
         const char *end = strchr(p, ';');
