@@ -5,12 +5,14 @@
 # table per mode: median wall seconds, input MB/s, rows/s, peak RSS, output MB, Parquet files and
 # folders written, kiln's time as a ratio of each peer's and of its own plain convert.
 #
-#   bench/bench.sh [--format ndjson|csv] [--rows N] [--runs 3] [--threads "T..."] [--kiln-threads "1"]
+#   bench/bench.sh [--format ndjson|csv|xml] [--rows N] [--runs 3] [--threads "T..."] [--kiln-threads "1"]
 #                  [--engines "kiln duckdb polars"] [--modes "plain partitioned"] [--years 3]
 #                  [--codec zstd|snappy] [--level 3] [--cold] [--dir DIR] [--kiln PATH]
 #                  [--gen PATH] [--seed S] [--shards K] [--polars-batch-bytes B] [--no-check]
 #                  [--compression-in gz|zst]
 #
+# --format xml runs bench/bench_xml.sh instead (no peer reads XML: kiln's XML convert against its
+# own NDJSON convert of the same records and xmllint --stream; see its header).
 # Modes: plain; partitioned and month (both year(ts),month(ts): 36 folders over the default 3
 # years, 144 with --years 12); day (date(ts): folders date=2023-01-01, 1,096 over 3 years);
 # hour (year(ts),month(ts),day(ts),hour(ts): 26,304 folders over 3 years; without Polars).
@@ -59,7 +61,10 @@ polars_batch=$((1 << 30))
 check=1
 compression_in=""
 
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+for ((i = 1; i < $#; i++)); do
+  if [ "${!i}" = --format ] && j=$((i + 1)) && [ "${!j}" = xml ]; then exec "$here/bench_xml.sh" "$@"; fi
+done
 while [ $# -gt 0 ]; do
   case "$1" in
     --format) format=$2; shift 2 ;;

@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(build-essential cmake pkg-config libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
           libxxhash-dev libyaml-dev check libsubunit-dev libarchive-dev libisal-dev
-          gzip bzip2 xz-utils zstd lz4 tar zip)
+          gzip bzip2 xz-utils zstd lz4 tar zip libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
