@@ -44,10 +44,6 @@ static inline bool kn__xml_is_space(uint8_t c) { return c == ' ' || c == '\t' ||
  * are decoded and checked against the Name ranges of XML 1.0 5th edition. */
 size_t kn__xml_name_len(const uint8_t *s, size_t n);
 
-/* The offset of the first character of s[0..n) that is not a legal XML Char (a C0 control
- * other than tab, LF, CR; U+FFFE; U+FFFF), or n. The bytes must be valid UTF-8. */
-size_t kn__xml_bad_char(const uint8_t *s, size_t n);
-
 /* The offset of the first byte of s[0..n) that is not valid UTF-8 or starts U+FFFE or U+FFFF
  * (*why says which), or n. */
 size_t kn__xml_invalid_char(const uint8_t *s, size_t n, const char **why);

@@ -75,18 +75,6 @@ size_t kn__xml_invalid_char(const uint8_t *s, size_t n, const char **why) {
     return bad;
 }
 
-size_t kn__xml_bad_char(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t b = s[i];
-        if (b < 0x20) {
-            if (b != '\t' && b != '\n' && b != '\r') return i;
-        } else if (b == 0xEF && i + 2 < n && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF)) {
-            return i; /* U+FFFE, U+FFFF */
-        }
-    }
-    return n;
-}
-
 static const struct {
     const char *name;
     size_t len;
@@ -177,21 +165,18 @@ size_t kn__xml_find_cdata_end(const uint8_t *s, size_t n) {
     return n;
 }
 
-/* The characters of s[from..to) must be legal (and valid UTF-8). */
+/* The characters of s[from..to) must be legal: UTF-8, no C0 control but tab, LF and CR, no
+ * U+FFFE or U+FFFF. */
 static bool chars_ok(const uint8_t *s, size_t from, size_t to, const char **why, size_t *at) {
-    size_t bad = kn_utf8_validate(s + from, to - from);
-    if (bad < to - from) {
-        *why = "invalid UTF-8";
-        *at = from + bad;
-        return false;
-    }
-    bad = kn__xml_bad_char(s + from, to - from);
-    if (bad < to - from) {
-        *why = "a character XML does not allow (a control character, U+FFFE or U+FFFF)";
-        *at = from + bad;
-        return false;
-    }
-    return true;
+    size_t bad = kn__xml_invalid_char(s + from, to - from, why);
+    for (size_t i = from; i < from + bad; i++)
+        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+            *why = "a control character XML does not allow";
+            *at = i;
+            return false;
+        }
+    *at = from + bad;
+    return bad == to - from;
 }
 
 size_t kn__xml_comment(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof) {

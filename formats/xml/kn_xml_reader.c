@@ -39,8 +39,10 @@ typedef struct key {
     uint32_t off, len; /* in keys_names */
     long field;        /* schema field, or -1 */
     uint32_t gen;      /* the record that last used it */
-    uint32_t first, last, count;
+    uint32_t last, count; /* its last value in entries (UINT32_MAX: `one` is), its value count */
+    entry one;            /* its first value in the record; more go to entries, chained from it */
     uint32_t next;     /* the key that followed it last time, or UINT32_MAX */
+    bool element;      /* met as an element's name (so a legal XML name, not a prefixed one) */
 } key;
 
 struct kn_xml_reader {
@@ -146,7 +148,7 @@ static uint32_t key_of(kn_xml_reader *r, const uint8_t *s, size_t n, long field)
     }
     if (r->key_names.len > UINT32_MAX - n || !kn_buf_append(&r->key_names, s, n)) return UINT32_MAX;
     uint32_t id = (uint32_t)r->num_keys++;
-    r->keys[id] = (key){(uint32_t)(r->key_names.len - n), (uint32_t)n, field, 0, 0, 0, 0, UINT32_MAX};
+    r->keys[id] = (key){.off = (uint32_t)(r->key_names.len - n), .len = (uint32_t)n, .field = field, .next = UINT32_MAX};
     if (r->num_keys * 2 > r->hash_cap) {
         if (!rehash(r, r->hash_cap * 2)) {
             r->num_keys--;
@@ -325,11 +327,30 @@ static kn_status lex_fault(kn_xml_reader *r, kn_error *err, kn_status st, const 
 
 /* ---- a record's content ------------------------------------------------------------------------ */
 
-/* Key k's value into the record's entries (a key no column takes is passed over). */
+/* Key k's value into the record: the first in the key itself, more chained in entries (a key
+ * no column takes is passed over). Inference also lists the keys in first-appearance order. */
 static kn_status push_entry(kn_xml_reader *r, uint32_t k, uint8_t kind, kn__xml_ref text, node *nd, size_t at,
                             kn_error *err) {
     key *ky = &r->keys[k];
-    if (r->schema && ky->field < 0) return KN_OK;
+    if (ky->gen != r->gen) {
+        if (r->schema) {
+            if (ky->field < 0) return KN_OK;
+        } else {
+            if (r->num_used == r->used_cap) {
+                size_t cap = r->used_cap ? r->used_cap * 2 : 64;
+                uint32_t *u = kn_realloc(r->used, cap * sizeof *u);
+                if (!u) return kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
+                r->used = u;
+                r->used_cap = cap;
+            }
+            r->used[r->num_used++] = k;
+        }
+        ky->gen = r->gen;
+        ky->count = 1;
+        ky->last = UINT32_MAX;
+        ky->one = (entry){k, UINT32_MAX, kind, text, nd, at};
+        return KN_OK;
+    }
     if (r->num_entries == r->entries_cap) {
         size_t cap = r->entries_cap ? r->entries_cap * 2 : 64;
         entry *e = kn_realloc(r->entries, cap * sizeof *e);
@@ -339,24 +360,16 @@ static kn_status push_entry(kn_xml_reader *r, uint32_t k, uint8_t kind, kn__xml_
     }
     uint32_t id = (uint32_t)r->num_entries++;
     r->entries[id] = (entry){k, UINT32_MAX, kind, text, nd, at};
-    if (ky->gen != r->gen) {
-        if (r->num_used == r->used_cap) {
-            size_t cap = r->used_cap ? r->used_cap * 2 : 64;
-            uint32_t *u = kn_realloc(r->used, cap * sizeof *u);
-            if (!u) return kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
-            r->used = u;
-            r->used_cap = cap;
-        }
-        r->used[r->num_used++] = k;
-        ky->gen = r->gen;
-        ky->first = ky->last = id;
-        ky->count = 1;
-    } else {
-        r->entries[ky->last].next = id;
-        ky->last = id;
-        ky->count++;
-    }
+    if (ky->last == UINT32_MAX) ky->one.next = id;
+    else r->entries[ky->last].next = id;
+    ky->last = id;
+    ky->count++;
     return KN_OK;
+}
+
+/* The value after `e` of the same key in this record, or NULL. */
+static inline const entry *next_value(const kn_xml_reader *r, const entry *e) {
+    return e->next == UINT32_MAX ? NULL : &r->entries[e->next];
 }
 
 static inline uint32_t predicted_key(const kn_xml_reader *r) {
@@ -386,6 +399,7 @@ static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool
     size_t cl;
     if (!column_name(r, name, n, attr, &cn, &cl)) return KN_OK;
     uint32_t k = next_key(r, cn, cl);
+    if (k != UINT32_MAX && !attr) r->keys[k].element = true;
     if (k == UINT32_MAX) {
         if (!r->schema) return kn_error_set(err, KN_E_DATA, "more than %d distinct element and attribute names", MAX_UNKNOWN_KEYS);
         return KN_OK; /* an unknown name: ignored as any unknown name is */
@@ -413,7 +427,7 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
  * done nothing, otherwise (record_child then reads it the full way). */
 static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *st, kn_error *err) {
     uint32_t k = predicted_key(r);
-    if (k == UINT32_MAX || r->opt.strip_namespaces) return false;
+    if (k == UINT32_MAX || r->opt.strip_namespaces || !r->keys[k].element) return false;
     const uint8_t *d = r->d, *nm = r->key_names.data + r->keys[k].off;
     size_t nl = r->keys[k].len, q = p + 2 + nl;
     if (q + nl + 3 > r->len || d[q - 1] != '>' || !same_bytes(d + p + 1, nm, nl)) return false;
@@ -680,8 +694,8 @@ static kn_status json_of_key(kn_xml_reader *r, const key *k, kn_error *err) {
     kn_buf_clear(b);
     bool ok = true;
     if (k->count > 1) ok = kn_buf_push(b, '[');
-    for (uint32_t i = k->first, n = 0; ok && i != UINT32_MAX; i = r->entries[i].next, n++)
-        ok = (!n || kn_buf_push(b, ',')) && json_entry(r, b, &r->entries[i]);
+    size_t n = 0;
+    for (const entry *e = &k->one; ok && e; e = next_value(r, e), n++) ok = (!n || kn_buf_push(b, ',')) && json_entry(r, b, e);
     if (ok && k->count > 1) ok = kn_buf_push(b, ']');
     return ok ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
 }
@@ -746,13 +760,13 @@ static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *
         if (!fd->nullable) return fault(r, err, KN_E_DATA, rec_at, f, "the record has no value for a column that is not nullable");
         return kn_column_append_null(&r->cols[f], err);
     }
-    const entry *e = &r->entries[ky->first];
+    const entry *e = &ky->one;
     if (fd->type.json) {
         KN_TRY(json_of_key(r, ky, err));
         return kn_column_append_str(&r->cols[f], r->json.data, r->json.len, err);
     }
     if (ky->count > 1)
-        return fault(r, err, KN_E_DATA, r->entries[e->next].at, f,
+        return fault(r, err, KN_E_DATA, next_value(r, e)->at, f,
                      "the column has %u values in one record (a repeated element, or an attribute and an element of "
                      "one name: make the column json, or give --attribute-prefix)", ky->count);
     if (e->kind == E_NODE)
@@ -777,7 +791,7 @@ static kn_status store_record(kn_xml_reader *r, size_t rec_at, kn_error *err) {
 static kn_status scan_record(kn_xml_reader *r, kn_error *err) {
     for (size_t u = 0; u < r->num_used; u++) {
         const key *k = &r->keys[r->used[u]];
-        const entry *e = &r->entries[k->first];
+        const entry *e = &k->one;
         kn_scan_value v = {(const char *)r->key_names.data + k->off, k->len, KN_SCAN_TEXT, NULL, 0};
         if (k->count == 1 && e->kind == E_TEXT) {
             v.text = (const char *)kn__xml_ref_bytes(&r->scratch, e->text);
