@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kn_alloc.h"
+#include "kn_test_format.h"
 #include "kn_buf.h"
 #include "kn_cpu.h"
 #include "kn_xml.h"
@@ -29,32 +30,7 @@ static kn_schema *schema_of(const char *spec) {
     return s;
 }
 
-/* The options borrow their strings: these live on (one set of options at a time). */
-static kn_format_opts *options_of(const char *spec) {
-    kn_format_option o[4];
-    static char keys[4][32], vals[4][32];
-    size_t n = 0;
-    for (const char *p = spec; *p && n < 4;) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t kl = eq ? (size_t)(eq - p) : len;
-        snprintf(keys[n], sizeof keys[n], "%.*s", (int)kl, p);
-        o[n].key = keys[n];
-        o[n].value = NULL;
-        if (eq) {
-            snprintf(vals[n], sizeof vals[n], "%.*s", (int)(len - kl - 1), eq + 1);
-            o[n].value = vals[n];
-        }
-        n++;
-        p += len + (end ? 1 : 0);
-    }
-    kn_format_opts *fo = NULL;
-    kn_error e;
-    kn_error_reset(&e);
-    ck_assert_msg(kn_xml_format.options_create(o, n, &fo, &e) == KN_OK, "%s", e.what);
-    return fo;
-}
+static kn_format_opts *options_of(const char *spec) { return kn_test_format_options(&kn_xml_format, spec); }
 
 /* What reading a whole document gave: rows as "v|v|v\n" (\N for NULL), bad records as
  * "why [bytes]\n", and a fatal status with its message. */
