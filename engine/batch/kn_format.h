@@ -99,6 +99,10 @@ typedef struct kn_format {
      * without a column. */
     kn_status (*file_open)(const kn_format_opts *o, const kn_schema *schema, const uint8_t *data, size_t len,
                            bool whole, const char *name, kn_format_file **out, kn_error *err);
+    /* Optional: the file's length, told once a sequential source has been read to its end,
+     * before its last morsel is handed out (morsels of it may be parsing meanwhile). XML then
+     * knows which morsel holds the document's end. */
+    void (*file_end)(kn_format_file *f, uint64_t len);
     /* The first byte of the first record (past a BOM, skipped rows, a header). */
     size_t (*file_data_start)(const kn_format_file *f);
     /* The bytes a rejects file starts with so it reads back like the input (a CSV header

@@ -192,6 +192,7 @@ static kn_status cut_next(kn_seq_cut *c, kn_seq_morsel *out, bool *done, kn_erro
                 *done = true;
                 return KN_OK;
             }
+            if (c->fmt->file_end && c->file) c->fmt->file_end(c->file, c->offset + c->have);
             return hand_out(c, c->have, out, err);
         }
         c->whole += c->fmt->complete_prefix(c->fopts, c->file, c->buf + c->whole, c->have - c->whole, false);

@@ -88,7 +88,8 @@ typedef struct kn_xml_file {
     size_t num_entities;
     bool root_closed_early;  /* the document element was empty (<root/>): no records */
     bool root_is_record;     /* the row tag names the document element: data_start is at it */
-    uint64_t file_len;       /* the file's length when the prologue saw all of it, else UINT64_MAX */
+    _Atomic uint64_t file_len; /* the file's length once known (the prologue saw all of it, or a
+                                  stream was read to its end: kn_xml_file_end), else UINT64_MAX */
 } kn_xml_file;
 
 /* Reads the prologue of `name` from data[0..len) (borrowed): an optional UTF-8 BOM, the XML
@@ -100,6 +101,9 @@ kn_status kn_xml_prologue(const kn_xml_options *opt, const uint8_t *data, size_t
                           const char *name, kn_xml_file *out, kn_error *err);
 /* Frees what the prologue made (the struct is the caller's). Accepts a zeroed one. */
 void kn_xml_file_release(kn_xml_file *f);
+/* The file's length, told when a stream has been read to its end: the reader of the morsel that
+ * reaches it then checks that the document element was closed. Safe while readers run. */
+void kn_xml_file_end(kn_xml_file *f, uint64_t len);
 
 /* ---- the reader ---------------------------------------------------------------------------- */
 

@@ -89,6 +89,8 @@ static kn_status file_open(const kn_format_opts *o, const kn_schema *schema, con
 
 static size_t file_data_start(const kn_format_file *f) { return f->xml.data_start; }
 
+static void file_end(kn_format_file *f, uint64_t len) { kn_xml_file_end(&f->xml, len); }
+
 static void file_reject_prologue(const kn_format_file *f, size_t *offset, size_t *len) {
     (void)f;
     *offset = 0;
@@ -162,6 +164,7 @@ const kn_format kn_xml_format = {
     .options_free = options_free,
     .file_open = file_open,
     .file_data_start = file_data_start,
+    .file_end = file_end,
     .file_reject_prologue = file_reject_prologue,
     .file_ignored = file_ignored,
     .file_free = file_free,

@@ -329,6 +329,8 @@ nomem:
 
 /* ---- the whole prologue ---------------------------------------------------------------------- */
 
+void kn_xml_file_end(kn_xml_file *f, uint64_t len) { f->file_len = len; }
+
 void kn_xml_file_release(kn_xml_file *f) {
     if (!f) return;
     for (size_t i = 0; i < f->num_entities; i++) {

@@ -293,7 +293,8 @@ void kn_xml_reader_reset(kn_xml_reader *r, const kn_xml_file *file, const uint8_
     r->lx.entities = file->entities;
     r->lx.num_entities = file->num_entities;
     r->lx.expanded = 0;
-    r->at_file_end = file->file_len != UINT64_MAX && base_offset + len == file->file_len;
+    uint64_t file_len = file->file_len;
+    r->at_file_end = file_len != UINT64_MAX && base_offset + len == file_len;
     r->epilogue = file->root_closed_early;
     r->truncated = r->partial = false;
     r->depth = 0;

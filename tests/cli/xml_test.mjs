@@ -12,7 +12,8 @@
 //   errors   a record that is not well-formed: exit 2 naming file, line and column with
 //            nothing published; skipped or quarantined with the counts adding up, the record's
 //            bytes in _rejects/rejects.xml; damage outside records, a billion-laughs entity and
-//            an external entity (XXE) are clear errors; an external DTD is never read; a
+//            an external entity (XXE) are clear errors, and so is a document cut short when
+//            read as a stream (its end in the last of many morsels); an external DTD is never read; a
 //            document with no fields converts to its _text column
 //   encodings UTF-16 with either byte order (with a BOM, or without one), ISO-8859-1 and
 //            windows-1252, plain and gzip'd: the same values as the UTF-8 document; an unpaired
@@ -174,6 +175,22 @@ groups.errors = async () => {
       return p;
     });
   }
+  await tally.run('a document cut short, read as a stream in 1 KiB morsels (gzip\'d, or --input-mode stream): exit 2, the end found', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => good(i)).join('');
+    const whole = write(path.join(WORK, 'cases', 'long.xml'), doc(rows));
+    const cut = write(path.join(WORK, 'cases', 'long-cut.xml'), `<?xml version="1.0"?>\n<rows>\n${rows}`);
+    const cutGz = write(path.join(WORK, 'cases', 'long-cut.xml.gz'), tool('gzip', ['-c'], { input: fs.readFileSync(cut) }));
+    const p = [];
+    for (const args of [[cutGz], [cut, '--input-mode', 'stream']]) {
+      const out = path.join(WORK, 'out-cut');
+      const r = kiln(['convert', ...args, '-o', out, '--schema', schema, '--morsel-size', '1KiB', '-q']);
+      p.push(...expectExit(r, 2), ...noOutputProblems(out, r));
+      if (!(r.result?.error ?? '').includes('is closed')) p.push(`${where(r)}: the error should say the document element is not closed: ${r.result?.error}`);
+    }
+    const r = kiln(['convert', whole, '-o', path.join(WORK, 'out-whole'), '--schema', schema, '--morsel-size', '1KiB', '--input-mode', 'stream', '-q']);
+    p.push(...expectExit(r, 0), ...countsProblems(r, 300, 300, 0));
+    return p;
+  });
   await tally.run('an external DTD is named, never read: the document converts', () => {
     const f = write(path.join(WORK, 'cases', 'dtd.xml'), doc(good(1), '<!DOCTYPE rows SYSTEM "/nonexistent/evil.dtd">\n'));
     const r = kiln(['convert', f, '-o', path.join(WORK, 'out-dtd'), '--schema', schema, '-q']);
