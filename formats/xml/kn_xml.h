@@ -31,8 +31,8 @@
  *     '<', attributes do not repeat, references are to declared entities, no "]]>" in text,
  *     "--" ends a comment, one document element with only comments, PIs and whitespace after
  *     it. A record that breaks a rule is a bad record; damage outside records fails the file.
- *     The nesting of elements that wrap records (a row tag below the document element's
- *     children) is checked within each morsel.
+ *     The elements that wrap records (a row tag below the document element's children) are
+ *     checked within each morsel, and across morsels as their readers finish (kn_xml_seams.h).
  *   - Entities: the five predefined ones, character references, and the internal general
  *     entities of the internal DTD subset, expanded with bounds (kn_xml_limits). External
  *     entities and DTDs are never opened: a reference to an external entity makes the record
@@ -79,6 +79,7 @@ kn_status kn_xml_options_check(const kn_xml_options *opt, kn_error *err);
 /* ---- a file's prologue: XML declaration, DTD and its entities, the document element -------- */
 
 typedef struct kn_xml_entity kn_xml_entity; /* internal */
+typedef struct kn_xml_seams kn_xml_seams;   /* internal: kn_xml_seams.h */
 
 typedef struct kn_xml_file {
     size_t data_start;       /* the first record's start tag (or where records would be) */
@@ -88,6 +89,8 @@ typedef struct kn_xml_file {
     size_t num_entities;
     bool root_closed_early;  /* the document element was empty (<root/>): no records */
     bool root_is_record;     /* the row tag names the document element: data_start is at it */
+    kn_xml_seams *seams;     /* owned: with a row tag, the elements around records, chained
+                                across the morsels as their readers finish them */
     _Atomic uint64_t file_len; /* the file's length once known (the prologue saw all of it, or a
                                   stream was read to its end: kn_xml_file_end), else UINT64_MAX */
 } kn_xml_file;

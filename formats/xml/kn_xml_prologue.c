@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "kn_alloc.h"
+#include "kn_xml_seams.h"
 #include "kn_xml_tag.h"
 
 typedef struct prologue {
@@ -339,6 +340,7 @@ void kn_xml_file_release(kn_xml_file *f) {
         kn_free(f->entities[i].text);
     }
     kn_free(f->entities);
+    kn__xml_seams_free(f->seams);
     kn_free(f->root);
     kn_free(f->first_record);
     memset(f, 0, sizeof *f);
@@ -393,7 +395,8 @@ static kn_status document(prologue *p, kn__xml_lexer *lx, kn_error *err) {
     o->root_closed_early = empty;
     if (tag) {
         o->first_record = kn_strdup(tag);
-        return o->first_record ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory reading a prologue");
+        if (!empty) o->seams = kn__xml_seams_create(o->data_start, o->root);
+        return o->first_record && (empty || o->seams) ? KN_OK : kn_error_set(err, KN_E_NOMEM, "out of memory reading a prologue");
     }
     /* The first record's name, for guessing where later ones start. */
     for (;;) {

@@ -10,6 +10,7 @@
 #include "kn_cast.h"
 #include "kn_cpu.h"
 #include "kn_parse_number.h"
+#include "kn_xml_seams.h"
 #include "kn_xml_tag.h"
 
 #define MAX_DEPTH 256          /* elements nested inside a record */
@@ -64,6 +65,9 @@ struct kn_xml_reader {
     bool partial; /* more data may follow (cutting a stream): what is not settled here is cut short */
     struct { const uint8_t *p; size_t n; } *stack; /* elements open around records (row tag) */
     size_t depth, stack_cap;
+    kn__xml_seam_name *closes; /* end tags with no start tag in this morsel (row tag) */
+    size_t num_closes, closes_cap;
+    bool content_after;        /* a start tag or text since the last of them */
 
     key *keys;
     size_t num_keys, keys_cap;
@@ -245,6 +249,7 @@ void kn_xml_reader_free(kn_xml_reader *r) {
     kn_buf_free(&r->key_names);
     kn_arena_free(r->arena);
     kn_free(r->stack);
+    kn_free(r->closes);
     kn_free(r->keys);
     kn_free(r->hash);
     kn_free(r->entries);
@@ -297,7 +302,8 @@ void kn_xml_reader_reset(kn_xml_reader *r, const kn_xml_file *file, const uint8_
     r->at_file_end = file_len != UINT64_MAX && base_offset + len == file_len;
     r->epilogue = file->root_closed_early;
     r->truncated = r->partial = false;
-    r->depth = 0;
+    r->depth = r->num_closes = 0;
+    r->content_after = false;
     /* At the file's first record the elements around it are known: the document element. */
     r->depth_known = base_offset == file->data_start;
     if (r->depth_known && !file->root_is_record && !file->root_closed_early && r->opt.row_tag)
@@ -833,8 +839,10 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
         size_t t = p;
         p = kn__xml_text_run(lx, p, NULL, &f);
         if (p == KN__XML_FAILED) return lex_fault(r, err, KN_E_FORMAT, &f);
-        if (r->epilogue && !kn__xml_all_space(r->d + t, p - t))
-            return fault(r, err, KN_E_FORMAT, t, -1, "text after the end of the document element");
+        if ((r->epilogue || r->opt.row_tag) && p > t && !kn__xml_all_space(r->d + t, p - t)) {
+            if (r->epilogue) return fault(r, err, KN_E_FORMAT, t, -1, "text after the end of the document element");
+            r->content_after = true;
+        }
         if (p == r->len) break;
         if (p + 1 == r->len) { /* a '<' and nothing after: what it starts is not known */
             r->truncated = true;
@@ -867,12 +875,23 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
                 if (--r->depth == 0 && r->depth_known) r->epilogue = true;
             } else if (r->depth_known) {
                 return fault(r, err, KN_E_FORMAT, p, -1, "end tag </%.*s> with no start tag", (int)nl, nm);
+            } else { /* opened before this morsel: the seams check it */
+                if (r->num_closes == r->closes_cap) {
+                    size_t cap = r->closes_cap ? r->closes_cap * 2 : 16;
+                    kn__xml_seam_name *v = kn_realloc(r->closes, cap * sizeof *v);
+                    if (!v) return kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
+                    r->closes = v;
+                    r->closes_cap = cap;
+                }
+                r->closes[r->num_closes++] = (kn__xml_seam_name){nm, nl, r->base + p};
+                r->content_after = false;
             }
             p = q;
             continue;
         }
         size_t nn = kn__xml_name_len(r->d + p + 1, r->len - p - 1);
         if (r->epilogue) return fault(r, err, KN_E_FORMAT, p, -1, "a second document element (only one may be at the top)");
+        r->content_after = true;
         if (!r->opt.row_tag || (nn && is_row_tag(r, r->d + p + 1, nn))) {
             KN_TRY(span_chars(r, from, p, err));
             *found = true;
@@ -946,6 +965,22 @@ static kn_status one_record(kn_xml_reader *r, size_t at, kn_error *err) {
     return KN_OK;
 }
 
+/* The morsel's unmatched end tags and open elements to the file's seams, at its end. */
+static kn_status hand_in_seam(kn_xml_reader *r, kn_error *err) {
+    kn__xml_seam_name *opens = kn_malloc((r->depth ? r->depth : 1) * sizeof *opens);
+    if (!opens) return kn_error_set(err, KN_E_NOMEM, "out of memory reading XML");
+    for (size_t i = 0; i < r->depth; i++) {
+        const uint8_t *p = r->stack[i].p;
+        bool in_data = p >= r->d && p < r->d + r->len; /* else the document element's name */
+        opens[i] = (kn__xml_seam_name){p, r->stack[i].n, in_data ? r->base + (uint64_t)(p - r->d) : r->file->data_start};
+    }
+    kn__xml_seam m = {r->base, r->base + r->cur, r->closes, opens, r->num_closes, r->depth, r->content_after,
+                      r->depth_known && r->epilogue};
+    kn_status st = kn__xml_seams_add(r->file->seams, &m, r->file->file_len, r->name, err);
+    kn_free(opens);
+    return st;
+}
+
 kn_status kn_xml_reader_next(kn_xml_reader *r, kn_batch *batch, bool *done, kn_error *err) {
     *done = false;
     if (!r->schema) return kn_error_set(err, KN_E_INTERNAL, "a scan-only XML reader cannot fill batches");
@@ -958,7 +993,7 @@ kn_status kn_xml_reader_next(kn_xml_reader *r, kn_batch *batch, bool *done, kn_e
         KN_TRY(seek_record(r, &at, &found, err));
         if (!found || at >= r->stop) {
             *done = true;
-            return KN_OK;
+            return r->file->seams && !r->partial ? hand_in_seam(r, err) : KN_OK;
         }
         KN_TRY(one_record(r, at, err));
     }

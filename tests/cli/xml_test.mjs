@@ -191,6 +191,24 @@ groups.errors = async () => {
     p.push(...expectExit(r, 0), ...countsProblems(r, 300, 300, 0));
     return p;
   });
+  await tally.run('--row-tag with wrapping elements over 1 KiB morsels: the same bytes at 1 and 2 threads; a wrapper closed wrong is exit 2', () => {
+    const batch = (b, close = '</batch>') => `<batch n="${b}">${Array.from({ length: 40 }, (_, i) => `<row><id>${b * 100 + i}</id><name>n</name></row>`).join('')}${close}`;
+    const good = write(path.join(WORK, 'cases', 'wrapped.xml'), `<feed>${[1, 2, 3, 4, 5].map((b) => batch(b)).join('')}</feed>`);
+    const bad = write(path.join(WORK, 'cases', 'wrapped-bad.xml'), `<feed>${[1, 2].map((b) => batch(b)).join('')}${batch(3, '</batches>')}${batch(4)}</feed>`);
+    const p = [];
+    const outs = [1, 2].map((t) => {
+      const out = path.join(WORK, `out-wrapped-${t}`);
+      const r = kiln(['convert', good, '-o', out, '--schema', schema, '--row-tag', 'row', '--threads', String(t), '--morsel-size', '1KiB', '-q']);
+      p.push(...expectExit(r, 0), ...countsProblems(r, 200, 200, 0));
+      return out;
+    });
+    if (!p.length) p.push(...diffHashes(partHashes(outs[0]), partHashes(outs[1])));
+    const out = path.join(WORK, 'out-wrapped-bad');
+    const r = kiln(['convert', bad, '-o', out, '--schema', schema, '--row-tag', 'row', '--threads', '2', '--morsel-size', '1KiB', '-q']);
+    p.push(...expectExit(r, 2), ...noOutputProblems(out, r));
+    if (!(r.result?.error ?? '').includes('does not match')) p.push(`the error should name the end tag that does not match: ${r.result?.error}`);
+    return p;
+  });
   await tally.run('an external DTD is named, never read: the document converts', () => {
     const f = write(path.join(WORK, 'cases', 'dtd.xml'), doc(good(1), '<!DOCTYPE rows SYSTEM "/nonexistent/evil.dtd">\n'));
     const r = kiln(['convert', f, '-o', path.join(WORK, 'out-dtd'), '--schema', schema, '-q']);

@@ -204,6 +204,83 @@ START_TEST(row_tags_wrappers_namespaces_and_the_document_as_one_record)
 }
 END_TEST
 
+/* Reads `doc` in morsels of `m` bytes as the pipeline does (each starts where the one before
+ * really ended, and stops at the next multiple of m), first in order, then again on a fresh file
+ * view in reverse order (as threads may finish them); returns the first fatal status of each
+ * reading and its message in what[0], what[1]. */
+static void read_in_morsels(const char *opts, const char *doc, size_t m, kn_status st[2], char what[2][KN_ERROR_WHAT_MAX]) {
+    size_t len = strlen(doc), starts[4096], stops[4096], n = 0;
+    kn_format_opts *fo = options_of(opts);
+    kn_schema *schema = schema_of("id:string");
+    for (int pass = 0; pass < 2; pass++) {
+        kn_format_file *file;
+        ck_assert_int_eq(kn_xml_format.file_open(fo, schema, (const uint8_t *)doc, len, true, "t.xml", &file, NULL), KN_OK);
+        kn_format_reader *r;
+        kn_batch *b;
+        ck_assert_int_eq(kn_xml_format.reader_create(fo, schema, &r, NULL), KN_OK);
+        ck_assert_int_eq(kn_batch_create(schema, 16, &b, NULL), KN_OK);
+        st[pass] = KN_OK;
+        what[pass][0] = 0;
+        size_t start = kn_xml_format.file_data_start(file);
+        for (size_t k = 0; pass == 0 ? start < len : k < n; k++) {
+            size_t i = pass == 0 ? k : n - 1 - k, stop;
+            if (pass == 0) {
+                stop = (start / m + 1) * m;
+                starts[n] = start;
+                stops[n++] = stop < len ? stop : len;
+                ck_assert_uint_lt(n, 4096);
+            }
+            kn_xml_format.reader_reset(r, file, (const uint8_t *)doc + starts[i], len - starts[i], stops[i] - starts[i], "t.xml", starts[i]);
+            for (bool done = false; !done;) {
+                kn_error e;
+                kn_error_reset(&e);
+                kn_status s = kn_xml_format.reader_next(r, b, &done, &e);
+                if (s == KN_E_DATA) continue;
+                if (s != KN_OK) {
+                    if (st[pass] == KN_OK) st[pass] = s, memcpy(what[pass], e.what, sizeof e.what);
+                    break;
+                }
+            }
+            if (pass == 0) start += kn_xml_format.reader_end(r);
+        }
+        kn_batch_free(b);
+        kn_xml_format.reader_free(r);
+        kn_xml_format.file_free(file);
+    }
+    kn_schema_free(schema);
+    kn_xml_format.options_free(fo);
+}
+
+START_TEST(wrappers_nest_across_morsels_whatever_order_they_finish_in)
+{
+    char doc[20000];
+    static const struct {
+        const char *close_g, *tail, *why;
+    } cases[] = {
+        {"</g>", "</root>", NULL},                 /* well-formed */
+        {"</h>", "</root>", "does not match"},     /* a wrapper closed by the wrong name */
+        {"</g>", "</root><x/>", "document element"}, /* a record after the document element */
+        {"</g></g>", "</root>", "does not match"}, /* one end tag too many */
+        {"</g>", "", "is closed"},                 /* the document element never closed */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t o = (size_t)snprintf(doc, sizeof doc, "<root><g n=\"1\">");
+        for (int i = 0; i < 300; i++) o += (size_t)snprintf(doc + o, sizeof doc - o, "<x id=\"%d\"/>", i);
+        o += (size_t)snprintf(doc + o, sizeof doc - o, "%s<g n=\"2\"><x id=\"a\"/></g>%s", cases[c].close_g, cases[c].tail);
+        for (size_t m = 64; m <= 4096; m *= 4) {
+            kn_status st[2];
+            char what[2][KN_ERROR_WHAT_MAX];
+            read_in_morsels("row-tag=x", doc, m, st, what);
+            for (int pass = 0; pass < 2; pass++) {
+                if (!cases[c].why) ck_assert_msg(st[pass] == KN_OK, "case %zu, morsel %zu, pass %d: %s", c, m, pass, what[pass]);
+                else ck_assert_msg(st[pass] == KN_E_FORMAT && strstr(what[pass], cases[c].why), "case %zu, morsel %zu, pass %d: %d %s",
+                                   c, m, pass, (int)st[pass], what[pass]);
+            }
+        }
+    }
+}
+END_TEST
+
 /* ---- well-formedness: one case per rule ----------------------------------------------------- */
 
 typedef struct wf_case {
@@ -431,6 +508,7 @@ int main(void) {
     tcase_add_test(tc, a_repeated_element_in_a_column_that_is_not_json_is_a_bad_record);
     tcase_add_test(tc, row_tags_wrappers_namespaces_and_the_document_as_one_record);
     tcase_add_test(tc, each_well_formedness_rule_is_checked);
+    tcase_add_test(tc, wrappers_nest_across_morsels_whatever_order_they_finish_in);
     tcase_add_test(tc, a_bad_record_is_skipped_whole_and_the_next_is_read);
     tcase_add_test(tc, internal_entities_expand_and_bounds_hold);
     tcase_add_test(tc, inference_sees_leaves_as_text_and_the_rest_as_json);
