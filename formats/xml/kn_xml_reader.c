@@ -43,7 +43,9 @@ typedef struct key {
     uint32_t last, count; /* its last value in entries (UINT32_MAX: `one` is), its value count */
     entry one;            /* its first value in the record; more go to entries, chained from it */
     uint32_t next;     /* the key that followed it last time, or UINT32_MAX */
+    uint32_t stored_gen; /* the record whose value went straight into its column */
     bool element;      /* met as an element's name (so a legal XML name, not a prefixed one) */
+    bool direct;       /* a schema column that is not json: a leaf's value goes straight in */
 } key;
 
 struct kn_xml_reader {
@@ -87,6 +89,7 @@ struct kn_xml_reader {
     uint32_t first_key, prev_key;
 
     kn_column *cols;
+    size_t row0;           /* the columns' length when the record began (to undo it) */
     kn_scan_fn scan_fn;
     void *scan_ctx;
 };
@@ -231,6 +234,7 @@ kn_status kn_xml_reader_create(const kn_schema *schema, const kn_xml_options *op
         const char *fn_ = schema->fields[f].name;
         r->field_key[f] = key_of(r, (const uint8_t *)fn_, strlen(fn_), (long)f);
         if (r->field_key[f] == UINT32_MAX) break;
+        r->keys[r->field_key[f]].direct = !schema->fields[f].type.json;
     }
     if (!r->field_key || (nf && r->field_key[nf - 1] == UINT32_MAX)) {
         kn_xml_reader_free(r);
@@ -353,6 +357,7 @@ static kn_status push_entry(kn_xml_reader *r, uint32_t k, uint8_t kind, kn__xml_
             r->used[r->num_used++] = k;
         }
         ky->gen = r->gen;
+        ky->stored_gen = 0;
         ky->count = 1;
         ky->last = UINT32_MAX;
         ky->one = (entry){k, UINT32_MAX, kind, text, nd, at};
@@ -414,6 +419,8 @@ static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool
     return push_entry(r, k, kind, text, nd, at, err);
 }
 
+static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n, size_t at, kn_error *err);
+
 /* a[0..n) == b[0..n), for names: two overlapping words when n is 4 to 16 bytes. */
 static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
     if (n >= 8 && n <= 16) {
@@ -443,6 +450,17 @@ static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *s
         return false;
     follows(r, k);
     *end = s + 3 + nl;
+    key *ky = &r->keys[k];
+    if (ky->direct && ky->gen != r->gen && !r->scan_fn) {
+        /* The record's first value of a plain column: straight into it (undone with the record) */
+        ky->gen = ky->stored_gen = r->gen;
+        ky->count = 1;
+        ky->last = UINT32_MAX;
+        ky->one.next = UINT32_MAX; /* a repeat chains from here, and is refused by store_field */
+        ky->one.at = p;
+        *st = store_text(r, ky->field, d + q, s - q, p, err);
+        return true;
+    }
     *st = push_entry(r, k, E_TEXT, (kn__xml_ref){d + q, 0, s - q}, NULL, p, err);
     return true;
 }
@@ -562,11 +580,12 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
     kn__xml_fault f;
     r->gen++;
     if (r->gen == 0) { /* wrapped: forget every key's last record */
-        for (size_t k = 0; k < r->num_keys; k++) r->keys[k].gen = 0;
+        for (size_t k = 0; k < r->num_keys; k++) r->keys[k].gen = r->keys[k].stored_gen = 0;
         r->gen = 1;
     }
     r->num_entries = r->num_used = 0;
     r->prev_key = UINT32_MAX;
+    if (r->schema && !r->scan_fn) r->row0 = r->cols[0].length;
     kn_buf_clear(&r->scratch);
     kn_arena_reset(r->arena);
     lx->expansion_budget = r->opt.max_expansion ? r->opt.max_expansion * (at + 4096) + r->opt.max_entity_bytes : 0;
@@ -709,11 +728,10 @@ static kn_status json_of_key(kn_xml_reader *r, const key *k, kn_error *err) {
 
 /* ---- values into columns -------------------------------------------------------------------- */
 
-static kn_status store_text(kn_xml_reader *r, long f, const entry *e, kn_error *err) {
+/* Text s[0..n) of the value at `at` into column f. */
+static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n, size_t at, kn_error *err) {
     kn_column *c = &r->cols[f];
     const kn_field *fd = &r->schema->fields[f];
-    const uint8_t *s = kn__xml_ref_bytes(&r->scratch, e->text);
-    size_t n = e->text.len;
     if (fd->type.id == KN_TYPE_STRING) return kn_column_append_str(c, s, n, err);
     while (n && kn__xml_is_space(s[0])) s++, n--;
     while (n && kn__xml_is_space(s[n - 1])) n--;
@@ -741,12 +759,12 @@ static kn_status store_text(kn_xml_reader *r, long f, const entry *e, kn_error *
     kn_cast_value v;
     kn_cast_status cs = kn_cast_text(fd->type, fd->format, (const char *)s, n, &v);
     if (cs == KN_CAST_EMPTY) {
-        if (!fd->nullable) return fault(r, err, KN_E_DATA, e->at, f, "an empty value in a column that is not nullable");
+        if (!fd->nullable) return fault(r, err, KN_E_DATA, at, f, "an empty value in a column that is not nullable");
         return kn_column_append_null(c, err);
     }
     if (cs != KN_CAST_OK) {
         char why[KN_ERROR_WHAT_MAX];
-        return fault(r, err, KN_E_DATA, e->at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
+        return fault(r, err, KN_E_DATA, at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
     }
     switch (fd->type.id) {
     case KN_TYPE_BOOL: return kn_column_append_bool(c, v.b, err);
@@ -768,6 +786,7 @@ static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *
         return kn_column_append_null(&r->cols[f], err);
     }
     const entry *e = &ky->one;
+    if (ky->stored_gen == r->gen && ky->count == 1) return KN_OK; /* stored as it was read */
     if (fd->type.json) {
         KN_TRY(json_of_key(r, ky, err));
         return kn_column_append_str(&r->cols[f], r->json.data, r->json.len, err);
@@ -778,11 +797,11 @@ static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *
                      "one name: make the column json, or give --attribute-prefix)", ky->count);
     if (e->kind == E_NODE)
         return fault(r, err, KN_E_DATA, e->at, f, "the element has attributes or child elements: its column must be json");
-    return store_text(r, f, e, err);
+    return store_text(r, f, kn__xml_ref_bytes(&r->scratch, e->text), e->text.len, e->at, err);
 }
 
 static kn_status store_record(kn_xml_reader *r, size_t rec_at, kn_error *err) {
-    size_t row0 = r->cols[0].length;
+    size_t row0 = r->row0;
     for (size_t f = 0; f < r->schema->num_fields; f++) {
         kn_column *c = &r->cols[f];
         kn_status st = c->capacity - c->length < 1 ? kn_column_reserve(c, 1024, 0, err) : KN_OK;
@@ -953,6 +972,8 @@ static kn_status one_record(kn_xml_reader *r, size_t at, kn_error *err) {
     if (st == KN_OK) st = r->scan_fn ? scan_record(r, err) : store_record(r, at, err);
     r->records++;
     if (st == KN_E_DATA) {
+        if (r->schema && !r->scan_fn) /* values stored as they were read go with the record */
+            for (size_t g = 0; g < r->schema->num_fields; g++) kn_column_truncate(&r->cols[g], r->row0);
         if (end <= at) end = resync(r, at, name, nl, start_ok);
         r->bad_start = at;
         r->bad_len = end - at;
