@@ -5,6 +5,7 @@
 
 #include "kn_alloc.h"
 #include "kn_xml.h"
+#include "kn_xml_internal.h"
 
 struct kn_format_opts {
     kn_xml_options xml;
@@ -54,14 +55,10 @@ static kn_text_encoding encoding(const uint8_t *h, size_t n) {
     if (p >= end || (*p != '"' && *p != '\'')) return KN_TEXT_UTF8;
     const uint8_t *q = memchr(p + 1, *p, (size_t)(end - p - 1));
     if (!q) return KN_TEXT_UTF8;
-    char name[32];
-    size_t len = (size_t)(q - p - 1);
-    if (len >= sizeof name) return KN_TEXT_UTF8;
-    for (size_t i = 0; i < len; i++) name[i] = (char)(p[1 + i] >= 'a' && p[1 + i] <= 'z' ? p[1 + i] - 32 : p[1 + i]);
-    name[len] = 0;
-    if (!strcmp(name, "ISO-8859-1") || !strcmp(name, "ISO_8859-1") || !strcmp(name, "LATIN1") || !strcmp(name, "LATIN-1"))
-        return KN_TEXT_LATIN1;
-    if (!strcmp(name, "WINDOWS-1252") || !strcmp(name, "CP1252")) return KN_TEXT_WINDOWS1252;
+    kn_text_encoding named; /* UTF-16 declared without a BOM or "<?" in UTF-16 is 8-bit text: as UTF-8 */
+    if (kn__xml_encoding_named(p + 1, (size_t)(q - p - 1), &named) &&
+        (named == KN_TEXT_LATIN1 || named == KN_TEXT_WINDOWS1252))
+        return named;
     return KN_TEXT_UTF8;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kn_buf.h"
+#include "kn_encoding.h"
 #include "kn_xml.h"
 
 /* An internal general entity, fully expanded (character and entity references inside it
@@ -77,7 +78,9 @@ size_t kn__xml_comment(const uint8_t *s, size_t n, const char **why, size_t *at,
 size_t kn__xml_pi(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof);
 size_t kn__xml_cdata(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof);
 
-/* The offset of the first "]]>" in s[0..n), or n. */
-size_t kn__xml_find_cdata_end(const uint8_t *s, size_t n);
+/* The encoding an XML declaration names in s[0..n) (any case): UTF-8 and ASCII, UTF-16, and
+ * latin-1 and windows-1252 by their usual names. False for a name kiln does not read. One
+ * table for the format's sniff (what to transcode) and the prologue (what to accept). */
+bool kn__xml_encoding_named(const uint8_t *s, size_t n, kn_text_encoding *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* formats/xml/kn_xml_lex.c: the lexical pieces of XML 1.0 (5th edition) the reader's files
  * share: names, characters, references, comments, PIs and CDATA sections. */
 #include <string.h>
+#include <strings.h>
 
 #include "kn_encoding.h"
 #include "kn_utf8.h"
@@ -143,26 +144,28 @@ kn__xml_ref_kind kn__xml_reference(const uint8_t *s, size_t n, const kn_xml_enti
     return KN__XML_REF_BAD;
 }
 
-static size_t find2(const uint8_t *s, size_t n, uint8_t a, uint8_t b) {
-    for (size_t i = 0; i + 1 < n;) {
-        const uint8_t *p = memchr(s + i, a, n - 1 - i);
-        if (!p) break;
-        i = (size_t)(p - s);
-        if (s[i + 1] == b) return i;
-        i++;
-    }
-    return n;
+/* The offset of the first `pat` (plen bytes) in s[0..n), or n. */
+static size_t find(const uint8_t *s, size_t n, const char *pat, size_t plen) {
+    const uint8_t *p = memmem(s, n, pat, plen);
+    return p ? (size_t)(p - s) : n;
 }
 
-size_t kn__xml_find_cdata_end(const uint8_t *s, size_t n) {
-    for (size_t i = 0; i + 2 < n;) {
-        const uint8_t *p = memchr(s + i, ']', n - 2 - i);
-        if (!p) break;
-        i = (size_t)(p - s);
-        if (s[i + 1] == ']' && s[i + 2] == '>') return i;
-        i++;
-    }
-    return n;
+static const struct {
+    const char *name;
+    kn_text_encoding enc;
+} encodings[] = {{"UTF-8", KN_TEXT_UTF8},         {"UTF8", KN_TEXT_UTF8},         {"US-ASCII", KN_TEXT_UTF8},
+                 {"ASCII", KN_TEXT_UTF8},         {"UTF-16", KN_TEXT_UTF16LE},    {"UTF-16LE", KN_TEXT_UTF16LE},
+                 {"UTF-16BE", KN_TEXT_UTF16BE},   {"ISO-8859-1", KN_TEXT_LATIN1}, {"ISO_8859-1", KN_TEXT_LATIN1},
+                 {"LATIN1", KN_TEXT_LATIN1},      {"LATIN-1", KN_TEXT_LATIN1},    {"WINDOWS-1252", KN_TEXT_WINDOWS1252},
+                 {"CP1252", KN_TEXT_WINDOWS1252}};
+
+bool kn__xml_encoding_named(const uint8_t *s, size_t n, kn_text_encoding *out) {
+    for (size_t i = 0; i < sizeof encodings / sizeof encodings[0]; i++)
+        if (strlen(encodings[i].name) == n && strncasecmp(encodings[i].name, (const char *)s, n) == 0) {
+            *out = encodings[i].enc;
+            return true;
+        }
+    return false;
 }
 
 /* The characters of s[from..to) must be legal: UTF-8, no C0 control but tab, LF and CR, no
@@ -181,7 +184,7 @@ static bool chars_ok(const uint8_t *s, size_t from, size_t to, const char **why,
 
 size_t kn__xml_comment(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof) {
     *eof = false;
-    size_t dd = find2(s + 4, n - 4, '-', '-');
+    size_t dd = find(s + 4, n - 4, "--", 2);
     if (dd == n - 4) {
         *why = "a comment that does not end (no \"-->\")";
         *at = 0;
@@ -219,7 +222,7 @@ size_t kn__xml_pi(const uint8_t *s, size_t n, const char **why, size_t *at, bool
         return 0;
     }
     size_t i = 2 + tl;
-    size_t end = find2(s + i, n - i, '?', '>');
+    size_t end = find(s + i, n - i, "?>", 2);
     if (i + end == n) {
         *why = "a processing instruction that does not end (no \"?>\")";
         *at = 0;
@@ -238,7 +241,7 @@ size_t kn__xml_pi(const uint8_t *s, size_t n, const char **why, size_t *at, bool
 
 size_t kn__xml_cdata(const uint8_t *s, size_t n, const char **why, size_t *at, bool *eof) {
     *eof = false;
-    size_t e = kn__xml_find_cdata_end(s + 9, n - 9);
+    size_t e = find(s + 9, n - 9, "]]>", 3);
     if (e == n - 9) {
         *why = "a CDATA section that does not end (no \"]]>\")";
         *at = 0;

@@ -3,7 +3,6 @@
  * expanded within bounds; nothing external opened) and the document element's start tag. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "kn_alloc.h"
 #include "kn_xml_seams.h"
@@ -62,15 +61,6 @@ static size_t literal(const prologue *p, size_t i, size_t *from, size_t *to) {
 
 /* ---- the XML declaration ---------------------------------------------------------------------- */
 
-static bool encoding_ok(const uint8_t *s, size_t n) {
-    /* UTF-8 itself, ASCII (a subset), and what the transcoding layer turns into UTF-8 first */
-    static const char *const names[] = {"UTF-8", "UTF8", "US-ASCII", "ASCII", "UTF-16", "UTF-16LE", "UTF-16BE",
-                                        "ISO-8859-1", "LATIN1", "ISO_8859-1", "LATIN-1", "WINDOWS-1252", "CP1252"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && strncasecmp(names[i], (const char *)s, n) == 0) return true;
-    return false;
-}
-
 static kn_status xml_decl(prologue *p, size_t *pos, kn_error *err) {
     size_t i = *pos + 5, from, to;
     static const char *const keys[] = {"version", "encoding", "standalone"};
@@ -94,7 +84,8 @@ static kn_status xml_decl(prologue *p, size_t *pos, kn_error *err) {
             if (n < 3 || v[0] != '1' || v[1] != '.' || strspn((const char *)v + 2, "0123456789") < n - 2)
                 return bad(p, err, from, "XML version \"%.*s\" is not 1.x", (int)(n > 20 ? 20 : n), v);
         } else if (k == 1) {
-            if (!encoding_ok(v, n))
+            kn_text_encoding enc; /* the transcoding layer has turned any but UTF-8 into UTF-8 */
+            if (!kn__xml_encoding_named(v, n, &enc))
                 return bad(p, err, from, "encoding \"%.*s\" is not supported (UTF-8, UTF-16, ISO-8859-1, windows-1252)",
                            (int)(n > 40 ? 40 : n), v);
         } else if (!(n == 3 && memcmp(v, "yes", 3) == 0) && !(n == 2 && memcmp(v, "no", 2) == 0)) {

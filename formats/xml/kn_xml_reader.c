@@ -908,10 +908,9 @@ static kn_status seek_record(kn_xml_reader *r, size_t *at, bool *found, kn_error
             p = q;
             continue;
         }
-        size_t nn = kn__xml_name_len(r->d + p + 1, r->len - p - 1);
         if (r->epilogue) return fault(r, err, KN_E_FORMAT, p, -1, "a second document element (only one may be at the top)");
         r->content_after = true;
-        if (!r->opt.row_tag || (nn && is_row_tag(r, r->d + p + 1, nn))) {
+        if (!r->opt.row_tag || is_row_tag(r, r->d + p + 1, kn__xml_name_len(r->d + p + 1, r->len - p - 1))) {
             KN_TRY(span_chars(r, from, p, err));
             *found = true;
             *at = p;
