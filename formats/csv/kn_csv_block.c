@@ -86,7 +86,7 @@ static inline __attribute__((always_inline)) kn_status fixed_column(kn_csv_reade
     uint8_t *values = c->values, *valid = c->validity;
     const uint32_t *at_end = AT_END(b, i), add = ADD(b, i);
     const size_t stride = b->ncols;
-    const kn__csv_run_in in = {at_end, stride, n, add, b->w, b->quote, t, k == KN__CSV_DEC64 ? kn__csv_p10[t.precision] : 0};
+    const kn__csv_run_in in = {at_end, stride, n, add, b->w, b->quote, t, k == KN__CSV_DEC64 ? kn_pow10_u64[t.precision] : 0};
     const kn__csv_fixed_run_fn run = r->runs->fixed[k];
     /* Every row valid up front: NULLs clear their bits. */
     if (valid) set_valid_range(valid, row0, row0 + n);

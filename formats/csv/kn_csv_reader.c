@@ -332,7 +332,7 @@ static inline bool store_fast(kn_csv_reader *r, kn__csv_fast k, kn_column *c, si
         else memcpy(d, s, n);
         c->bytes.len += n;
         c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
-    } else if (!kn__csv_take(k, c->type, k == KN__CSV_DEC64 ? kn__csv_p10[c->type.precision] : 0, s, n, c->values,
+    } else if (!kn__csv_take(k, c->type, k == KN__CSV_DEC64 ? kn_pow10_u64[c->type.precision] : 0, s, n, c->values,
                              c->length)) {
         return false;
     }

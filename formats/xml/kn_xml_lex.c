@@ -2,6 +2,9 @@
  * share: names, characters, references, comments, PIs and CDATA sections. */
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kn_encoding.h"
 #include "kn_utf8.h"
@@ -65,10 +68,28 @@ size_t kn__xml_name_len(const uint8_t *s, size_t n) {
     return i;
 }
 
+/* The length of the ASCII run at the start of s[0..n). */
+static size_t ascii_prefix(const uint8_t *s, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        unsigned high = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)));
+        if (high) return i + (size_t)__builtin_ctz(high);
+    }
+#endif
+    while (i < n && s[i] < 0x80) i++;
+    return i;
+}
+
 size_t kn__xml_invalid_char(const uint8_t *s, size_t n, const char **why) {
-    size_t bad = kn_utf8_validate(s, n);
+    /* Most records and nearly all the bytes between them are ASCII up to a late non-ASCII
+     * value (or to their end): the validator starts at the first byte with its high bit set,
+     * which an ASCII byte before it cannot make valid or invalid. */
+    size_t from = ascii_prefix(s, n);
     *why = "invalid UTF-8";
-    for (const uint8_t *p = s, *e = s + bad; (p = memchr(p, 0xEF, (size_t)(e - p))) != NULL; p++)
+    if (from == n) return n;
+    size_t bad = from + kn_utf8_validate(s + from, n - from);
+    for (const uint8_t *p = s + from, *e = s + bad; (p = memchr(p, 0xEF, (size_t)(e - p))) != NULL; p++)
         if (p + 2 < e && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
             *why = "a character XML does not allow (U+FFFE or U+FFFF)";
             return (size_t)(p - s);

@@ -10,6 +10,8 @@
 #include "kn_cast.h"
 #include "kn_cpu.h"
 #include "kn_parse_number.h"
+#include "kn_parse_time.h"
+#include "kn_parse_words.h"
 #include "kn_xml_seams.h"
 #include "kn_xml_tag.h"
 
@@ -37,7 +39,8 @@ typedef struct entry {
 } entry;
 
 typedef struct key {
-    uint32_t off, len; /* in keys_names */
+    uint32_t off, len; /* in key_names, which holds "<name></name>" around it: the tags a leaf of
+                          this name is written with, compared whole by predicted_leaf */
     long field;        /* schema field, or -1 */
     uint32_t gen;      /* the record that last used it */
     uint32_t last, count; /* its last value in entries (UINT32_MAX: `one` is), its value count */
@@ -45,6 +48,8 @@ typedef struct key {
     uint32_t next;     /* the key that followed it last time, or UINT32_MAX */
     uint32_t stored_gen; /* the record whose value went straight into its column */
     bool element;      /* met as an element's name (so a legal XML name, not a prefixed one) */
+    bool leaf;         /* an element's name taken as written (no namespace stripped): its tags
+                          can be matched byte for byte */
     bool direct;       /* a schema column that is not json: a leaf's value goes straight in */
 } key;
 
@@ -83,6 +88,8 @@ struct kn_xml_reader {
     size_t num_used, used_cap;
 
     uint32_t *field_key;   /* the key of each schema field */
+    size_t num_direct;     /* the record's values that went straight into their columns */
+    kn_buf record_tag;     /* "<name>" of the last record read whose start tag was just that */
     /* Records mostly repeat their names in order, so the next name is predicted (a compare
      * replaces a hash): the key that followed the previous one last time (key.next), or, for a
      * record's first name, the last record's first. A missing element costs one miss. */
@@ -153,9 +160,11 @@ static uint32_t key_of(kn_xml_reader *r, const uint8_t *s, size_t n, long field)
         r->keys = k;
         r->keys_cap = cap;
     }
-    if (r->key_names.len > UINT32_MAX - n || !kn_buf_append(&r->key_names, s, n)) return UINT32_MAX;
+    if (r->key_names.len > UINT32_MAX - 2 * n - 5 || !kn_buf_push(&r->key_names, '<') || !kn_buf_append(&r->key_names, s, n) ||
+        !kn_buf_append(&r->key_names, "></", 3) || !kn_buf_append(&r->key_names, s, n) || !kn_buf_push(&r->key_names, '>'))
+        return UINT32_MAX;
     uint32_t id = (uint32_t)r->num_keys++;
-    r->keys[id] = (key){.off = (uint32_t)(r->key_names.len - n), .len = (uint32_t)n, .field = field, .next = UINT32_MAX};
+    r->keys[id] = (key){.off = (uint32_t)(r->key_names.len - 2 * n - 4), .len = (uint32_t)n, .field = field, .next = UINT32_MAX};
     if (r->num_keys * 2 > r->hash_cap) {
         if (!rehash(r, r->hash_cap * 2)) {
             r->num_keys--;
@@ -251,6 +260,7 @@ void kn_xml_reader_free(kn_xml_reader *r) {
     kn_buf_free(&r->json);
     kn_buf_free(&r->keybuf);
     kn_buf_free(&r->key_names);
+    kn_buf_free(&r->record_tag);
     kn_arena_free(r->arena);
     kn_free(r->stack);
     kn_free(r->closes);
@@ -411,7 +421,10 @@ static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool
     size_t cl;
     if (!column_name(r, name, n, attr, &cn, &cl)) return KN_OK;
     uint32_t k = next_key(r, cn, cl);
-    if (k != UINT32_MAX && !attr) r->keys[k].element = true;
+    if (k != UINT32_MAX && !attr) {
+        r->keys[k].element = true;
+        r->keys[k].leaf = !r->opt.strip_namespaces;
+    }
     if (k == UINT32_MAX) {
         if (!r->schema) return kn_error_set(err, KN_E_DATA, "more than %d distinct element and attribute names", MAX_UNKNOWN_KEYS);
         return KN_OK; /* an unknown name: ignored as any unknown name is */
@@ -441,13 +454,12 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
  * done nothing, otherwise (record_child then reads it the full way). */
 static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *st, kn_error *err) {
     uint32_t k = predicted_key(r);
-    if (k == UINT32_MAX || r->opt.strip_namespaces || !r->keys[k].element) return false;
-    const uint8_t *d = r->d, *nm = r->key_names.data + r->keys[k].off;
+    if (k == UINT32_MAX || !r->keys[k].leaf) return false;
+    const uint8_t *d = r->d, *open = r->key_names.data + r->keys[k].off - 1;
     size_t nl = r->keys[k].len, q = p + 2 + nl;
-    if (q + nl + 3 > r->len || d[q - 1] != '>' || !same_bytes(d + p + 1, nm, nl)) return false;
-    size_t s = q + r->lx.text_stop(d + q, r->len - q);
-    if (s + nl + 3 > r->len || d[s] != '<' || d[s + 1] != '/' || d[s + 2 + nl] != '>' || !same_bytes(d + s + 2, nm, nl))
-        return false;
+    if (q + nl + 3 > r->len || !same_bytes(d + p, open, nl + 2)) return false;
+    size_t s = q + kn__xml_text_stop_head(d + q, r->len - q, r->lx.text_stop);
+    if (s + nl + 3 > r->len || !same_bytes(d + s, open + nl + 2, nl + 3)) return false;
     follows(r, k);
     *end = s + 3 + nl;
     key *ky = &r->keys[k];
@@ -458,6 +470,7 @@ static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *s
         ky->last = UINT32_MAX;
         ky->one.next = UINT32_MAX; /* a repeat chains from here, and is refused by store_field */
         ky->one.at = p;
+        r->num_direct++;
         *st = store_text(r, ky->field, d + q, s - q, p, err);
         return true;
     }
@@ -583,16 +596,27 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
         for (size_t k = 0; k < r->num_keys; k++) r->keys[k].gen = r->keys[k].stored_gen = 0;
         r->gen = 1;
     }
-    r->num_entries = r->num_used = 0;
+    r->num_entries = r->num_used = r->num_direct = 0;
     r->prev_key = UINT32_MAX;
     if (r->schema && !r->scan_fn) r->row0 = r->cols[0].length;
     kn_buf_clear(&r->scratch);
     kn_arena_reset(r->arena);
     lx->expansion_budget = r->opt.max_expansion ? r->opt.max_expansion * (at + 4096) + r->opt.max_entity_bytes : 0;
-    bool empty;
+    bool empty = false;
     *rname = NULL;
-    size_t p = kn__xml_start_tag(lx, at, rname, rlen, &empty, &f);
-    if (!p) return lex_fault(r, err, KN_E_DATA, &f);
+    size_t p, rt = r->record_tag.len;
+    if (rt && at + rt <= r->len && same_bytes(r->d + at, r->record_tag.data, rt)) { /* the last record's tag again */
+        p = at + rt;
+        *rname = r->d + at + 1;
+        *rlen = rt - 2;
+        lx->num_attrs = 0;
+    } else {
+        p = kn__xml_start_tag(lx, at, rname, rlen, &empty, &f);
+        if (!p) return lex_fault(r, err, KN_E_DATA, &f);
+        kn_buf_clear(&r->record_tag);
+        if (!empty && p == at + *rlen + 2 && !kn_buf_append(&r->record_tag, r->d + at, p - at))
+            kn_buf_clear(&r->record_tag); /* out of memory: only the fast way is lost */
+    }
     *start_ok = true;
     const uint8_t *name = *rname;
     size_t nl = *rlen;
@@ -612,6 +636,10 @@ static kn_status read_record(kn_xml_reader *r, size_t at, size_t *end, const uin
         }
         uint8_t c = p + 1 < r->len ? r->d[p + 1] : 0;
         if (c == '/') {
+            if (p + nl + 3 <= r->len && r->d[p + nl + 2] == '>' && same_bytes(r->d + p + 2, name, nl)) {
+                p += nl + 3; /* </name>, written as it usually is */
+                break;
+            }
             const uint8_t *en;
             size_t el;
             size_t q = kn__xml_end_tag(lx, p, &en, &el, &f);
@@ -729,30 +757,69 @@ static kn_status json_of_key(kn_xml_reader *r, const key *k, kn_error *err) {
 /* ---- values into columns -------------------------------------------------------------------- */
 
 /* Text s[0..n) of the value at `at` into column f. */
+/* Whether s[0..n) lies in the data (not in the scratch a decoded value is built in): the fast
+ * paths read past a value's end. */
+static inline bool readable(const kn_xml_reader *r, const uint8_t *s, size_t n) {
+    uintptr_t at = (uintptr_t)s, lo = (uintptr_t)r->d, hi = lo + r->len;
+    return at >= lo && at <= hi && hi - at >= n;
+}
+
+/* A string into column c. One of up to 32 bytes that lies in the data with 32 bytes readable
+ * from its start goes in as a fixed 32-byte copy (two vector moves) when the column has the
+ * room; the bytes past n are overwritten by the next value. */
+static inline kn_status store_string(const kn_xml_reader *r, kn_column *c, const uint8_t *s, size_t n, kn_error *err) {
+    if (n <= 32 && readable(r, s, 32) && c->length < c->capacity &&
+        c->bytes.cap - c->bytes.len >= 32 && c->bytes.len + 32 <= UINT32_MAX) {
+        memcpy(c->bytes.data + c->bytes.len, s, 32);
+        c->bytes.len += n;
+        c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
+        if (c->validity) c->validity[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
+        c->length++;
+        return KN_OK;
+    }
+    return kn_column_append_str(c, s, n, err);
+}
+
 static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n, size_t at, kn_error *err) {
     kn_column *c = &r->cols[f];
     const kn_field *fd = &r->schema->fields[f];
-    if (fd->type.id == KN_TYPE_STRING) return kn_column_append_str(c, s, n, err);
+    if (fd->type.id == KN_TYPE_STRING) return store_string(r, c, s, n, err);
     while (n && kn__xml_is_space(s[0])) s++, n--;
     while (n && kn__xml_is_space(s[n - 1])) n--;
     /* Numbers in the JSON grammar (nearly all of them) straight to their parsers; the rest (a
      * '+', leading zeros, an empty value, a fault) through kn_cast_text, which reads the same. */
     int64_t i;
     double x;
+    const char *t = (const char *)s;
+    /* The shapes read a word at a time first (kn_parse_words.h), where the data goes on. */
+    bool words = n && readable(r, s, n + KN_PARSE_WORDS_SLACK);
     switch (fd->type.id) {
     case KN_TYPE_INT64:
-        if (kn_parse_int_inline((const char *)s, n, INT64_MIN, INT64_MAX, &i) == KN_NUM_OK) return kn_column_append_i64(c, i, err);
+        if ((words && kn_parse_int_words(t, n, INT64_MIN, INT64_MAX, &i)) ||
+            kn_parse_int_inline(t, n, INT64_MIN, INT64_MAX, &i) == KN_NUM_OK)
+            return kn_column_append_i64(c, i, err);
         break;
     case KN_TYPE_INT32:
-        if (kn_parse_int_inline((const char *)s, n, INT32_MIN, INT32_MAX, &i) == KN_NUM_OK) return kn_column_append_i32(c, (int32_t)i, err);
+        if ((words && kn_parse_int_words(t, n, INT32_MIN, INT32_MAX, &i)) ||
+            kn_parse_int_inline(t, n, INT32_MIN, INT32_MAX, &i) == KN_NUM_OK)
+            return kn_column_append_i32(c, (int32_t)i, err);
         break;
     case KN_TYPE_DECIMAL:
         if (fd->type.precision <= 18 &&
-            kn_parse_decimal64_inline((const char *)s, n, fd->type.precision, fd->type.scale, &i) == KN_NUM_OK)
+            ((words && kn_parse_decimal_words(t, n, fd->type.scale, kn_pow10_u64[fd->type.precision], &i)) ||
+             kn_parse_decimal64_inline(t, n, fd->type.precision, fd->type.scale, &i) == KN_NUM_OK))
             return kn_column_append_i64(c, i, err);
         break;
     case KN_TYPE_FLOAT64:
-        if (kn_parse_double_inline((const char *)s, n, &x) == KN_NUM_OK) return kn_column_append_f64(c, x, err);
+        if ((words && kn_parse_double_words(t, n, &x)) || kn_parse_double_inline(t, n, &x) == KN_NUM_OK)
+            return kn_column_append_f64(c, x, err);
+        break;
+    case KN_TYPE_TIMESTAMP: /* the shape exports write most (UTC or no offset): the wall clock is the value */
+        if (!fd->format && kn_parse_iso_timestamp_us((const char *)s, n, &i)) return kn_column_append_i64(c, i, err);
+        break;
+    case KN_TYPE_BOOL: /* the spellings written most; the others as kn_cast_text reads them */
+        if (n == 4 && memcmp(s, "true", 4) == 0) return kn_column_append_bool(c, true, err);
+        if (n == 5 && memcmp(s, "false", 5) == 0) return kn_column_append_bool(c, false, err);
         break;
     default: break;
     }
@@ -801,6 +868,8 @@ static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *
 }
 
 static kn_status store_record(kn_xml_reader *r, size_t rec_at, kn_error *err) {
+    /* Every column's value went straight in, and nothing repeated: nothing is left to store. */
+    if (r->num_direct == r->schema->num_fields && r->num_entries == 0) return KN_OK;
     size_t row0 = r->row0;
     for (size_t f = 0; f < r->schema->num_fields; f++) {
         kn_column *c = &r->cols[f];
