@@ -51,7 +51,25 @@ typedef struct key {
     bool leaf;         /* an element's name taken as written (no namespace stripped): its tags
                           can be matched byte for byte */
     bool direct;       /* a schema column that is not json: a leaf's value goes straight in */
+    uint8_t quick;     /* QUICK_*: the shape its column's values are first tried as */
 } key;
+
+/* The quick ways a leaf's text goes into its column (store_leaf), by the column's type: the
+ * shapes data files write most, read a word at a time; any other text goes the general way. */
+enum { QUICK_NONE = 0, QUICK_STRING, QUICK_INT64, QUICK_INT32, QUICK_DECIMAL, QUICK_FLOAT64, QUICK_BOOL, QUICK_TIMESTAMP };
+
+static uint8_t quick_of(const kn_field *fd) {
+    switch (fd->type.id) {
+    case KN_TYPE_STRING: return fd->type.json ? QUICK_NONE : QUICK_STRING;
+    case KN_TYPE_INT64: return QUICK_INT64;
+    case KN_TYPE_INT32: return QUICK_INT32;
+    case KN_TYPE_DECIMAL: return fd->type.precision <= 18 ? QUICK_DECIMAL : QUICK_NONE;
+    case KN_TYPE_FLOAT64: return QUICK_FLOAT64;
+    case KN_TYPE_BOOL: return QUICK_BOOL;
+    case KN_TYPE_TIMESTAMP: return fd->format ? QUICK_NONE : QUICK_TIMESTAMP;
+    default: return QUICK_NONE;
+    }
+}
 
 struct kn_xml_reader {
     const kn_schema *schema;
@@ -244,6 +262,7 @@ kn_status kn_xml_reader_create(const kn_schema *schema, const kn_xml_options *op
         r->field_key[f] = key_of(r, (const uint8_t *)fn_, strlen(fn_), (long)f);
         if (r->field_key[f] == UINT32_MAX) break;
         r->keys[r->field_key[f]].direct = !schema->fields[f].type.json;
+        r->keys[r->field_key[f]].quick = quick_of(&schema->fields[f]);
     }
     if (!r->field_key || (nf && r->field_key[nf - 1] == UINT32_MAX)) {
         kn_xml_reader_free(r);
@@ -433,6 +452,7 @@ static kn_status add_entry(kn_xml_reader *r, const uint8_t *name, size_t n, bool
 }
 
 static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n, size_t at, kn_error *err);
+static kn_status store_leaf(kn_xml_reader *r, const struct key *ky, const uint8_t *s, size_t n, size_t at, kn_error *err);
 
 /* a[0..n) == b[0..n), for names: two overlapping words when n is 4 to 16 bytes. */
 static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
@@ -471,7 +491,7 @@ static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *s
         ky->one.next = UINT32_MAX; /* a repeat chains from here, and is refused by store_field */
         ky->one.at = p;
         r->num_direct++;
-        *st = store_text(r, ky->field, d + q, s - q, p, err);
+        *st = store_leaf(r, ky, d + q, s - q, p, err);
         return true;
     }
     *st = push_entry(r, k, E_TEXT, (kn__xml_ref){d + q, 0, s - q}, NULL, p, err);
@@ -757,33 +777,67 @@ static kn_status json_of_key(kn_xml_reader *r, const key *k, kn_error *err) {
 /* ---- values into columns -------------------------------------------------------------------- */
 
 /* Text s[0..n) of the value at `at` into column f. */
-/* Whether s[0..n) lies in the data (not in the scratch a decoded value is built in): the fast
- * paths read past a value's end. */
+/* Whether s[0..n) lies in the data (not in the scratch a decoded value is built in): the quick
+ * ways read past a value's end. */
 static inline bool readable(const kn_xml_reader *r, const uint8_t *s, size_t n) {
     uintptr_t at = (uintptr_t)s, lo = (uintptr_t)r->d, hi = lo + r->len;
     return at >= lo && at <= hi && hi - at >= n;
 }
 
-/* A string into column c. One of up to 32 bytes that lies in the data with 32 bytes readable
- * from its start goes in as a fixed 32-byte copy (two vector moves) when the column has the
- * room; the bytes past n are overwritten by the next value. */
-static inline kn_status store_string(const kn_xml_reader *r, kn_column *c, const uint8_t *s, size_t n, kn_error *err) {
-    if (n <= 32 && readable(r, s, 32) && c->length < c->capacity &&
-        c->bytes.cap - c->bytes.len >= 32 && c->bytes.len + 32 <= UINT32_MAX) {
+/* A leaf's text s[0..n) into the column of key ky, the quick way for its column's type when the
+ * text has that shape, the data goes on past it and the column has room (each parser writes
+ * only when it takes the text); else store_text. A string of up to 32 bytes is copied as a
+ * fixed 32 bytes (two vector moves; the bytes past n are the next value's to overwrite). */
+static kn_status store_leaf(kn_xml_reader *r, const key *ky, const uint8_t *s, size_t n, size_t at, kn_error *err) {
+    kn_column *c = &r->cols[ky->field];
+    const char *t = (const char *)s;
+    size_t row = c->length;
+    if (ky->quick == QUICK_NONE || row >= c->capacity || !readable(r, s, n + 32)) goto general;
+    switch (ky->quick) {
+    case QUICK_STRING:
+        if (n > 32 || c->bytes.cap - c->bytes.len < 32 || c->bytes.len + 32 > UINT32_MAX) goto general;
         memcpy(c->bytes.data + c->bytes.len, s, 32);
         c->bytes.len += n;
-        c->offsets[c->length + 1] = (uint32_t)c->bytes.len;
-        if (c->validity) c->validity[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
-        c->length++;
-        return KN_OK;
+        c->offsets[row + 1] = (uint32_t)c->bytes.len;
+        break;
+    case QUICK_INT64:
+        if (!kn_parse_int_words(t, n, INT64_MIN, INT64_MAX, (int64_t *)c->values + row)) goto general;
+        break;
+    case QUICK_INT32: {
+        int64_t v;
+        if (!kn_parse_int_words(t, n, INT32_MIN, INT32_MAX, &v)) goto general;
+        ((int32_t *)c->values)[row] = (int32_t)v;
+        break;
     }
-    return kn_column_append_str(c, s, n, err);
+    case QUICK_DECIMAL: {
+        const kn_type ty = r->schema->fields[ky->field].type;
+        if (!kn_parse_decimal_words(t, n, ty.scale, kn_pow10_u64[ty.precision], (int64_t *)c->values + row)) goto general;
+        break;
+    }
+    case QUICK_FLOAT64:
+        if (!kn_parse_double_words(t, n, (double *)c->values + row)) goto general;
+        break;
+    case QUICK_BOOL:
+        if (n == 4 && memcmp(s, "true", 4) == 0) ((uint8_t *)c->values)[row] = 1;
+        else if (n == 5 && memcmp(s, "false", 5) == 0) ((uint8_t *)c->values)[row] = 0;
+        else goto general;
+        break;
+    case QUICK_TIMESTAMP: /* UTC or no offset: the wall clock is the value */
+        if (!kn_parse_iso_timestamp_us(t, n, (int64_t *)c->values + row)) goto general;
+        break;
+    default: goto general;
+    }
+    if (c->validity) c->validity[row >> 3] |= (uint8_t)(1u << (row & 7));
+    c->length = row + 1;
+    return KN_OK;
+general:
+    return store_text(r, ky->field, s, n, at, err);
 }
 
 static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n, size_t at, kn_error *err) {
     kn_column *c = &r->cols[f];
     const kn_field *fd = &r->schema->fields[f];
-    if (fd->type.id == KN_TYPE_STRING) return store_string(r, c, s, n, err);
+    if (fd->type.id == KN_TYPE_STRING) return kn_column_append_str(c, s, n, err);
     while (n && kn__xml_is_space(s[0])) s++, n--;
     while (n && kn__xml_is_space(s[n - 1])) n--;
     /* Numbers in the JSON grammar (nearly all of them) straight to their parsers; the rest (a
@@ -791,35 +845,19 @@ static kn_status store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t n
     int64_t i;
     double x;
     const char *t = (const char *)s;
-    /* The shapes read a word at a time first (kn_parse_words.h), where the data goes on. */
-    bool words = n && readable(r, s, n + KN_PARSE_WORDS_SLACK);
     switch (fd->type.id) {
     case KN_TYPE_INT64:
-        if ((words && kn_parse_int_words(t, n, INT64_MIN, INT64_MAX, &i)) ||
-            kn_parse_int_inline(t, n, INT64_MIN, INT64_MAX, &i) == KN_NUM_OK)
-            return kn_column_append_i64(c, i, err);
+        if (kn_parse_int_inline(t, n, INT64_MIN, INT64_MAX, &i) == KN_NUM_OK) return kn_column_append_i64(c, i, err);
         break;
     case KN_TYPE_INT32:
-        if ((words && kn_parse_int_words(t, n, INT32_MIN, INT32_MAX, &i)) ||
-            kn_parse_int_inline(t, n, INT32_MIN, INT32_MAX, &i) == KN_NUM_OK)
-            return kn_column_append_i32(c, (int32_t)i, err);
+        if (kn_parse_int_inline(t, n, INT32_MIN, INT32_MAX, &i) == KN_NUM_OK) return kn_column_append_i32(c, (int32_t)i, err);
         break;
     case KN_TYPE_DECIMAL:
-        if (fd->type.precision <= 18 &&
-            ((words && kn_parse_decimal_words(t, n, fd->type.scale, kn_pow10_u64[fd->type.precision], &i)) ||
-             kn_parse_decimal64_inline(t, n, fd->type.precision, fd->type.scale, &i) == KN_NUM_OK))
+        if (fd->type.precision <= 18 && kn_parse_decimal64_inline(t, n, fd->type.precision, fd->type.scale, &i) == KN_NUM_OK)
             return kn_column_append_i64(c, i, err);
         break;
     case KN_TYPE_FLOAT64:
-        if ((words && kn_parse_double_words(t, n, &x)) || kn_parse_double_inline(t, n, &x) == KN_NUM_OK)
-            return kn_column_append_f64(c, x, err);
-        break;
-    case KN_TYPE_TIMESTAMP: /* the shape exports write most (UTC or no offset): the wall clock is the value */
-        if (!fd->format && kn_parse_iso_timestamp_us((const char *)s, n, &i)) return kn_column_append_i64(c, i, err);
-        break;
-    case KN_TYPE_BOOL: /* the spellings written most; the others as kn_cast_text reads them */
-        if (n == 4 && memcmp(s, "true", 4) == 0) return kn_column_append_bool(c, true, err);
-        if (n == 5 && memcmp(s, "false", 5) == 0) return kn_column_append_bool(c, false, err);
+        if (kn_parse_double_inline(t, n, &x) == KN_NUM_OK) return kn_column_append_f64(c, x, err);
         break;
     default: break;
     }
