@@ -18,7 +18,9 @@ typedef struct kn__xml_ref {
 } kn__xml_ref;
 
 static inline const uint8_t *kn__xml_ref_bytes(const kn_buf *scratch, kn__xml_ref x) {
-    return x.p ? x.p : scratch->data + x.off;
+    if (x.p) return x.p;
+    /* An empty scratch has no bytes yet (data NULL): an empty text, no arithmetic on NULL. */
+    return scratch->data ? scratch->data + x.off : (const uint8_t *)"";
 }
 
 /* Where a lexing step failed. */

@@ -41,7 +41,8 @@ static bool json_string(kn_buf *b, const uint8_t *s, size_t n) {
         if (!kn_buf_append(b, e, el)) return false;
         chunk = i + 1;
     }
-    return kn_buf_append(b, s + chunk, n - chunk) && kn_buf_push(b, '"');
+    /* s may be NULL when n is 0 (an empty value): no pointer arithmetic on it then. */
+    return (chunk == n || kn_buf_append(b, s + chunk, n - chunk)) && kn_buf_push(b, '"');
 }
 
 static bool json_key(kn_xml_reader *r, kn_buf *b, const uint8_t *s, size_t n, bool attr) {
