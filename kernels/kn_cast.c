@@ -143,6 +143,19 @@ kn_cast_status kn_cast_text(kn_type type, const char *format, const char *s, siz
     }
 }
 
+kn_status kn_cast_append(kn_column *c, kn_type type, const kn_cast_value *v, kn_error *err) {
+    switch (type.id) {
+    case KN_TYPE_BOOL: return kn_column_append_bool(c, v->b, err);
+    case KN_TYPE_INT32:
+    case KN_TYPE_DATE: return kn_column_append_i32(c, v->i32, err);
+    case KN_TYPE_FLOAT64: return kn_column_append_f64(c, v->f64, err);
+    case KN_TYPE_DECIMAL:
+        if (type.precision > 18) return kn_column_append_i128(c, v->i128, err);
+        return kn_column_append_i64(c, v->i64, err);
+    default: return kn_column_append_i64(c, v->i64, err);
+    }
+}
+
 /* s[0..n) as a quoted, shortened, printable snippet. */
 static void snippet(const char *s, size_t n, char *out, size_t cap) {
     size_t o = 0, lim = n > 40 ? 37 : n;

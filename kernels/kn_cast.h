@@ -18,7 +18,8 @@
  *     keeps the wall clock written and drops the offset, as PostgreSQL and Redshift do.
  *   - STRING is no cast: the caller stores the text as it is.
  *
- * Pure: no I/O, no allocation, no locale. */
+ * Pure (kn_cast_append aside, which grows the column it appends to): no I/O, no allocation, no
+ * locale. */
 #ifndef KN_CAST_H
 #define KN_CAST_H
 
@@ -26,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kn_column.h"
 #include "kn_types.h"
 
 typedef enum kn_cast_status {
@@ -47,6 +49,10 @@ typedef union kn_cast_value {
 /* Casts s[0..n) to `type` (not STRING) into *out, the member named above. `format` may be NULL
  * (ISO-8601); it applies to DATE and TIMESTAMP only and must have passed kn_time_format_check. */
 kn_cast_status kn_cast_text(kn_type type, const char *format, const char *s, size_t n, kn_cast_value *out);
+
+/* Appends `v`, what kn_cast_text gave for `type`, to column c (of that type): the readers'
+ * general way into a column. Fails only as the column's append does (KN_E_NOMEM). */
+kn_status kn_cast_append(kn_column *c, kn_type type, const kn_cast_value *v, kn_error *err);
 
 /* Explains a failed cast in words a user can act on, into buf[0..cap) (NUL-terminated; the
  * text is quoted and shortened to 40 bytes). Returns buf. */

@@ -301,16 +301,7 @@ kn_status kn__csv_store_field(kn_csv_reader *r, long f, size_t at, size_t end, k
         char why[KN_ERROR_WHAT_MAX];
         return fault(r, err, at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
     }
-    switch (fd->type.id) {
-    case KN_TYPE_BOOL: return kn_column_append_bool(c, v.b, err);
-    case KN_TYPE_INT32:
-    case KN_TYPE_DATE: return kn_column_append_i32(c, v.i32, err);
-    case KN_TYPE_FLOAT64: return kn_column_append_f64(c, v.f64, err);
-    case KN_TYPE_DECIMAL:
-        if (fd->type.precision > 18) return kn_column_append_i128(c, v.i128, err);
-        return kn_column_append_i64(c, v.i64, err);
-    default: return kn_column_append_i64(c, v.i64, err);
-    }
+    return kn_cast_append(c, fd->type, &v, err);
 }
 
 static inline void mark_valid(kn_column *c) {

@@ -273,6 +273,20 @@ static bool predicted_leaf(kn_xml_reader *r, size_t p, size_t *end, kn_status *s
     return true;
 }
 
+/* The end tag at d[at] ("</"), which must close the element `name`: *end past it. */
+static kn_status close_tag(kn_xml_reader *r, size_t at, const uint8_t *name, size_t nl, size_t *end, kn_error *err) {
+    kn__xml_fault f;
+    const uint8_t *en;
+    size_t el;
+    size_t q = kn__xml_end_tag(&r->lx, at, &en, &el, &f);
+    if (!q) return kn__xml_lex_fault(r, err, KN_E_DATA, &f);
+    if (el != nl || memcmp(en, name, el) != 0)
+        return kn__xml_error(r, err, KN_E_DATA, at, -1, "end tag </%.*s> does not match <%.*s>", (int)el, en, (int)nl,
+                             name);
+    *end = q;
+    return KN_OK;
+}
+
 static node *new_node(kn_xml_reader *r, const uint8_t *name, size_t n) {
     node *nd = kn_arena_alloc(r->arena, sizeof *nd);
     if (!nd) return NULL;
@@ -300,17 +314,7 @@ static kn_status element_content(kn_xml_reader *r, node *nd, size_t p, int depth
             return kn__xml_error(r, err, KN_E_DATA, p, -1, "the data ends inside element <%.*s>", (int)nd->name_len, nd->name);
         }
         const uint8_t c = p + 1 < r->len ? r->d[p + 1] : 0;
-        if (c == '/') {
-            const uint8_t *en;
-            size_t el;
-            size_t q = kn__xml_end_tag(lx, p, &en, &el, &f);
-            if (!q) return kn__xml_lex_fault(r, err, KN_E_DATA, &f);
-            if (el != nd->name_len || memcmp(en, nd->name, el) != 0)
-                return kn__xml_error(r, err, KN_E_DATA, p, -1, "end tag </%.*s> does not match <%.*s>", (int)el, en,
-                             (int)nd->name_len, nd->name);
-            *end = q;
-            return KN_OK;
-        }
+        if (c == '/') return close_tag(r, p, nd->name, nd->name_len, end, err);
         if (c == '!' || c == '?') {
             bool cdata;
             p = kn__xml_misc(lx, p, &nd->text, &cdata, &f);
@@ -357,13 +361,7 @@ static kn_status record_child(kn_xml_reader *r, size_t p, size_t *end, kn_error 
             return add_entry(r, cn, cl, false, E_TEXT, t.x, NULL, p, err);
         }
         if (s + 1 < r->len && r->d[s + 1] == '/') {
-            const uint8_t *en;
-            size_t el;
-            size_t e = kn__xml_end_tag(lx, s, &en, &el, &f);
-            if (!e) return kn__xml_lex_fault(r, err, KN_E_DATA, &f);
-            if (el != cl || memcmp(en, cn, el) != 0)
-                return kn__xml_error(r, err, KN_E_DATA, s, -1, "end tag </%.*s> does not match <%.*s>", (int)el, en, (int)cl, cn);
-            *end = e;
+            KN_TRY(close_tag(r, s, cn, cl, end, err));
             if (!t.any) t.x = (kn__xml_ref){r->d + q, 0, 0};
             return add_entry(r, cn, cl, false, E_TEXT, t.x, NULL, p, err);
         }
@@ -435,13 +433,7 @@ kn_status kn__xml_read_record(kn_xml_reader *r, size_t at, size_t *end, const ui
                 p += nl + 3; /* </name>, written as it usually is */
                 break;
             }
-            const uint8_t *en;
-            size_t el;
-            size_t q = kn__xml_end_tag(lx, p, &en, &el, &f);
-            if (!q) return kn__xml_lex_fault(r, err, KN_E_DATA, &f);
-            if (el != nl || memcmp(en, name, el) != 0)
-                return kn__xml_error(r, err, KN_E_DATA, p, -1, "end tag </%.*s> does not match <%.*s>", (int)el, en, (int)nl, name);
-            p = q;
+            KN_TRY(close_tag(r, p, name, nl, &p, err));
             break;
         }
         if (c == '!' || c == '?') {

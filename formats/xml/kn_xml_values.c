@@ -148,16 +148,7 @@ kn_status kn__xml_store_text(kn_xml_reader *r, long f, const uint8_t *s, size_t 
         char why[KN_ERROR_WHAT_MAX];
         return kn__xml_error(r, err, KN_E_DATA, at, f, "%s", kn_cast_explain(cs, fd->type, fd->format, (const char *)s, n, why, sizeof why));
     }
-    switch (fd->type.id) {
-    case KN_TYPE_BOOL: return kn_column_append_bool(c, v.b, err);
-    case KN_TYPE_INT32:
-    case KN_TYPE_DATE: return kn_column_append_i32(c, v.i32, err);
-    case KN_TYPE_FLOAT64: return kn_column_append_f64(c, v.f64, err);
-    case KN_TYPE_DECIMAL:
-        if (fd->type.precision > 18) return kn_column_append_i128(c, v.i128, err);
-        return kn_column_append_i64(c, v.i64, err);
-    default: return kn_column_append_i64(c, v.i64, err);
-    }
+    return kn_cast_append(c, fd->type, &v, err);
 }
 
 static kn_status store_field(kn_xml_reader *r, long f, size_t rec_at, kn_error *err) {
